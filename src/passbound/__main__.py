@@ -1,0 +1,3 @@
+from passbound.cli import main
+
+main()

@@ -1,0 +1,56 @@
+"""The `passbound` command line. Each command lives in its own module; user errors exit with 2."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from passbound import __version__
+from passbound.errors import PassboundError
+
+
+@click.group(
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    epilog="Start with `passbound demo` (offline, CPU), then write a study file: see README.md.",
+)
+@click.version_option(__version__, prog_name="passbound")
+def cli() -> None:
+    """Did training expand what a model can solve, or only sharpen what it could already reach?
+
+    passbound samples many completions per problem from several models, verifies every one,
+    and compares unbiased pass@k curves (with confidence intervals) from k=1 to k=n.
+
+    \b
+    Pipeline:  study.toml -> sample -> verify -> analyse -> report   (`run` does all four)
+    Every stage resumes: re-running it does only the missing work.
+    """
+
+
+def _register_commands() -> None:
+    from passbound.cli import demo, grade, listing, stages
+
+    for module in (stages, grade, demo, listing):
+        for command in module.COMMANDS:
+            cli.add_command(command)
+
+
+_register_commands()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point: PassboundError -> message on stderr, exit code 2."""
+    try:
+        cli.main(args=argv, prog_name="passbound", standalone_mode=False)
+    except PassboundError as exc:
+        click.secho(f"error: {exc}", fg="red", err=True)
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("interrupted; committed work is kept, re-run the same command to resume", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("interrupted; committed work is kept, re-run the same command to resume", err=True)
+        sys.exit(130)

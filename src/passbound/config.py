@@ -1,0 +1,205 @@
+"""The study file (TOML), validated on load with errors that name the field and the fix."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from passbound.errors import ConfigError
+
+Role = Literal["base", "rl", "distill", "checkpoint", "sft", "other"]
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ModelSampling(_Strict):
+    """Per-model overrides of the study's sampling parameters (e.g. a model's recommended temperature)."""
+
+    temperature: float | None = Field(default=None, ge=0.0)
+    top_p: float | None = Field(default=None, gt=0.0, le=1.0)
+    max_tokens: int | None = Field(default=None, gt=0)
+
+
+class ModelSpec(_Strict):
+    """One model under study."""
+
+    name: str = Field(description="short unique name used in tables and file names")
+    path: str = Field(description="local directory or hub id (or server model name for engine=openai)")
+    role: Role = "other"
+    step: int | None = Field(default=None, description="training step, for role='checkpoint'")
+    base: str | None = Field(default=None, description="name of the base model this one is compared to")
+    engine: str = "vllm"
+    template: str = "qwen-boxed"
+    engine_options: dict[str, Any] = Field(default_factory=dict)
+    sampling: ModelSampling = ModelSampling()
+
+    @field_validator("name")
+    @classmethod
+    def _name_is_safe(cls, v: str) -> str:
+        if not _NAME.match(v):
+            raise ValueError("use letters, digits, '.', '_' or '-' only (it becomes a directory name)")
+        return v
+
+    @model_validator(mode="after")
+    def _checkpoint_has_step(self) -> "ModelSpec":
+        if self.role == "checkpoint" and self.step is None:
+            raise ValueError(f"model {self.name!r} has role='checkpoint' but no step; add step = <training step>")
+        return self
+
+
+class BenchmarkSpec(_Strict):
+    """One benchmark: a registered name, optionally read from a local file or directory."""
+
+    name: str
+    path: str | None = Field(default=None, description="local JSONL/Parquet file or benchmark folder")
+    limit: int | None = Field(default=None, gt=0, description="use only the first `limit` problems")
+    split: str = "test"
+    options: dict[str, Any] = Field(default_factory=dict)
+
+
+class SamplingSpec(_Strict):
+    n: int = Field(default=16, gt=0, description="completions per problem")
+    temperature: float = Field(default=0.6, ge=0.0)
+    top_p: float = Field(default=0.95, gt=0.0, le=1.0)
+    max_tokens: int = Field(default=1024, gt=0)
+    seed: int = 0
+    chunk_size: int = Field(default=16, gt=0, description="problems per committed shard")
+
+    def for_model(self, model: "ModelSpec") -> "SamplingSpec":
+        """These parameters with the model's own overrides applied."""
+        overrides = {k: v for k, v in model.sampling.model_dump().items() if v is not None}
+        return self.model_copy(update=overrides)
+
+
+class VerifySpec(_Strict):
+    timeout: float = Field(default=10.0, gt=0, description="hard per-item timeout in seconds")
+    workers: int = Field(default=0, ge=0, description="grading processes; 0 = all cores")
+
+
+class AnalysisSpec(_Strict):
+    bootstrap: int = Field(default=1000, ge=0, description="bootstrap resamples over problems")
+    ci: float = Field(default=0.95, gt=0.0, lt=1.0)
+    seed: int = 0
+
+
+class StudyConfig(_Strict):
+    """A whole study: who is sampled, on what, how, and where results go."""
+
+    name: str = "study"
+    output: str = "runs/study"
+    data_dir: str | None = None
+    k: list[int] | None = Field(default=None, description="k grid; default: powers of 2 up to n, and n")
+    models: list[ModelSpec]
+    benchmarks: list[BenchmarkSpec]
+    sampling: SamplingSpec = SamplingSpec()
+    verify: VerifySpec = VerifySpec()
+    analysis: AnalysisSpec = AnalysisSpec()
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "StudyConfig":
+        if not self.models:
+            raise ValueError("no models: add at least one [[models]] table")
+        if not self.benchmarks:
+            raise ValueError("no benchmarks: add at least one [[benchmarks]] table")
+        for label, names in (("model", [m.name for m in self.models]), ("benchmark", [b.name for b in self.benchmarks])):
+            dup = sorted({x for x in names if names.count(x) > 1})
+            if dup:
+                raise ValueError(f"{label} names must be unique; {', '.join(dup)} appears more than once")
+        names = {m.name for m in self.models}
+        for m in self.models:
+            if m.base is not None and m.base not in names:
+                raise ValueError(f"model {m.name!r} names base={m.base!r}, which is not a model of this study")
+        if self.k is not None:
+            bad = [k for k in self.k if k < 1 or k > self.sampling.n]
+            if bad:
+                raise ValueError(f"k values {bad} are outside 1..n (n = {self.sampling.n}); remove them or raise sampling.n")
+        return self
+
+    @property
+    def k_grid(self) -> list[int]:
+        """Powers of two up to n, plus n itself (unless given explicitly)."""
+        if self.k is not None:
+            return sorted(set(self.k))
+        return default_k_grid(self.sampling.n)
+
+    def base_of(self, model: ModelSpec) -> ModelSpec | None:
+        """The base model a trained model is compared with: its ``base``, else the only base."""
+        if model.role == "base":
+            return None
+        if model.base is not None:
+            return next(m for m in self.models if m.name == model.base)
+        bases = [m for m in self.models if m.role == "base"]
+        return bases[0] if len(bases) == 1 else None
+
+    def model(self, name: str) -> ModelSpec:
+        for m in self.models:
+            if m.name == name:
+                return m
+        raise ConfigError(f"no model named {name!r} in the study; models are: {', '.join(m.name for m in self.models)}")
+
+
+def default_k_grid(n: int) -> list[int]:
+    ks = [1 << i for i in range(n.bit_length()) if (1 << i) <= n]
+    return sorted(set(ks + [n]))
+
+
+def _format_validation_error(exc: ValidationError, source: str) -> str:
+    lines = [f"invalid study file {source}:"]
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            msg = "unknown field; check its spelling (see README: 'Study file')"
+        elif err["type"] == "missing":
+            msg = "required field is missing"
+        lines.append(f"  - {loc}: {msg}")
+    return "\n".join(lines)
+
+
+def study_from_dict(data: dict[str, Any], source: str = "<dict>") -> StudyConfig:
+    try:
+        return StudyConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_format_validation_error(exc, source)) from None
+
+
+def load_study(path: str | Path) -> StudyConfig:
+    """Read and validate a study TOML file; relative paths in it are resolved against its folder."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"study file {path} does not exist; pass the path of a .toml study file")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"study file {path} is not valid TOML: {exc}") from None
+    study = study_from_dict(data, str(path))
+    return resolve_paths(study, path.parent)
+
+
+def resolve_paths(study: StudyConfig, root: Path) -> StudyConfig:
+    """Make output/data_dir/benchmark paths absolute relative to the study file's folder."""
+
+    def fix(p: str | None) -> str | None:
+        if p is None:
+            return None
+        q = Path(p).expanduser()
+        return str(q if q.is_absolute() else (root / q).resolve())
+
+    benches = [b.model_copy(update={"path": fix(b.path)}) for b in study.benchmarks]
+    models = [
+        m.model_copy(update={"path": fix(m.path)}) if (root / m.path).exists() and not Path(m.path).is_absolute() else m
+        for m in study.models
+    ]
+    return study.model_copy(update={"output": fix(study.output), "data_dir": fix(study.data_dir), "benchmarks": benches, "models": models})
+
+
+def study_hash(study: StudyConfig) -> str:
+    return hashlib.sha256(study.model_dump_json().encode()).hexdigest()[:16]

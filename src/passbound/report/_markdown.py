@@ -1,0 +1,118 @@
+"""summary.md: the headline findings and the two key tables, for a terminal or a PR comment.
+
+Model and benchmark names are user input; they are put in code spans so Markdown never
+interprets them (no emphasis from ``_``, no raw HTML from ``<...>``), with ``|`` escaped so a
+name cannot break a table row.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from passbound.report._findings import (
+    BenchmarkFindings,
+    ci,
+    describe_best,
+    describe_crossover,
+    describe_delta_se,
+    describe_paired,
+    describe_solvable,
+    kfmt,
+    pct,
+    pts,
+)
+
+if TYPE_CHECKING:
+    from passbound.report._data import RunData
+
+
+def code(text: object) -> str:
+    """``text`` as an inline code span that survives backticks, pipes and newlines."""
+    s = " ".join(str(text).split()).replace("|", "\\|")
+    fence = "`"
+    while fence in s:
+        fence += "`"
+    pad = " " if s.startswith("`") or s.endswith("`") else ""
+    return f"{fence}{pad}{s}{pad}{fence}"
+
+
+def _table(head: list[str], rows: list[list[str]], right: set[int]) -> list[str]:
+    align = ["---:" if i in right else "---" for i in range(len(head))]
+    out = ["| " + " | ".join(head) + " |", "| " + " | ".join(align) + " |"]
+    out += ["| " + " | ".join(r) + " |" for r in rows]
+    return out
+
+
+def _headline(f: BenchmarkFindings) -> list[str]:
+    n = f" ({f.n_problems} problems)" if f.n_problems else ""
+    lines = [f"- **{code(f.benchmark)}**{n}",
+             f"  - best at k = 1: {describe_best(f.best_at_1, f.runner_up_at_1, code)}",
+             f"  - best at k = {kfmt(f.k_max)}: "
+             f"{describe_best(f.best_at_kmax, f.runner_up_at_kmax, code)}"]
+    lines += [f"  - {describe_crossover(c, code)}" for c in f.crossovers]
+    lines += [f"  - {describe_delta_se(d, code)}" for d in f.delta_se]
+    for at1, atk in f.paired:
+        p = at1 or atk
+        if p is not None:
+            parts = [describe_paired(x, code) for x in (at1, atk) if x is not None]
+            lines.append(f"  - {code(p.model)} − {code(p.reference)}: " + "; ".join(parts))
+    lines += [f"  - {describe_solvable(s, code)}" for s in f.solvable]
+    return lines
+
+
+def _support(run: RunData) -> list[str]:
+    """Support table (per problem vs the base, k = n); nothing for runs without it."""
+    if run.support.empty:
+        return []
+    rows = [[code(r.benchmark), code(r.model), code(r.base_model), kfmt(r.n_problems),
+             kfmt(r.n_preserved), kfmt(r.n_expansion), kfmt(r.n_shrinkage), kfmt(r.n_neither),
+             "yes" if int(r.n_expansion) == 0 else "no"] for r in run.support.itertuples()]
+    return ["## Support vs the base (k = n)", ""] + _table(
+        ["benchmark", "model", "base", "problems", "preserved", "expansion", "shrinkage",
+         "neither", "model ⊆ base"], rows, {3, 4, 5, 6, 7}) + [""]
+
+
+def render_markdown(run: RunData, findings: list[BenchmarkFindings]) -> str:
+    """The summary.md text."""
+    m = run.manifest
+    study = m.get("study_name") or run.run_dir.name
+    s = m.get("sampling") or {}
+    prov = [f"passbound {m.get('passbound_version', '?')}"]
+    if m.get("created"):
+        prov.append(f"created {m['created']}")
+    samp = ", ".join(f"{k} = {s[k]}" for k in ("n", "temperature", "top_p", "max_tokens", "seed")
+                     if k in s)
+    if samp:
+        prov.append(f"sampling: {samp}")
+    out = [f"# passbound report: {code(study)}", "", " · ".join(prov), "", "## Headline", ""]
+    for f in findings:
+        out += _headline(f)
+    out += ["", "pass rates in %; ΔSE = base pass@k_max − RL pass@1 in percentage points "
+            "(Yue et al., 2025); intervals are bootstrap CIs.", ""]
+
+    out += ["## Sampling-efficiency gap (ΔSE)", ""]
+    if run.delta_se.empty:
+        out += ["No ΔSE: the study has no RL model paired with a base model.", ""]
+    else:
+        rows = [[code(r.benchmark), code(r.rl_model), code(r.base_model), kfmt(r.k_max),
+                 pct(float(r.base_pass_at_kmax)), pct(float(r.rl_pass_at_1)),
+                 pts(float(r.delta_se)), ci(float(r.ci_low), float(r.ci_high))]
+                for r in run.delta_se.itertuples()]
+        out += _table(["benchmark", "RL model", "base", "k_max", "base pass@k_max (%)",
+                       "RL pass@1 (%)", "ΔSE (pts)", "CI"], rows, {3, 4, 5, 6}) + [""]
+
+    out += _support(run)
+    out += ["## Per-benchmark results", ""]
+    order = {name: i for i, name in enumerate(run.models)}
+    summ = run.summary.assign(_b=run.summary["benchmark"].map(
+        {b: i for i, b in enumerate(run.benchmarks)}), _o=run.summary["model"].map(order))
+    rows = []
+    for r in summ.sort_values(["_b", "_o"], na_position="last").itertuples():
+        rows.append([code(r.benchmark), code(r.model), str(r.role), pct(float(r.pass_at_1)),
+                     pct(float(r.pass_at_kmax)), kfmt(r.k_max), pct(float(r.maj_at_kmax)),
+                     kfmt(r.n_timeout), kfmt(r.n_error), kfmt(r.n_no_answer)])
+    out += _table(["benchmark", "model", "role", "pass@1 (%)", "pass@k_max (%)", "k_max",
+                   "maj@k_max (%)", "timeouts", "errors", "no answer"], rows,
+                  {3, 4, 5, 6, 7, 8, 9})
+    return "\n".join(out) + "\n"
+

@@ -1,0 +1,252 @@
+"""Isolation tiers, probed once per interpreter, strongest first.
+
+* ``bwrap``  bubblewrap: new mount (read-only host, private /tmp, /root and /home hidden), pid,
+  net, ipc and uts namespaces; the sandbox dies with its parent. As root the program then drops
+  to a per-run unprivileged uid; as a normal user bubblewrap uses a user namespace.
+* ``unshare`` util-linux unshare (root only): pid, net, mount (fresh /proc), ipc, uts
+  namespaces; no filesystem isolation. Drops uid when the interpreter is readable by it.
+* ``uid``    no namespaces; root drops to a per-run unprivileged uid (interpreter must be
+  readable by that uid).
+* ``none``   rlimits, a process group, a temp dir and a clean environment only.
+
+Per-run overheads (measured) are in ``Sandbox``'s docstring. Why a per-run uid (a slot locked with
+``flock``) rather than ``nobody``: RLIMIT_NPROC counts every process of a uid on the host, so
+one fork bomb running as ``nobody`` would make every concurrent sandbox fail to start.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import pwd
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from passbound.sandbox._limits import Limits, boot_code
+
+TIERS = ("bwrap", "unshare", "uid", "none")
+UID_BASE = int(os.environ.get("PASSBOUND_SANDBOX_UID_BASE", "62000"))
+UID_SLOTS = 1000
+# Host directories a root sandbox must not see (secrets, sockets, other users' files).
+_HIDDEN = ("/root", "/home", "/run", "/tmp", "/var/tmp", "/dev/shm")
+_IS_ROOT = os.geteuid() == 0
+
+
+@dataclass(frozen=True)
+class Tier:
+    """How one run is wrapped: command prefix builder inputs and what it protects."""
+
+    name: str
+    drop_uid: bool  # root drops to a per-run uid inside the sandbox
+    python_paths: tuple[str, ...] = ()  # directories the interpreter needs (bwrap binds them)
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def pid_namespace(self) -> bool:
+        return self.name in ("bwrap", "unshare")
+
+    @property
+    def processes_limited(self) -> bool:
+        """RLIMIT_NPROC binds only for a non-root uid (or inside a user namespace)."""
+        return self.drop_uid or not _IS_ROOT
+
+    @property
+    def host_signal_safe(self) -> bool:
+        """The program cannot signal host processes: other uid, or host pids invisible."""
+        return self.drop_uid or self.pid_namespace
+
+    def capabilities(self) -> dict[str, object]:
+        return {
+            "isolation": self.name,
+            "process_group": True,
+            "rlimits": True,
+            "temp_workdir": True,
+            "clean_env": True,
+            "unprivileged_uid": self.drop_uid or not _IS_ROOT,
+            "processes_limit": self.processes_limited,
+            "pid_namespace": self.pid_namespace,
+            "network_namespace": self.pid_namespace,  # both tiers unshare net with pid
+            "mount_namespace": self.name in ("bwrap", "unshare"),
+            "private_filesystem": self.name == "bwrap",
+            "host_signal_safe": self.host_signal_safe,
+            "notes": list(self.notes),
+        }
+
+    def command(self, python: str, boot: str, workdir: str) -> list[str]:
+        """argv that runs ``python -s -B -c boot`` inside this tier."""
+        inner = [python, "-s", "-B", "-c", boot]
+        if self.name == "bwrap":
+            return _bwrap_prefix(workdir, self.python_paths) + inner
+        if self.name == "unshare":
+            # sh is pid 1 (pid 1 ignores default-action signals; Python must not be it).
+            return [
+                "unshare", "--fork", "--pid", "--kill-child", "--mount", "--mount-proc",
+                "--net", "--ipc", "--uts", "--", "/bin/sh", "-c", '"$@"; exit $?', "sh",
+            ] + inner  # fmt: skip
+        return inner
+
+
+def _bwrap_prefix(workdir: str, python_paths: tuple[str, ...]) -> list[str]:
+    cmd = ["bwrap", "--die-with-parent", "--unshare-pid", "--unshare-net", "--unshare-ipc"]
+    cmd += ["--unshare-uts", "--unshare-cgroup-try", "--ro-bind", "/", "/"]
+    if not _IS_ROOT:
+        cmd += ["--unshare-user"]
+    cmd += ["--proc", "/proc", "--dev", "/dev"]
+    for hidden in _HIDDEN:
+        if os.path.isdir(hidden):
+            cmd += ["--tmpfs", hidden]
+    made: set[str] = set()
+    for path in python_paths:
+        # bwrap makes missing parents 0700, which the dropped uid could not traverse.
+        parents = [str(p) for p in reversed(Path(path).parents) if str(p) not in ("/", *_HIDDEN)]
+        for parent in parents:
+            if parent not in made:
+                made.add(parent)
+                cmd += ["--perms", "0755", "--dir", parent]
+        cmd += ["--ro-bind", path, path]
+    cmd += ["--bind", workdir, workdir, "--chdir", workdir, "--"]
+    return cmd
+
+
+@lru_cache(maxsize=16)
+def _python_paths(python: str) -> tuple[str, ...]:
+    """Directories the interpreter reads, limited to those bwrap would otherwise hide."""
+    code = (
+        "import sys, json; print(json.dumps([sys.prefix, sys.base_prefix, sys.exec_prefix,"
+        " sys.base_exec_prefix] + sys.path))"
+    )
+    out = subprocess.run(
+        [python, "-s", "-c", code], capture_output=True, text=True, timeout=60, check=True,
+        env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")}, cwd="/",
+    ).stdout  # fmt: skip
+    paths = {os.path.realpath(p) for p in json.loads(out) if p}
+    paths.add(os.path.dirname(os.path.realpath(shutil.which(python) or python)))
+    paths.update(os.path.realpath(p) for p in json.loads(out) if p and os.path.islink(p))
+    hidden = [p for p in paths if os.path.isdir(p) and any(_under(p, h) for h in _HIDDEN)]
+    # Drop paths already covered by a bound ancestor.
+    keep = [p for p in sorted(hidden) if not any(p != q and _under(p, q) for q in hidden)]
+    return tuple(keep)
+
+
+def _under(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip("/") + "/")
+
+
+@contextmanager
+def uid_slot() -> Iterator[int]:
+    """Lock a free sandbox uid for one run (flock on a root-only lock file; released on exit)."""
+    lock_dir = Path(tempfile.gettempdir()) / "passbound-sandbox-uids"
+    lock_dir.mkdir(mode=0o700, exist_ok=True)
+    start = random.randrange(UID_SLOTS)
+    for i in range(UID_SLOTS):
+        uid = UID_BASE + (start + i) % UID_SLOTS
+        fd = os.open(lock_dir / f"{uid}.lock", os.O_CREAT | os.O_RDWR, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            continue
+        try:
+            if _uid_taken(uid):
+                continue
+            yield uid
+            return
+        finally:
+            os.close(fd)
+    raise RuntimeError(f"all {UID_SLOTS} sandbox uids from {UID_BASE} are in use")
+
+
+@lru_cache(maxsize=None)
+def _uid_taken(uid: int) -> bool:
+    """A uid that belongs to a real account is never used (kill_uid would hit its processes)."""
+    try:
+        pwd.getpwuid(uid)
+    except KeyError:
+        return False
+    return True
+
+
+def kill_uid(uid: int) -> None:
+    """SIGKILL every process owned by ``uid`` (escapees of the process group): ``kill -9 -1``
+    run as that uid reaches exactly its processes. Only needed without a pid namespace."""
+    kill = shutil.which("kill") or "/bin/kill"
+    try:
+        subprocess.run([kill, "-9", "-1"], user=uid, group=uid, extra_groups=[],
+                       capture_output=True, timeout=10, env={}, cwd="/")  # fmt: skip
+    except (OSError, subprocess.SubprocessError):
+        # No kill binary: the same from a forked child (async-signal-safe calls only).
+        pid = os.fork()
+        if pid == 0:
+            try:
+                os.setresgid(uid, uid, uid)
+                os.setresuid(uid, uid, uid)
+                os.kill(-1, 9)
+            finally:
+                os._exit(0)
+        os.waitpid(pid, 0)
+
+
+def _probe(tier: Tier, python: str) -> str | None:
+    """Run a trivial program in ``tier``; return None if it works, else the reason."""
+    needed = {"bwrap": "bwrap", "unshare": "unshare"}.get(tier.name)
+    if needed and shutil.which(needed) is None:
+        return f"{needed} not installed"
+    if tier.name == "unshare" and not _IS_ROOT:
+        return "unshare tier needs root"
+    workdir = tempfile.mkdtemp(prefix="passbound-probe-")
+    try:
+        path = os.path.join(workdir, "probe.py")
+        Path(path).write_text("print('ok')\n")
+        with uid_slot() as uid:
+            run_uid = uid if tier.drop_uid else None
+            if run_uid is not None:
+                os.chown(workdir, uid, uid)
+                os.chown(path, uid, uid)
+            rl = Limits(timeout=30).rlimits(processes=tier.processes_limited)
+            # Import modules Python has not loaded yet: they must be readable after the drop.
+            boot = boot_code(path=path, workdir=workdir, rlimits=rl, uid=run_uid,
+                             probe_imports=("json", "decimal", "socket"))  # fmt: skip
+            proc = subprocess.run(
+                tier.command(python, boot, workdir), capture_output=True, timeout=60,
+                cwd=workdir, env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"},
+                start_new_session=True,
+            )  # fmt: skip
+        if proc.returncode == 0 and proc.stdout.strip() == b"ok":
+            return None
+        err = proc.stderr.decode(errors="replace").strip().splitlines()
+        return f"probe failed (exit {proc.returncode}): {err[-1] if err else 'no output'}"
+    except (OSError, subprocess.SubprocessError) as exc:
+        return f"probe failed: {exc}"
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+@lru_cache(maxsize=16)
+def select_tier(python: str, wanted: str = "auto") -> Tier:
+    """The strongest tier that works here for ``python`` (or exactly ``wanted``)."""
+    wanted = os.environ.get("PASSBOUND_SANDBOX_ISOLATION", wanted) if wanted == "auto" else wanted
+    if wanted not in ("auto", *TIERS):
+        raise ValueError(f"isolation must be one of auto, {', '.join(TIERS)}; got {wanted!r}")
+    notes: list[str] = []
+    order = TIERS if wanted == "auto" else (wanted,)
+    for name in order:
+        candidates = [True, False] if (_IS_ROOT and name != "none") else [False]
+        for drop in candidates:
+            if name == "uid" and not drop:
+                continue
+            paths = _python_paths(python) if name == "bwrap" else ()
+            tier = Tier(name, drop, paths)
+            reason = _probe(tier, python)
+            if reason is None:
+                return Tier(name, drop, paths, tuple(notes))
+            notes.append(f"{name}{' + uid drop' if drop else ''}: {reason}")
+    raise RuntimeError("no sandbox tier works here: " + "; ".join(notes))

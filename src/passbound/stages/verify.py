@@ -1,0 +1,67 @@
+"""Verification stage: a verdict shard for every sample shard, re-done when the verifier changes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from passbound.config import StudyConfig
+from passbound.errors import RunDirError
+from passbound.progress import console, progress_bar
+from passbound.store import RunDir
+from passbound.store.rundir import verdicts_to_table
+from passbound.types import Problem, Verdict
+
+
+def _stale(run: RunDir, model: str, benchmark: str, chunk: int, versions: dict[str, str], force: bool) -> bool:
+    if force or not run.has_shard("verdicts", model, benchmark, chunk):
+        return True
+    recorded = pq.read_table(run.shard_path("verdicts", model, benchmark, chunk), columns=["verifier_version"])
+    return set(pc.unique(recorded["verifier_version"]).to_pylist()) - set(versions.values()) != set()
+
+
+def verify_run(study: StudyConfig, run: RunDir, *, models: Sequence[str] | None = None, force: bool = False,
+               show_progress: bool = True) -> int:
+    """Grade every sample that has no up-to-date verdict; return how many were graded."""
+    from passbound.stages.prepare import record_versions
+    from passbound.verify import GradingPool, get_verifier
+
+    problems: dict[str, dict[str, Problem]] = {}
+    todo: list[tuple[str, str, int]] = []
+    versions: dict[str, str] = {}
+    for benchmark in run.benchmarks():
+        problems[benchmark] = {p.id: p for p in run.read_problems(benchmark)}
+        for kind in {p.kind for p in problems[benchmark].values()}:
+            versions[kind] = get_verifier(kind).version
+    for model in (m.name for m in study.models if models is None or m.name in models):
+        for benchmark in problems:
+            for chunk in run.chunks("samples", model, benchmark):
+                if _stale(run, model, benchmark, chunk, versions, force):
+                    todo.append((model, benchmark, chunk))
+    if not todo:
+        console.print("verify: nothing to do, every sample has a current verdict")
+        return 0
+    total = sum(pq.read_metadata(run.shard_path("samples", *t)).num_rows for t in todo)
+    graded = 0
+    with GradingPool(timeout=study.verify.timeout, workers=study.verify.workers) as pool, \
+            progress_bar("verify", total, enabled=show_progress) as advance:
+        for model, benchmark, chunk in todo:
+            samples = run.read_shard("samples", model, benchmark, chunk).to_pylist()
+            try:
+                shard_problems = [problems[benchmark][s["problem_id"]] for s in samples]
+            except KeyError as exc:
+                raise RunDirError(
+                    f"samples of {model}/{benchmark} chunk {chunk} name problem {exc.args[0]!r}, which is not in "
+                    f"{run.problems_path(benchmark)}; the run directory was edited by hand"
+                ) from None
+            results = pool.grade(shard_problems, [s["text"] for s in samples], on_progress=advance)
+            verdicts = [
+                Verdict(model, benchmark, s["problem_id"], s["index"], r.status, r.extracted, versions[p.kind], r.detail)
+                for s, p, r in zip(samples, shard_problems, results)
+            ]
+            run.write_shard("verdicts", model, benchmark, chunk, verdicts_to_table(verdicts))
+            graded += len(verdicts)
+    record_versions(run, "verifier_versions", versions)
+    return graded

@@ -1,0 +1,266 @@
+"""Run directory layout, atomic shard commits and resume bookkeeping.
+
+Layout::
+
+    RUN/
+      manifest.json                       provenance: study, versions, data hashes, seeds
+      study.toml                          the study as it was run (paths resolved)
+      problems/<benchmark>.parquet        the problems each stage works on
+      samples/<model>/<benchmark>/chunk-000003.parquet
+      verdicts/<model>/<benchmark>/chunk-000003.parquet
+      passk.csv, summary.csv, delta_se.csv, ..., summary.md, report.html, figures/
+
+A shard is the unit of commitment: it is written under a temporary name, flushed, fsynced and
+renamed into place, so a kill -9 at any moment leaves either the whole shard or nothing. A shard
+that exists is done; the files are the ledger, so resuming needs no separate journal that could
+disagree with them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from passbound.errors import RunDirError
+from passbound.types import Problem, Sample, Verdict
+
+SAMPLE_SCHEMA = pa.schema(
+    [
+        ("model", pa.string()),
+        ("benchmark", pa.string()),
+        ("problem_id", pa.string()),
+        ("index", pa.int32()),
+        ("text", pa.large_string()),
+        ("finish_reason", pa.string()),
+        ("n_tokens", pa.int32()),
+        ("seed", pa.int64()),
+        ("logprob", pa.float64()),
+    ]
+)
+VERDICT_SCHEMA = pa.schema(
+    [
+        ("model", pa.string()),
+        ("benchmark", pa.string()),
+        ("problem_id", pa.string()),
+        ("index", pa.int32()),
+        ("status", pa.string()),
+        ("extracted", pa.large_string()),
+        ("verifier_version", pa.string()),
+        ("detail", pa.string()),
+    ]
+)
+PROBLEM_SCHEMA = pa.schema(
+    [
+        ("id", pa.string()),
+        ("benchmark", pa.string()),
+        ("prompt", pa.large_string()),
+        ("target", pa.large_string()),
+        ("kind", pa.string()),
+        ("messages", pa.large_string()),  # JSON or null
+        ("media", pa.list_(pa.string())),
+        ("metadata", pa.large_string()),  # JSON
+    ]
+)
+SHARD_KINDS = ("samples", "verdicts")
+_CHUNK = re.compile(r"^chunk-(\d{6})\.parquet$")
+
+
+def _atomic_write_bytes(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def _atomic_write_table(path: Path, table: pa.Table) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    pq.write_table(table, tmp, compression="zstd")
+    with open(tmp, "rb+") as fh:
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def samples_to_table(samples: Sequence[Sample]) -> pa.Table:
+    return pa.Table.from_pylist([s.__dict__ for s in samples], schema=SAMPLE_SCHEMA)
+
+
+def verdicts_to_table(verdicts: Sequence[Verdict]) -> pa.Table:
+    return pa.Table.from_pylist([v.__dict__ for v in verdicts], schema=VERDICT_SCHEMA)
+
+
+def problems_to_table(problems: Sequence[Problem]) -> pa.Table:
+    rows = [
+        {
+            "id": p.id,
+            "benchmark": p.benchmark,
+            "prompt": p.prompt,
+            "target": p.target,
+            "kind": p.kind,
+            "messages": json.dumps(list(p.messages)) if p.messages is not None else None,
+            "media": list(p.media),
+            "metadata": json.dumps(p.metadata, default=str, sort_keys=True),
+        }
+        for p in problems
+    ]
+    return pa.Table.from_pylist(rows, schema=PROBLEM_SCHEMA)
+
+
+def table_to_problems(table: pa.Table) -> list[Problem]:
+    out = []
+    for row in table.to_pylist():
+        out.append(
+            Problem(
+                id=row["id"],
+                benchmark=row["benchmark"],
+                prompt=row["prompt"],
+                target=row["target"],
+                kind=row["kind"],
+                messages=tuple(json.loads(row["messages"])) if row["messages"] else None,
+                media=tuple(row["media"] or ()),
+                metadata=json.loads(row["metadata"] or "{}"),
+            )
+        )
+    return out
+
+
+class RunDir:
+    """A run directory on local disk: shards, problems, manifest and the analysis outputs."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+
+    # ---- paths -------------------------------------------------------------------------
+    @property
+    def manifest_path(self) -> Path:
+        return self.path / "manifest.json"
+
+    def shard_path(self, kind: str, model: str, benchmark: str, chunk: int) -> Path:
+        assert kind in SHARD_KINDS, kind
+        return self.path / kind / model / benchmark / f"chunk-{chunk:06d}.parquet"
+
+    def problems_path(self, benchmark: str) -> Path:
+        return self.path / "problems" / f"{benchmark}.parquet"
+
+    def exists(self) -> bool:
+        return self.manifest_path.is_file()
+
+    # ---- manifest ----------------------------------------------------------------------
+    def read_manifest(self) -> dict[str, Any]:
+        if not self.manifest_path.is_file():
+            raise RunDirError(
+                f"{self.path} is not a passbound run directory (no manifest.json); "
+                "pass a run directory created by `passbound run`/`sample`, or a study .toml file"
+            )
+        try:
+            return json.loads(self.manifest_path.read_text())
+        except json.JSONDecodeError as exc:
+            raise RunDirError(f"{self.manifest_path} is corrupt ({exc}); restore it or start a new run directory") from None
+
+    def write_manifest(self, manifest: dict[str, Any]) -> None:
+        self.path.mkdir(parents=True, exist_ok=True)
+        manifest = dict(manifest, updated=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+        _atomic_write_bytes(self.manifest_path, json.dumps(manifest, indent=2, sort_keys=True, default=str).encode())
+
+    def update_manifest(self, **fields: Any) -> dict[str, Any]:
+        manifest = self.read_manifest() if self.exists() else {}
+        manifest.update(fields)
+        self.write_manifest(manifest)
+        return manifest
+
+    def write_text(self, name: str, text: str) -> Path:
+        path = self.path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _atomic_write_bytes(path, text.encode())
+        return path
+
+    # ---- problems ----------------------------------------------------------------------
+    def write_problems(self, benchmark: str, problems: Sequence[Problem]) -> None:
+        _atomic_write_table(self.problems_path(benchmark), problems_to_table(problems))
+
+    def read_problems(self, benchmark: str) -> list[Problem]:
+        path = self.problems_path(benchmark)
+        if not path.is_file():
+            raise RunDirError(f"{path} is missing: run `passbound sample` first so the problems are recorded")
+        return table_to_problems(pq.read_table(path))
+
+    def benchmarks(self) -> list[str]:
+        folder = self.path / "problems"
+        return sorted(p.stem for p in folder.glob("*.parquet")) if folder.is_dir() else []
+
+    # ---- shards ------------------------------------------------------------------------
+    def has_shard(self, kind: str, model: str, benchmark: str, chunk: int) -> bool:
+        return self.shard_path(kind, model, benchmark, chunk).is_file()
+
+    def write_shard(self, kind: str, model: str, benchmark: str, chunk: int, table: pa.Table) -> Path:
+        path = self.shard_path(kind, model, benchmark, chunk)
+        _atomic_write_table(path, table)
+        return path
+
+    def chunks(self, kind: str, model: str, benchmark: str) -> list[int]:
+        folder = self.path / kind / model / benchmark
+        if not folder.is_dir():
+            return []
+        return sorted(int(m.group(1)) for p in folder.iterdir() if (m := _CHUNK.match(p.name)))
+
+    def read_shard(self, kind: str, model: str, benchmark: str, chunk: int) -> pa.Table:
+        return pq.read_table(self.shard_path(kind, model, benchmark, chunk))
+
+    def read_all(self, kind: str, models: Iterable[str] | None = None, benchmarks: Iterable[str] | None = None) -> pa.Table:
+        """Concatenate every committed shard of ``kind`` (optionally filtered)."""
+        schema = SAMPLE_SCHEMA if kind == "samples" else VERDICT_SCHEMA
+        root = self.path / kind
+        tables = []
+        wanted_models = set(models) if models is not None else None
+        wanted_benches = set(benchmarks) if benchmarks is not None else None
+        if root.is_dir():
+            for model_dir in sorted(p for p in root.iterdir() if p.is_dir()):
+                if wanted_models is not None and model_dir.name not in wanted_models:
+                    continue
+                for bench_dir in sorted(p for p in model_dir.iterdir() if p.is_dir()):
+                    if wanted_benches is not None and bench_dir.name not in wanted_benches:
+                        continue
+                    for chunk in self.chunks(kind, model_dir.name, bench_dir.name):
+                        tables.append(pq.read_table(self.shard_path(kind, model_dir.name, bench_dir.name, chunk), schema=schema))
+        return pa.concat_tables(tables) if tables else schema.empty_table()
+
+    def count_rows(self, kind: str, models: Iterable[str]) -> int:
+        """Rows committed for ``models`` (from Parquet footers, without reading the data)."""
+        total = 0
+        for model in models:
+            folder = self.path / kind / model
+            if folder.is_dir():
+                for bench in (p.name for p in folder.iterdir() if p.is_dir()):
+                    total += sum(pq.read_metadata(self.shard_path(kind, model, bench, c)).num_rows for c in self.chunks(kind, model, bench))
+        return total
+
+    def clean_temp_files(self) -> int:
+        """Remove leftovers of writes that were killed before their rename."""
+        removed = 0
+        if self.path.is_dir():
+            for tmp in self.path.rglob(".*.tmp-*"):
+                tmp.unlink(missing_ok=True)
+                removed += 1
+        return removed

@@ -1,0 +1,38 @@
+"""Verification: turn a completion into a verdict (pass / fail / timeout / error / no_answer).
+
+``MathVerifier`` grades one completion on the calling process's main thread;
+``GradingPool`` / ``grade_many`` grade batches in worker processes with a hard timeout per item.
+Verifiers are registered by problem kind in ``passbound.registry.verifiers``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from passbound.registry import verifiers
+from passbound.verify.extract import extract_answer
+from passbound.verify.math import MathVerifier, normalize_answer
+from passbound.verify.pool import GradingPool, PoolStats, grade_many
+from passbound.verify.result import GradeResult, Verifier
+
+__all__ = [
+    "GradeResult",
+    "GradingPool",
+    "MathVerifier",
+    "PoolStats",
+    "Verifier",
+    "extract_answer",
+    "get_verifier",
+    "grade_many",
+    "normalize_answer",
+]
+
+
+@verifiers.register("math", "math answers: boxed/phrase extraction + math-verify equivalence")
+def _math_verifier(**options: Any) -> MathVerifier:
+    return MathVerifier(**options)
+
+
+def get_verifier(kind: str, **options: Any) -> Any:
+    """The verifier registered for a problem kind ("math"; "code" and "choice" come later)."""
+    return verifiers.create(kind, **options)

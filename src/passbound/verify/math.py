@@ -1,0 +1,198 @@
+"""Math answer equivalence: our extraction, a cheap exact-match fast path, then math-verify.
+
+math-verify (huggingface/Math-Verify) does the hard part: LaTeX -> sympy and a comparison that
+knows about sets, intervals, equations, percentages and float rounding. Its timeouts use
+``signal.alarm``, so :meth:`MathVerifier.grade` must run on a process's main thread;
+:class:`passbound.verify.GradingPool` runs it in worker processes and adds a hard kill on top,
+because an alarm cannot interrupt C code (``9^{9^{9^9}}`` spends minutes inside a bigint pow).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as _pkg_version
+from itertools import product
+from typing import Any
+
+from passbound.errors import ConfigError
+from passbound.verify.extract import FALLBACKS, extract_answer
+from passbound.verify.result import GradeResult
+
+SEMANTICS_VERSION = "math-1"
+
+
+# --- fast path -------------------------------------------------------------------------------
+
+# A space survives only between two alphanumerics ("2 n", "\\sin x", "1 2"), where removing it
+# could change the meaning; everywhere else LaTeX math mode ignores it.
+_SPACE_RE = re.compile(r"\s+")
+_DROP_SPACE_RE = re.compile(r"(?<![A-Za-z0-9]) | (?![A-Za-z0-9])")
+# Pure spellings: each pair renders (and parses) identically. The lookahead keeps "\\left" from
+# eating "\\leftarrow".
+_SAME_MEANING = tuple(
+    (re.compile(pattern), new)
+    for pattern, new in (
+        (r"\\[dt]frac(?![A-Za-z])", r"\\frac"),
+        (r"\\(?:left|right|displaystyle|big|Big|bigg|Bigg)(?![A-Za-z])", ""),
+        (r"(?<!\\)\\[!,;]", ""),
+    )
+)
+
+
+def _drop_final_period(s: str) -> str:
+    return s[:-1].rstrip() if s.endswith(".") and not s.endswith("..") else s
+
+
+def normalize_answer(text: str) -> str:
+    """A conservative canonical spelling, only ever used to *accept* identical answers.
+
+    Two strings with the same normal form write the same expression: insignificant whitespace
+    goes, ``\\dfrac``/``\\tfrac`` become ``\\frac``, sizing and thin-space commands go, and so do
+    surrounding ``$`` and one final period. Anything subtler is left to math-verify.
+    """
+    s = _drop_final_period(text.strip())
+    if len(s) >= 2 and s[0] == "$" and s[-1] == "$":
+        s = s.strip("$")
+    for pattern, new in _SAME_MEANING:
+        s = pattern.sub(new, s)
+    return _drop_final_period(_DROP_SPACE_RE.sub("", _SPACE_RE.sub(" ", s).strip()))
+
+
+# --- math-verify -----------------------------------------------------------------------------
+
+
+def _math_verify_version() -> str:
+    try:
+        return _pkg_version("math-verify")
+    except PackageNotFoundError:  # pragma: no cover - math-verify is a core dependency
+        return "missing"
+
+
+@functools.lru_cache(maxsize=1)
+def _mv() -> Any:
+    """Import math-verify lazily (it pulls in sympy and antlr; ~0.5 s)."""
+    from passbound.registry import require
+
+    return require("math_verify", extra="", purpose="math answer checking")
+
+
+def _parse(latex: str, timeout_s: int) -> tuple[list[Any], bool]:
+    """``parse`` of an answer wrapped in ``\\boxed{}``; returns (parsed, timed_out)."""
+    mv = _mv()
+    from math_verify.errors import TimeoutException
+
+    config = [mv.LatexExtractionConfig(), mv.ExprExtractionConfig()]
+    try:
+        return mv.parse(f"\\boxed{{{latex}}}", extraction_config=config, extraction_mode="first_match",
+                        parsing_timeout=timeout_s, raise_on_error=True), False
+    except TimeoutException:
+        return [], True
+    except Exception:  # noqa: BLE001 - math-verify itself maps parse errors to "no parse"
+        return [], False
+
+
+# One gold target meets up to n=1024 distinct answers, and short answers repeat across problems.
+_parse_cached = functools.lru_cache(maxsize=4096)(_parse)
+_CACHE_MAX_LEN = 256  # never cache (and pin in memory) a 1 MB answer
+
+
+def _parse_answer(latex: str, timeout_s: int) -> tuple[list[Any], bool]:
+    return _parse_cached(latex, timeout_s) if len(latex) <= _CACHE_MAX_LEN else _parse(latex, timeout_s)
+
+
+def _strip_dollars(text: str) -> str:
+    s = text.strip()
+    if len(s) >= 2 and s.startswith("$") and s.endswith("$"):
+        s = s.strip("$").strip()
+    return s
+
+
+@dataclass(frozen=True)
+class MathVerifier:
+    """Grades a math completion against a gold answer string (``Problem.target``).
+
+    ``fallbacks`` turns on extra extraction rules (see passbound.verify.extract);
+    ``fast_path`` accepts answers whose normal form equals the gold's before calling
+    math-verify; ``timeout_s`` is math-verify's own per-parse/per-comparison alarm (whole seconds),
+    kept below the pool's hard timeout so ordinary slow cases end as "timeout" without a kill.
+    """
+
+    fallbacks: tuple[str, ...] = ()
+    fast_path: bool = True
+    timeout_s: int = 5
+    float_rounding: int = 6
+
+    name = "math"
+
+    def __post_init__(self) -> None:
+        unknown = [f for f in self.fallbacks if f not in FALLBACKS]
+        if unknown:
+            raise ConfigError(f"unknown math fallback(s) {unknown}; choose from {list(FALLBACKS)}.")
+        if self.timeout_s < 1:
+            raise ConfigError("MathVerifier timeout_s must be a whole number of seconds >= 1.")
+
+    @property
+    def version(self) -> str:
+        tag = f"{SEMANTICS_VERSION}+math_verify-{_math_verify_version()}"
+        return tag + (f"+fb={','.join(self.fallbacks)}" if self.fallbacks else "")
+
+    def warm_up(self) -> None:
+        """Import math-verify and sympy now (a pool worker does this before taking work)."""
+        _parse("1", self.timeout_s)
+
+    def extract(self, completion: str) -> str | None:
+        return extract_answer(completion, self.fallbacks)
+
+    def quick_check(self, target: str, answer: str) -> GradeResult | None:
+        """Cheap verdict without math-verify (identical normal forms), or None if unsure."""
+        if self.fast_path and normalize_answer(answer) == normalize_answer(_strip_dollars(target)):
+            return GradeResult("pass", answer, "exact match")
+        return None
+
+    def check(self, target: str, answer: str) -> GradeResult:
+        """Grade an already extracted ``answer`` against ``target`` (main thread only)."""
+        quick = self.quick_check(target, answer)
+        if quick is not None:
+            return quick
+        if threading.current_thread() is not threading.main_thread():
+            # math-verify would raise inside and every answer would quietly become "fail".
+            raise RuntimeError("MathVerifier.check needs a main thread (math-verify times out with "
+                               "signal.alarm); grade from threads through passbound.verify.GradingPool.")
+        gold, gold_timed_out = _parse_cached(_strip_dollars(target), self.timeout_s)
+        # A final period is punctuation ("\\boxed{5.}"), and math-verify cannot parse "5.".
+        pred, pred_timed_out = _parse_answer(_drop_final_period(answer.strip()), self.timeout_s)
+        if gold_timed_out or pred_timed_out:
+            return GradeResult("timeout", answer, "math-verify parse timeout")
+        return self._compare(gold, pred, answer)
+
+    def _compare(self, gold: Sequence[Any], pred: Sequence[Any], answer: str) -> GradeResult:
+        """math-verify's ``verify`` over all (gold, pred) pairs, as ``verify(gold, pred)`` does,
+        but telling a comparison timeout apart from a plain mismatch."""
+        mv = _mv()
+        from math_verify.errors import TimeoutException
+
+        timed_out = False
+        for g, p in product(gold, pred):
+            try:
+                if mv.verify(g, p, float_rounding=self.float_rounding,
+                             timeout_seconds=self.timeout_s, raise_on_error=True):
+                    return GradeResult("pass", answer)
+            except TimeoutException:
+                timed_out = True
+            except Exception:  # noqa: BLE001 - verify(raise_on_error=False) counts these as False
+                continue
+        if timed_out:
+            return GradeResult("timeout", answer, "math-verify comparison timeout")
+        return GradeResult("fail", answer)
+
+    def grade(self, target: str, completion: str) -> GradeResult:
+        """Extract and grade one completion (pure; runs on the calling process's main thread)."""
+        answer = self.extract(completion)
+        if answer is None:
+            return GradeResult("no_answer", None, "no answer found")
+        return self.check(target, answer)

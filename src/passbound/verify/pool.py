@@ -1,0 +1,327 @@
+"""A process pool that grades completions with a hard per-item timeout and survives anything.
+
+Why not ``concurrent.futures.ProcessPoolExecutor``: it cannot kill one hung task (a sympy bigint
+pow ignores math-verify's ``signal.alarm``), and a worker that dies breaks the whole executor.
+
+How it works:
+
+* The parent extracts every answer (cheap string work), settles what it can without math
+  (no answer; identical normal forms), and dedupes the rest by (kind, gold, answer): at n=256
+  the same answer repeats many times per problem, and each distinct pair is graded once.
+* Worker processes ("spawn": no inherited locks or threads) run the verifier's ``check`` on
+  their *main* thread, where signal-based timeouts work. Work goes out in small chunks to
+  amortise IPC; a worker reports each item as it finishes, with a ``time.monotonic()`` stamp
+  (system-wide on Linux), so the parent knows which item is running and since when.
+* An item past ``timeout`` gets its worker SIGKILLed and replaced; that item is "timeout", the
+  rest of its chunk goes back to the queue. A worker that dies (segfault, killed from outside)
+  costs its current item an "error" the same way. Results come back in input order.
+
+As with any "spawn" pool, a script that grades at import time needs an
+``if __name__ == "__main__":`` guard (workers re-import the main module).
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import time
+from collections import deque
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection, wait
+from typing import Any
+
+from passbound.types import Problem
+from passbound.verify.result import GradeResult
+
+# Seconds a fresh worker may take to import its verifiers before the pool gives up on it.
+STARTUP_TIMEOUT = 120.0
+
+
+@dataclass
+class PoolStats:
+    """Counters for the last ``grade`` call (what dedupe and the fast path saved)."""
+
+    items: int = 0
+    no_answer: int = 0
+    quick: int = 0  # settled in the parent by the verifier's quick_check
+    unique_jobs: int = 0  # distinct (kind, gold, answer) pairs sent to workers
+    graded: int = 0  # results that came back from workers
+    timeouts: int = 0  # items whose worker was killed for overrunning
+    deaths: int = 0  # workers that died on their own (or were killed from outside)
+    seconds: float = 0.0
+
+
+def _worker_main(conn: Connection, warm_up: Sequence[Any], memory_mb: int | None) -> None:
+    """Worker loop: receive chunks of (job, verifier, target, answer), send one result each."""
+    if memory_mb:
+        import resource
+
+        limit = memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    for verifier in warm_up:
+        getattr(verifier, "warm_up", lambda: None)()
+    conn.send(("ready", os.getpid()))
+    while True:
+        chunk = conn.recv()
+        if chunk is None:
+            return
+        for job, verifier, target, answer in chunk:
+            try:
+                result = verifier.check(target, answer)
+                status, detail = result.status, result.detail
+            except BaseException as exc:  # noqa: BLE001 - MemoryError, RecursionError, bugs
+                status, detail = "error", f"{type(exc).__name__}: {str(exc)[:200]}"
+            conn.send((job, status, detail, time.monotonic()))
+
+
+@dataclass
+class _Worker:
+    process: Any
+    conn: Connection
+    ready: bool = False
+    chunk: deque[int] = field(default_factory=deque)  # jobs sent, not yet reported; [0] runs
+    item_started: float = 0.0
+    spawned: float = field(default_factory=time.monotonic)
+
+
+class GradingPool:
+    """Grades batches of (problem, completion) pairs across worker processes.
+
+    Reuse one pool across many batches (workers start once, ~1 s each). ``timeout`` is the hard
+    wall-clock limit per distinct item; ``workers=0`` uses every core this process may run on;
+    ``verifiers`` overrides the verifier used for a problem kind (default: ``get_verifier``);
+    ``memory_mb`` caps each worker's address space so a memory bomb is a MemoryError, not an OOM.
+    """
+
+    def __init__(
+        self,
+        *,
+        timeout: float = 10.0,
+        workers: int = 0,
+        verifiers: Mapping[str, Any] | None = None,
+        chunk_size: int = 16,
+        memory_mb: int | None = 4096,
+    ) -> None:
+        if timeout <= 0:
+            raise ValueError("timeout must be > 0 seconds")
+        self.timeout = float(timeout)
+        self.n_workers = workers or len(os.sched_getaffinity(0)) or os.cpu_count() or 1
+        self.chunk_size = max(1, chunk_size)
+        self.memory_mb = memory_mb
+        self._verifiers: dict[str, Any] = dict(verifiers or {})
+        self._ctx = mp.get_context("spawn")
+        self._workers: list[_Worker] = []
+        self._start_failures = 0
+        self.stats = PoolStats()
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def __enter__(self) -> GradingPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop all workers (politely, then SIGKILL)."""
+        for w in self._workers:
+            try:
+                w.conn.send(None)
+            except (OSError, ValueError):
+                pass
+        deadline = time.monotonic() + 2.0
+        for w in self._workers:
+            w.process.join(max(0.0, deadline - time.monotonic()))
+            if w.process.is_alive():
+                w.process.kill()
+                w.process.join()
+            w.conn.close()
+        self._workers = []
+
+    def start(self, kinds: Sequence[str] = ("math",)) -> None:
+        """Start every worker now and wait until they are ready (otherwise the first ``grade``
+        starts them). ``kinds``: the verifiers the workers should import up front."""
+        for kind in kinds:
+            self.verifier(kind)
+        while len(self._workers) < self.n_workers:
+            self._spawn()
+        self._run([], lambda job, status, detail: None)
+
+    def worker_pids(self) -> list[int]:
+        return [w.process.pid for w in self._workers]
+
+    def verifier(self, kind: str) -> Any:
+        if kind not in self._verifiers:
+            from passbound.verify import get_verifier
+
+            self._verifiers[kind] = get_verifier(kind)
+        return self._verifiers[kind]
+
+    def _spawn(self) -> _Worker:
+        parent_conn, child_conn = self._ctx.Pipe(duplex=True)
+        process = self._ctx.Process(
+            target=_worker_main,
+            args=(child_conn, list(self._verifiers.values()), self.memory_mb),
+            daemon=True,
+            name="passbound-grader",
+        )
+        process.start()
+        child_conn.close()
+        worker = _Worker(process, parent_conn)
+        self._workers.append(worker)
+        return worker
+
+    def _retire(self, w: _Worker, kill: bool) -> None:
+        if kill and w.process.is_alive():
+            w.process.kill()
+        w.process.join(5.0)
+        w.conn.close()
+        self._workers.remove(w)
+
+    # -- grading ---------------------------------------------------------------------------
+
+    def grade(
+        self,
+        problems: Sequence[Problem],
+        completions: Sequence[str],
+        on_progress: Callable[[int], None] | None = None,
+    ) -> list[GradeResult]:
+        """Grade ``completions[i]`` against ``problems[i]``; results in input order.
+
+        ``on_progress(n)`` is called with the number of input items just finished (an
+        increment, like ``tqdm.update``).
+        """
+        if len(problems) != len(completions):
+            raise ValueError(f"{len(problems)} problems but {len(completions)} completions")
+        started = time.monotonic()
+        self.stats = stats = PoolStats(items=len(problems))
+        results: list[GradeResult | None] = [None] * len(problems)
+        jobs: list[tuple[Any, str, str]] = []  # (verifier, target, answer)
+        members: list[list[int]] = []  # input indices per job
+        seen: dict[tuple[str, str, str], GradeResult | int] = {}
+        for i, (problem, completion) in enumerate(zip(problems, completions)):
+            verifier = self.verifier(problem.kind)
+            answer = verifier.extract(completion)
+            if answer is None:
+                results[i] = GradeResult("no_answer", None, "no answer found")
+                stats.no_answer += 1
+                continue
+            key = (problem.kind, problem.target, answer)
+            hit = seen.get(key)
+            if hit is None:
+                quick = getattr(verifier, "quick_check", None)
+                hit = quick(problem.target, answer) if quick else None
+                if hit is None:
+                    hit = len(jobs)
+                    jobs.append((verifier, problem.target, answer))
+                    members.append([])
+                seen[key] = hit
+            if isinstance(hit, int):
+                members[hit].append(i)
+            else:
+                results[i] = hit
+                stats.quick += 1
+        stats.unique_jobs = len(jobs)
+        if on_progress and len(problems) - sum(map(len, members)):
+            on_progress(len(problems) - sum(map(len, members)))
+
+        def finish(job: int, status: str, detail: str) -> None:
+            result = GradeResult(status, jobs[job][2], detail)
+            for i in members[job]:
+                results[i] = result
+            if on_progress:
+                on_progress(len(members[job]))
+
+        if jobs:
+            self._run(jobs, finish)
+        stats.seconds = time.monotonic() - started
+        assert all(r is not None for r in results)
+        return results  # type: ignore[return-value]
+
+    def _run(self, jobs: list[tuple[Any, str, str]], finish: Callable[[int, str, str], None]) -> None:
+        """Drive the workers until every job has a result."""
+        try:
+            self._drive(jobs, finish)
+        except BaseException:
+            # Ctrl-C or a failing on_progress: busy workers would later report into the next batch.
+            for w in list(self._workers):
+                if w.chunk:
+                    self._retire(w, kill=True)
+            raise
+
+    def _drive(self, jobs: list[tuple[Any, str, str]], finish: Callable[[int, str, str], None]) -> None:
+        pending = deque(range(len(jobs)))
+        stats = self.stats
+        want = min(self.n_workers, len(jobs))
+        while len(self._workers) < want:
+            self._spawn()
+        while pending or any(w.chunk for w in self._workers) or not all(w.ready for w in self._workers):
+            for w in self._workers:  # hand out work
+                if w.ready and not w.chunk and pending:
+                    size = max(1, min(self.chunk_size, len(pending) // (2 * len(self._workers))))
+                    ids = [pending.popleft() for _ in range(min(size, len(pending)))]
+                    w.chunk.extend(ids)
+                    w.item_started = time.monotonic()
+                    w.conn.send([(j, *jobs[j]) for j in ids])
+            now = time.monotonic()
+            deadlines = [w.item_started + self.timeout for w in self._workers if w.chunk]
+            deadlines += [w.spawned + STARTUP_TIMEOUT for w in self._workers if not w.ready]
+            wait_for = max(0.0, min(deadlines) - now) if deadlines else None
+            waitables: list[Any] = [w.conn for w in self._workers] + [w.process.sentinel for w in self._workers]
+            wait(waitables, timeout=wait_for)
+
+            for w in list(self._workers):
+                dead = False
+                try:
+                    while w.conn.poll():
+                        msg = w.conn.recv()
+                        if msg[0] == "ready":
+                            w.ready = True
+                            self._start_failures = 0
+                            continue
+                        job, status, detail, t_done = msg
+                        assert w.chunk and w.chunk[0] == job, "worker reported out of order"
+                        w.chunk.popleft()
+                        w.item_started = t_done
+                        stats.graded += 1
+                        finish(job, status, detail)
+                except (EOFError, OSError):
+                    dead = True
+                dead = dead or not w.process.is_alive()
+                now = time.monotonic()
+                if dead:
+                    w.process.join(5.0)
+                    code = w.process.exitcode
+                    if w.chunk:
+                        stats.deaths += 1
+                        finish(w.chunk.popleft(), "error", f"grading worker died (exit code {code})")
+                    elif not w.ready:
+                        self._start_failures += 1
+                        if self._start_failures >= 3:
+                            raise RuntimeError(f"grading workers keep failing to start (exit code {code})")
+                elif w.chunk and now - w.item_started > self.timeout:
+                    stats.timeouts += 1
+                    finish(w.chunk.popleft(), "timeout", f"timeout after {self.timeout:g}s (worker killed)")
+                elif not w.ready and now - w.spawned > STARTUP_TIMEOUT:
+                    raise RuntimeError(f"a grading worker did not start within {STARTUP_TIMEOUT:.0f}s")
+                else:
+                    continue
+                pending.extendleft(reversed(w.chunk))
+                w.chunk.clear()
+                self._retire(w, kill=True)
+                if pending and len(self._workers) < want:
+                    self._spawn()
+
+
+def grade_many(
+    problems: Sequence[Problem],
+    completions: Sequence[str],
+    *,
+    timeout: float = 10.0,
+    workers: int = 0,
+    on_progress: Callable[[int], None] | None = None,
+) -> list[GradeResult]:
+    """One-shot :class:`GradingPool` (start workers, grade, stop them)."""
+    with GradingPool(timeout=timeout, workers=workers) as pool:
+        return pool.grade(problems, completions, on_progress=on_progress)

@@ -1,0 +1,43 @@
+"""Shared fixtures. Slow tests run only with --runslow; e2e tests (real model) always run."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--runslow", action="store_true", default=False, help="run tests marked slow")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--runslow"):
+        return
+    skip_slow = pytest.mark.skip(reason="slow: run with --runslow")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip_slow)
+
+
+def shared_data_dir() -> Path:
+    return Path(os.environ.get("PASSBOUND_SHARED_DATA", REPO.parent / "shared" / "data"))
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The real benchmark files (../shared/data); the suite fails loudly if they are missing."""
+    path = shared_data_dir()
+    assert path.is_dir(), f"benchmark data not found at {path}; set PASSBOUND_SHARED_DATA"
+    return path
+
+
+@pytest.fixture(scope="session")
+def embedded_model() -> Path:
+    """SmolLM2-135M-Instruct converted to safetensors (once per machine, cached)."""
+    from passbound.models.embedded import embedded_model_path
+
+    return embedded_model_path()

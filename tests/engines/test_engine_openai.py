@@ -1,0 +1,110 @@
+"""openai engine against a real OpenAI-compatible server: vLLM's api_server on 127.0.0.1 (CPU)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from passbound.registry import engines
+
+pytestmark = pytest.mark.e2e
+STARTUP_S = 300
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(embedded_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Start `vllm serve`-equivalent with the CPU settings of passbound's vllm engine; stop it after."""
+    port = _free_port()
+    log = tmp_path_factory.mktemp("server") / "server.log"
+    cmd = [sys.executable, "-m", "vllm.entrypoints.openai.api_server", "--model", str(embedded_model),
+           "--host", "127.0.0.1", "--port", str(port), "--max-model-len", "1024", "--enforce-eager",
+           "--no-enable-chunked-prefill", "--kv-cache-memory-bytes", str(1024**3)]
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, "VLLM_LOGGING_LEVEL": "WARNING"})
+    try:
+        deadline = time.monotonic() + STARTUP_S
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"vLLM server exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/models", timeout=5) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"vLLM server not ready after {STARTUP_S} s:\n{log.read_text()[-3000:]}")
+            time.sleep(2)
+        yield f"http://127.0.0.1:{port}/v1"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture(scope="module")
+def engine(server: str, embedded_model: Path):
+    eng = engines.create("openai", model=str(embedded_model), base_url=server, api_key="EMPTY", concurrency=4)
+    yield eng
+    eng.close()
+
+
+@pytest.fixture(scope="module")
+def first(engine, slice_prompts, sampling) -> list:
+    seen: list[int] = []
+    results = engine.generate(slice_prompts, **sampling, on_progress=seen.append)
+    assert sum(seen) == len(slice_prompts)
+    return results
+
+
+def test_version_names_the_server_model(engine, embedded_model) -> None:
+    assert engine.version().startswith(f"openai-server {embedded_model}")
+
+
+def test_same_schema_as_the_vllm_engine(first, slice_prompts, sampling, check_schema) -> None:
+    check_schema(first, len(slice_prompts), sampling["n"], sampling["max_tokens"])
+    # token counts and log-probs come from the returned per-token log-probs, for text and chat prompts
+    assert all(isinstance(c.logprob, float) for per in first for c in per)
+    assert all(len({c.text for c in per}) > 1 for per in first)
+
+
+def test_same_seeds_same_texts(engine, first, slice_prompts, sampling, texts) -> None:
+    assert texts(engine.generate(slice_prompts, **sampling)) == texts(first)
+    other = engine.generate(slice_prompts, **{**sampling, "seeds": [s + 1000 for s in sampling["seeds"]]})
+    assert texts(other) != texts(first)
+
+
+def test_split_requests_still_return_n(server, embedded_model, slice_prompts, sampling, check_schema) -> None:
+    split = engines.create("openai", model=str(embedded_model), base_url=server, max_n_per_request=2)
+    results = split.generate(slice_prompts, **sampling)
+    check_schema(results, len(slice_prompts), sampling["n"], sampling["max_tokens"])
+    # slices are seeded seed+0 and seed+2, so the two halves are not copies of each other
+    assert all(len({c.text for c in per}) > 2 for per in results)
+
+
+def test_unreachable_server_is_retried_then_reported() -> None:
+    import openai
+
+    eng = engines.create("openai", model="m", base_url=f"http://127.0.0.1:{_free_port()}/v1", max_retries=2,
+                         backoff_s=0.05, timeout=5)
+    started = time.perf_counter()
+    with pytest.raises(openai.APIConnectionError):
+        eng.generate(["hi"], n=1, temperature=1.0, top_p=1.0, max_tokens=4, seeds=[0])
+    assert time.perf_counter() - started < 30

@@ -1,0 +1,38 @@
+"""A test-only verifier whose answers tell it how to misbehave (sleep, crash, exhaust memory).
+
+It lives in its own importable module because pool workers are spawned and must import it.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from dataclasses import dataclass
+
+from passbound.verify import GradeResult, extract_answer
+
+
+@dataclass(frozen=True)
+class MisbehavingVerifier:
+    """``\\boxed{sleep:S}`` sleeps S seconds then passes; ``segv`` and ``oom`` crash; else equality.
+
+    The detail of every result is the worker's pid, so tests can see who graded what.
+    """
+
+    name = "misbehaving"
+    version = "test"
+
+    def extract(self, completion: str) -> str | None:
+        return extract_answer(completion)
+
+    def check(self, target: str, answer: str) -> GradeResult:
+        if answer.startswith("sleep:"):
+            time.sleep(float(answer.split(":")[1]))
+            return GradeResult("pass", answer, str(os.getpid()))
+        if answer == "segv":
+            os.kill(os.getpid(), signal.SIGSEGV)
+        if answer == "oom":
+            blob = bytearray(8 * 1024**3)  # 8 GiB, above the pool's memory cap
+            return GradeResult("pass", answer, str(len(blob)))
+        return GradeResult("pass" if answer == target else "fail", answer, str(os.getpid()))
