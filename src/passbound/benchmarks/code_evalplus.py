@@ -42,6 +42,8 @@ def _text(row: dict[str, Any], name: str, *, required: bool = True) -> str:
 
 def _inputs(row: dict[str, Any], name: str) -> list[Any]:
     value = row.get(name)
+    if value == {}:  # MbppPlus v0.2.0 writes Mbpp/793's empty plus_input as {}
+        return []
     if not isinstance(value, list) or not all(isinstance(args, (list, tuple)) for args in value):
         raise MissingField(name, why="is not a list of argument lists")
     return [list(args) for args in value]

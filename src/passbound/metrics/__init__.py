@@ -14,6 +14,7 @@ from passbound.metrics.passk import pass_at_k, pass_at_k_matrix
 _LAZY = {
     "TABLE_COLUMNS": ("passbound.metrics.analysis", "COLUMNS"),
     "analyse_verdicts": ("passbound.metrics.analysis", "analyse_verdicts"),
+    "analyse_boundary": ("passbound.metrics.boundary", "analyse_boundary"),
     "bootstrap_ci": ("passbound.metrics.bootstrap", "bootstrap_ci"),
     "paired_bootstrap_diff": ("passbound.metrics.bootstrap", "paired_bootstrap_diff"),
     "maj_at_k": ("passbound.metrics.majority", "maj_at_k"),

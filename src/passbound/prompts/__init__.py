@@ -12,6 +12,7 @@ from typing import Any
 from passbound.errors import ConfigError
 from passbound.registry import templates as _registry
 
+from .code import CODE_TEMPLATES, CodeChatTemplate, CodeCompletionTemplate
 from .templates import (
     BOXED_INSTRUCTION,
     BUILTIN_TEMPLATES,
@@ -26,6 +27,8 @@ __all__ = [
     "BOXED_INSTRUCTION",
     "FEW_SHOT_EXAMPLES",
     "ChatTemplate",
+    "CodeChatTemplate",
+    "CodeCompletionTemplate",
     "PromptInput",
     "Template",
     "TextTemplate",
@@ -40,7 +43,7 @@ def _constant(template: Any) -> Any:
     return factory
 
 
-for _t in BUILTIN_TEMPLATES:
+for _t in (*BUILTIN_TEMPLATES, *CODE_TEMPLATES):
     _registry.add(_t.name, _constant(_t), _t.description)
 
 

@@ -13,23 +13,27 @@ from passbound.store import RunDir
 def analyse_run(study: StudyConfig, run: RunDir) -> dict[str, Path]:
     """Compute every table from the committed verdicts and write ``<table>.csv`` files."""
     from passbound.metrics.analysis import analyse_verdicts
+    from passbound.metrics.boundary import analyse_boundary
+    import pandas as pd
 
     names = [m.name for m in study.models]
     verdicts = run.read_all("verdicts", models=names).to_pandas()
     unverified = run.count_rows("samples", names) - len(verdicts)
-    keep = {b.name: {p.id for p in active_problems(run, study, b.name)} for b in study.benchmarks}
+    # Only the problems this study covers (the run may hold more, sampled under a larger limit).
+    keep = pd.MultiIndex.from_tuples(
+        [(b.name, p.id) for b in study.benchmarks for p in active_problems(run, study, b.name)], names=["benchmark", "problem_id"]
+    )
     if len(verdicts):
-        mask = [pid in keep.get(bench, ()) for bench, pid in zip(verdicts["benchmark"], verdicts["problem_id"])]
-        verdicts = verdicts[mask]
+        verdicts = verdicts[pd.MultiIndex.from_frame(verdicts[["benchmark", "problem_id"]]).isin(keep)]
     if unverified > 0:
         console.print(f"[yellow]analyse: {unverified} samples have no verdict yet; run `passbound verify`[/]")
     models = []
     for m in study.models:
         base = study.base_of(m)
         models.append({"name": m.name, "role": m.role, "step": m.step, "base": base.name if base else None})
-    tables = analyse_verdicts(
-        verdicts, models, study.k_grid, n_boot=study.analysis.bootstrap, ci=study.analysis.ci, seed=study.analysis.seed
-    )
+    options = {"n_boot": study.analysis.bootstrap, "ci": study.analysis.ci, "seed": study.analysis.seed}
+    tables = analyse_verdicts(verdicts, models, study.k_grid, **options)
+    tables.update(analyse_boundary(verdicts, models, study.k_grid, **options))
     paths = {}
     for name, frame in tables.items():
         paths[name] = run.write_text(f"{name}.csv", frame.to_csv(index=False))

@@ -33,6 +33,13 @@ def _math_verifier(**options: Any) -> MathVerifier:
     return MathVerifier(**options)
 
 
+@verifiers.register("code", "code: tests run in the sandbox (evalplus / LiveCodeBench semantics), judged outside")
+def _code_verifier(**options: Any) -> Any:
+    from passbound.verify.code import CodeVerifier
+
+    return CodeVerifier(**options)
+
+
 def get_verifier(kind: str, **options: Any) -> Any:
-    """The verifier registered for a problem kind ("math"; "code" and "choice" come later)."""
+    """The verifier registered for a problem kind ("math", "code"; "choice" comes later)."""
     return verifiers.create(kind, **options)

@@ -8,6 +8,10 @@ How it works:
 * The parent extracts every answer (cheap string work), settles what it can without math
   (no answer; identical normal forms), and dedupes the rest by (kind, gold, answer): at n=256
   the same answer repeats many times per problem, and each distinct pair is graded once.
+  A verifier with ``takes_problem = True`` (code) gets the whole Problem instead of its target:
+  ``extract(completion, problem)``, ``check(problem, answer)``, dedupe by its
+  ``dedupe_key(problem, answer)``, and a per-item hard timeout ``item_timeout(problem)`` when
+  that is longer than the pool's.
 * Worker processes ("spawn": no inherited locks or threads) run the verifier's ``check`` on
   their *main* thread, where signal-based timeouts work. Work goes out in small chunks to
   amortise IPC; a worker reports each item as it finishes, with a ``time.monotonic()`` stamp
@@ -197,24 +201,28 @@ class GradingPool:
         started = time.monotonic()
         self.stats = stats = PoolStats(items=len(problems))
         results: list[GradeResult | None] = [None] * len(problems)
-        jobs: list[tuple[Any, str, str]] = []  # (verifier, target, answer)
+        jobs: list[tuple[Any, Any, str]] = []  # (verifier, target or problem, answer)
+        timeouts: list[float] = []  # hard limit per job
         members: list[list[int]] = []  # input indices per job
-        seen: dict[tuple[str, str, str], GradeResult | int] = {}
+        seen: dict[tuple[Any, ...], GradeResult | int] = {}
         for i, (problem, completion) in enumerate(zip(problems, completions)):
             verifier = self.verifier(problem.kind)
-            answer = verifier.extract(completion)
+            whole = getattr(verifier, "takes_problem", False)
+            answer = verifier.extract(completion, problem) if whole else verifier.extract(completion)
             if answer is None:
                 results[i] = GradeResult("no_answer", None, "no answer found")
                 stats.no_answer += 1
                 continue
-            key = (problem.kind, problem.target, answer)
+            key = (problem.kind, *verifier.dedupe_key(problem, answer)) if whole else (problem.kind, problem.target, answer)
             hit = seen.get(key)
             if hit is None:
-                quick = getattr(verifier, "quick_check", None)
+                quick = None if whole else getattr(verifier, "quick_check", None)
                 hit = quick(problem.target, answer) if quick else None
                 if hit is None:
                     hit = len(jobs)
-                    jobs.append((verifier, problem.target, answer))
+                    jobs.append((verifier, problem if whole else problem.target, answer))
+                    item = getattr(verifier, "item_timeout", None)
+                    timeouts.append(max(self.timeout, item(problem)) if item else self.timeout)
                     members.append([])
                 seen[key] = hit
             if isinstance(hit, int):
@@ -234,15 +242,16 @@ class GradingPool:
                 on_progress(len(members[job]))
 
         if jobs:
-            self._run(jobs, finish)
+            self._run(jobs, finish, timeouts)
         stats.seconds = time.monotonic() - started
         assert all(r is not None for r in results)
         return results  # type: ignore[return-value]
 
-    def _run(self, jobs: list[tuple[Any, str, str]], finish: Callable[[int, str, str], None]) -> None:
-        """Drive the workers until every job has a result."""
+    def _run(self, jobs: list[tuple[Any, Any, str]], finish: Callable[[int, str, str], None],
+             timeouts: Sequence[float] | None = None) -> None:
+        """Drive the workers until every job has a result (``timeouts``: hard limit per job)."""
         try:
-            self._drive(jobs, finish)
+            self._drive(jobs, finish, timeouts or [self.timeout] * len(jobs))
         except BaseException:
             # Ctrl-C or a failing on_progress: busy workers would later report into the next batch.
             for w in list(self._workers):
@@ -250,7 +259,8 @@ class GradingPool:
                     self._retire(w, kill=True)
             raise
 
-    def _drive(self, jobs: list[tuple[Any, str, str]], finish: Callable[[int, str, str], None]) -> None:
+    def _drive(self, jobs: list[tuple[Any, Any, str]], finish: Callable[[int, str, str], None],
+               timeouts: Sequence[float]) -> None:
         pending = deque(range(len(jobs)))
         stats = self.stats
         want = min(self.n_workers, len(jobs))
@@ -265,7 +275,7 @@ class GradingPool:
                     w.item_started = time.monotonic()
                     w.conn.send([(j, *jobs[j]) for j in ids])
             now = time.monotonic()
-            deadlines = [w.item_started + self.timeout for w in self._workers if w.chunk]
+            deadlines = [w.item_started + timeouts[w.chunk[0]] for w in self._workers if w.chunk]
             deadlines += [w.spawned + STARTUP_TIMEOUT for w in self._workers if not w.ready]
             wait_for = max(0.0, min(deadlines) - now) if deadlines else None
             waitables: list[Any] = [w.conn for w in self._workers] + [w.process.sentinel for w in self._workers]
@@ -300,9 +310,10 @@ class GradingPool:
                         self._start_failures += 1
                         if self._start_failures >= 3:
                             raise RuntimeError(f"grading workers keep failing to start (exit code {code})")
-                elif w.chunk and now - w.item_started > self.timeout:
+                elif w.chunk and now - w.item_started > timeouts[w.chunk[0]]:
                     stats.timeouts += 1
-                    finish(w.chunk.popleft(), "timeout", f"timeout after {self.timeout:g}s (worker killed)")
+                    job = w.chunk.popleft()
+                    finish(job, "timeout", f"timeout after {timeouts[job]:g}s (worker killed)")
                 elif not w.ready and now - w.spawned > STARTUP_TIMEOUT:
                     raise RuntimeError(f"a grading worker did not start within {STARTUP_TIMEOUT:.0f}s")
                 else:

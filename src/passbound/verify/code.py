@@ -1,0 +1,440 @@
+"""Code verification: evalplus / LiveCodeBench test semantics on passbound's sandbox.
+
+Design (why a program that cheats never passes):
+
+* **The sandbox only produces data; the grader judges.** The candidate and a small harness
+  (``_code_harness.py``) run in one sandboxed process (``passbound.sandbox``: no network, a
+  private filesystem view, rlimits, a clean environment). The harness calls the candidate on
+  every test input and writes each result as a record ``<nonce> {json}`` to a private copy of
+  stdout; fds 1 and 2 then point at /dev/null, so nothing the candidate prints can mix in. The
+  *comparison* with the expected output happens here, in the trusted grader process, on
+  values decoded from a wire format that carries only plain builtin types (int, float, str,
+  bytes, None, bool, complex, list, tuple, dict, set). An object with a rigged ``__eq__``
+  arrives as an opaque marker that equals nothing; a subclass arrives as its plain value.
+* **Expected outputs never enter the sandbox.** They are computed once per problem by running
+  the reference solution (in the sandbox too) and kept in the grader (memory + a disk cache).
+  To fake a pass a program would have to print correct outputs, i.e. solve the problem.
+* **No record, no pass.** The nonce is random per run and lives only in the harness's memory
+  (its files are deleted before candidate code runs). A test without a nonce-tagged record, a
+  missing final "done" record, or conflicting records for a test (a forked child) is never a
+  pass. So ``sys.exit(0)`` / ``raise SystemExit`` (caught: an error or a failed test),
+  ``os._exit(0)``, killing the interpreter or its parent, patching builtins, ``json`` or the
+  harness itself all end as error / fail / timeout.
+* Per-test time limits run inside the harness (``setitimer``; a program that swallows the
+  alarm is still marked timeout from its measured time), the whole run under the sandbox's
+  wall-clock deadline, and the pool's hard per-item kill above that (``item_timeout``).
+
+What this does not stop: a deliberately adversarial program that finds the nonce in the
+harness's memory *and* reads the reference solution from the host filesystem (the bwrap tier
+shows the host read-only outside /root, /home, /tmp, /run) could print correct outputs. Plain
+HumanEval (``check`` mode: the dataset's own ``check()`` runs in the sandbox, with results
+round-tripped through the wire format and private builtins) can also be fooled by a program
+that patches the stdlib modules the test imports; HumanEval+ / MBPP+ / LiveCodeBench cannot.
+
+Statuses: ``pass``; ``fail`` (a wrong output, or the function raised on a test); ``timeout``;
+``error`` (the program did not load — syntax error, exception at import, no entry point — or
+the process ended before its tests did); ``no_answer`` (no code in the completion).
+
+Semantics: evalplus 0.3.1 (``evalplus/evaluate.py``, ``evalplus/eval/__init__.py``): expected
+outputs and times from ``prompt + canonical_solution``; per-test limit ``max(min_time_limit,
+gt_time_limit_factor * t_ref)`` (1 s, 4x); a set's budget ``min(60, sum of limits) + 1``; base
+tests then plus tests, first failure ends the run. LiveCodeBench (lcb_runner
+``evaluation/testing_util.py``): its import preamble, 6 s per test, stdio comparison by stripped
+lines / ``Decimal`` tokens, call-based via ``Solution().fn_name(*json_args)``. Deliberate
+differences: stdin programs run as ``__main__`` with a real stdin (``sys.stdin.buffer`` and
+``open(0)`` work, where LiveCodeBench's mocks fail them), and HumanEval/32 passes when the root
+is within atol (evalplus 0.3.1 never counts it as passed, a bug in its special oracle).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import secrets
+import sys
+import tempfile
+from collections import OrderedDict
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from passbound.types import Problem
+from passbound.verify._code_compare import (
+    MBPP_OUTPUT_NOT_NONE_TASKS,
+    MBPP_OUTPUT_SET_EQ_TASKS,
+    EvalplusComparer,
+    lcb_call_match,
+    lcb_stdio_match,
+)
+from passbound.verify._code_harness import decode, encode
+from passbound.verify.result import GradeResult
+
+SEMANTICS_VERSION = "code-1"
+_HARNESS = Path(__file__).with_name("_code_harness.py")
+_STARTUP_S = 3.0  # interpreter start, harness set-up and result encoding, on a loaded box
+_MEMORY_CACHE = 512  # problems whose reference outputs a worker keeps in memory
+DIGEST_OVER = 64 << 10  # expected outputs larger than this (bytes, encoded) travel as digests
+# Entry points whose outputs evalplus judges by a special oracle, never by plain ==.
+_SPECIAL = MBPP_OUTPUT_NOT_NONE_TASKS | MBPP_OUTPUT_SET_EQ_TASKS | {
+    "are_equivalent", "sum_div", "surface_Area", "digit_distance_nums", "find_zero"}
+
+
+@lru_cache(maxsize=1)
+def harness_source() -> str:
+    return _HARNESS.read_text(encoding="utf-8")
+
+
+def default_cache_dir() -> Path:
+    """$PASSBOUND_CACHE/code-reference, else ~/.cache/passbound/code-reference."""
+    root = os.environ.get("PASSBOUND_CACHE") or Path.home() / ".cache" / "passbound"
+    return Path(root) / "code-reference"
+
+
+class ReferenceError_(Exception):
+    """The reference solution itself failed (bad data or a broken sandbox)."""
+
+
+@dataclass(frozen=True)
+class Digest:
+    """An output known only by its canonical digest (see ``_code_harness``)."""
+
+    hexdigest: str
+
+
+def _expected(payload: dict[str, Any]) -> Any:
+    return Digest(payload["h"]) if "h" in payload else decode(payload["o"])
+
+
+@dataclass
+class _Plan:
+    """What one sandbox run does, and how its records are judged."""
+
+    mode: str
+    tests: list[Any]  # encoded argument lists (function modes) or stdin texts
+    limits: list[float]
+    budget: float
+    labels: list[str]  # "base 3", "plus 17", "test 2" ... for details
+    entry_point: str = ""
+    extra: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class CodeVerifier:
+    """Grades a code completion of a ``kind="code"`` Problem by running its tests in the sandbox.
+
+    Options: evalplus's ``min_time_limit`` / ``gt_time_limit_factor`` / ``per_set_timeout``;
+    ``lcb_timeout`` (seconds per LiveCodeBench test); ``check_timeout`` (plain HumanEval);
+    sandbox ``memory_mb`` (address space per process, at most the pool worker's own limit),
+    ``max_processes`` (so up to ``memory_mb x max_processes`` per run), ``isolation``;
+    ``extract_mode`` for ``extract_code``; ``cache_dir`` for reference outputs ("" = memory only).
+    """
+
+    min_time_limit: float = 1.0
+    gt_time_limit_factor: float = 4.0
+    per_set_timeout: float = 60.0
+    lcb_timeout: float = 6.0
+    check_timeout: float = 3.0
+    reference_timeout: float = 120.0
+    memory_mb: int = 4096  # evalplus's EVALPLUS_MAX_MEMORY_BYTES default
+    max_processes: int = 4
+    max_output_mb: int = 32
+    isolation: str = "auto"
+    extract_mode: str = "auto"
+    cache_dir: str | None = None
+
+    name = "code"
+    takes_problem = True  # GradingPool passes the Problem (not just its target) to extract/check
+
+    @property
+    def version(self) -> str:
+        return f"{SEMANTICS_VERSION}+py{sys.version_info[0]}.{sys.version_info[1]}"
+
+    def warm_up(self) -> None:
+        """Probe the sandbox tier once in this process (a pool worker does it before work)."""
+        self._sandbox().capabilities()
+
+    # -- extraction and dedupe (in the pool's parent) --------------------------------------
+
+    def extract(self, completion: str, problem: Problem | None = None) -> str | None:
+        from passbound.verify.code_extract import extract_code
+
+        meta = problem.metadata if problem is not None else {}
+        prompt = meta.get("prompt") if meta.get("dataset") == "humaneval" else None
+        entry_point = meta.get("entry_point") or meta.get("fn_name") or None
+        return extract_code(completion, prompt=prompt, entry_point=entry_point, mode=self.extract_mode)  # type: ignore[arg-type]
+
+    def dedupe_key(self, problem: Problem, program: str) -> tuple[str, str, str]:
+        return (problem.benchmark, problem.id, program)
+
+    def item_timeout(self, problem: Problem) -> float:
+        """An upper bound on ``check``'s wall time (the pool's hard kill comes after it)."""
+        meta = problem.metadata
+        if "tests" in meta:
+            return len(meta["tests"]) * (self.lcb_timeout + 1) + 2 * _STARTUP_S + 10
+        if meta.get("base_input") or meta.get("plus_input"):
+            return self.reference_timeout + 2 * (self.per_set_timeout + 1) + 2 * _STARTUP_S + 10
+        return self.check_timeout + 2 * _STARTUP_S + 10
+
+    # -- grading (in a pool worker) ------------------------------------------------------------
+
+    def grade(self, problem: Problem, completion: str) -> GradeResult:
+        program = self.extract(completion, problem)
+        if program is None:
+            return GradeResult("no_answer", None, "no code found")
+        return self.check(problem, program)
+
+    def check(self, problem: Problem, program: str) -> GradeResult:
+        """Run ``program``'s tests for ``problem`` in the sandbox and judge the results here."""
+        meta = problem.metadata
+        try:
+            if "tests" in meta:
+                return self._judge_lcb(problem, program)
+            if meta.get("base_input") or meta.get("plus_input"):
+                return self._judge_evalplus(problem, program)
+            if meta.get("test") and meta.get("entry_point"):
+                return self._judge_check(problem, program)
+        except ReferenceError_ as exc:
+            return GradeResult("error", program, f"reference solution failed: {exc}")
+        return GradeResult("error", program, f"problem {problem.id} has no tests this verifier knows")
+
+    # -- evalplus ------------------------------------------------------------------------
+
+    def _judge_evalplus(self, problem: Problem, program: str) -> GradeResult:
+        meta = problem.metadata
+        ref = self.reference(problem)
+        base, plus = _evalplus_inputs(problem)
+        limits = [max(self.min_time_limit, self.gt_time_limit_factor * t) for t in ref["base_time"] + ref["plus_time"]]
+        nb = len(base)
+        budget = min(self.per_set_timeout, sum(limits[:nb])) + min(self.per_set_timeout, sum(limits[nb:])) + 2
+        plan = _Plan("function", [encode(a) for a in base + plus], limits, budget + _STARTUP_S,
+                     [f"base test {i}" for i in range(nb)] + [f"plus test {i}" for i in range(len(plus))],
+                     meta["entry_point"])  # fmt: skip
+        comparers = [EvalplusComparer(meta["dataset"], meta["entry_point"], meta.get("atol") or 0) for _ in "bp"]
+        expected = ref["base"] + ref["plus"]
+        inputs = base + plus
+
+        def judge(i: int, out: Any) -> bool:
+            if isinstance(expected[i], Digest) or isinstance(out, Digest):
+                return out == expected[i]
+            return comparers[i >= nb].match(inputs[i], out, expected[i])
+
+        plan.extra = {"digest": [i for i, e in enumerate(expected) if isinstance(e, Digest)]}
+        return self._run_and_judge(program, plan, judge)
+
+    def reference(self, problem: Problem) -> dict[str, list[Any]]:
+        """Expected outputs and reference times of an evalplus problem, computed once per
+        problem by running ``problem.target`` (prompt + canonical solution) in the sandbox."""
+        key = _reference_key(problem)
+        cached = _REFERENCES.get(key)
+        if cached is not None:
+            _REFERENCES.move_to_end(key)
+            return cached
+        path = self._cache_path(key)
+        ref = None
+        if path is not None and path.is_file():
+            try:
+                raw = json.loads(path.read_text(encoding="utf-8"))
+                ref = {k: ([_expected(v) for v in raw[k]] if k in ("base", "plus") else raw[k]) for k in raw}
+            except (OSError, ValueError, KeyError, TypeError):
+                ref = None
+        if ref is None:
+            raw = self._compute_reference(problem)
+            ref = {k: ([_expected(v) for v in raw[k]] if k in ("base", "plus") else raw[k]) for k in raw}
+            if path is not None:
+                _atomic_write(path, json.dumps(raw))
+        if problem.metadata["entry_point"] in MBPP_OUTPUT_NOT_NONE_TASKS and problem.metadata["dataset"] == "mbpp":
+            ref["base"] = [o is not None for o in ref["base"]]
+            ref["plus"] = [o is not None for o in ref["plus"]]
+        _REFERENCES[key] = ref
+        while len(_REFERENCES) > _MEMORY_CACHE:
+            _REFERENCES.popitem(last=False)
+        return ref
+
+    def _compute_reference(self, problem: Problem) -> dict[str, list[Any]]:
+        base, plus = _evalplus_inputs(problem)
+        tests = base + plus
+        per = self.reference_timeout
+        meta = problem.metadata
+        plain = not meta.get("atol") and meta["entry_point"] not in _SPECIAL
+        spec = {"mode": "function", "tests": [encode(a) for a in tests], "limits": [per] * len(tests),
+                "entry_point": meta["entry_point"], "load_limit": per, "digest_over": DIGEST_OVER if plain else None}
+        result, records = self._run(problem.target, spec, per + _STARTUP_S)
+        outs, times = [], []
+        for i in range(len(tests)):
+            rec = records.tests.get(i)
+            if rec is None or rec.get("s") != "ok":
+                why = (rec or {}).get("e") or (rec or {}).get("s") or f"no result ({_ended(result)})"
+                raise ReferenceError_(f"{problem.id} test {i}: {why}")
+            outs.append({"h": rec["h"]} if "h" in rec else {"o": rec.get("o")})
+            times.append(float(rec.get("t", 0.0)))
+        nb = len(base)
+        return {"base": outs[:nb], "plus": outs[nb:], "base_time": times[:nb], "plus_time": times[nb:]}
+
+    def _cache_path(self, key: str) -> Path | None:
+        if self.cache_dir == "":
+            return None
+        root = Path(self.cache_dir) if self.cache_dir else default_cache_dir()
+        return root / key[:2] / f"{key}.json"
+
+    # -- LiveCodeBench and plain HumanEval ------------------------------------------------
+
+    def _judge_lcb(self, problem: Problem, program: str) -> GradeResult:
+        meta = problem.metadata
+        tests = meta["tests"]
+        n = len(tests)
+        functional = bool(meta.get("fn_name")) and all(t.get("testtype") == "functional" for t in tests)
+        limits = [float(self.lcb_timeout)] * n
+        labels = [f"test {i}" for i in range(n)]
+        budget = n * (self.lcb_timeout + 0.5) + _STARTUP_S
+        if functional:
+            try:
+                args = [[json.loads(line) for line in t["input"].split("\n") if line.strip()] for t in tests]
+                expected = [json.loads(t["output"]) for t in tests]
+            except ValueError as exc:
+                return GradeResult("error", program, f"test data is not JSON: {exc}")
+            plan = _Plan("lcb_call", [encode(a) for a in args], limits, budget, labels, meta["fn_name"])
+            return self._run_and_judge(program, plan, lambda i, out: lcb_call_match(out, expected[i]))
+        plan = _Plan("stdio", [t["input"] for t in tests], limits, budget, labels)
+        return self._run_and_judge(program, plan, lambda i, out: isinstance(out, str) and lcb_stdio_match(out, tests[i]["output"]))
+
+    def _judge_check(self, problem: Problem, program: str) -> GradeResult:
+        meta = problem.metadata
+        plan = _Plan("check", [None], [self.check_timeout], self.check_timeout + _STARTUP_S, ["check()"],
+                     meta["entry_point"], {"prompt": meta.get("prompt") or problem.prompt, "test": meta["test"]})
+        return self._run_and_judge(program, plan, lambda i, out: True)
+
+    # -- running and judging -------------------------------------------------------------------
+
+    def _sandbox(self) -> Any:
+        import resource
+
+        from passbound.sandbox import Sandbox
+
+        # A pool worker runs under its own RLIMIT_AS; the sandbox can only lower it.
+        hard = resource.getrlimit(resource.RLIMIT_AS)[1]
+        memory_mb = self.memory_mb if hard == resource.RLIM_INFINITY else min(self.memory_mb, hard >> 20)
+        return Sandbox(isolation=self.isolation, memory_mb=memory_mb, max_processes=self.max_processes,
+                       max_output_bytes=(self.max_output_mb << 20) + (1 << 20))  # fmt: skip
+
+    def _run(self, program: str, spec: dict[str, Any], timeout: float) -> tuple[Any, _Records]:
+        nonce = secrets.token_hex(16)
+        spec = {**spec, "nonce": nonce, "max_output_bytes": self.max_output_mb << 20}
+        files = {"spec.json": json.dumps(spec, allow_nan=True), "solution.py": program}
+        result = self._sandbox().run(harness_source(), timeout=timeout, extra_files=files)
+        return result, _Records.parse(result.stdout, nonce)
+
+    def _run_and_judge(self, program: str, plan: _Plan, judge: Any) -> GradeResult:
+        spec = {"mode": plan.mode, "tests": plan.tests, "limits": plan.limits, "entry_point": plan.entry_point,
+                "load_limit": plan.budget, **(plan.extra or {})}  # fmt: skip
+        result, rec = self._run(program, spec, plan.budget)
+        if rec.load is None:
+            if result.status == "timeout":
+                return GradeResult("timeout", program, f"no result within {plan.budget:.0f}s")
+            return GradeResult("error", program, f"program ended before loading ({_ended(result)})")
+        if rec.load.get("s") == "timeout":
+            return GradeResult("timeout", program, "loading the program timed out")
+        if rec.load.get("s") != "ok":
+            return GradeResult("error", program, f"program failed to load: {rec.load.get('e', '?')}")
+        for i, label in enumerate(plan.labels):
+            r = rec.tests.get(i)
+            if r is None:
+                if result.status == "timeout":
+                    return GradeResult("timeout", program, f"{label}: run exceeded its {plan.budget:.0f}s budget")
+                return GradeResult("error", program, f"{label}: no result, program ended ({_ended(result)})")
+            if r is _CONFLICT:
+                return GradeResult("fail", program, f"{label}: conflicting results (forked process?)")
+            status = r.get("s")
+            if status == "timeout" or float(r.get("t") or 0.0) > plan.limits[i]:
+                return GradeResult("timeout", program, f"{label}: over its {plan.limits[i]:.2f}s limit")
+            if status == "exc":
+                return GradeResult("fail", program, f"{label}: {r.get('e', 'exception')}"[:300])
+            if status != "ok":
+                return GradeResult("fail", program, f"{label}: {status}")
+            try:
+                out = Digest(str(r["h"])) if "h" in r else decode(r.get("o"))
+            except Exception:  # noqa: BLE001 - malformed output: never a pass
+                return GradeResult("fail", program, f"{label}: malformed result")
+            if not judge(i, out):
+                return GradeResult("fail", program, f"{label}: wrong output")
+        if not rec.done:
+            return GradeResult("error", program, f"program ended before the harness finished ({_ended(result)})")
+        return GradeResult("pass", program)
+
+
+_CONFLICT: dict[str, Any] = {"s": "conflict"}
+_REFERENCES: OrderedDict[str, dict[str, list[Any]]] = OrderedDict()
+
+
+@dataclass
+class _Records:
+    """The nonce-tagged records of one run (anything else on stdout is ignored)."""
+
+    load: dict[str, Any] | None
+    tests: dict[int, dict[str, Any]]
+    done: bool
+
+    @classmethod
+    def parse(cls, stdout: str, nonce: str) -> _Records:
+        load, tests, done, raw = None, {}, False, {}
+        tag = nonce + " "
+        for line in stdout.split("\n"):
+            if not line.startswith(tag):
+                continue
+            try:
+                rec = json.loads(line[len(tag):])
+            except ValueError:
+                continue
+            if not isinstance(rec, dict):
+                continue
+            kind = rec.get("k")
+            if kind == "load" and load is None:
+                load = rec
+            elif kind == "done":
+                done = True
+            elif kind == "test" and isinstance(rec.get("i"), int):
+                i, text = rec["i"], line[len(tag):]
+                if i in raw and raw[i] != text:
+                    tests[i] = _CONFLICT
+                elif i not in raw:
+                    raw[i], tests[i] = text, rec
+        return cls(load, tests, done)
+
+
+def _ended(result: Any) -> str:
+    if result.status == "oom":
+        return "out of memory"
+    if result.status == "output_limit":
+        return "output limit"
+    if result.signal:
+        return f"signal {result.signal}"
+    return f"exit code {result.exit_code}"
+
+
+def _evalplus_inputs(problem: Problem) -> tuple[list[Any], list[Any]]:
+    """Base and plus argument lists as the functions expect them (MBPP+ tuples, sets ...)."""
+    meta = problem.metadata
+    base, plus = list(meta.get("base_input") or []), list(meta.get("plus_input") or [])
+    if meta.get("dataset") == "mbpp":
+        from passbound.benchmarks.code_evalplus import decode_mbpp_inputs
+
+        base, plus = decode_mbpp_inputs(problem.id, base), decode_mbpp_inputs(problem.id, plus)
+    return [list(a) for a in base], [list(a) for a in plus]
+
+
+def _reference_key(problem: Problem) -> str:
+    meta = problem.metadata
+    payload = [SEMANTICS_VERSION, sys.version, meta.get("dataset"), problem.id, meta.get("entry_point"),
+               problem.target, meta.get("base_input"), meta.get("plus_input")]  # fmt: skip
+    return hashlib.sha256(json.dumps(payload, default=repr).encode()).hexdigest()
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, encoding="utf-8") as tmp:
+            tmp.write(text)
+        os.replace(tmp.name, path)
+    except OSError:
+        pass  # a read-only cache only costs recomputation
