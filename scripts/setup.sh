@@ -4,6 +4,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
+# System packages: bubblewrap (the code sandbox's strongest isolation tier) and Debian's chromium
+# (tests/report/test_report_browser.py opens report.html in it). Installed when running as root
+# with apt-get (CI, containers); otherwise install them yourself, or set PASSBOUND_SKIP_APT=1.
+if [ -z "${PASSBOUND_SKIP_APT:-}" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  if ! command -v bwrap >/dev/null || ! command -v chromium >/dev/null; then
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap chromium >/dev/null) \
+      || echo "setup: apt-get failed; the sandbox falls back to weaker isolation and the browser test will fail"
+  fi
+elif ! command -v bwrap >/dev/null || ! command -v chromium >/dev/null; then
+  echo "setup: install bubblewrap and chromium (e.g. sudo apt-get install bubblewrap chromium) for the full test suite"
+fi
 if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi

@@ -84,10 +84,20 @@ class VerifySpec(_Strict):
     workers: int = Field(default=0, ge=0, description="grading processes; 0 = all cores")
 
 
+class PerplexitySpec(_Strict):
+    """One perplexity job: ``scorer`` scores the samples of each model in ``of`` (see `passbound ppl`)."""
+
+    scorer: str = Field(description="a model of this study whose log-probs score the completions")
+    of: list[str] = Field(min_length=1, description="models whose samples are scored")
+    engine: Literal["hf", "vllm"] = "hf"
+    limit: int | None = Field(default=None, gt=0, description="score at most this many samples per problem")
+
+
 class AnalysisSpec(_Strict):
     bootstrap: int = Field(default=1000, ge=0, description="bootstrap resamples over problems")
     ci: float = Field(default=0.95, gt=0.0, lt=1.0)
     seed: int = 0
+    perplexity: list[PerplexitySpec] = Field(default_factory=list, description="perplexity jobs run after verify")
 
 
 class StudyConfig(_Strict):
@@ -117,6 +127,10 @@ class StudyConfig(_Strict):
         for m in self.models:
             if m.base is not None and m.base not in names:
                 raise ValueError(f"model {m.name!r} names base={m.base!r}, which is not a model of this study")
+        for job in self.analysis.perplexity:
+            unknown = [x for x in (job.scorer, *job.of) if x not in names]
+            if unknown:
+                raise ValueError(f"analysis.perplexity names {', '.join(map(repr, unknown))}, not models of this study")
         if self.k is not None:
             bad = [k for k in self.k if k < 1 or k > self.sampling.n]
             if bad:

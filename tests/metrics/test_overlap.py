@@ -27,6 +27,7 @@ def test_overlap_counts_and_ids() -> None:
     d = _row(df, "D", "B")  # D solves p1 p3: a subset of B's set; B alone solves p5
     assert (d.n_both, d.n_model_only, d.n_reference_only, d.n_neither) == (2, 0, 1, 2)
     assert d.model_subset_of_reference and d.model_only_ids == "" and d.reference_only_ids == "p5"
+    assert not d.reference_subset_of_model  # B alone solves p5
     s = _row(df, "R", "D")  # siblings sharing base B
     assert (s.n_both, s.n_model_only, s.n_reference_only, s.n_neither) == (1, 2, 1, 1)
     assert s.model_only_ids == "p2 p5" and s.reference_only_ids == "p3"
@@ -53,7 +54,7 @@ def test_problem_ids_match_across_types() -> None:
     assert _row(df, "R", "B").n_problems == 1 and _row(df, "R", "B").reference_only_ids == "7"
 
 
-def test_pairs_cover_base_and_siblings_only() -> None:
+def test_pairs_cover_every_two_models() -> None:
     models = MODELS + [
         {"name": "C1", "role": "checkpoint", "step": 50, "base": "B"},
         {"name": "X", "role": "rl", "step": None, "base": "Y"},
@@ -61,8 +62,33 @@ def test_pairs_cover_base_and_siblings_only() -> None:
         {"name": "lone", "role": "other", "step": None, "base": None},
     ]
     pairs = comparison_pairs(models)
-    assert pairs == [("R", "B", "base"), ("D", "B", "base"), ("C1", "B", "base"), ("X", "Y", "base"),
-                     ("R", "D", "sibling"), ("R", "C1", "sibling"), ("D", "C1", "sibling")]
+    assert pairs[:7] == [("R", "B", "base"), ("D", "B", "base"), ("C1", "B", "base"), ("X", "Y", "base"),
+                         ("R", "D", "sibling"), ("R", "C1", "sibling"), ("D", "C1", "sibling")]
+    assert pairs[7:] == [  # the rest in study order; a base model is always the reference
+        ("X", "B", "other"), ("B", "Y", "other"), ("lone", "B", "other"), ("R", "X", "other"),
+        ("R", "Y", "other"), ("R", "lone", "other"), ("D", "X", "other"), ("D", "Y", "other"),
+        ("D", "lone", "other"), ("C1", "X", "other"), ("C1", "Y", "other"), ("C1", "lone", "other"),
+        ("X", "lone", "other"), ("lone", "Y", "other")]
+    assert len({frozenset(p[:2]) for p in pairs}) == len(pairs) == 7 * 6 // 2
+
+
+def test_overlap_between_two_bases_and_across_families() -> None:
+    # Y, a second base, solves only p3 (of p1..p5); B solves p1 p3 p5; R (base B) p1 p2 p5.
+    models = MODELS + [{"name": "Y", "role": "base", "step": None, "base": None}]
+    table = dict(MATH, Y={"p1": 0, "p2": 0, "p3": 3, "p4": 0, "p5": 0})
+    df = solvable_overlap(problem_counts(study_verdicts(table)), models)
+    assert list(df["relation"]) == ["base", "base", "sibling", "other", "other", "other"]
+    by = _row(df, "B", "Y")  # two bases: the one listed first is the model
+    assert (by.relation, by.n_problems, by.n_both, by.n_model_only, by.n_reference_only, by.n_neither) == (
+        "other", 5, 1, 2, 0, 2)
+    assert by.model_only_ids == "p1 p5" and by.reference_only_ids == ""
+    assert not by.model_subset_of_reference and by.reference_subset_of_model  # Y's set ⊆ B's
+    ry = _row(df, "R", "Y")  # across families: R's base is B, yet R is compared with Y too
+    assert (ry.n_both, ry.n_model_only, ry.n_reference_only, ry.n_neither) == (0, 3, 1, 1)
+    assert not ry.model_subset_of_reference and not ry.reference_subset_of_model
+    dy = _row(df, "D", "Y")  # D solves p1 p3
+    assert (dy.n_both, dy.n_model_only, dy.n_reference_only, dy.n_neither) == (1, 1, 0, 3)
+    assert dy.reference_subset_of_model and dy.model_only_ids == "p1"
 
 
 def test_empty_and_single_model_give_empty_tables_with_columns() -> None:

@@ -11,7 +11,7 @@ from _boundary_data import MATH, MODELS, rows, study_verdicts
 
 from passbound.metrics.analysis import analyse_verdicts
 from passbound.metrics.boundary import problem_counts
-from passbound.metrics.series import algorithm_table, training_series
+from passbound.metrics.series import algorithm_table, crossing_k, training_series
 
 CKPTS = [
     {"name": "B", "role": "base", "step": None, "base": None},
@@ -61,7 +61,8 @@ def test_algorithm_table_by_hand() -> None:
     assert r.delta_se == pytest.approx(0.6 - 0.45)
     assert r.crossover_k == 4  # R ahead at k = 1, 2; tied (0.6 each) at k = 4: base has caught up
     d = df.loc["D"]
-    assert (d.pass_at_1, d.pass_at_kmax, d.delta_se, d.crossover_k) == pytest.approx((0.1, 0.4, 0.5, 1))
+    assert (d.pass_at_1, d.pass_at_kmax, d.delta_se) == pytest.approx((0.1, 0.4, 0.5))
+    assert pd.isna(d.crossover_k)  # the base leads D at every k: no crossing (not "k = 1")
     solo = df.loc["solo"]
     assert solo.base_model == "" and math.isnan(solo.delta_se) and pd.isna(solo.crossover_k)
     assert solo.pass_at_1 == 0.25
@@ -78,9 +79,33 @@ def test_algorithm_table_agrees_with_analyse_verdicts() -> None:
         row = mine.loc[r.rl_model]
         assert (row.delta_se, row.delta_se_ci_low, row.delta_se_ci_high) == pytest.approx(
             (r.delta_se, r.ci_low, r.ci_high), abs=1e-12)
+    paired = ref["paired"]
     for r in ref["crossover"].itertuples():
         got = mine.loc[r.model, "crossover_k"]
-        assert (pd.isna(got) and pd.isna(r.crossover_k)) or got == r.crossover_k
-    assert mine["crossover_k"].notna().any()
+        if r.model_wins_at_1:  # same definition as crossover.csv: where the base reaches the model
+            assert (pd.isna(got) and pd.isna(r.crossover_k)) or got == r.crossover_k
+        else:  # base ahead at k = 1: the first k where the model gets ahead, if any
+            diff = paired[paired["model"] == r.model].set_index("k")["diff"]
+            ahead = [k for k in ks if diff[k] > 1e-12]
+            assert (pd.isna(got) and not ahead) or got == ahead[0]
+    assert len(ref["crossover"]) == 2  # R and D were both compared (crossings: tests below)
     summ = ref["summary"].set_index("model")
     assert mine.loc["R", "pass_at_kmax"] == pytest.approx(summ.loc["R", "pass_at_kmax"])
+
+
+def test_crossover_where_the_model_overtakes_its_base() -> None:
+    # n = 4. B: a 2, b 2, c 0 -> pass@1 1/3, pass@2 (5/6 + 5/6)/3 = 5/9, pass@4 2/3.
+    # M: 1 pass on each -> pass@1 1/4, pass@2 1/2, pass@4 1: behind at k = 1, 2, ahead at 4.
+    models = [MODELS[0], {"name": "M", "role": "rl", "step": None, "base": "B"}]
+    v = study_verdicts({"B": {"a": 2, "b": 2, "c": 0}, "M": {"a": 1, "b": 1, "c": 1}})
+    df = algorithm_table(problem_counts(v), models, [1, 2, 4], n_boot=50).set_index("model")
+    assert df.loc["M", "crossover_k"] == 4
+    assert df.loc["M", "delta_se"] == pytest.approx(2 / 3 - 1 / 4)
+
+
+def test_crossing_k_rules() -> None:
+    ks = [1, 2, 4, 8]
+    assert crossing_k(ks, np.array([.5, .6, .7, .8]), np.array([.2, .5, .7, .9])) == 4  # tie counts
+    assert crossing_k(ks, np.array([.5, .6, .7, .8]), np.array([.2, .3, .4, .5])) is None
+    assert crossing_k(ks, np.array([.1, .2, .3, .4]), np.array([.2, .3, .4, .5])) is None
+    assert crossing_k(ks, np.array([.2, .3, .5, .6]), np.array([.2, .3, .4, .5])) == 4  # level, then ahead

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from _boundary_data import MODELS, empty_verdicts, study_verdicts
+from _boundary_data import MODELS, empty_verdicts, rows, study_verdicts
 
 from passbound.metrics.boundary import analyse_boundary, problem_counts
-from passbound.metrics.support import support_tables
+from passbound.metrics.support import ALL, support_tables
 
 
 def test_support_counts_rates_and_classes() -> None:
@@ -40,6 +40,20 @@ def test_all_expansion_has_a_degenerate_interval() -> None:
     assert (r.shrinkage_rate, r.shrinkage_ci_high) == (0.0, 0.0)
 
 
+def test_totals_pool_every_benchmark() -> None:
+    # code: B solves t1 only, R solves t2 only -> one shrinkage, one expansion; D has no code.
+    code = pd.DataFrame(rows("B", "code", {"t1": 1, "t2": 0}) + rows("R", "code", {"t1": 0, "t2": 2}))
+    v = pd.concat([study_verdicts(), code], ignore_index=True)
+    table, _ = support_tables(problem_counts(v), MODELS, n_boot=300)
+    assert list(zip(table["benchmark"], table["model"])) == [
+        ("code", "R"), ("math", "R"), ("math", "D"), (ALL, "R")]  # D is on one benchmark: no total
+    r = table[table["benchmark"] == ALL].iloc[0]
+    # math: preserved 2, expansion 1, shrinkage 1, neither 1; code: expansion 1, shrinkage 1
+    assert (r.n_problems, r.n_preserved, r.n_expansion, r.n_shrinkage, r.n_neither) == (7, 2, 2, 2, 1)
+    assert (r.expansion_rate, r.shrinkage_rate) == pytest.approx((2 / 7, 2 / 7))
+    assert r.expansion_ci_low < 2 / 7 < r.expansion_ci_high and r.base_model == "B"
+
+
 def test_support_is_deterministic_for_a_seed() -> None:
     v = study_verdicts()
     a = analyse_boundary(v, MODELS, [1, 4], n_boot=200, seed=7)
@@ -70,7 +84,7 @@ def test_full_scale_is_fast() -> None:
     start = time.perf_counter()
     out = analyse_boundary(df, models, [1 << i for i in range(11)], n_boot=1000)
     elapsed = time.perf_counter() - start
-    assert len(out["support"]) == 4 * 6 and len(out["support_problems"]) == 4 * 6 * 500
+    assert len(out["support"]) == 4 * 6 + 4 and len(out["support_problems"]) == 4 * 6 * 500
     assert len(out["overlap"]) == 6 * (4 + 6) and len(out["accuracy_hist"]) == 5 * 6 * 12
     assert (out["series"]["k_max"] == 1024).all() and len(out["series"]) == 6 * 3
     assert elapsed < 60, f"analyse_boundary took {elapsed:.0f}s on 15.4M rows"

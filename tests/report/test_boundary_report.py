@@ -122,8 +122,9 @@ def test_support_and_algorithm_tables(full: dict[str, Path]) -> None:
     alg = section(html, "algorithms")
     rows = re.findall(r"<tr>(.*?)</tr>", alg, re.S)
     d = [text_of(c) for c in re.findall(r"<td[^>]*>(.*?)</td>", next(r for r in rows if ">D<" in r), re.S)]
-    # D pass@1 = 2/24; base pass@4 = 4/6; ΔSE = 2/3 - 1/12 = 58.3 pts; base ahead at k = 1
-    assert d[4] == "8.3" and d[5] == "33.3" and d[7].startswith("58.3") and d[8] == "1"
+    # D pass@1 = 2/24; base pass@4 = 4/6; ΔSE = 2/3 - 1/12 = 58.3 pts; base ahead at every k:
+    # no crossing ("—", not k = 1)
+    assert d[4] == "8.3" and d[5] == "33.3" and d[7].startswith("58.3") and d[8] == "—"
     body = [r for r in rows if "<td" in r]
     first = [text_of(c) for c in re.findall(r"<td[^>]*>(.*?)</td>", body[0], re.S)]
     assert first[:3] == ["math", "B", "base"] and first[4:6] == ["33.3", "66.7"]  # 8/24, 4/6

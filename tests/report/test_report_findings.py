@@ -62,6 +62,23 @@ def test_crossover_wording() -> None:
     assert describe_best([Standing("x", math.nan, math.nan, math.nan)], None, str) == "x (—%)"
 
 
+def test_crossing_is_where_the_order_flips(tmp_path: Path) -> None:
+    # crossover.csv says k = 1 whenever the base leads at k = 1; that is no crossing. paired.csv
+    # (model − base) shows "up" getting ahead at k = 4 and "down" never.
+    curves = {"base": {1: 0.4, 2: 0.5, 4: 0.6}, "up": {1: 0.3, 2: 0.45, 4: 0.7},
+              "down": {1: 0.1, 2: 0.2, 4: 0.3}}
+    run_dir = _run_dir(tmp_path, curves)
+    pd.DataFrame([dict(benchmark="b", model=m, base_model="base", crossover_k=1,
+                       model_wins_at_1=False, base_wins_at_kmax=m == "down")
+                  for m in ("up", "down")]).to_csv(run_dir / "crossover.csv", index=False)
+    pd.DataFrame([dict(benchmark="b", model=m, reference="base", k=k, diff=v - curves["base"][k],
+                       ci_low=-1, ci_high=1) for m in ("up", "down") for k, v in curves[m].items()]
+                 ).to_csv(run_dir / "paired.csv", index=False)
+    f = benchmark_findings(load_run(run_dir), "b")
+    words = [describe_crossover(c, str) for c in f.crossovers]
+    assert words == ["up overtakes base at k = 4", "down vs base: no crossing (base ahead at every k)"]
+
+
 def test_markdown_code_span_survives_pipes_and_backticks() -> None:
     assert code("a|b") == "`a\\|b`"
     assert code("x`y") == "``x`y``"

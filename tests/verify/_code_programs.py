@@ -78,13 +78,15 @@ def read_rows(path: Path) -> list[dict[str, Any]]:
 
 
 def run_evalplus(
-    dataset: str, rows: list[dict[str, Any]], samples: list[tuple[str, str]], *, workers: int, workdir: Path
+    dataset: str, rows: list[dict[str, Any]], samples: list[tuple[str, str]], *, workers: int, workdir: Path,
+    statuses: list[tuple[str, str]] | None = None,
 ) -> tuple[list[bool], float, float]:
     """Run evalplus's evaluator (``python -m evalplus.evaluate``) on ``samples`` [(task_id,
     solution)] against exactly ``rows`` (the dataset file's rows for those tasks).
 
     Returns (passed per sample in input order, wall seconds, seconds of that spent computing
-    its ground truth). Its caches go to ``workdir``, never to ~/.cache.
+    its ground truth). Its caches go to ``workdir``, never to ~/.cache. ``statuses``, if given,
+    receives evalplus's (base_status, plus_status) per sample.
     """
     workdir.mkdir(parents=True, exist_ok=True)
     data = workdir / f"{dataset}.jsonl"
@@ -93,7 +95,8 @@ def run_evalplus(
     sample_file.write_text("".join(json.dumps({"task_id": t, "solution": s}) + "\n" for t, s in samples))
     result_file = workdir / "samples_eval_results.json"
     result_file.unlink(missing_ok=True)
-    env = dict(os.environ, XDG_CACHE_HOME=str(workdir / "cache"), TOKENIZERS_PARALLELISM="false")
+    env = dict(os.environ, XDG_CACHE_HOME=str(workdir / "cache"), TOKENIZERS_PARALLELISM="false",
+               PYTHONUNBUFFERED="1")  # its stdout must be complete when the lingering process is killed
     env["HUMANEVAL_OVERRIDE_PATH" if dataset == "humaneval" else "MBPP_OVERRIDE_PATH"] = str(data)
     cmd = [sys.executable, "-m", "evalplus.evaluate", "--dataset", dataset, "--samples", str(sample_file),
            "--parallel", str(workers)]  # fmt: skip
@@ -134,4 +137,6 @@ def run_evalplus(
         cursor[task_id] = k + 1
         r = results[task_id][k]
         passed.append(r["base_status"] == "pass" and r["plus_status"] == "pass")
+        if statuses is not None:
+            statuses.append((str(r["base_status"]), str(r["plus_status"])))
     return passed, seconds, float(gt.group(1)) if gt else 0.0

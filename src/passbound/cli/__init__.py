@@ -28,9 +28,9 @@ def cli() -> None:
 
 
 def _register_commands() -> None:
-    from passbound.cli import demo, grade, listing, stages
+    from passbound.cli import cot, demo, grade, listing, ppl, stages
 
-    for module in (stages, grade, demo, listing):
+    for module in (stages, grade, demo, listing, cot, ppl):
         for command in module.COMMANDS:
             cli.add_command(command)
 

@@ -26,6 +26,9 @@ def run(study_file: Path, out: Path | None, data_dir: Path | None, no_progress: 
     rd = prepare_run(study)
     sample_run(study, rd, show_progress=not no_progress)
     verify_run(study, rd, show_progress=not no_progress)
+    from passbound.stages.perplexity import perplexity_run  # [analysis] perplexity jobs, if any
+
+    perplexity_run(study, rd, show_progress=not no_progress)
     analyse_run(study, rd)
     paths = report_run(rd)
     console.print(f"report: {paths['html']}")

@@ -21,6 +21,9 @@ _LAZY = {
     "maj_at_k_matrix": ("passbound.metrics.majority", "maj_at_k_matrix"),
     "majority_vote": ("passbound.metrics.majority", "majority_vote"),
     "normalise_answer": ("passbound.metrics.majority", "normalise_answer"),
+    "diversity_table": ("passbound.metrics.diversity", "diversity_table"),
+    "distinct_per_problem": ("passbound.metrics.diversity", "distinct_per_problem"),
+    "create_scorer": ("passbound.metrics.perplexity", "create_scorer"),
 }
 
 __all__ = sorted([*_LAZY, "pass_at_k", "pass_at_k_matrix"])

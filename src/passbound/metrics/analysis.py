@@ -21,6 +21,7 @@ from passbound.metrics.bootstrap import bootstrap_ci, paired_bootstrap_diff
 from passbound.metrics.grouping import Group, iter_groups
 from passbound.metrics.majority import maj_at_k_matrix
 from passbound.metrics.passk import pass_at_k_matrix
+from passbound.metrics.series import crossing_k
 from passbound.types import STATUSES
 
 COLUMNS: dict[str, list[str]] = {
@@ -154,8 +155,9 @@ def _comparison_rows(
                                  ci_low=d_low, ci_high=d_high))
 
     mean_m, mean_b = pm.mean(axis=0), pb.mean(axis=0)
-    base_ahead = ~np.isnan(mean_m) & ~np.isnan(mean_b) & (mean_b >= mean_m - _TIE_TOL)
-    crossover = ks[int(np.argmax(base_ahead))] if base_ahead.any() else None
+    # First k where the curves' order at the first k flips (None: one curve leads at every k).
+    valid = ~np.isnan(mean_m) & ~np.isnan(mean_b)
+    crossover = crossing_k([k for k, v in zip(ks, valid) if v], mean_m[valid], mean_b[valid]) if valid.any() else None
     base_wins = False
     if k_max is not None:
         j = ks.index(k_max)

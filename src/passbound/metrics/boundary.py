@@ -3,13 +3,13 @@
 ``analyse_boundary`` counts samples and passes per (model, benchmark, problem) once
 (``problem_counts``) and derives every table from those counts:
 
-- ``overlap``: solvable-set overlap at k = n, model vs its base and between siblings
+- ``overlap``: solvable-set overlap at k = n between every two models (base pairs first)
   (``passbound.metrics.overlap``; Yue et al. 2025, §3.3);
 - ``accuracy_hist``: per-problem accuracy histograms (``histogram``; the study's Fig. 5);
 - ``series`` and ``algorithms``: checkpoints along training and the RL-algorithm table
   (``series``; §4.3-4.4);
-- ``support`` and ``support_problems``: per-problem expansion / shrinkage vs the base
-  (``support``; beyond the study).
+- ``support`` and ``support_problems``: per-problem expansion / shrinkage vs the base, with
+  ``(all)`` totals over benchmarks (``support``; beyond the study).
 
 Every table comes back with its columns even when there is nothing to put in it (no verdicts,
 one model, no checkpoints), so the stage can always write each CSV.

@@ -95,8 +95,8 @@ def algorithm_table(counts: ProblemCounts, models: Sequence[dict[str, Any]], k_g
     """The ``algorithms`` table: every non-base model with its base's numbers beside it.
 
     pass@1 / pass@k_max are over the model's own problems; ΔSE (with a paired CI) and the
-    crossover k (first grid k where the base's pass@k reaches the model's) use the problems the
-    model and its base share. Non-base models without a base get an empty ``base_model``.
+    crossover k (``crossing_k``: first grid k where the curves' order at k = 1 flips; empty if
+    it never does) use the problems the model and its base share. Non-base models without a base get an empty ``base_model``.
     """
     ks = sorted({int(k) for k in k_grid})
     base_of = dict(non_base_with_base(models))
@@ -137,6 +137,18 @@ def _versus_base(g: Counts, b: Counts, ks: list[int], km: int | None, n_boot: in
     if fit:
         mean_m = pass_at_k_matrix(gm.n, gm.c, fit).mean(axis=0)
         mean_b = pass_at_k_matrix(gb.n, gb.c, fit).mean(axis=0)
-        ahead = mean_b >= mean_m - _TIE_TOL
-        out["crossover_k"] = fit[int(np.argmax(ahead))] if ahead.any() else None
+        out["crossover_k"] = crossing_k(fit, mean_m, mean_b)
     return out
+
+
+def crossing_k(ks: Sequence[int], model: np.ndarray, base: np.ndarray) -> int | None:
+    """First k at which the order of the two curves differs from their order at the first k.
+
+    Model ahead at the first k: the first k where the base reaches it (base >= model; the RL
+    curve "crosses its base" there). Base ahead or level at the first k: the first k where the
+    model gets strictly ahead. None when the order never changes: a base that leads at every k
+    has no crossing (reporting its first k as one would misread as "RL led, then lost").
+    """
+    model_leads = model > base + _TIE_TOL
+    flipped = ~model_leads if model_leads[0] else model_leads
+    return int(ks[int(np.argmax(flipped))]) if flipped.any() else None

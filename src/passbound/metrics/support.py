@@ -15,6 +15,10 @@ paired resample for both rates). The CI covers which problems were drawn, not th
 n samples missed a rare solution: a problem the base solves with probability 1e-4 usually looks
 like ``expansion`` at n = 1024, so read small expansion counts with the per-problem accuracies
 in ``support_problems``.
+
+Totals: a model compared on more than one benchmark also gets a row with benchmark ``(all)``
+(not a valid benchmark name, so it cannot clash) pooling every shared problem, with its CIs
+bootstrapped over that pool: the one-line answer for a whole study.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ PROBLEM_COLUMNS = ["benchmark", "model", "base_model", "problem_id", "class", "m
                    "model_n", "base_n"]
 CLASSES = ("preserved", "expansion", "shrinkage", "neither")
 _STRINGS = {"benchmark", "model", "base_model", "problem_id", "class"}
+ALL = "(all)"  # the benchmark label of the pooled totals rows
 
 
 def support_tables(counts: ProblemCounts, models: Sequence[dict[str, Any]], *, n_boot: int = 1000,
@@ -43,6 +48,7 @@ def support_tables(counts: ProblemCounts, models: Sequence[dict[str, Any]], *, n
     (one row per shared problem with its class and both accuracies)."""
     summary: list[dict[str, Any]] = []
     problems: list[pd.DataFrame] = []
+    pooled: dict[tuple[str, str], list[np.ndarray]] = {}
     for bench in counts.benchmarks:
         for model, base in non_base_with_base(models):
             a, b = counts.get(model, bench), counts.get(base, bench)
@@ -53,19 +59,15 @@ def support_tables(counts: ProblemCounts, models: Sequence[dict[str, Any]], *, n
                 continue
             sa, sb = ca.c > 0, cb.c > 0
             cls = np.where(sa & sb, 0, np.where(sa, 1, np.where(sb, 2, 3)))
-            n_cls = np.bincount(cls, minlength=4)
-            indicators = np.stack([cls == 1, cls == 2], axis=1).astype(np.float64)
-            low, high = bootstrap_ci(indicators, n_boot, ci, seed)
-            rate = indicators.mean(axis=0)
-            summary.append(dict(
-                benchmark=bench, model=model, base_model=base, n_problems=int(common.size),
-                **{f"n_{name}": int(k) for name, k in zip(CLASSES, n_cls)},
-                expansion_rate=rate[0], expansion_ci_low=low[0], expansion_ci_high=high[0],
-                shrinkage_rate=rate[1], shrinkage_ci_low=low[1], shrinkage_ci_high=high[1]))
+            pooled.setdefault((model, base), []).append(cls)
+            summary.append(_summary_row(bench, model, base, cls, n_boot, ci, seed))
             problems.append(pd.DataFrame({
                 "benchmark": bench, "model": model, "base_model": base,
                 "problem_id": counts.ids[common], "class": np.asarray(CLASSES, dtype=object)[cls],
                 "model_acc": ca.c / ca.n, "base_acc": cb.c / cb.n, "model_n": ca.n, "base_n": cb.n}))
+    for (model, base), parts in pooled.items():
+        if len(parts) > 1:
+            summary.append(_summary_row(ALL, model, base, np.concatenate(parts), n_boot, ci, seed))
     ints = {"n_problems"} | {f"n_{c}" for c in CLASSES}
     table = frame(summary, SUPPORT_COLUMNS, ints=ints, strings=_STRINGS)
     per_problem = frame([], PROBLEM_COLUMNS, ints={"model_n", "base_n"}, strings=_STRINGS)
@@ -73,3 +75,16 @@ def support_tables(counts: ProblemCounts, models: Sequence[dict[str, Any]], *, n
         per_problem = pd.concat(problems, ignore_index=True)[PROBLEM_COLUMNS]
         per_problem[["model_n", "base_n"]] = per_problem[["model_n", "base_n"]].astype("Int64")
     return table, per_problem
+
+
+def _summary_row(bench: str, model: str, base: str, cls: np.ndarray, n_boot: int, ci: float,
+                 seed: int) -> dict[str, Any]:
+    """Counts per class and expansion / shrinkage rates with a bootstrap CI over problems."""
+    n_cls = np.bincount(cls, minlength=4)
+    indicators = np.stack([cls == 1, cls == 2], axis=1).astype(np.float64)
+    low, high = bootstrap_ci(indicators, n_boot, ci, seed)
+    rate = indicators.mean(axis=0)
+    return dict(benchmark=bench, model=model, base_model=base, n_problems=int(cls.size),
+                **{f"n_{name}": int(k) for name, k in zip(CLASSES, n_cls)},
+                expansion_rate=rate[0], expansion_ci_low=low[0], expansion_ci_high=high[0],
+                shrinkage_rate=rate[1], shrinkage_ci_low=low[1], shrinkage_ci_high=high[1])

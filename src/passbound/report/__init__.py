@@ -20,13 +20,18 @@ def write_report(run_dir: Path) -> dict[str, Path]:
 
     Keys: ``html``, ``summary_md``, and ``png:<benchmark>`` / ``svg:<benchmark>`` per benchmark
     (pass@k curves); for boundary figures that have data, ``overlap_png:<benchmark>`` /
-    ``overlap_svg:<benchmark>``, ``hist_png`` / ``hist_svg`` and ``series_png`` / ``series_svg``.
+    ``overlap_svg:<benchmark>``, ``hist_png`` / ``hist_svg`` and ``series_png`` / ``series_svg``;
+    with perplexity shards, ``ppl_png:<benchmark>`` / ``ppl_svg:<benchmark>``.
+    Paper tables: ``table_md:<name>`` / ``table_tex:<name>`` (``tables/<name>.{md,tex}``) for
+    every analysis CSV.
     Each file is written to a temporary name and renamed, so a reader never sees half a report.
     """
     from passbound.report._figures import model_colors, write_figures
     from passbound.report._figures_boundary import write_boundary_figures
+    from passbound.report._figures_ppl import write_ppl_figures
     from passbound.report._html import render_html
     from passbound.report._markdown import render_markdown
+    from passbound.report._tables import write_tables
 
     run = load_run(Path(run_dir))
     findings = all_findings(run)
@@ -35,14 +40,19 @@ def write_report(run_dir: Path) -> dict[str, Path]:
     svgs = {b: f["svg_bytes"] for b, f in figs.items()}
     extra = write_boundary_figures(run, run.run_dir / "figures", colors)
     extra_svgs = {k: f["svg_bytes"] for k, f in extra.items()}
+    ppl_figs = write_ppl_figures(run, run.run_dir / "figures", colors)  # needs `passbound ppl` shards
+    extra_svgs.update({k: f["svg_bytes"] for k, f in ppl_figs.items()})
     html_path = run.run_dir / "report.html"
     md_path = run.run_dir / "summary.md"
     _write_atomic(html_path, render_html(run, findings, colors, svgs, extra_svgs))  # type: ignore[arg-type]
     _write_atomic(md_path, render_markdown(run, findings))
     paths: dict[str, Path] = {"html": html_path, "summary_md": md_path}
+    paths.update(write_tables(run.run_dir))  # tables/<name>.md and .tex beside each CSV
     for bench, f in figs.items():
         paths[f"png:{bench}"] = f["png"]  # type: ignore[assignment]
         paths[f"svg:{bench}"] = f["svg"]  # type: ignore[assignment]
+    for key, f in ppl_figs.items():  # ppl:<benchmark> -> ppl_png:<benchmark>, ppl_svg:<benchmark>
+        paths[f"ppl_png:{key[4:]}"], paths[f"ppl_svg:{key[4:]}"] = f["png"], f["svg"]
     for key, f in extra.items():
         kind, _, bench = key.partition(":")
         label = {"overlap": "overlap", "accuracy_hist": "hist", "series": "series"}[kind]

@@ -32,9 +32,11 @@ class Standing:
 
 @dataclass(frozen=True)
 class Crossover:
+    """Where a trained model's pass@k curve crosses its base's (on their shared problems)."""
+
     model: str
     base_model: str
-    k: float | None  # first k where the order of the two curves flips; None if never
+    k: float | None  # first k where the order of the two curves at k = 1 flips; None if never
     model_wins_at_1: bool
     base_wins_at_kmax: bool
 
@@ -154,10 +156,11 @@ def benchmark_findings(run: RunData, benchmark: str) -> BenchmarkFindings:
     if k_max is not None:
         bf.best_at_kmax, bf.runner_up_at_kmax = _ranking(run, benchmark, k_max)
     for r in run.crossover[run.crossover["benchmark"] == benchmark].itertuples():
-        ck = _f(r.crossover_k)
-        bf.crossovers.append(Crossover(str(r.model), str(r.base_model),
-                                       None if math.isnan(ck) else ck,
-                                       _truthy(r.model_wins_at_1), _truthy(r.base_wins_at_kmax)))
+        wins_at_1 = _truthy(r.model_wins_at_1)
+        ck = _crossing(run, benchmark, str(r.model), str(r.base_model), wins_at_1,
+                       _f(r.crossover_k))
+        bf.crossovers.append(Crossover(str(r.model), str(r.base_model), ck, wins_at_1,
+                                       _truthy(r.base_wins_at_kmax)))
     for r in run.delta_se[run.delta_se["benchmark"] == benchmark].itertuples():
         bf.delta_se.append(DeltaSE(str(r.rl_model), str(r.base_model), int(_f(r.k_max)),
                                    _f(r.base_pass_at_kmax), _f(r.rl_pass_at_1), _f(r.delta_se),
@@ -168,6 +171,22 @@ def benchmark_findings(run: RunData, benchmark: str) -> BenchmarkFindings:
                           _paired_at(run, benchmark, model, ref, k_max)))
     bf.solvable = _solvable(run, benchmark)
     return bf
+
+
+def _crossing(run: RunData, benchmark: str, model: str, base: str, model_wins_at_1: bool,
+              csv_k: float) -> float | None:
+    """First k where the order of model and base at k = 1 flips, or None if it never does.
+
+    crossover.csv holds the first k where the base reaches the model, which is k = 1 whenever
+    the base already leads there (not a crossing). paired.csv (model − base per k, on shared
+    problems) tells when a trailing model gets ahead; without it such a model gets None.
+    """
+    if model_wins_at_1:
+        return None if math.isnan(csv_k) else csv_k
+    p = run.paired[(run.paired["benchmark"] == benchmark) & (run.paired["model"] == model)
+                   & (run.paired["reference"] == base) & run.paired["diff"].notna()]
+    ahead = sorted(_f(k) for k, d in zip(p["k"], p["diff"]) if _f(d) > TIE_EPS)
+    return ahead[0] if ahead else None
 
 
 def _solvable(run: RunData, benchmark: str) -> list[Solvable]:
@@ -233,11 +252,11 @@ def describe_crossover(c: Crossover, name: Callable[[str], str]) -> str:
     if c.k is None:
         lead = m if c.model_wins_at_1 else b
         return f"{m} vs {b}: no crossing ({lead} ahead at every k)"
-    if c.model_wins_at_1 and c.base_wins_at_kmax:
-        return f"{b} overtakes {m} at k = {kfmt(c.k)}"
-    if not c.model_wins_at_1 and not c.base_wins_at_kmax:
-        return f"{m} overtakes {b} at k = {kfmt(c.k)}"
-    return f"{m} vs {b}: curves cross at k = {kfmt(c.k)}"
+    if c.model_wins_at_1:
+        verb = "overtakes" if c.base_wins_at_kmax else "catches up with"
+        return f"{b} {verb} {m} at k = {kfmt(c.k)}"
+    again = f" ({b} ahead again at the largest k)" if c.base_wins_at_kmax else ""
+    return f"{m} overtakes {b} at k = {kfmt(c.k)}{again}"
 
 
 def describe_delta_se(d: DeltaSE, name: Callable[[str], str], label: bool = True) -> str:
@@ -248,10 +267,20 @@ def describe_delta_se(d: DeltaSE, name: Callable[[str], str], label: bool = True
 
 
 def describe_solvable(s: Solvable, name: Callable[[str], str]) -> str:
-    """'rl-solvable ⊆ base-solvable: no (k = n); expansion 1, shrinkage 3 of 40 problems'."""
+    """'rl-solvable ⊆ base-solvable: no (k = n); expansion 1, shrinkage 3 of 40 problems:
+    boundary shifted (net −2)', the last part saying in words what the counts mean."""
+    if s.expansion == 0 and s.shrinkage == 0:
+        gist = "same solvable set"
+    elif s.expansion == 0:
+        gist = "boundary narrowed"
+    elif s.shrinkage == 0:
+        gist = "boundary expanded"
+    else:
+        net = s.expansion - s.shrinkage
+        gist = f"boundary shifted (net {'+' if net > 0 else '−' if net < 0 else '±'}{abs(net)})"
     return (f"{name(s.model)}-solvable ⊆ {name(s.base_model)}-solvable: "
             f"{'yes' if s.subset else 'no'} (k = n); expansion {s.expansion}, "
-            f"shrinkage {s.shrinkage} of {s.n_problems} problems")
+            f"shrinkage {s.shrinkage} of {s.n_problems} problems: {gist}")
 
 
 def describe_paired(p: PairedDiff, name: Callable[[str], str]) -> str:

@@ -1,10 +1,12 @@
-"""report.html: one self-contained page (inline CSS, figures as data URIs, no scripts).
+"""report.html: one self-contained page (inline CSS, figures as data URIs, one small inline script).
 
 It must open from file:// on an air-gapped machine and survive being mailed around, so nothing
 is fetched.  Figures are embedded as base64 SVG ``<img>`` data URIs rather than inline ``<svg>``:
 each figure stays an isolated document (matplotlib's element ids cannot clash between figures)
 and stays crisp when zoomed.  Every string that came from the user (model names, paths,
-benchmark names, manifest values) passes through ``html.escape``.
+benchmark names, manifest values) passes through ``html.escape``.  The only script is the CoT
+drill-down's (``_html_drilldown``): inline, it fetches nothing, and it is emitted only when the run
+has verdicts to drill into; every other section works without JavaScript.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ from passbound.report._findings import (
     pts,
 )
 from passbound.report._html_boundary import boundary_nav, boundary_sections
+from passbound.report._html_drilldown import cot_nav, cot_sections
+from passbound.report._html_ppl import ppl_nav, ppl_sections
 
 if TYPE_CHECKING:
     from passbound.report._data import RunData
@@ -125,7 +129,8 @@ class _Html:
                 + " · ".join(bits) + "</p>\n<nav><a href=\"#summary\">Summary</a>"
                 "<a href=\"#curves\">pass@k curves</a><a href=\"#delta-se\">ΔSE</a>"
                 + "".join(f"<a href=\"#{a}\">{label}</a>"
-                          for a, label in boundary_nav(self.run, self.boundary_svgs))
+                          for a, label in boundary_nav(self.run, self.boundary_svgs) + cot_nav(self.run)
+                                            + ppl_nav(self.run))
                 + "<a href=\"#results\">Results</a><a href=\"#passk-table\">pass@k table</a>"
                 "<a href=\"#provenance\">Provenance</a></nav>")
 
@@ -311,6 +316,8 @@ class _Html:
         study = self.run.manifest.get("study_name") or self.run.run_dir.name
         body = "\n".join([self.header(), self.summary(), self.curves(), self.delta_se_table(),
                           *boundary_sections(self.run, self.name, self.boundary_svgs),
+                          *cot_sections(self.run, self.name),
+                          *ppl_sections(self.run, self.name, self.boundary_svgs),
                           self.results_table(), self.passk_table(), self.provenance()])
         return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
                 "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"

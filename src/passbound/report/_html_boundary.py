@@ -89,8 +89,8 @@ def overlap_section(run: RunData, name: Name, svgs: dict[str, bytes]) -> str:
     if df.empty:
         return ""
     out = ["<h2 id=\"overlap\">Solvable-set overlap (k = n)</h2><p class=\"note\">A problem is "
-           "solvable by a model when at least one of its n samples passed. Pairs: each trained "
-           "model against its base, and trained models that share a base against each other. "
+           "solvable by a model when at least one of its n samples passed. Pairs: every two "
+           "models, each trained model against its base first (relation: base, sibling, other). "
            "Only problems both models were sampled on count (Yue et al., 2025, §3.3).</p>"]
     head = ["Model vs reference", "Relation", "Problems", "Both", "Model only", "Reference only",
             "Neither", "Model ⊆ reference?", "Model-only ids", "Reference-only ids"]
@@ -203,7 +203,7 @@ def algorithms_section(run: RunData, name: Name) -> str:
             + "<p class=\"note\">As in the study's RL-algorithm table (Yue et al., 2025, Table 2): "
             "k<sub>max</sub> is shared by every model on the benchmark; ΔSE = base "
             "pass@k<sub>max</sub> − model pass@1 with a paired bootstrap CI; the crossover is the "
-            "first k at which the base's pass@k reaches the model's.</p>")
+            "first k at which the curves' order at k = 1 flips (— if it never does).</p>")
 
 
 def boundary_nav(run: RunData, svgs: dict[str, bytes]) -> list[tuple[str, str]]:

@@ -72,6 +72,26 @@ def _support(run: RunData) -> list[str]:
          "neither", "model ⊆ base"], rows, {3, 4, 5, 6, 7}) + [""]
 
 
+def _cot_passk(run: RunData) -> list[str]:
+    """CoT-pass@k beside plain pass@k at k = 1 and the largest k (only when the run has judgments)."""
+    from passbound.report._html_drilldown import read_cot_passk
+
+    cot = read_cot_passk(run)
+    if cot.empty:
+        return []
+    plain = {(r.model, r.benchmark, int(r.k)): float(r.pass_at_k) for r in run.passk.itertuples()}
+    rows = []
+    for (model, bench), g in cot.groupby(["model", "benchmark"], sort=False):
+        for k in sorted({int(g["k"].min()), int(g["k"].max())}):
+            r = g[g["k"] == k].iloc[0]
+            rows.append([code(bench), code(model), kfmt(k), pct(plain.get((model, bench, k), float("nan"))),
+                         pct(float(r.cot_pass_at_k)), ci(float(r.ci_low), float(r.ci_high)),
+                         pct(float(r.judged_fraction))])
+    return ["## CoT-pass@k (correct answer and valid reasoning)", ""] + _table(
+        ["benchmark", "model", "k", "pass@k (%)", "CoT-pass@k (%)", "CI", "judged (%)"], rows, {2, 3, 4, 6}) + [
+        "", "Correct samples not judged valid count as failures: below 100% judged, CoT-pass@k is a lower bound.", ""]
+
+
 def render_markdown(run: RunData, findings: list[BenchmarkFindings]) -> str:
     """The summary.md text."""
     m = run.manifest
@@ -102,6 +122,7 @@ def render_markdown(run: RunData, findings: list[BenchmarkFindings]) -> str:
                        "RL pass@1 (%)", "ΔSE (pts)", "CI"], rows, {3, 4, 5, 6}) + [""]
 
     out += _support(run)
+    out += _cot_passk(run)
     out += ["## Per-benchmark results", ""]
     order = {name: i for i, name in enumerate(run.models)}
     summ = run.summary.assign(_b=run.summary["benchmark"].map(

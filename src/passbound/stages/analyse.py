@@ -14,6 +14,7 @@ def analyse_run(study: StudyConfig, run: RunDir) -> dict[str, Path]:
     """Compute every table from the committed verdicts and write ``<table>.csv`` files."""
     from passbound.metrics.analysis import analyse_verdicts
     from passbound.metrics.boundary import analyse_boundary
+    from passbound.cot.passk import cot_passk_for_run
     import pandas as pd
 
     names = [m.name for m in study.models]
@@ -34,6 +35,12 @@ def analyse_run(study: StudyConfig, run: RunDir) -> dict[str, Path]:
     options = {"n_boot": study.analysis.bootstrap, "ci": study.analysis.ci, "seed": study.analysis.seed}
     tables = analyse_verdicts(verdicts, models, study.k_grid, **options)
     tables.update(analyse_boundary(verdicts, models, study.k_grid, **options))
+    from passbound.metrics.diversity import diversity_table
+
+    tables["diversity"] = diversity_table(verdicts)  # distinct final answers per problem
+    cot = cot_passk_for_run(run, verdicts, models, study.k_grid, **options)  # only with judgments/annotations
+    if cot is not None:
+        tables["cot_passk"] = cot
     paths = {}
     for name, frame in tables.items():
         paths[name] = run.write_text(f"{name}.csv", frame.to_csv(index=False))

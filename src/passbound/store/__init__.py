@@ -1,5 +1,5 @@
 """The run directory: append-only Parquet shards plus a manifest (see README, 'Run directory')."""
 
-from passbound.store.rundir import RunDir, SAMPLE_SCHEMA, VERDICT_SCHEMA, PROBLEM_SCHEMA
+from passbound.store.rundir import PROBLEM_SCHEMA, SAMPLE_SCHEMA, VERDICT_SCHEMA, RunDir, atomic_write_table
 
-__all__ = ["PROBLEM_SCHEMA", "RunDir", "SAMPLE_SCHEMA", "VERDICT_SCHEMA"]
+__all__ = ["PROBLEM_SCHEMA", "RunDir", "SAMPLE_SCHEMA", "VERDICT_SCHEMA", "atomic_write_table"]

@@ -82,7 +82,8 @@ def _atomic_write_bytes(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
-def _atomic_write_table(path: Path, table: pa.Table) -> None:
+def atomic_write_table(path: Path, table: pa.Table) -> None:
+    """Write a Parquet file so that a reader (or a kill -9) never sees half of it: temp, fsync, rename."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     pq.write_table(table, tmp, compression="zstd")
@@ -198,7 +199,7 @@ class RunDir:
 
     # ---- problems ----------------------------------------------------------------------
     def write_problems(self, benchmark: str, problems: Sequence[Problem]) -> None:
-        _atomic_write_table(self.problems_path(benchmark), problems_to_table(problems))
+        atomic_write_table(self.problems_path(benchmark), problems_to_table(problems))
 
     def read_problems(self, benchmark: str) -> list[Problem]:
         path = self.problems_path(benchmark)
@@ -216,7 +217,7 @@ class RunDir:
 
     def write_shard(self, kind: str, model: str, benchmark: str, chunk: int, table: pa.Table) -> Path:
         path = self.shard_path(kind, model, benchmark, chunk)
-        _atomic_write_table(path, table)
+        atomic_write_table(path, table)
         return path
 
     def chunks(self, kind: str, model: str, benchmark: str) -> list[int]:

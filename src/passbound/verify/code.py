@@ -22,7 +22,10 @@ Design (why a program that cheats never passes):
   harness itself all end as error / fail / timeout.
 * Per-test time limits run inside the harness (``setitimer``; a program that swallows the
   alarm is still marked timeout from its measured time), the whole run under the sandbox's
-  wall-clock deadline, and the pool's hard per-item kill above that (``item_timeout``).
+  wall-clock deadline, and the pool's hard per-item kill above that (``item_timeout``). An
+  evalplus timeout is re-run once and stands only if it repeats: limits derived from one timing
+  of the reference turn a busy machine's hiccup into a wrong verdict otherwise (evalplus itself
+  does not re-run; on a quiet machine the verdicts are the same).
 
 What this does not stop: a deliberately adversarial program that finds the nonce in the
 harness's memory *and* reads the reference solution from the host filesystem (the bwrap tier
@@ -71,7 +74,7 @@ from passbound.verify._code_compare import (
 from passbound.verify._code_harness import decode, encode
 from passbound.verify.result import GradeResult
 
-SEMANTICS_VERSION = "code-1"
+SEMANTICS_VERSION = "code-2"  # code-2: an evalplus timeout is confirmed by a second run
 _HARNESS = Path(__file__).with_name("_code_harness.py")
 _STARTUP_S = 3.0  # interpreter start, harness set-up and result encoding, on a loaded box
 _MEMORY_CACHE = 512  # problems whose reference outputs a worker keeps in memory
@@ -128,7 +131,8 @@ class CodeVerifier:
     ``lcb_timeout`` (seconds per LiveCodeBench test); ``check_timeout`` (plain HumanEval);
     sandbox ``memory_mb`` (address space per process, at most the pool worker's own limit),
     ``max_processes`` (so up to ``memory_mb x max_processes`` per run), ``isolation``;
-    ``extract_mode`` for ``extract_code``; ``cache_dir`` for reference outputs ("" = memory only).
+    ``extract_mode`` for ``extract_code``; ``cache_dir`` for reference outputs ("" = memory only);
+    ``confirm_timeouts``: an evalplus-style timeout is re-run once and stands only if it repeats.
     """
 
     min_time_limit: float = 1.0
@@ -143,6 +147,7 @@ class CodeVerifier:
     isolation: str = "auto"
     extract_mode: str = "auto"
     cache_dir: str | None = None
+    confirm_timeouts: bool = True
 
     name = "code"
     takes_problem = True  # GradingPool passes the Problem (not just its target) to extract/check
@@ -173,8 +178,8 @@ class CodeVerifier:
         meta = problem.metadata
         if "tests" in meta:
             return len(meta["tests"]) * (self.lcb_timeout + 1) + 2 * _STARTUP_S + 10
-        if meta.get("base_input") or meta.get("plus_input"):
-            return self.reference_timeout + 2 * (self.per_set_timeout + 1) + 2 * _STARTUP_S + 10
+        if meta.get("base_input") or meta.get("plus_input"):  # up to two runs: see check()
+            return self.reference_timeout + 2 * (2 * (self.per_set_timeout + 1) + _STARTUP_S) + _STARTUP_S + 10
         return self.check_timeout + 2 * _STARTUP_S + 10
 
     # -- grading (in a pool worker) ------------------------------------------------------------
@@ -192,7 +197,13 @@ class CodeVerifier:
             if "tests" in meta:
                 return self._judge_lcb(problem, program)
             if meta.get("base_input") or meta.get("plus_input"):
-                return self._judge_evalplus(problem, program)
+                result = self._judge_evalplus(problem, program)
+                if result.status == "timeout" and self.confirm_timeouts:
+                    # Limits are 4x the reference's time measured once; on a busy machine an
+                    # honest program can overrun them by chance. A timeout stands only if a
+                    # second run times out too (costs a second run for timeouts only).
+                    result = self._judge_evalplus(problem, program)
+                return result
             if meta.get("test") and meta.get("entry_point"):
                 return self._judge_check(problem, program)
         except ReferenceError_ as exc:

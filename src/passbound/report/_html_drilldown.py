@@ -1,0 +1,253 @@
+"""report.html sections for CoT validity: CoT-pass@k next to pass@k, and the drill-down to samples.
+
+Unlike the other sections, the drill-down reads the run directory itself (problems, verdicts,
+sample texts, judgments, annotations/human.jsonl): it shows data, not a metric. Its size is
+capped (MAX_PROBLEMS per benchmark, MAX_SAMPLES correct samples per model per problem, texts cut
+to MAX_CHARS) so a report over n=1024 samples stays small; ``passbound drilldown`` gives all.
+
+The only script in the report lives here: a few lines of inline JavaScript that filter hard
+problems, record "valid / invalid" clicks in the page and download them as JSON (a Blob behind
+a download link), which ``passbound annotate RUN --import FILE`` appends to the run. It fetches
+nothing, so the page still works from file:// on an air-gapped machine. All run text is escaped.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from html import escape
+from typing import TYPE_CHECKING, Any
+
+from passbound.report._findings import ci, pct
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from passbound.cot.drilldown import DrillProblem
+    from passbound.report._data import RunData
+
+Name = Callable[[str], str]
+MAX_PROBLEMS = 50
+MAX_SAMPLES = 3
+MAX_CHARS = 4096
+COT_COLUMNS = ("model", "role", "benchmark", "k", "cot_pass_at_k", "ci_low", "ci_high", "n_problems", "n_samples",
+               "judged_fraction")
+
+STYLE = """<style>
+#drilldown .dd-tools { margin:8px 0 14px; display:flex; gap:14px; align-items:center; flex-wrap:wrap; }
+#drilldown.dd-hard-only details.dd-problem[data-hard="0"] { display:none; }
+#drilldown details.dd-problem { border:1px solid var(--rule); border-radius:4px; margin:6px 0; padding:4px 10px; }
+#drilldown details.dd-problem summary { white-space:normal; }
+#drilldown .dd-badge { background:#b3261e; color:#fff; border-radius:3px; padding:0 5px; font-size:0.8em; }
+#drilldown pre.dd-text { white-space:pre-wrap; word-break:break-word; background:var(--head); padding:8px;
+  margin:4px 0 10px; font-size:0.84em; max-height:28em; overflow:auto; }
+#drilldown .dd-sample { border-left:3px solid var(--rule); padding-left:8px; margin:6px 0; }
+#drilldown .dd-sample[data-human="valid"] { border-left-color:#2e7d32; }
+#drilldown .dd-sample[data-human="invalid"] { border-left-color:#b3261e; }
+#drilldown button[aria-pressed="true"] { font-weight:700; outline:2px solid #2c5aa0; }
+#drilldown h4 { margin:12px 0 4px; font-size:0.95em; }
+#drilldown details code { display:inline; margin:0; }
+</style>"""
+
+SCRIPT = """<script>
+(function () {
+  var sec = document.getElementById("drilldown");
+  if (!sec) { return; }
+  var recorded = {};
+  var count = document.getElementById("dd-count");
+  document.getElementById("dd-hard-only").addEventListener("change", function (ev) {
+    sec.classList.toggle("dd-hard-only", ev.target.checked);
+  });
+  sec.addEventListener("click", function (ev) {
+    var button = ev.target.closest("button[data-verdict]");
+    if (!button) { return; }
+    var s = button.closest(".dd-sample");
+    var key = JSON.stringify([s.dataset.model, s.dataset.benchmark, s.dataset.problem, s.dataset.index]);
+    recorded[key] = {el: s, verdict: button.dataset.verdict};
+    s.dataset.human = button.dataset.verdict;
+    s.querySelectorAll("button[data-verdict]").forEach(function (b) {
+      b.setAttribute("aria-pressed", b === button ? "true" : "false");
+    });
+    count.textContent = Object.keys(recorded).length + " verdict(s) recorded in this page; export them before closing it.";
+  });
+  document.getElementById("dd-export").addEventListener("click", function () {
+    var verdicts = Object.keys(recorded).map(function (k) {
+      var r = recorded[k], s = r.el, note = s.querySelector("input.dd-note");
+      return {model: s.dataset.model, benchmark: s.dataset.benchmark, problem_id: s.dataset.problem,
+              index: parseInt(s.dataset.index, 10), verdict: r.verdict, note: note ? note.value : ""};
+    });
+    var doc = {format: "passbound-cot-verdicts", version: 1, run: sec.dataset.run,
+               exported: new Date().toISOString(), verdicts: verdicts};
+    var blob = new Blob([JSON.stringify(doc, null, 2)], {type: "application/json"});
+    var a = document.createElement("a");
+    a.href = URL.createObjectURL(blob);
+    a.download = "verdicts.json";
+    document.body.appendChild(a);
+    a.click();
+    setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 0);
+  });
+})();
+</script>"""
+
+
+def _e(x: Any) -> str:
+    return escape("" if x is None else str(x), quote=True)
+
+
+def _f(x: Any) -> float:
+    try:
+        return float(x)
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def read_cot_passk(run: RunData) -> pd.DataFrame:
+    import pandas as pd
+
+    path = run.run_dir / "cot_passk.csv"
+    if not path.is_file() or path.stat().st_size == 0:
+        return pd.DataFrame(columns=list(COT_COLUMNS))
+    try:
+        df = pd.read_csv(path, dtype={"model": str, "benchmark": str})
+    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError):
+        return pd.DataFrame(columns=list(COT_COLUMNS))
+    return df if all(c in df.columns for c in COT_COLUMNS) else pd.DataFrame(columns=list(COT_COLUMNS))
+
+
+def _has_verdicts(run: RunData) -> bool:
+    root = run.run_dir / "verdicts"
+    return (run.run_dir / "manifest.json").is_file() and root.is_dir() and any(root.glob("*/*/chunk-*.parquet"))
+
+
+def cot_nav(run: RunData) -> list[tuple[str, str]]:
+    """(anchor, label) nav links for the sections ``cot_sections`` will render."""
+    links = []
+    if not read_cot_passk(run).empty:
+        links.append(("cot-passk", "CoT-pass@k"))
+    if _has_verdicts(run):
+        links.append(("drilldown", "Drill-down"))
+    return links
+
+
+def cot_sections(run: RunData, name: Name) -> list[str]:
+    """The CoT-pass@k section (when cot_passk.csv has rows) and the drill-down (when the run has verdicts)."""
+    out = []
+    cot = read_cot_passk(run)
+    if not cot.empty:
+        out.append(cot_passk_section(run, cot, name))
+    if _has_verdicts(run):
+        out.append(drilldown_section(run, name))
+    return out
+
+
+def cot_passk_section(run: RunData, cot: pd.DataFrame, name: Name) -> str:
+    """Per benchmark: pass@k and CoT-pass@k side by side for each judged model, with CIs and coverage."""
+    parts = ["<section id=\"cot-passk\"><h2>CoT-pass@k: correct answers with valid reasoning</h2>"
+             "<p class=\"note\">CoT-pass@k counts a sample only if its answer passed <em>and</em> its "
+             "reasoning was judged valid (a human verdict overrides the LLM judge). Correct samples with no "
+             "verdict count as not valid, so where the judged share is below 100% CoT-pass@k is a lower "
+             "bound. Intervals are bootstrap CIs over problems.</p>"]
+    plain = run.passk
+    for bench in [b for b in run.benchmarks if b in set(cot["benchmark"])] + sorted(
+            set(cot["benchmark"]) - set(run.benchmarks)):
+        sub = cot[cot["benchmark"] == bench]
+        models = [m for m in run.models if m in set(sub["model"])] + sorted(set(sub["model"]) - set(run.models))
+        ks = sorted({int(k) for k in sub["k"].dropna()})
+        shown = [k for k in ks if k & (k - 1) == 0] + ([ks[-1]] if ks and ks[-1] & (ks[-1] - 1) else [])
+        head = "".join(f"<th class=\"n\">{name(m)} pass@k</th><th class=\"n\">CoT-pass@k</th>" for m in models)
+        rows = []
+        for k in shown:
+            cells = []
+            for m in models:
+                p = plain[(plain["benchmark"] == bench) & (plain["model"] == m) & (plain["k"] == k)]
+                c = sub[(sub["model"] == m) & (sub["k"] == k)]
+                for r, col in ((p, "pass_at_k"), (c, "cot_pass_at_k")):
+                    if r.empty or math.isnan(_f(r[col].iloc[0])):
+                        cells.append("<td class=\"n muted\">—</td>")
+                        continue
+                    interval = ci(_f(r["ci_low"].iloc[0]), _f(r["ci_high"].iloc[0]))
+                    cells.append(f"<td class=\"n\">{pct(_f(r[col].iloc[0]))}"
+                                 + (f"<small class=\"ci\">{interval}</small>" if interval else "") + "</td>")
+            rows.append(f"<tr><td class=\"n\">{k}</td>{''.join(cells)}</tr>")
+        judged = "".join(f"<td class=\"n\" colspan=\"2\">{pct(_f(sub.loc[sub['model'] == m, 'judged_fraction'].iloc[0]))}"
+                         "</td>" for m in models)
+        rows.append(f"<tr class=\"judged\"><td>judged (%)</td>{judged}</tr>")
+        parts.append(f"<h3>{_e(bench)}</h3><div class=\"scroll\"><table class=\"passk cot\"><thead><tr>"
+                     f"<th class=\"n\">k</th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>")
+    return "".join(parts) + "</section>"
+
+
+def _load_problems(run: RunData) -> tuple[list[DrillProblem], str]:
+    """Capped drill-down data, or an explanation of why there is none."""
+    from passbound.cot.drilldown import drilldown
+    from passbound.errors import PassboundError
+    from passbound.store import RunDir
+
+    try:
+        return drilldown(RunDir(run.run_dir), max_problems=MAX_PROBLEMS, max_samples=MAX_SAMPLES,
+                         max_chars=MAX_CHARS), ""
+    except PassboundError as exc:
+        return [], f"The drill-down could not be built: {exc}"
+
+
+def drilldown_section(run: RunData, name: Name) -> str:
+    """``<section id="drilldown">``: per benchmark, hard problems first, each model's correct samples."""
+    problems, error = _load_problems(run)
+    head = (f"<section id=\"drilldown\" data-run=\"{_e(run.run_dir)}\">{STYLE}"
+            "<h2>CoT drill-down: correct samples</h2>"
+            "<p class=\"note\">Is a correct answer backed by valid reasoning? Problems that some model solves "
+            "with only a few of its samples (<span class=\"dd-badge\">hard</span>: at most 5% of n, or 2) come "
+            "first: their correct answers are the likeliest to be lucky (Yue et al., 2025). Mark samples "
+            "<b>valid</b> or <b>invalid</b>, then <b>Export verdicts</b> and record them with "
+            f"<code>passbound annotate {_e(run.run_dir)} --import verdicts.json</code>. Shown: at most "
+            f"{MAX_PROBLEMS} problems per benchmark, {MAX_SAMPLES} correct samples per model and problem, "
+            f"texts cut at {MAX_CHARS // 1024} KB; <code>passbound drilldown {_e(run.run_dir)} -o drill.jsonl</code> "
+            "exports every correct sample in full.</p>"
+            "<div class=\"dd-tools\"><label><input type=\"checkbox\" id=\"dd-hard-only\"> hard problems only"
+            "</label><button type=\"button\" id=\"dd-export\">Export verdicts</button>"
+            "<span id=\"dd-count\" class=\"muted\">No verdicts recorded in this page yet.</span></div>")
+    body = []
+    if error:
+        body.append(f"<p class=\"muted\">{_e(error)}</p>")
+    elif not problems:
+        body.append("<p class=\"muted\">No model has a correct sample on any problem: nothing to inspect.</p>")
+    for bench in dict.fromkeys(p.benchmark for p in problems):
+        mine = [p for p in problems if p.benchmark == bench]
+        n_hard = sum(p.hard for p in mine)
+        body.append(f"<h3>{_e(bench)} <small class=\"muted\">{len(mine)} problems shown, {n_hard} hard</small></h3>")
+        body += [_problem(p, name) for p in mine]
+    return head + "".join(body) + "</section>" + SCRIPT
+
+
+def _problem(p: DrillProblem, name: Name) -> str:
+    from passbound.cot._run import truncate
+
+    badge = " <span class=\"dd-badge\">hard</span>" if p.hard else ""
+    fractions = ", ".join(f"{_e(m.model)} {m.c}/{m.n}" for m in p.models)
+    prompt, _ = truncate(p.prompt, MAX_CHARS)
+    parts = [f"<details class=\"dd-problem\" data-hard=\"{int(p.hard)}\" data-benchmark=\"{_e(p.benchmark)}\" "
+             f"data-problem=\"{_e(p.problem_id)}\"><summary><b>{_e(p.problem_id)}</b>{badge} "
+             f"<span class=\"muted\">correct: {fractions}</span></summary>"
+             f"<h4>Problem</h4><pre class=\"dd-text\">{_e(prompt)}</pre>"
+             f"<p>Gold answer: <code>{_e(p.target)}</code></p>"]
+    for m in p.models:
+        hard = " <span class=\"dd-badge\">hard</span>" if m.hard else ""
+        parts.append(f"<h4>{name(m.model)} {m.c}/{m.n} correct ({pct(m.pass_fraction)}%){hard}</h4>")
+        for s in m.samples:
+            pressed = {v: "true" if s.human == v else "false" for v in ("valid", "invalid")}
+            verdicts = [f"judge: <b>{_e(s.judge)}</b>" if s.judge else "",
+                        f"human: <b>{_e(s.human)}</b>" if s.human else "",
+                        f"note: {_e(s.note)}" if s.note else ""]
+            parts.append(
+                f"<div class=\"dd-sample\" data-model=\"{_e(m.model)}\" data-benchmark=\"{_e(p.benchmark)}\" "
+                f"data-problem=\"{_e(p.problem_id)}\" data-index=\"{s.index}\" data-human=\"{_e(s.human or '')}\">"
+                f"<div>#{s.index} · answer <code>{_e(s.extracted)}</code>"
+                + "".join(f" · {v}" for v in verdicts if v)
+                + f" <button type=\"button\" data-verdict=\"valid\" aria-pressed=\"{pressed['valid']}\">valid</button>"
+                f" <button type=\"button\" data-verdict=\"invalid\" aria-pressed=\"{pressed['invalid']}\">invalid"
+                "</button> <input class=\"dd-note\" type=\"text\" placeholder=\"note (optional)\" size=\"24\">"
+                + (" <span class=\"muted\">(text cut)</span>" if s.truncated else "")
+                + f"</div><pre class=\"dd-text\">{_e(s.text)}</pre></div>")
+        if m.c > len(m.samples):
+            parts.append(f"<p class=\"muted\">{m.c - len(m.samples)} more correct sample(s) not shown.</p>")
+    return "".join(parts) + "</details>"
