@@ -29,13 +29,12 @@ from pathlib import Path
 from typing import Any
 
 from passbound.errors import ConfigError, DataError
-from passbound.types import Problem
 
-from ._base import IdChecker, LoadedBenchmark, finish, resolve_local_file
+from ._base import LoadedBenchmark, resolve_local_file
 from .code_evalplus import parse_humaneval, parse_humaneval_plus, parse_mbpp_plus
 from .code_lcb import LCB_HUB, filter_lcb_rows, load_lcb_hub_rows, parse_livecodebench
 from .files import read_rows
-from .math import MissingField, RowParser
+from .math import RowParser, build
 
 
 @dataclass(frozen=True)
@@ -214,24 +213,8 @@ def build_code(
     limit: int | None,
 ) -> LoadedBenchmark:
     """Parse every row (so bad data is caught even with a limit), check ids, then cut."""
-    ids = IdChecker(Path(where_file))
-    problems = []
-    for index, (where, row) in enumerate(rows):
-        try:
-            parsed = parse(row)
-        except MissingField as exc:
-            wanted = " or ".join(repr(n) for n in exc.names)
-            raise DataError(
-                f"{where_file}: {where}: field {wanted} {exc.why or 'is missing or empty'} (benchmark {name!r}); "
-                f"fix that row or remove it. Fields present: {', '.join(sorted(row)) or 'none'}."
-            ) from None
-        pid = parsed.id if parsed.id is not None else str(index)
-        ids.add(pid, where)
-        problems.append(Problem(id=pid, benchmark=name, prompt=parsed.prompt, target=parsed.target,
-                                kind="code", metadata=parsed.metadata))
-    if not problems:
-        raise DataError(f"benchmark {name!r}: no problems left in {where_file} (check the date window options).")
-    return finish(name, problems, source, limit, kind="code")
+    return build(name, parse, rows, where_file, source, limit, kind="code",
+                 if_empty="check the date window options", keep_none=True)
 
 
 CODE_BENCHMARKS: tuple[CodeBenchmark, ...] = (

@@ -234,8 +234,17 @@ def build(
     where_file: str,
     source: str,
     limit: int | None,
+    *,
+    kind: str = "math",
+    if_empty: str = "",
+    keep_none: bool = False,
 ) -> LoadedBenchmark:
-    """Parse every row (all of them, so bad data is caught even with a limit), then cut."""
+    """Parse every row (all of them, so bad data is caught even with a limit), check ids, then cut.
+
+    Shared by every file-backed family (math, code); ``if_empty`` (a hint) makes an empty
+    result an error instead of an empty benchmark; ``keep_none`` keeps metadata fields whose
+    value is None (code rows use them to say "unknown" explicitly).
+    """
     ids = IdChecker(Path(where_file))
     problems = []
     for index, (where, row) in enumerate(rows):
@@ -251,10 +260,12 @@ def build(
         pid = parsed.id if parsed.id is not None else str(index)
         ids.add(pid, where)
         problems.append(
-            Problem(id=pid, benchmark=name, prompt=parsed.prompt, target=parsed.target, kind="math",
-                    metadata={k: v for k, v in parsed.metadata.items() if v is not None})
+            Problem(id=pid, benchmark=name, prompt=parsed.prompt, target=parsed.target, kind=kind,
+                    metadata={k: v for k, v in parsed.metadata.items() if keep_none or v is not None})
         )
-    return finish(name, problems, source, limit)
+    if not problems and if_empty:
+        raise DataError(f"benchmark {name!r}: no problems left in {where_file} ({if_empty}).")
+    return finish(name, problems, source, limit, kind=kind)
 
 
 def load_generic(name: str, path: str | Path, *, limit: int | None = None, split: str = "test") -> LoadedBenchmark:
