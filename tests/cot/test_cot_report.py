@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from _cot_data import EXPECTED_ORDER, LONG_MARK, make_run

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import base64
 import math
-from html import escape
 from typing import TYPE_CHECKING, Any
 
 from passbound.report._findings import (
@@ -31,6 +30,7 @@ from passbound.report._findings import (
 from passbound.report._html_boundary import boundary_nav, boundary_sections
 from passbound.report._html_drilldown import cot_nav, cot_sections
 from passbound.report._html_ppl import ppl_nav, ppl_sections
+from passbound.report._html_util import esc as _e
 
 if TYPE_CHECKING:
     from passbound.report._data import RunData
@@ -78,10 +78,6 @@ details code { display:block; margin-top:4px; }
 figcaption { font-size:0.88em; margin-top:4px; }
 .scroll { overflow-x:auto; }
 """
-
-
-def _e(x: Any) -> str:
-    return escape("" if x is None else str(x), quote=True)
 
 
 def _step(x: Any) -> str:

@@ -9,12 +9,12 @@ without any script.
 from __future__ import annotations
 
 import base64
-import math
 from collections.abc import Callable
-from html import escape
 from typing import TYPE_CHECKING, Any
 
 from passbound.report._findings import ci, kfmt, pct, pts
+from passbound.report._html_util import as_float as _f
+from passbound.report._html_util import esc as _e
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -23,17 +23,6 @@ if TYPE_CHECKING:
 
 Name = Callable[[str], str]
 MAX_IDS = 40  # ids shown per cell; the CSV has them all
-
-
-def _e(x: Any) -> str:
-    return escape("" if x is None else str(x), quote=True)
-
-
-def _f(x: Any) -> float:
-    try:
-        return float(x)
-    except (TypeError, ValueError):
-        return math.nan
 
 
 def _num(text: str) -> str:

@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from html import escape
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from passbound.report._findings import ci, pct
+from passbound.report._html_util import as_float as _f
+from passbound.report._html_util import esc as _e
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -88,17 +89,6 @@ SCRIPT = """<script>
   });
 })();
 </script>"""
-
-
-def _e(x: Any) -> str:
-    return escape("" if x is None else str(x), quote=True)
-
-
-def _f(x: Any) -> float:
-    try:
-        return float(x)
-    except (TypeError, ValueError):
-        return math.nan
 
 
 def read_cot_passk(run: RunData) -> pd.DataFrame:

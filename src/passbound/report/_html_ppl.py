@@ -10,10 +10,11 @@ from __future__ import annotations
 import base64
 import math
 from collections.abc import Callable
-from html import escape
 from typing import TYPE_CHECKING, Any
 
 from passbound.report._findings import kfmt
+from passbound.report._html_util import as_float as _f
+from passbound.report._html_util import esc as _e
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -21,17 +22,6 @@ if TYPE_CHECKING:
     from passbound.report._data import RunData
 
 Name = Callable[[str], str]
-
-
-def _e(x: Any) -> str:
-    return escape("" if x is None else str(x), quote=True)
-
-
-def _f(x: Any) -> float:
-    try:
-        return float(x)
-    except (TypeError, ValueError):
-        return math.nan
 
 
 def _num(x: Any, digits: int = 2) -> str:
