@@ -9,79 +9,28 @@ link's click (the page's own code builds the Blob). Chromium is Debian's (.ci/ru
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
 import time
-import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
+from _browser import DevTools, headless_chromium
 from _cot_data import make_run
 
 from passbound.cli import main
 from passbound.cot import annotations
 from passbound.stages import analyse_run, report_run, study_of_run
 
-CHROMIUM = os.environ.get("PASSBOUND_CHROMIUM", "/usr/bin/chromium")
-
-
-class Page:
-    """Just enough of the Chrome DevTools Protocol: evaluate JS, keep console/exception events."""
-
-    def __init__(self, ws_url: str) -> None:
-        import websocket
-
-        self.ws = websocket.create_connection(ws_url, timeout=60, suppress_origin=True)
-        self.n, self.events = 0, []  # type: ignore[var-annotated]
-
-    def call(self, method: str, **params: Any) -> dict[str, Any]:
-        self.n += 1
-        self.ws.send(json.dumps({"id": self.n, "method": method, "params": params}))
-        while True:
-            msg = json.loads(self.ws.recv())
-            if msg.get("id") == self.n:
-                assert "error" not in msg, msg["error"]
-                return msg.get("result", {})
-            self.events.append(msg)
-
-    def js(self, expression: str) -> Any:
-        res = self.call("Runtime.evaluate", expression=expression, returnByValue=True, awaitPromise=True)
-        assert "exceptionDetails" not in res, res["exceptionDetails"]
-        return res["result"].get("value")
-
 
 @pytest.fixture()
-def browser(tmp_path: Path) -> Any:
-    if not (Path(CHROMIUM).is_file() or shutil.which(CHROMIUM)):
-        pytest.fail(f"Chromium not found at {CHROMIUM}: `apt-get install -y chromium` or set PASSBOUND_CHROMIUM")
-    profile = tmp_path / "profile"
-    proc = subprocess.Popen([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                             "--disable-background-networking", "--disable-extensions", f"--user-data-dir={profile}",
-                             "--remote-debugging-port=0", "about:blank"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    try:
-        port_file, deadline = profile / "DevToolsActivePort", time.monotonic() + 60
-        while not (port_file.exists() and port_file.read_text().strip()):
-            assert proc.poll() is None and time.monotonic() < deadline, "Chromium did not start"
-            time.sleep(0.1)
-        port = int(port_file.read_text().split()[0])
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=30) as resp:
-            target = next(t for t in json.load(resp) if t.get("type") == "page")
-        page = Page(target["webSocketDebuggerUrl"])
+def browser(tmp_path: Path) -> Iterator[DevTools]:
+    with headless_chromium(tmp_path / "profile") as ws_url:
+        page = DevTools(ws_url)
         yield page
-        page.ws.close()
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        page.close()
 
 
-def test_mark_export_and_import_round_trip(tmp_path: Path, browser: Page) -> None:
+def test_mark_export_and_import_round_trip(tmp_path: Path, browser: DevTools) -> None:
     run = make_run(tmp_path / "run")
     analyse_run(study_of_run(run), run)
     html = report_run(run)["html"]
@@ -89,14 +38,14 @@ def test_mark_export_and_import_round_trip(tmp_path: Path, browser: Page) -> Non
         browser.call(f"{domain}.enable")
     browser.call("Page.navigate", url=html.as_uri())
     for _ in range(100):
-        if browser.js("document.readyState") == "complete":
+        if browser.evaluate("document.readyState") == "complete":
             break
         time.sleep(0.1)
     visible = "[...document.querySelectorAll('#drilldown details.dd-problem')].filter(d => d.offsetParent).map(d => d.dataset.problem)"
-    assert browser.js(visible) == ["p2", "p3", "p4", "p1"]
-    browser.js("const b = document.getElementById('dd-hard-only'); b.checked = true; b.dispatchEvent(new Event('change'))")
-    assert browser.js(visible) == ["p2", "p3"]
-    browser.js("""(() => {
+    assert browser.evaluate(visible) == ["p2", "p3", "p4", "p1"]
+    browser.evaluate("const b = document.getElementById('dd-hard-only'); b.checked = true; b.dispatchEvent(new Event('change'))")
+    assert browser.evaluate(visible) == ["p2", "p3"]
+    browser.evaluate("""(() => {
       window.__blobs = []; window.__names = [];
       URL.createObjectURL = b => { window.__blobs.push(b); return 'blob:captured'; };
       URL.revokeObjectURL = () => {};
@@ -109,11 +58,11 @@ def test_mark_export_and_import_round_trip(tmp_path: Path, browser: Page) -> Non
       document.querySelector('.dd-sample[data-model="B"][data-problem="p2"] button[data-verdict="valid"]').click();
       document.getElementById('dd-export').click();
     })()""")
-    assert browser.js("window.__names") == ["verdicts.json"]
-    assert "2 verdict(s) recorded" in browser.js("document.getElementById('dd-count').textContent")
-    assert browser.js("document.querySelector('.dd-sample[data-model=\"R\"][data-problem=\"p3\"][data-index=\"1\"] "
+    assert browser.evaluate("window.__names") == ["verdicts.json"]
+    assert "2 verdict(s) recorded" in browser.evaluate("document.getElementById('dd-count').textContent")
+    assert browser.evaluate("document.querySelector('.dd-sample[data-model=\"R\"][data-problem=\"p3\"][data-index=\"1\"] "
                       "button[aria-pressed=\"true\"]').dataset.verdict") == "invalid"
-    exported = json.loads(browser.js("window.__blobs[0].text()"))
+    exported = json.loads(browser.evaluate("window.__blobs[0].text()"))
     assert exported["format"] == "passbound-cot-verdicts" and len(exported["verdicts"]) == 2
     errors = [e for e in browser.events if e.get("method") == "Runtime.exceptionThrown"
               or (e.get("method") == "Log.entryAdded" and e["params"]["entry"]["level"] == "error")]

@@ -12,17 +12,13 @@ from __future__ import annotations
 
 import base64
 import io
-import json
-import os
-import shutil
-import subprocess
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from _browser import DevTools, headless_chromium
 
 from passbound.config import study_from_dict
 from passbound.stages.analyse import analyse_run
@@ -31,7 +27,6 @@ from passbound.store import RunDir
 from passbound.store.rundir import samples_to_table, verdicts_to_table
 from passbound.types import Problem, Sample, Verdict
 
-CHROMIUM = os.environ.get("PASSBOUND_CHROMIUM", "/usr/bin/chromium")
 N = 8
 # Passes out of N per problem. pass@1: base 12/48 = 25.0%, rl 24/48 = 50.0%.
 # Solvable (k = n): base {p1..p5}, rl {p1, p2, p6}: rl wins at k = 1, base wins at k = 8.
@@ -81,85 +76,11 @@ def build_run(root: Path) -> Path:
     return root / "report.html"
 
 
-class DevTools:
-    """A minimal CDP client: numbered calls, with every event kept for later inspection."""
-
-    def __init__(self, ws_url: str) -> None:
-        import websocket  # websocket-client, in the dev extra
-
-        self.ws = websocket.create_connection(ws_url, timeout=60, suppress_origin=True)
-        self.next_id = 0
-        self.events: list[dict[str, Any]] = []
-
-    def call(self, method: str, **params: Any) -> dict[str, Any]:
-        self.next_id += 1
-        msg_id = self.next_id
-        self.ws.send(json.dumps({"id": msg_id, "method": method, "params": params}))
-        while True:
-            msg = json.loads(self.ws.recv())
-            if msg.get("id") == msg_id:
-                assert "error" not in msg, f"{method} failed: {msg['error']}"
-                return msg.get("result", {})
-            if "method" in msg:
-                self.events.append(msg)
-
-    def wait_for(self, event: str, timeout: float = 60.0) -> dict[str, Any]:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for e in self.events:
-                if e["method"] == event:
-                    return e
-            msg = json.loads(self.ws.recv())
-            if "method" in msg:
-                self.events.append(msg)
-        raise AssertionError(f"no {event} within {timeout} s")
-
-    def evaluate(self, expression: str) -> Any:
-        res = self.call("Runtime.evaluate", expression=expression, returnByValue=True,
-                        awaitPromise=True)
-        assert "exceptionDetails" not in res, res["exceptionDetails"]
-        return res["result"].get("value")
-
-    def close(self) -> None:
-        self.ws.close()
-
-
 @pytest.fixture(scope="module")
 def chromium(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A headless Chromium with remote debugging; yields the page target's websocket URL."""
-    if not (Path(CHROMIUM).is_file() or shutil.which(CHROMIUM)):
-        pytest.fail(f"Chromium not found at {CHROMIUM}: install it with "
-                    "`apt-get update && apt-get install -y chromium` (CI does, in .ci/run), or "
-                    "set PASSBOUND_CHROMIUM to a Chromium binary.")
-    profile = tmp_path_factory.mktemp("chromium-profile")
-    proc = subprocess.Popen(
-        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-         "--no-first-run", "--disable-background-networking", "--disable-component-update",
-         "--disable-sync", "--disable-default-apps", "--disable-extensions", "--mute-audio",
-         f"--user-data-dir={profile}", "--remote-debugging-port=0", "--window-size=1280,900",
-         "about:blank"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
-    try:
-        port_file = profile / "DevToolsActivePort"
-        deadline = time.monotonic() + 60
-        while not (port_file.exists() and port_file.read_text().strip()):
-            if proc.poll() is not None:
-                pytest.fail(f"Chromium exited with {proc.returncode}: "
-                            f"{proc.stderr.read().decode(errors='replace')[-2000:] if proc.stderr else ''}")
-            assert time.monotonic() < deadline, "Chromium wrote no DevToolsActivePort in 60 s"
-            time.sleep(0.1)
-        port = int(port_file.read_text().split()[0])
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=30) as resp:
-            targets = json.load(resp)
-        page = next(t for t in targets if t.get("type") == "page")
-        yield str(page["webSocketDebuggerUrl"])
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    with headless_chromium(tmp_path_factory.mktemp("chromium-profile")) as ws_url:
+        yield ws_url
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import resource
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -18,6 +17,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from _listener import host_listener
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _sandbox_helpers import require, tier_params, wait_gone, zombie_children  # noqa: E402
@@ -178,36 +178,14 @@ def test_host_environment_secrets_are_invisible(tier: tuple[str, str], monkeypat
 @pytest.mark.parametrize("tier", TIERS)
 def test_network_to_host_listener_is_blocked(tier: tuple[str, str]) -> None:
     require(tier, "network_namespace")
-    listener = socket.create_server(("127.0.0.1", 0))
-    listener.settimeout(0.2)
-    port = listener.getsockname()[1]
-    received: list[bytes] = []
-    stop = threading.Event()
-
-    def serve() -> None:
-        while not stop.is_set():
-            try:
-                conn, _ = listener.accept()
-            except (TimeoutError, OSError):
-                continue
-            with conn:
-                received.append(conn.recv(100) or b"<connected>")
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    src = (
-        "import socket\ntry:\n"
-        f"    s = socket.create_connection(('127.0.0.1', {port}), timeout=2)\n"
-        "    s.sendall(b'pwned')\n    print('connected')\n"
-        "except OSError as e:\n    print('blocked', type(e).__name__)\n"
-    )
-    try:
+    with host_listener() as (port, received):
+        src = (
+            "import socket\ntry:\n"
+            f"    s = socket.create_connection(('127.0.0.1', {port}), timeout=2)\n"
+            "    s.sendall(b'pwned')\n    print('connected')\n"
+            "except OSError as e:\n    print('blocked', type(e).__name__)\n"
+        )
         r = _run(tier, src)
-    finally:
-        time.sleep(0.3)
-        stop.set()
-        thread.join()
-        listener.close()
     assert r.stdout.startswith("blocked"), r.stdout + r.stderr
     assert received == []
 

@@ -10,15 +10,14 @@ makes of them. No doubles: real sandboxed processes, real data.
 from __future__ import annotations
 
 import os
-import socket
 import sys
-import threading
 import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from _listener import host_listener
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _code_programs import fenced  # noqa: E402
@@ -265,31 +264,9 @@ def test_host_secrets_in_the_environment_are_invisible(pool, problem) -> None:
 
 
 def test_opening_a_socket_to_the_host_fails(pool, problem) -> None:
-    listener = socket.create_server(("127.0.0.1", 0))
-    listener.settimeout(0.2)
-    port = listener.getsockname()[1]
-    received: list[bytes] = []
-    stop = threading.Event()
-
-    def serve() -> None:
-        while not stop.is_set():
-            try:
-                conn, _ = listener.accept()
-            except (TimeoutError, OSError):
-                continue
-            with conn:
-                received.append(conn.recv(100) or b"<connected>")
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    body = f"    import socket\n    socket.create_connection(('127.0.0.1', {port}), timeout=2).sendall(b'pwned')\n"
-    try:
+    with host_listener() as (port, received):
+        body = f"    import socket\n    socket.create_connection(('127.0.0.1', {port}), timeout=2).sendall(b'pwned')\n"
         s, detail = grade(pool, problem, with_body(problem, body))
-    finally:
-        time.sleep(0.3)
-        stop.set()
-        thread.join()
-        listener.close()
     assert received == []
     assert s == "fail" and "Error" in detail, detail  # OSError (network unreachable) on the first test
     assert_pool_still_grades(pool, problem)
