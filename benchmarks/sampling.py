@@ -8,6 +8,9 @@ all on the same ``vllm.LLM`` instance and with the same ``SamplingParams``:
 (c) every prompt repeated n times with ``n=1`` (how the original study's scripts sampled):
     the gain from sharing each prompt's prefill is a/c.
 
+Then, unless ``--no-formats``, the passbound engine's tokens/s in each number format (float32,
+bfloat16) on this machine, each in a fresh engine, beside the format passbound picks for this CPU.
+
 Run: ``python benchmarks/sampling.py [--prompts 8 --n 16 --max-tokens 64 --repeats 1]``.
 Timings on a shared 2-core machine are noisy: compare runs made back to back.
 """
@@ -46,7 +49,8 @@ def main() -> None:
     parser.add_argument("--top-p", type=float, default=0.95)
     parser.add_argument("--repeats", type=int, default=1, help="timed rounds per method (after one warm-up call)")
     parser.add_argument("--model", default=None, help="model folder (default: the embedded SmolLM2-135M-Instruct)")
-    parser.add_argument("--dtype", default="auto")
+    parser.add_argument("--dtype", default="auto", help="auto: the format passbound picks for this CPU")
+    parser.add_argument("--no-formats", action="store_true", help="skip the float32 vs bfloat16 comparison")
     args = parser.parse_args()
 
     from passbound.engines.vllm import VLLMEngine
@@ -92,6 +96,32 @@ def main() -> None:
     print(f"mean tokens/s: a={a:.1f} b={b:.1f} c={c:.1f}")
     print(f"a/b = {a / b:.3f} (goal >= 0.95)   a/c = {a / c:.3f}")
     engine.close()
+    if not args.no_formats:
+        compare_formats(model, args)
+
+
+def compare_formats(model: str, args: argparse.Namespace) -> None:
+    """Tokens/s of the passbound engine in float32 and in bfloat16, each in a fresh engine."""
+    from passbound.engines.cpu_format import cpu_number_format
+    from passbound.engines.vllm import VLLMEngine
+
+    prompts = make_prompts(args.prompts)
+    seeds = list(range(1000, 1000 + args.prompts))
+    rates = {}
+    for dtype in ("float32", "bfloat16"):
+        engine = VLLMEngine(model, max_model_len=1024, dtype=dtype)
+        kw = dict(n=args.n, temperature=args.temperature, top_p=args.top_p, max_tokens=args.max_tokens)
+        engine.generate(prompts[:1], seeds=seeds[:1], **kw)  # warm-up
+        total_tokens = total_seconds = 0.0
+        for _ in range(args.repeats):
+            seconds, out = timed(lambda: engine.generate(prompts, seeds=seeds, **kw))
+            total_tokens += sum(c.n_tokens for per in out for c in per)
+            total_seconds += seconds
+        engine.close()
+        rates[dtype] = total_tokens / total_seconds
+        print(f"  {dtype:9s} {rates[dtype]:8.1f} tokens/s (passbound engine, fresh vLLM)")
+    print(f"bfloat16/float32 = {rates['bfloat16'] / rates['float32']:.2f}   "
+          f"passbound picks {cpu_number_format({})} on this CPU")
 
 
 if __name__ == "__main__":

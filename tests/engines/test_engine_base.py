@@ -6,7 +6,7 @@ import pytest
 
 from passbound.engines.base import check_request, render_chat, truncate_at_stop
 from passbound.engines.openai import _n_cap_from_error
-from passbound.engines.vllm import GiB, cpu_defaults
+from passbound.engines.vllm import GiB, cpu_defaults, cpu_environment
 from passbound.errors import ConfigError
 
 
@@ -55,6 +55,14 @@ def test_cpu_defaults_fill_gaps_but_keep_user_choices() -> None:
     mine = cpu_defaults({"enforce_eager": False, "gpu_memory_utilization": 0.5}, environ={})
     assert mine["enforce_eager"] is False and "kv_cache_memory_bytes" not in mine
     assert "kv_cache_memory_bytes" not in cpu_defaults({}, environ={"VLLM_CPU_KVCACHE_SPACE": "4"})
+
+
+def test_small_machines_reserve_no_core_for_the_scheduler() -> None:
+    assert cpu_environment({}, cores=2) == {"VLLM_CPU_NUM_OF_RESERVED_CPU": "0"}
+    assert cpu_environment({}, cores=64) == {}  # vLLM's own default on large machines
+    # the user's own binding wins
+    assert cpu_environment({"VLLM_CPU_OMP_THREADS_BIND": "0-1"}, cores=2) == {}
+    assert cpu_environment({"VLLM_CPU_NUM_OF_RESERVED_CPU": "1"}, cores=2) == {}
 
 
 @pytest.mark.parametrize(

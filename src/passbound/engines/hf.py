@@ -21,16 +21,18 @@ from passbound.engines.base import (
     render_chat,
     truncate_at_stop,
 )
+from passbound.engines.cpu_format import NumberFormat, cpu_number_format
 from passbound.registry import require
 from passbound.types import Completion
 
-_OWN_OPTIONS = {"device": "cpu", "dtype": "float32", "max_batch": 64, "logprobs": True}
+_OWN_OPTIONS = {"device": "cpu", "dtype": None, "max_batch": 64, "logprobs": True}
 
 
 class HFEngine:
     """``AutoModelForCausalLM.generate`` behind passbound's Engine protocol.
 
-    Options: ``device`` ("cpu"), ``dtype`` ("float32"), ``max_batch`` (at most this many
+    Options: ``device`` ("cpu"), ``dtype`` (on CPU: bfloat16 where the processor has native
+    bfloat16 arithmetic, else float32; see passbound.engines.cpu_format), ``max_batch`` (at most this many
     sequences per ``generate`` call; n is split into such slices under the same seeded RNG),
     ``logprobs`` (True: score each completion's cumulative log-prob under the raw model
     distribution, as vLLM reports it, with one teacher-forced pass); the rest go to
@@ -49,7 +51,13 @@ class HFEngine:
         self.max_batch = max(1, int(own["max_batch"]))
         self.want_logprobs = bool(own["logprobs"])
         self.model_path = resolve_model(model)
-        dtype = getattr(self._torch, str(own["dtype"]))
+        if self.device == "cpu":
+            self.number_format = cpu_number_format(own)
+        else:
+            explicit = own["dtype"] not in (None, "auto")
+            self.number_format = NumberFormat(str(own["dtype"]) if explicit else "float32",
+                                              "set in engine_options" if explicit else "hf engine default")
+        dtype = getattr(self._torch, self.number_format.dtype)
         self.tokenizer = transformers.AutoTokenizer.from_pretrained(self.model_path)
         self.model = transformers.AutoModelForCausalLM.from_pretrained(self.model_path, dtype=dtype, **options)
         self.model.to(self.device).eval()

@@ -142,8 +142,9 @@ def study_of_run(run: RunDir) -> StudyConfig:
     return study.model_copy(update={"output": str(run.path)})
 
 
-def record_versions(run: RunDir, key: str, values: dict[str, str]) -> None:
-    """Merge ``values`` into the manifest's ``key`` mapping (engine or verifier versions)."""
+def record_versions(run: RunDir, key: str, values: dict[str, Any]) -> None:
+    """Merge ``values`` into the manifest's ``key`` mapping (engine versions and number formats,
+    verifier versions)."""
     manifest = run.read_manifest()
     merged = dict(manifest.get(key, {}))
     merged.update(values)
