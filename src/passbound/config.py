@@ -80,8 +80,41 @@ class SamplingSpec(_Strict):
 
 
 class VerifySpec(_Strict):
+    """``[verify]``: the pool's settings; ``[verify.<kind>]``: options of that kind's verifier
+    (e.g. ``[verify.math] extraction = "lenient"``), checked by building the verifier."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
     timeout: float = Field(default=10.0, gt=0, description="hard per-item timeout in seconds")
     workers: int = Field(default=0, ge=0, description="grading processes; 0 = all cores")
+
+    @model_validator(mode="after")
+    def _check_verifier_options(self) -> "VerifySpec":
+        from passbound.registry import verifiers
+
+        for kind, options in (self.model_extra or {}).items():
+            if kind not in verifiers.names():
+                raise ValueError(f"[verify.{kind}]: no verifier named {kind!r}; "
+                                 f"choose from {sorted(verifiers.names())}")
+            if not isinstance(options, dict):
+                raise ValueError(f"[verify.{kind}] must be a table of options, e.g. [verify.math] extraction = \"strict\"")
+            try:
+                verifiers.create(kind, **options)
+            except TypeError as exc:
+                raise ValueError(f"[verify.{kind}]: {exc}; see the {kind} verifier's options") from None
+            except ConfigError as exc:
+                raise ValueError(f"[verify.{kind}]: {exc}") from None
+        return self
+
+    def options_for(self, kind: str) -> dict[str, Any]:
+        """The ``[verify.<kind>]`` options (empty when the study gives none)."""
+        return dict((self.model_extra or {}).get(kind, {}))
+
+    def verifiers(self, kinds: Any) -> dict[str, Any]:
+        """One configured verifier per kind, for GradingPool(verifiers=...)."""
+        from passbound.verify import get_verifier
+
+        return {kind: get_verifier(kind, **self.options_for(kind)) for kind in kinds}
 
 
 class PerplexitySpec(_Strict):

@@ -55,23 +55,21 @@ def _problems_for(rows: list[dict[str, Any]], data_dir: Path | None) -> Iterator
 
 
 def grade_rows(rows: list[dict[str, Any]], *, data_dir: Path | None = None, timeout: float = 10.0, workers: int = 0,
-               on_progress: Any = None) -> list[dict[str, Any]]:
-    """Grade each row; output rows keep the input fields and add status, extracted, detail, verifier_version."""
+               on_progress: Any = None, verifier_options: dict[str, dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+    """Grade each row; output rows keep the input fields and add status, extracted, detail, verifier_version.
+
+    ``verifier_options`` maps a problem kind to its verifier's options (``[verify.<kind>]``).
+    """
     from passbound.verify import GradingPool, get_verifier
 
     problems = list(_problems_for(rows, data_dir))
-    with GradingPool(timeout=timeout, workers=workers) as pool:
+    options = verifier_options or {}
+    configured = {kind: get_verifier(kind, **options.get(kind, {})) for kind in {p.kind for p in problems}}
+    versions = {kind: verifier.version for kind, verifier in configured.items()}  # looked up once per kind
+    with GradingPool(timeout=timeout, workers=workers, verifiers=configured) as pool:
         results = pool.grade(problems, [r["completion"] for r in rows], on_progress=on_progress)
-    out = []
-    for row, problem, result in zip(rows, problems, results):
-        out.append(
-            {
-                **row,
-                "gold": problem.target,
-                "status": result.status,
-                "extracted": result.extracted,
-                "detail": result.detail,
-                "verifier_version": get_verifier(problem.kind).version,
-            }
-        )
-    return out
+    return [
+        {**row, "gold": problem.target, "status": result.status, "extracted": result.extracted,
+         "detail": result.detail, "verifier_version": versions[problem.kind]}
+        for row, problem, result in zip(rows, problems, results)
+    ]

@@ -10,6 +10,7 @@ import signal
 import time
 from dataclasses import dataclass
 
+from passbound.types import Problem
 from passbound.verify import GradeResult, extract_answer
 
 
@@ -23,10 +24,26 @@ class MisbehavingVerifier:
     name = "misbehaving"
     version = "test"
 
-    def extract(self, completion: str) -> str | None:
+    def warm_up(self) -> None:
+        pass
+
+    def extract(self, completion: str, problem: Problem) -> str | None:
         return extract_answer(completion)
 
-    def check(self, target: str, answer: str) -> GradeResult:
+    def dedupe_key(self, problem: Problem, answer: str) -> tuple[str, str]:
+        return (problem.target, answer)
+
+    def quick_check(self, problem: Problem, answer: str) -> GradeResult | None:
+        return None
+
+    def item_timeout(self, problem: Problem) -> float | None:
+        return None
+
+    def answer_key(self, answer: str) -> str:
+        return answer
+
+    def check(self, problem: Problem, answer: str) -> GradeResult:
+        target = problem.target
         if answer.startswith("sleep:"):
             time.sleep(float(answer.split(":")[1]))
             return GradeResult("pass", answer, str(os.getpid()))

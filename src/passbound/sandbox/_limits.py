@@ -65,6 +65,8 @@ def _passbound_boot(cfg):
         os.setresuid(uid, uid, uid)
         if os.geteuid() != uid or os.getegid() != uid:
             raise SystemExit("passbound sandbox: privilege drop failed")
+    if cfg["seccomp"]:
+        _passbound_seccomp(cfg["seccomp"])
     path = cfg["path"]
     sys.path[:] = [cfg["workdir"]] + [p for p in sys.path if p not in ("", ".")]
     sys.argv[:] = [path] + cfg["argv"]
@@ -78,8 +80,65 @@ def _passbound_boot(cfg):
     g.update(__name__="__main__", __file__=path, __builtins__=builtins, __doc__=None,
              __package__=None, __spec__=None, __loader__=None)
     exec(code, g)
+def _passbound_seccomp(spec):
+    # Classic BPF over seccomp_data {nr, arch, ip, args[6]}: refuse new user namespaces
+    # (unshare/clone with CLONE_NEWUSER, setns), clone3 (ENOSYS: glibc falls back to clone, whose
+    # flags the filter can read), kernel keyrings, and PR_SET_DUMPABLE; allow everything else.
+    import ctypes, struct
+    arch, nr = spec["arch"], spec["nr"]
+    EPERM, ENOSYS, ALLOW = 0x50000 | 1, 0x50000 | 38, 0x7FFF0000
+    prog = []
+    def stmt(code, k):
+        prog.append([code, 0, 0, k])
+    def jeq(k, target):
+        prog.append([0x15, target, 0, k])  # jt patched to a label below
+    stmt(0x20, 4)  # A = arch
+    prog.append([0x15, 1, 0, arch]); stmt(0x06, ALLOW)  # other ABIs: not filtered (none exist here)
+    stmt(0x20, 0)  # A = nr
+    prog.append([0x35, 0, 1, 0x40000000]); stmt(0x06, EPERM)  # x32 ABI numbers
+    jumps = [("flags", nr["unshare"]), ("flags", nr["clone"]), ("enosys", nr["clone3"]),
+             ("eperm", nr["setns"]), ("eperm", nr["add_key"]), ("eperm", nr["request_key"]),
+             ("eperm", nr["keyctl"]), ("prctl", nr["prctl"])]
+    first = len(prog)
+    for label, k in jumps:
+        jeq(k, label)
+    stmt(0x06, ALLOW)
+    labels = {}
+    labels["flags"] = len(prog)
+    stmt(0x20, 16)  # A = low 32 bits of args[0]
+    prog.append([0x45, 0, 1, 0x10000000]); stmt(0x06, EPERM); stmt(0x06, ALLOW)  # CLONE_NEWUSER
+    labels["prctl"] = len(prog)
+    stmt(0x20, 16)
+    prog.append([0x15, 0, 1, 4]); stmt(0x06, EPERM); stmt(0x06, ALLOW)  # PR_SET_DUMPABLE
+    labels["eperm"] = len(prog); stmt(0x06, EPERM)
+    labels["enosys"] = len(prog); stmt(0x06, ENOSYS)
+    for i in range(first, first + len(jumps)):
+        prog[i][1] = labels[prog[i][1]] - i - 1
+    raw = b"".join(struct.pack("HBBI", *ins) for ins in prog)
+    buf = ctypes.create_string_buffer(raw, len(raw))
+    class Prog(ctypes.Structure):
+        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+    fprog = Prog(len(prog), ctypes.addressof(buf))
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(38, 1, 0, 0, 0) != 0 or libc.prctl(22, 2, ctypes.byref(fprog), 0, 0) != 0:
+        raise SystemExit("passbound sandbox: seccomp filter failed (errno %%d)" %% ctypes.get_errno())
 _passbound_boot(%r)
 """
+
+# Syscall numbers the seccomp filter needs, per machine (AUDIT_ARCH value and table).
+SECCOMP_ARCHES = {
+    "x86_64": {"arch": 0xC000003E, "nr": {"clone": 56, "unshare": 272, "setns": 308, "clone3": 435,
+                                          "add_key": 248, "request_key": 249, "keyctl": 250, "prctl": 157}},
+    "aarch64": {"arch": 0xC00000B7, "nr": {"clone": 220, "unshare": 97, "setns": 268, "clone3": 435,
+                                           "add_key": 217, "request_key": 218, "keyctl": 219, "prctl": 167}},
+}
+
+
+def seccomp_spec() -> dict | None:
+    """The filter's parameters for this machine, or None where passbound has no syscall table."""
+    import platform
+
+    return SECCOMP_ARCHES.get(platform.machine().lower())
 
 
 def boot_code(
@@ -99,5 +158,6 @@ def boot_code(
         "uid": uid,
         "argv": list(argv or []),
         "probe_imports": list(probe_imports),
+        "seccomp": seccomp_spec(),
     }
     return _BOOT % (cfg,)

@@ -37,6 +37,69 @@ class SandboxResult:
     duration_s: float
 
 
+def remove_tree(path: Path) -> None:
+    """Remove a work dir whatever the program left in it: trees deeper than any path or recursion
+    limit (``shutil.rmtree`` raises RecursionError on a 1,500-deep tree), unreadable modes.
+
+    GNU/BSD ``rm -rf`` walks with directory file descriptors (fts), so depth costs it nothing; a
+    Python walk by file descriptor is the fallback where no ``rm`` exists. Never raises.
+    """
+    rm = shutil.which("rm")
+    if rm is not None:
+        try:
+            subprocess.run([rm, "-rf", "--", str(path)], capture_output=True, timeout=120, check=False)
+        except (OSError, subprocess.SubprocessError):
+            pass
+    if os.path.lexists(path):
+        _remove_by_fd(str(path))
+
+
+def _remove_by_fd(path: str) -> None:
+    """Iterative removal with ``dir_fd`` (no recursion, no long paths)."""
+    try:
+        os.chmod(path, 0o700)
+        stack = [(os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW), None, "")]
+    except OSError:
+        return
+    stuck: set[tuple[int, str]] = set()  # (depth, name) of directories that would not go
+    while stack:
+        fd, parent_fd, name = stack[-1]
+        child = None
+        try:
+            with os.scandir(fd) as entries:
+                for entry in entries:
+                    if (len(stack), entry.name) in stuck:
+                        continue
+                    if entry.is_dir(follow_symlinks=False):
+                        child = entry.name
+                        break
+                    try:
+                        os.unlink(entry.name, dir_fd=fd)
+                    except OSError:
+                        pass
+        except OSError:
+            pass
+        if child is not None:
+            try:
+                os.chmod(child, 0o700, dir_fd=fd, follow_symlinks=False)
+            except (OSError, NotImplementedError):
+                pass
+            try:
+                stack.append((os.open(child, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=fd), fd, child))
+                continue
+            except OSError:
+                child = None
+        stack.pop()
+        os.close(fd)
+        try:
+            if parent_fd is None:
+                os.rmdir(path)
+            else:
+                os.rmdir(name, dir_fd=parent_fd)
+        except OSError:
+            stuck.add((len(stack), name))
+
+
 def clean_env(workdir: str, extra: dict[str, str] | None = None) -> dict[str, str]:
     """A fresh environment: nothing from the host (no HOME, tokens, proxies), single-threaded
     numeric libraries (so RLIMIT_AS and RLIMIT_NPROC hold), deterministic hashing."""
@@ -160,7 +223,7 @@ def execute(
     with ExitStack() as stack:
         uid = stack.enter_context(uid_slot()) if tier.drop_uid else None
         workdir = Path(tempfile.mkdtemp(prefix="passbound-sbx-"))
-        stack.callback(shutil.rmtree, workdir, ignore_errors=True)
+        stack.callback(remove_tree, workdir)
         os.chmod(workdir, 0o700)
         files = dict(extra_files or {})
         files[PROGRAM] = source

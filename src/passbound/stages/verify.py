@@ -26,15 +26,14 @@ def verify_run(study: StudyConfig, run: RunDir, *, models: Sequence[str] | None 
                show_progress: bool = True) -> int:
     """Grade every sample that has no up-to-date verdict; return how many were graded."""
     from passbound.stages.prepare import record_versions
-    from passbound.verify import GradingPool, get_verifier
+    from passbound.verify import GradingPool
 
     problems: dict[str, dict[str, Problem]] = {}
     todo: list[tuple[str, str, int]] = []
-    versions: dict[str, str] = {}
     for benchmark in run.benchmarks():
         problems[benchmark] = {p.id: p for p in run.read_problems(benchmark)}
-        for kind in {p.kind for p in problems[benchmark].values()}:
-            versions[kind] = get_verifier(kind).version
+    configured = study.verify.verifiers({p.kind for ps in problems.values() for p in ps.values()})
+    versions = {kind: verifier.version for kind, verifier in configured.items()}
     for model in (m.name for m in study.models if models is None or m.name in models):
         for benchmark in problems:
             for chunk in run.chunks("samples", model, benchmark):
@@ -45,7 +44,7 @@ def verify_run(study: StudyConfig, run: RunDir, *, models: Sequence[str] | None 
         return 0
     total = sum(pq.read_metadata(run.shard_path("samples", *t)).num_rows for t in todo)
     graded = 0
-    with GradingPool(timeout=study.verify.timeout, workers=study.verify.workers) as pool, \
+    with GradingPool(timeout=study.verify.timeout, workers=study.verify.workers, verifiers=configured) as pool, \
             progress_bar("verify", total, enabled=show_progress) as advance:
         for model, benchmark, chunk in todo:
             samples = run.read_shard("samples", model, benchmark, chunk).to_pylist()

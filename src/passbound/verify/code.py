@@ -150,7 +150,6 @@ class CodeVerifier:
     confirm_timeouts: bool = True
 
     name = "code"
-    takes_problem = True  # GradingPool passes the Problem (not just its target) to extract/check
 
     @property
     def version(self) -> str:
@@ -172,6 +171,12 @@ class CodeVerifier:
 
     def dedupe_key(self, problem: Problem, program: str) -> tuple[str, str, str]:
         return (problem.benchmark, problem.id, program)
+
+    def quick_check(self, problem: Problem, program: str) -> GradeResult | None:
+        return None  # a program's verdict always needs a run
+
+    def answer_key(self, program: str) -> str:
+        return program
 
     def item_timeout(self, problem: Problem) -> float:
         """An upper bound on ``check``'s wall time (the pool's hard kill comes after it)."""
@@ -375,6 +380,8 @@ class CodeVerifier:
 
 
 _CONFLICT: dict[str, Any] = {"s": "conflict"}
+# A record longer than this is dropped unread (the sandbox caps all output at max_output_mb).
+MAX_RECORD_CHARS = 16 << 20
 _REFERENCES: OrderedDict[str, dict[str, list[Any]]] = OrderedDict()
 
 
@@ -391,11 +398,11 @@ class _Records:
         load, tests, done, raw = None, {}, False, {}
         tag = nonce + " "
         for line in stdout.split("\n"):
-            if not line.startswith(tag):
+            if not line.startswith(tag) or len(line) > MAX_RECORD_CHARS:
                 continue
             try:
                 rec = json.loads(line[len(tag):])
-            except ValueError:
+            except (ValueError, RecursionError):  # forged: malformed or 100k levels deep
                 continue
             if not isinstance(rec, dict):
                 continue

@@ -27,10 +27,21 @@ _PHRASE_RE = re.compile(r"(?:final\s+answer|the\s+answer)\s*(?:\*\*)?\s*(?:is\b\
 _NUMBER_RE = re.compile(r"-?\d[\d,]*(?:\.\d+)?|-?\.\d+")
 _MATH_RE = re.compile(r"\$([^$]+)\$")
 _SENTENCE_END_RE = re.compile(r"\.(?:\s|$)")
+# A phrase's tail that opens with two words is a sentence ("The largest $n$ is 34"), not an answer.
+_PROSE_RE = re.compile(r"[A-Za-z]{2,}\s+[A-Za-z$]")
+_MATHY_RE = re.compile(r"[0-9\\]")
+_IS_RE = re.compile(r"\s(?:is|equals|are)\s+(?:equal\s+to\s+)?|\s=\s")
 
 # How many boxes (from the end) to try before giving up; bounds the work on inputs with thousands
 # of unterminated "\boxed{" (each attempt may scan to the end of the text).
 MAX_BOX_ATTEMPTS = 4
+# At most this many adjacent boxes are read as one listed answer.
+MAX_BOX_RUN = 32
+# What may stand between boxes that list one answer: spacing, commas, "and"/"or", math delimiters.
+_CONNECTOR_RE = re.compile(
+    r"(?:\s|[,;&~$]|\\[,;:! ]|\\q?quad(?![A-Za-z])|\\\\|\\\(|\\\)|\\\[|\\\]"
+    r"|\\(?:text|mathrm|textrm)\s*\{\s*(?:and|or|,)?\s*\}|\b(?:and|or)\b)*"
+)
 FALLBACKS = ("last_number", "last_math")
 
 
@@ -48,9 +59,8 @@ def _group_end(text: str, open_pos: int) -> int | None:
     return None
 
 
-def last_boxed(text: str) -> str | None:
-    """Content of the last complete ``\\boxed{}``/``\\fbox{}`` (or ``\\boxed X``), else None."""
-    end = len(text)
+def _last_box(text: str, end: int) -> tuple[int, int, str] | None:
+    """(start, end, content) of the last complete box starting before ``end``, else None."""
     for _ in range(MAX_BOX_ATTEMPTS):
         start = max(text.rfind("\\boxed", 0, end), text.rfind("\\fbox", 0, end))
         if start < 0:
@@ -69,15 +79,50 @@ def last_boxed(text: str) -> str | None:
             content = text[pos + 1 : close - 1].strip()
         else:
             bare = _BARE_BOX_RE.match(text, match.end())
-            content = bare.group(1) if bare else ""
+            content, close = (bare.group(1), bare.end()) if bare else ("", match.end())
         if content:
-            return content
+            return start, close, content
     return None
+
+
+def _last_box_run(text: str) -> tuple[int, str] | None:
+    """(start, answer) of the last box, joined with the boxes right before it.
+
+    A model that boxes each part of one answer (``\\boxed{1}, \\boxed{2}``, ``\\boxed{(2, 2)}
+    \\quad\\text{and}\\quad \\boxed{(6, 2)}``) states the list of them; boxes separated by
+    anything but commas, "and"/"or" and spacing are separate statements, and only the last counts.
+    """
+    last = _last_box(text, len(text))
+    if last is None:
+        return None
+    start, _, content = last
+    parts = [content]
+    while len(parts) < MAX_BOX_RUN:
+        before = _last_box(text, start)
+        if before is None or not _CONNECTOR_RE.fullmatch(text, before[1], start):
+            break
+        start, parts = before[0], [before[2], *parts]
+    return start, ", ".join(parts)
+
+
+def last_boxed(text: str) -> str | None:
+    """Content of the last complete ``\\boxed{}``/``\\fbox{}`` (or ``\\boxed X``), with the boxes
+    that list the same answer right before it; None if there is none."""
+    run = _last_box_run(text)
+    return run[1] if run else None
 
 
 def _clean_phrase_answer(rest: str) -> str | None:
     """Cut a phrase's tail ("$\\frac12$. So ...") down to the answer ("\\frac12")."""
     rest = rest.lstrip().lstrip("*").lstrip().split("\n", 1)[0].strip()
+    if _PROSE_RE.match(rest):
+        # "Final Answer: The largest $n$ is 34": the answer is what the sentence says it is.
+        sentence = rest[: m.start()] if (m := _SENTENCE_END_RE.search(rest)) else rest
+        stated = None
+        for stated in _IS_RE.finditer(sentence):
+            pass
+        if stated is not None:
+            rest = sentence[stated.end() :]
     if rest.startswith("$"):
         inner = rest.lstrip("$")
         close = inner.find("$")
@@ -93,14 +138,21 @@ def _clean_phrase_answer(rest: str) -> str | None:
     return rest or None
 
 
-def answer_phrase(text: str) -> str | None:
-    """The answer after the last "the answer is" / "final answer:" phrase, else None."""
+def _last_phrase(text: str) -> tuple[int, str] | None:
+    """(position, answer) of the last "the answer is" / "final answer:" phrase, else None."""
     last = None
     for last in _PHRASE_RE.finditer(text):
         pass
     if last is None:
         return None
-    return _clean_phrase_answer(text[last.end() : last.end() + 2000])
+    answer = _clean_phrase_answer(text[last.end() : last.end() + 2000])
+    return (last.start(), answer) if answer else None
+
+
+def answer_phrase(text: str) -> str | None:
+    """The answer after the last "the answer is" / "final answer:" phrase, else None."""
+    found = _last_phrase(text)
+    return found[1] if found else None
 
 
 def last_number(text: str) -> str | None:
@@ -126,10 +178,16 @@ _FALLBACK_FUNCS: dict[str, Callable[[str], str | None]] = {
 
 
 def extract_answer(text: str, fallbacks: Sequence[str] = ()) -> str | None:
-    """The final answer of ``text`` (boxed, then phrase, then each fallback in order), or None."""
-    answer = last_boxed(text)
-    if answer is None:
-        answer = answer_phrase(text)
+    """The final answer of ``text``, or None.
+
+    The last statement wins: the last box run or the last answer phrase, whichever comes later
+    (an earlier ``\\boxed{255}`` revised by "The final answer is $10,455$" is 10,455); then each
+    fallback in order.
+    """
+    box, phrase = _last_box_run(text), _last_phrase(text)
+    if box is not None and phrase is not None and (phrase[0] < box[0] or not _MATHY_RE.search(phrase[1])):
+        phrase = None  # "... \\boxed{42}. The answer is boxed above." keeps the box
+    answer = (phrase or box or (0, None))[1]
     for name in fallbacks:
         if answer is not None:
             break

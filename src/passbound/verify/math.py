@@ -20,10 +20,17 @@ from itertools import product
 from typing import Any
 
 from passbound.errors import ConfigError
+from passbound.types import Problem
+from passbound.verify._answer_forms import comparable_forms
+from passbound.verify._exact import compare_numbers
 from passbound.verify.extract import FALLBACKS, extract_answer
 from passbound.verify.result import GradeResult
 
-SEMANTICS_VERSION = "math-1"
+# math-2: exact numbers compared exactly, box runs, last statement wins, prose phrases, thousands
+# separators, "x \in [a, b]", named unknowns.
+SEMANTICS_VERSION = "math-2"
+# extraction policy -> the fallbacks it adds after boxes and answer phrases.
+EXTRACTION_POLICIES = {"strict": (), "lenient": ("last_math", "last_number")}
 
 
 # --- fast path -------------------------------------------------------------------------------
@@ -66,6 +73,7 @@ def normalize_answer(text: str) -> str:
 # --- math-verify -----------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=1)
 def _math_verify_version() -> str:
     try:
         return _pkg_version("math-verify")
@@ -126,18 +134,28 @@ class MathVerifier:
     fast_path: bool = True
     timeout_s: int = 5
     float_rounding: int = 6
+    extraction: str = "strict"
 
     name = "math"
 
     def __post_init__(self) -> None:
+        if self.extraction not in EXTRACTION_POLICIES:
+            raise ConfigError(f"unknown math extraction {self.extraction!r}; choose from {list(EXTRACTION_POLICIES)} "
+                              f"(strict: boxed answers and answer phrases only; lenient: also the last math "
+                              f"expression, then the last number)")
+        if not isinstance(self.fallbacks, tuple):
+            object.__setattr__(self, "fallbacks", tuple(self.fallbacks))
+        policy = EXTRACTION_POLICIES[self.extraction]
+        object.__setattr__(self, "fallbacks", tuple(dict.fromkeys((*self.fallbacks, *policy))))
         unknown = [f for f in self.fallbacks if f not in FALLBACKS]
         if unknown:
             raise ConfigError(f"unknown math fallback(s) {unknown}; choose from {list(FALLBACKS)}.")
         if self.timeout_s < 1:
             raise ConfigError("MathVerifier timeout_s must be a whole number of seconds >= 1.")
 
-    @property
+    @functools.cached_property
     def version(self) -> str:
+        """Semantics, math-verify's version and the extraction fallbacks (looked up once)."""
         tag = f"{SEMANTICS_VERSION}+math_verify-{_math_verify_version()}"
         return tag + (f"+fb={','.join(self.fallbacks)}" if self.fallbacks else "")
 
@@ -145,17 +163,29 @@ class MathVerifier:
         """Import math-verify and sympy now (a pool worker does this before taking work)."""
         _parse("1", self.timeout_s)
 
-    def extract(self, completion: str) -> str | None:
+    def extract(self, completion: str, problem: Problem | None = None) -> str | None:
         return extract_answer(completion, self.fallbacks)
 
-    def quick_check(self, target: str, answer: str) -> GradeResult | None:
+    def dedupe_key(self, problem: Problem, answer: str) -> tuple[str, str]:
+        return (problem.target, answer)
+
+    def item_timeout(self, problem: Problem) -> float | None:
+        return None  # the pool's own timeout
+
+    def answer_key(self, answer: str) -> str:
+        return normalize_answer(answer)
+
+    def quick_check(self, problem: Problem | str, answer: str) -> GradeResult | None:
         """Cheap verdict without math-verify (identical normal forms), or None if unsure."""
+        target = _target(problem)
         if self.fast_path and normalize_answer(answer) == normalize_answer(_strip_dollars(target)):
             return GradeResult("pass", answer, "exact match")
         return None
 
-    def check(self, target: str, answer: str) -> GradeResult:
-        """Grade an already extracted ``answer`` against ``target`` (main thread only)."""
+    def check(self, problem: Problem | str, answer: str) -> GradeResult:
+        """Grade an already extracted ``answer`` against the gold (a Problem or its target string;
+        main thread only)."""
+        target = _target(problem)
         quick = self.quick_check(target, answer)
         if quick is not None:
             return quick
@@ -163,9 +193,10 @@ class MathVerifier:
             # math-verify would raise inside and every answer would quietly become "fail".
             raise RuntimeError("MathVerifier.check needs a main thread (math-verify times out with "
                                "signal.alarm); grade from threads through passbound.verify.GradingPool.")
-        gold, gold_timed_out = _parse_cached(_strip_dollars(target), self.timeout_s)
         # A final period is punctuation ("\\boxed{5.}"), and math-verify cannot parse "5.".
-        pred, pred_timed_out = _parse_answer(_drop_final_period(answer.strip()), self.timeout_s)
+        gold_text, pred_text = comparable_forms(_strip_dollars(target), _drop_final_period(answer.strip()))
+        gold, gold_timed_out = _parse_cached(gold_text, self.timeout_s)
+        pred, pred_timed_out = _parse_answer(pred_text, self.timeout_s)
         if gold_timed_out or pred_timed_out:
             return GradeResult("timeout", answer, "math-verify parse timeout")
         return self._compare(gold, pred, answer)
@@ -178,8 +209,13 @@ class MathVerifier:
 
         timed_out = False
         for g, p in product(gold, pred):
+            exact = compare_numbers(g, p, self.float_rounding)
+            if exact is not None:
+                if exact:
+                    return GradeResult("pass", answer, "exact")
+                continue
             try:
-                if mv.verify(g, p, float_rounding=self.float_rounding,
+                if mv.verify(g, p, float_rounding=self.float_rounding, allow_set_relation_comp=True,
                              timeout_seconds=self.timeout_s, raise_on_error=True):
                     return GradeResult("pass", answer)
             except TimeoutException:
@@ -190,9 +226,13 @@ class MathVerifier:
             return GradeResult("timeout", answer, "math-verify comparison timeout")
         return GradeResult("fail", answer)
 
-    def grade(self, target: str, completion: str) -> GradeResult:
+    def grade(self, problem: Problem | str, completion: str) -> GradeResult:
         """Extract and grade one completion (pure; runs on the calling process's main thread)."""
         answer = self.extract(completion)
         if answer is None:
             return GradeResult("no_answer", None, "no answer found")
-        return self.check(target, answer)
+        return self.check(problem, answer)
+
+
+def _target(problem: Problem | str) -> str:
+    return problem if isinstance(problem, str) else problem.target

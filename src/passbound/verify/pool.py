@@ -8,10 +8,10 @@ How it works:
 * The parent extracts every answer (cheap string work), settles what it can without math
   (no answer; identical normal forms), and dedupes the rest by (kind, gold, answer): at n=256
   the same answer repeats many times per problem, and each distinct pair is graded once.
-  A verifier with ``takes_problem = True`` (code) gets the whole Problem instead of its target:
-  ``extract(completion, problem)``, ``check(problem, answer)``, dedupe by its
+  Every verifier speaks one protocol (passbound.verify.result.Verifier): ``extract(completion,
+  problem)``, ``quick_check(problem, answer)``, ``check(problem, answer)``, dedupe by its
   ``dedupe_key(problem, answer)``, and a per-item hard timeout ``item_timeout(problem)`` when
-  that is longer than the pool's.
+  that is longer than the pool's. The pool has no per-kind branches.
 * Worker processes ("spawn": no inherited locks or threads) run the verifier's ``check`` on
   their *main* thread, where signal-based timeouts work. Work goes out in small chunks to
   amortise IPC; a worker reports each item as it finishes, with a ``time.monotonic()`` stamp
@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
@@ -57,7 +58,7 @@ class PoolStats:
 
 
 def _worker_main(conn: Connection, warm_up: Sequence[Any], memory_mb: int | None) -> None:
-    """Worker loop: receive chunks of (job, verifier, target, answer), send one result each."""
+    """Worker loop: receive chunks of (job, verifier, problem, answer), send one result each."""
     if memory_mb:
         import resource
 
@@ -70,9 +71,9 @@ def _worker_main(conn: Connection, warm_up: Sequence[Any], memory_mb: int | None
         chunk = conn.recv()
         if chunk is None:
             return
-        for job, verifier, target, answer in chunk:
+        for job, verifier, problem, answer in chunk:
             try:
-                result = verifier.check(target, answer)
+                result = verifier.check(problem, answer)
                 status, detail = result.status, result.detail
             except BaseException as exc:  # noqa: BLE001 - MemoryError, RecursionError, bugs
                 status, detail = "error", f"{type(exc).__name__}: {str(exc)[:200]}"
@@ -118,6 +119,10 @@ class GradingPool:
         self._workers: list[_Worker] = []
         self._start_failures = 0
         self.stats = PoolStats()
+        # Training frameworks call rewards from worker threads and event loops: calls from several
+        # threads take turns on the workers (the pipes carry one batch at a time). Time is enforced
+        # by the pool's kill, never by the caller's signals, so any thread may call.
+        self._lock = threading.RLock()
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -129,6 +134,10 @@ class GradingPool:
 
     def close(self) -> None:
         """Stop all workers (politely, then SIGKILL)."""
+        with self._lock:
+            self._close()
+
+    def _close(self) -> None:
         for w in self._workers:
             try:
                 w.conn.send(None)
@@ -146,11 +155,12 @@ class GradingPool:
     def start(self, kinds: Sequence[str] = ("math",)) -> None:
         """Start every worker now and wait until they are ready (otherwise the first ``grade``
         starts them). ``kinds``: the verifiers the workers should import up front."""
-        for kind in kinds:
-            self.verifier(kind)
-        while len(self._workers) < self.n_workers:
-            self._spawn()
-        self._run([], lambda job, status, detail: None)
+        with self._lock:
+            for kind in kinds:
+                self.verifier(kind)
+            while len(self._workers) < self.n_workers:
+                self._spawn()
+            self._run([], lambda job, status, detail: None)
 
     def worker_pids(self) -> list[int]:
         return [w.process.pid for w in self._workers]
@@ -198,31 +208,33 @@ class GradingPool:
         """
         if len(problems) != len(completions):
             raise ValueError(f"{len(problems)} problems but {len(completions)} completions")
+        with self._lock:
+            return self._grade(problems, completions, on_progress)
+
+    def _grade(self, problems: Sequence[Problem], completions: Sequence[str],
+               on_progress: Callable[[int], None] | None) -> list[GradeResult]:
         started = time.monotonic()
         self.stats = stats = PoolStats(items=len(problems))
         results: list[GradeResult | None] = [None] * len(problems)
-        jobs: list[tuple[Any, Any, str]] = []  # (verifier, target or problem, answer)
+        jobs: list[tuple[Any, Problem, str]] = []  # (verifier, problem, answer)
         timeouts: list[float] = []  # hard limit per job
         members: list[list[int]] = []  # input indices per job
         seen: dict[tuple[Any, ...], GradeResult | int] = {}
         for i, (problem, completion) in enumerate(zip(problems, completions)):
             verifier = self.verifier(problem.kind)
-            whole = getattr(verifier, "takes_problem", False)
-            answer = verifier.extract(completion, problem) if whole else verifier.extract(completion)
+            answer = verifier.extract(completion, problem)
             if answer is None:
                 results[i] = GradeResult("no_answer", None, "no answer found")
                 stats.no_answer += 1
                 continue
-            key = (problem.kind, *verifier.dedupe_key(problem, answer)) if whole else (problem.kind, problem.target, answer)
+            key = (problem.kind, *verifier.dedupe_key(problem, answer))
             hit = seen.get(key)
             if hit is None:
-                quick = None if whole else getattr(verifier, "quick_check", None)
-                hit = quick(problem.target, answer) if quick else None
+                hit = verifier.quick_check(problem, answer)
                 if hit is None:
                     hit = len(jobs)
-                    jobs.append((verifier, problem if whole else problem.target, answer))
-                    item = getattr(verifier, "item_timeout", None)
-                    timeouts.append(max(self.timeout, item(problem)) if item else self.timeout)
+                    jobs.append((verifier, problem, answer))
+                    timeouts.append(max(self.timeout, verifier.item_timeout(problem) or 0.0))
                     members.append([])
                 seen[key] = hit
             if isinstance(hit, int):

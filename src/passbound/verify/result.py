@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from passbound.types import Problem
 
 
 @dataclass(frozen=True)
@@ -20,18 +23,32 @@ class GradeResult:
         return self.status == "pass"
 
 
+@runtime_checkable
 class Verifier(Protocol):
-    """What GradingPool needs from a verifier. ``check`` runs in a worker's main thread; an
-    optional ``quick_check(target, answer) -> GradeResult | None`` runs in the parent and an
-    optional ``warm_up()`` when a worker starts. Instances must pickle (they travel to workers)."""
+    """The one protocol every verifier (math, code, choice) implements; GradingPool needs no more.
+
+    ``extract`` and ``quick_check`` run in the pool's parent (cheap, linear-time string work);
+    ``check`` runs on a worker process's main thread, under the pool's hard timeout of
+    ``max(pool timeout, item_timeout(problem))``; identical ``dedupe_key`` values are checked once.
+    ``answer_key`` is the normal form majority voting groups answers by. Instances must pickle
+    (they travel to the workers); ``version`` names the semantics, recorded with every verdict.
+    """
 
     name: str
 
     @property
     def version(self) -> str: ...
 
-    def extract(self, completion: str) -> str | None: ...
+    def warm_up(self) -> None: ...
 
-    def check(self, target: str, answer: str) -> GradeResult: ...
+    def extract(self, completion: str, problem: Problem) -> str | None: ...
 
-    def grade(self, target: str, completion: str) -> GradeResult: ...
+    def dedupe_key(self, problem: Problem, answer: str) -> tuple[Any, ...]: ...
+
+    def quick_check(self, problem: Problem, answer: str) -> GradeResult | None: ...
+
+    def item_timeout(self, problem: Problem) -> float | None: ...
+
+    def check(self, problem: Problem, answer: str) -> GradeResult: ...
+
+    def answer_key(self, answer: str) -> str: ...

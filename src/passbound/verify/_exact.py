@@ -1,0 +1,86 @@
+"""Exact arithmetic before math-verify's float comparison, so tiny or huge numbers never pass wrongly.
+
+math-verify compares numbers it cannot settle symbolically as ``(a - b).evalf(chop=True) == 0``
+or after rounding both to ``float_rounding`` decimals: both are *absolute* tolerances, so
+``\\frac{1}{2004!}`` equals ``\\frac{1}{2006!}`` (both chop to 0) and ``10^{-8}`` equals
+``2 \\cdot 10^{-8}``. A false pass is the worst error a reward can make, so before math-verify
+sees a pair of numbers we decide what exact arithmetic can decide:
+
+* both exact (integers, rationals, factorials, powers, surds: no float literal anywhere): equal
+  rationals pass, unequal rationals fail; irrational exact numbers that differ at 50 significant
+  digits fail; anything else goes on to math-verify;
+* a float on either side: a relative difference above ``10^-(float_rounding-1)`` fails (math-verify
+  may still fail the rest, e.g. ``3.14`` for ``\\pi``).
+
+Tuples and intervals are compared element by element the same way. Everything here only ever
+turns a math-verify *pass* into a fail, or settles exact rationals exactly; it never loosens.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+# Significant digits used to tell two exact irrational numbers apart.
+_EXACT_DIGITS = 50
+
+
+def _sympy() -> Any:
+    import sympy
+
+    return sympy
+
+
+def _is_number(expr: Any) -> bool:
+    sp = _sympy()
+    return isinstance(expr, sp.Expr) and bool(expr.is_number) and not expr.has(sp.I)
+
+
+def _has_float(expr: Any) -> bool:
+    return bool(expr.has(_sympy().Float))
+
+
+def compare_numbers(gold: Any, pred: Any, float_rounding: int) -> bool | None:
+    """True/False where exact arithmetic (or a relative tolerance) decides, None where it cannot."""
+    sp = _sympy()
+    if isinstance(gold, sp.Tuple) and isinstance(pred, sp.Tuple):
+        return _compare_sequences(list(gold), list(pred), float_rounding)
+    if isinstance(gold, sp.Interval) and isinstance(pred, sp.Interval):
+        if (gold.left_open, gold.right_open) != (pred.left_open, pred.right_open):
+            return False
+        return _compare_sequences([gold.start, gold.end], [pred.start, pred.end], float_rounding)
+    if not (_is_number(gold) and _is_number(pred)):
+        return None
+    if _has_float(gold) or _has_float(pred):
+        return False if _relative_gap(gold, pred, 30) > 10.0 ** -(float_rounding - 1) else None
+    gold_v, pred_v = gold.doit(), pred.doit()
+    if gold_v.is_Rational and pred_v.is_Rational:
+        return bool(gold_v == pred_v)
+    return False if _relative_gap(gold_v, pred_v, _EXACT_DIGITS) > 10.0 ** -(_EXACT_DIGITS - 10) else None
+
+
+def _compare_sequences(gold: list[Any], pred: list[Any], float_rounding: int) -> bool | None:
+    """Elementwise: any element that exactly differs fails the whole; all exactly equal passes."""
+    if len(gold) != len(pred):
+        return None
+    verdicts = [compare_numbers(g, p, float_rounding) for g, p in zip(gold, pred)]
+    if any(v is False for v in verdicts):
+        return False
+    return True if all(v is True for v in verdicts) else None
+
+
+def _relative_gap(a: Any, b: Any, digits: int) -> float:
+    """|a - b| / max(|a|, |b|) evaluated at ``digits`` significant digits (0 when both are 0).
+
+    Returns +inf where evaluation fails (overflow, non-real): the caller then vetoes a pass,
+    which is the safe direction.
+    """
+    sp = _sympy()
+    try:
+        diff = sp.Abs(sp.N(a - b, digits))
+        scale = sp.Max(sp.Abs(sp.N(a, digits)), sp.Abs(sp.N(b, digits)))
+        if scale == 0:
+            return 0.0 if diff == 0 else float("inf")
+        gap = sp.N(diff / scale, 15)
+        return float(gap) if gap.is_real else float("inf")
+    except (TypeError, ValueError, ArithmeticError, RecursionError):
+        return float("inf")

@@ -1,0 +1,69 @@
+"""Math verdicts that must not pass wrongly, and answer forms that must not fail wrongly.
+
+One case per test row; each names what it guards. The false positives come from math-verify's own
+issue tracker and from numbers compared at float precision.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from passbound.verify import MathVerifier
+
+V = MathVerifier()
+
+
+@pytest.mark.parametrize(
+    ("gold", "completion"),
+    [
+        pytest.param("\\frac{1}{2004!}", "\\boxed{\\frac{1}{2006!}}", id="tiny-factorial-reciprocals"),
+        pytest.param("10^{-8}", "\\boxed{2 \\cdot 10^{-8}}", id="tiny-powers-of-ten"),
+        pytest.param("0.00000001", "\\boxed{0.00000002}", id="tiny-decimals"),
+        pytest.param("0", "\\boxed{10^{-9}}", id="zero-vs-tiny"),
+        pytest.param("2^{100}", "\\boxed{2^{100}+1}", id="huge-integers-differ-by-one"),
+        pytest.param("\\frac{1}{3}", "\\boxed{0.33}", id="too-few-digits"),
+        pytest.param("\\sqrt{2}", "\\boxed{1.41}", id="rounded-surd"),
+        pytest.param("(\\frac{1}{2004!}, 1)", "\\boxed{(\\frac{1}{2006!}, 1)}", id="tiny-inside-tuple"),
+        pytest.param("[0, 10^{-9}]", "\\boxed{[0, 2\\cdot 10^{-9}]}", id="tiny-interval-end"),
+        pytest.param("\\sqrt{10^{20}+1}", "\\boxed{10^{10}}", id="close-surd"),
+        pytest.param("3", "\\boxed{3}, \\boxed{5}", id="hedged-boxes"),
+        pytest.param("255", "\\boxed{255} is wrong. The final answer is $10,455$.", id="revised-answer"),
+        pytest.param("(45, 2)", "\\boxed{k = 2, n = 45}", id="named-unknowns-swapped"),
+        pytest.param("k = 45, n = 2", "\\boxed{m = 45, n = 2}", id="named-unknowns-renamed"),
+    ],
+)
+def test_wrong_answer_fails(gold: str, completion: str) -> None:
+    assert V.grade(gold, completion).status == "fail"
+
+
+@pytest.mark.parametrize(
+    ("gold", "completion"),
+    [
+        pytest.param("\\frac{1}{2004!}", "\\boxed{\\frac{1}{2004!}}", id="same-tiny"),
+        pytest.param("\\frac{1}{2004!}", "\\boxed{\\frac{2005}{2005!}}", id="tiny-other-form"),
+        pytest.param("\\frac{1}{3}", "\\boxed{0.333333}", id="six-digits-of-a-third"),
+        pytest.param("2^{100}", "\\boxed{1267650600228229401496703205376}", id="huge-integer"),
+        pytest.param("\\sqrt{8}", "\\boxed{2\\sqrt{2}}", id="surd"),
+        pytest.param("(2, 2), (6, 2)", "\\boxed{(2, 2)} \\quad\\text{and}\\quad \\boxed{(6, 2)}", id="box-run-and"),
+        pytest.param("\\{1,2,3\\}", "\\boxed{1},\\boxed{2},\\boxed{3}", id="box-run-commas"),
+        pytest.param("34", "Final Answer: The largest $n$ is 34", id="prose-final-answer"),
+        pytest.param("10455", "\\boxed{255} is wrong. The final answer is $10,455$.", id="later-phrase-wins"),
+        pytest.param("1000", "\\boxed{1 000}", id="space-thousands"),
+        pytest.param("1000000", "\\boxed{1\\,000\\,000}", id="thin-space-thousands"),
+        pytest.param("-2 \\le x \\le 7", "\\boxed{x \\in [-2,7]}", id="membership-vs-inequality"),
+        pytest.param("[-2, 7]", "\\boxed{-2 \\le x \\le 7}", id="inequality-vs-interval"),
+        pytest.param("(45, 2)", "\\boxed{k = 45, n = 2}", id="named-unknowns"),
+        pytest.param("k = 45, n = 2", "\\boxed{n = 2, k = 45}", id="named-unknowns-reordered"),
+        pytest.param("42", "\\boxed{42}. The answer is boxed above.", id="phrase-without-math-keeps-box"),
+    ],
+)
+def test_right_answer_passes(gold: str, completion: str) -> None:
+    assert V.grade(gold, completion).status == "pass"
+
+
+def test_extraction_policy_is_part_of_the_version() -> None:
+    strict, lenient = MathVerifier(), MathVerifier(extraction="lenient")
+    assert strict.version != lenient.version
+    assert strict.grade("42", "so it is 42 I think").status == "no_answer"
+    assert lenient.grade("42", "so it is 42 I think").status == "pass"
+    assert lenient.grade("x+1", "we get $x+1$ at the end").status == "pass"
