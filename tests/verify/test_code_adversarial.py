@@ -156,7 +156,9 @@ def test_patching_builtins_cannot_defeat_plain_humaneval_asserts(pool, shared_da
         "def has_close_elements(numbers, threshold):\n    return False\n"
     )
     s, detail = grade(pool, plain, program)
-    assert s == "fail", detail
+    # check() runs in the harness, outside the candidate's process: its patches reach only its own
+    # process (where they may break the reply channel: an error), never the asserts.
+    assert s in ("fail", "error"), detail
     assert grade(pool, plain, plain.target)[0] == "pass"
 
 
@@ -165,9 +167,9 @@ def test_patching_builtins_cannot_defeat_plain_humaneval_asserts(pool, shared_da
 
 @pytest.mark.parametrize(
     "attack, status",
-    # The parent (the sandbox's wrapper, another uid) refuses the signal: PermissionError in the
-    # first test, a fail. Killing its own process group kills the harness: no records, an error.
-    [("os.kill(os.getppid(), 9)", "fail"), ("os.killpg(0, 9)", "error")],
+    # The parent is the harness (the candidate runs in its child): killing it, or the process
+    # group, leaves no records: an error.
+    [("os.kill(os.getppid(), 9)", "error"), ("os.killpg(0, 9)", "error")],
     ids=["ppid", "own-group"],
 )
 def test_killing_the_parent_or_group_never_passes_and_the_pool_lives(pool, problem, attack, status) -> None:
@@ -273,13 +275,13 @@ def test_opening_a_socket_to_the_host_fails(pool, problem) -> None:
 
 
 def test_gigabytes_of_output_hit_the_cap(pool, problem) -> None:
-    # 4 GiB at every descriptor it might own, the harness's private channel included, then the
-    # right answer: the run is killed at the output cap (4 MiB here) and the verdict is an error.
+    # 4 GiB at every descriptor it might own, its reply channel included, then the right answer:
+    # the run stops at the output cap (4 MiB here) and the verdict is not a pass.
     body = ("    import os\n    chunk = b'x' * (1 << 20)\n    for _ in range(4096):\n"
             "        for fd in range(1, 16):\n            try:\n                os.write(fd, chunk)\n"
             "            except OSError:\n                pass\n")  # fmt: skip
     start = time.monotonic()
     s, detail = grade(pool, problem, with_body(problem, body))
-    assert s == "error" and "output limit" in detail, detail
+    assert s in ("error", "fail") and ("output limit" in detail or "output_limit" in detail), detail
     assert time.monotonic() - start < 15
     assert_pool_still_grades(pool, problem)

@@ -30,6 +30,8 @@ V = MathVerifier()
         pytest.param("255", "\\boxed{255} is wrong. The final answer is $10,455$.", id="revised-answer"),
         pytest.param("(45, 2)", "\\boxed{k = 2, n = 45}", id="named-unknowns-swapped"),
         pytest.param("k = 45, n = 2", "\\boxed{m = 45, n = 2}", id="named-unknowns-renamed"),
+        pytest.param("10\\%", "\\boxed{11}", id="wrong-percent"),
+        pytest.param("18000", "\\boxed{18,001}", id="integers-differ"),
     ],
 )
 def test_wrong_answer_fails(gold: str, completion: str) -> None:
@@ -55,6 +57,9 @@ def test_wrong_answer_fails(gold: str, completion: str) -> None:
         pytest.param("(45, 2)", "\\boxed{k = 45, n = 2}", id="named-unknowns"),
         pytest.param("k = 45, n = 2", "\\boxed{n = 2, k = 45}", id="named-unknowns-reordered"),
         pytest.param("42", "\\boxed{42}. The answer is boxed above.", id="phrase-without-math-keeps-box"),
+        pytest.param("10\\%", "\\boxed{10}", id="percent-vs-number"),
+        pytest.param("0.1", "\\boxed{10\\%}", id="fraction-vs-percent"),
+        pytest.param("18000", "\\boxed{18,000}", id="comma-thousands-integers"),
     ],
 )
 def test_right_answer_passes(gold: str, completion: str) -> None:

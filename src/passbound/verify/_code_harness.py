@@ -247,56 +247,76 @@ LCB_PREAMBLE = (
 )
 
 
-class _TimeLimit(BaseException):
-    """Raised by SIGALRM inside a test (BaseException: ``except Exception`` won't swallow it)."""
-
-
 class _OutputLimit(BaseException):
     pass
 
 
-def _main():
+# The candidate runs in a child process of the harness; they speak one JSON line per message
+# over two pipes. The child never holds the nonce, the private stdout copy or the spec file (it
+# is forked before they are read), so nothing it does can write or rewrite a record; the harness
+# times each call by its own clock, outside the candidate's process, with the result serialised
+# inside the timed span, and kills the child at the limit.
+MAX_REPLY_BYTES = 1 << 30
+
+
+_EOF = object()  # the child is gone (it exited or was killed from inside)
+_CAP = object()  # the child sent more than any result may be
+
+
+def _read_line(fd, buf, deadline, cap):
+    """One newline-terminated message from ``fd``: None on timeout, ``_CAP`` past ``cap`` bytes,
+    ``_EOF`` when the writer is gone."""
+    import os
+    import select
+    import time
+
+    while b"\n" not in buf[0]:
+        left = None if deadline == float("inf") else deadline - time.monotonic()
+        if len(buf[0]) > cap:
+            return _CAP
+        if left is not None and left <= 0:
+            return None
+        ready, _, _ = select.select([fd], [], [], left)
+        if not ready:
+            return None
+        chunk = os.read(fd, 1 << 20)
+        if not chunk:
+            return _EOF
+        buf[0] += chunk
+    line, _, rest = buf[0].partition(b"\n")
+    buf[0] = rest
+    return line
+
+
+def _candidate(req_fd, res_fd):
+    """The child: load the candidate, then answer one request per line. Never returns."""
     import builtins
     import io
     import os
-    import signal
     import sys
-    import time
 
-    with open("spec.json", encoding="utf-8") as f:
-        spec = json.load(f)
-    with open("solution.py", encoding="utf-8") as f:
-        source = f.read()
-    os.remove("spec.json")
-    os.remove("solution.py")
-    nonce = spec.pop("nonce")
-    # Private channel: a copy of stdout; fds 1 and 2 then point at /dev/null for the candidate.
-    out_fd = os.dup(1)
     devnull = os.open(os.devnull, os.O_RDWR)
     os.dup2(devnull, 1)
     os.dup2(devnull, 2)
-    write, dumps, perf = os.write, json.dumps, time.perf_counter
-    prefix = ("\n" + nonce + " ").encode()
+    write, dumps, loads = os.write, json.dumps, json.loads
+    buf = [b""]
 
-    def emit(record):
-        write(out_fd, prefix + dumps(record).encode() + b"\n")
-
-    def on_alarm(signum, frame):
-        raise _TimeLimit()
-
-    def run_timed(fn, limit):
-        signal.signal(signal.SIGALRM, on_alarm)
-        signal.setitimer(signal.ITIMER_REAL, limit)
-        start = perf()
+    def reply(obj):
         try:
-            return fn(), perf() - start
-        finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
+            data = dumps(obj)
+        except BaseException as exc:  # noqa: BLE001 - cyclic / absurdly nested
+            data = dumps({"s": "ok", "o": {"~x": "unencodable (%s)" % type(exc).__name__}})
+        write(res_fd, data.encode() + b"\n")
 
-    mode, limits, tests = spec["mode"], spec["limits"], spec["tests"]
-    max_bytes = spec["max_output_bytes"]
-    digest_tests = set(spec.get("digest") or ())
-    digest_over = spec.get("digest_over")
+    def describe(exc):
+        return ("%s: %s" % (type(exc).__name__, exc))[:300]
+
+    line = _read_line(req_fd, buf, float("inf"), MAX_REPLY_BYTES)
+    if line is None or line is _EOF:
+        os._exit(0)
+    spec = loads(line)
+    mode, source = spec["mode"], spec["source"]
+    digest_tests, digest_over = set(spec.get("digest") or ()), spec.get("digest_over")
 
     def payload(i, value):
         if i in digest_tests:
@@ -308,37 +328,6 @@ def _main():
                 return {"h": h, "n": size}
         return {"o": encode(value)}
 
-    def describe(exc):
-        return ("%s: %s" % (type(exc).__name__, exc))[:300]
-
-    def report(i, fn):
-        """Run test i and emit its record; False stops the run (first exception or timeout)."""
-        try:
-            value, elapsed = run_timed(fn, limits[i])
-        except _TimeLimit:
-            emit({"k": "test", "i": i, "s": "timeout", "t": limits[i]})
-            return False
-        except _OutputLimit:
-            emit({"k": "test", "i": i, "s": "output_limit"})
-            return False
-        except BaseException as exc:  # noqa: BLE001 - the candidate's exceptions, SystemExit too
-            emit({"k": "test", "i": i, "s": "exc", "e": describe(exc)})
-            return False
-        try:
-            record = payload(i, value)
-        except BaseException as exc:  # noqa: BLE001 - cyclic / absurdly nested / huge values
-            record = {"o": {"~x": "unencodable (%s)" % type(exc).__name__}}
-        record.update(k="test", i=i, s="ok", t=elapsed)
-        emit(record)
-        return True
-
-    if mode == "check":
-        # The test's globals: the (trusted) prompt and test code, with a private copy of the
-        # builtins, set up before any candidate code runs.
-        test_globals = {"__builtins__": dict(builtins.__dict__), "__name__": "harness_test"}
-        exec(compile(spec["prompt"] + "\n" + spec["test"], "test.py", "exec"), test_globals)
-        check = test_globals["check"]
-
     try:
         code = compile(source, "solution.py", "exec", dont_inherit=True)
         if mode == "stdio":
@@ -347,34 +336,16 @@ def _main():
             g = {"__name__": "solution", "__builtins__": builtins}
             if mode == "lcb_call":
                 exec(LCB_PREAMBLE, g)
-            run_timed(lambda: exec(code, g), spec["load_limit"])
+            exec(code, g)
             if mode == "lcb_call" and "class Solution" in source:
                 fn = getattr(g["Solution"](), spec["entry_point"])
             else:
                 fn = g[spec["entry_point"]]
-    except _TimeLimit:
-        emit({"k": "load", "s": "timeout"})
-        return
     except BaseException as exc:  # noqa: BLE001 - SyntaxError, import errors, SystemExit ...
-        emit({"k": "load", "s": "exc", "e": describe(exc)})
-        return
-    emit({"k": "load", "s": "ok"})
-
-    if mode == "check":
-        def roundtrip(*args, **kwargs):
-            return decode(json.loads(dumps(encode(fn(*args, **kwargs)))))
-
-        if report(0, lambda: check(roundtrip)):
-            emit({"k": "done"})
-        return
-
-    if mode != "stdio":
-        for i, args in enumerate(tests):
-            args = decode(args)
-            if not report(i, lambda: fn(*args)):
-                return
-        emit({"k": "done"})
-        return
+        reply({"s": "exc", "e": describe(exc)})
+        os._exit(0)
+    reply({"s": "ok"})
+    max_bytes = spec["max_output_bytes"]
 
     class Capped(io.BytesIO):
         def write(self, b):
@@ -385,34 +356,223 @@ def _main():
         def close(self):  # a program that closes stdout keeps what it wrote
             pass
 
-    real_stdin, real_stdout = sys.stdin, sys.stdout
-    for i, text in enumerate(tests):
-        path = "stdin.%d" % i
-        with open(path, "w", encoding="utf-8") as f:
-            f.write(text)
-        fd = os.open(path, os.O_RDONLY)
-        os.dup2(fd, 0)
-        os.close(fd)
-        os.remove(path)
-        buf = Capped()
-        sys.stdin = open(0, "r", encoding="utf-8", closefd=False)
-        sys.stdout = io.TextIOWrapper(buf, encoding="utf-8", write_through=True)
+    while True:
+        line = _read_line(req_fd, buf, float("inf"), MAX_REPLY_BYTES)
+        if line is None or line is _EOF:
+            os._exit(0)
+        req = loads(line)
+        i = req["i"]
+        try:
+            if mode == "stdio":
+                path = "stdin.%d" % i
+                with open(path, "w", encoding="utf-8") as f:
+                    f.write(req["input"])
+                fd = os.open(path, os.O_RDONLY)
+                os.dup2(fd, 0)
+                os.close(fd)
+                os.remove(path)
+                out = Capped()
+                sys.stdin = open(0, "r", encoding="utf-8", closefd=False)
+                sys.stdout = io.TextIOWrapper(out, encoding="utf-8", write_through=True)
+                g = {"__name__": "__main__", "__builtins__": builtins}
+                try:
+                    exec(preamble, g)
+                    exec(code, g)
+                except SystemExit:  # exit() after printing the answer is normal for stdin programs
+                    pass
+                sys.stdout.flush()
+                value = out.getvalue().decode("utf-8", "replace")
+            else:
+                args, kwargs = decode(req["args"]), decode(req.get("kwargs") or {"~d": []})
+                value = fn(*args, **kwargs)
+            result = payload(i, value)
+        except _OutputLimit:
+            reply({"s": "output_limit"})
+            continue
+        except BaseException as exc:  # noqa: BLE001 - the candidate's exceptions, SystemExit too
+            reply({"s": "exc", "e": describe(exc)})
+            continue
+        result["s"] = "ok"
+        reply(result)
 
-        def run_program():
-            g = {"__name__": "__main__", "__builtins__": builtins}
-            try:
-                exec(preamble, g)
-                exec(code, g)
-            except SystemExit:  # exit() after printing the answer is normal for stdin programs
-                pass
-            sys.stdout.flush()
-            return buf.getvalue().decode("utf-8", "replace")
 
-        go_on = report(i, run_program)
-        sys.stdin, sys.stdout = real_stdin, real_stdout
-        if not go_on:
+class _Child:
+    """The harness's handle on the candidate process: send a request, time the reply, kill."""
+
+    def __init__(self, pid, req_fd, res_fd):
+        self.pid, self.req_fd, self.res_fd, self.buf = pid, req_fd, res_fd, [b""]
+        self.cap = MAX_REPLY_BYTES
+
+    def ask(self, message, limit):
+        """(reply, seconds by the harness's clock): a dict, None on timeout, ``_EOF`` when the
+        candidate's process ended (an exit or a crash: no result, so never a pass)."""
+        import os
+        import time
+
+        start = time.monotonic()
+        try:
+            os.write(self.req_fd, json.dumps(message).encode() + b"\n")
+        except OSError:
+            return _EOF, time.monotonic() - start
+        line = _read_line(self.res_fd, self.buf, start + limit, self.cap)
+        elapsed = time.monotonic() - start
+        if line is _CAP:
+            return {"s": "output_limit"}, elapsed
+        if line is None or line is _EOF:
+            return line, elapsed
+        try:
+            reply = json.loads(line)
+        except (ValueError, RecursionError, MemoryError):
+            return {"s": "exc", "e": "malformed reply"}, elapsed
+        if not isinstance(reply, dict) or reply.get("s") not in ("ok", "exc", "output_limit"):
+            return {"s": "exc", "e": "malformed reply"}, elapsed
+        return reply, elapsed
+
+    def kill(self):
+        import os
+        import signal
+
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+            os.waitpid(self.pid, 0)
+        except OSError:
+            pass
+
+
+def _main():
+    import builtins
+    import os
+
+    req_r, req_w = os.pipe()
+    res_r, res_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # before anything is read: the child never holds the nonce or the spec
+        os.close(req_w)
+        os.close(res_r)
+        try:
+            _candidate(req_r, res_w)
+        finally:
+            os._exit(0)
+    os.close(req_r)
+    os.close(res_w)
+    child = _Child(pid, req_w, res_r)
+    try:
+        _drive(child, builtins)
+    finally:
+        child.kill()
+
+
+def _drive(child, builtins):
+    import os
+
+    with open("spec.json", encoding="utf-8") as f:
+        spec = json.load(f)
+    with open("solution.py", encoding="utf-8") as f:
+        source = f.read()
+    os.remove("spec.json")
+    os.remove("solution.py")
+    nonce = spec.pop("nonce")
+    out_fd = os.dup(1)
+    devnull = os.open(os.devnull, os.O_RDWR)
+    os.dup2(devnull, 1)
+    os.dup2(devnull, 2)
+    write, dumps = os.write, json.dumps
+    prefix = ("\n" + nonce + " ").encode()
+
+    def emit(record):
+        write(out_fd, prefix + dumps(record).encode() + b"\n")
+
+    mode, limits, tests = spec["mode"], spec["limits"], spec["tests"]
+    child.cap = 2 * spec["max_output_bytes"] + (1 << 20)  # what the sandbox could pass on anyway
+    load = {"mode": mode, "source": source, "entry_point": spec.get("entry_point"),
+            "digest": spec.get("digest"), "digest_over": spec.get("digest_over"),
+            "max_output_bytes": spec["max_output_bytes"]}
+    if mode == "check":
+        # The test code (trusted prompt + check) runs here, in the harness, never in the child.
+        test_globals = {"__builtins__": dict(builtins.__dict__), "__name__": "harness_test"}
+        exec(compile(spec["prompt"] + "\n" + spec["test"], "test.py", "exec"), test_globals)
+        check = test_globals["check"]
+        load["mode"] = "function"
+    reply, _ = child.ask(load, spec["load_limit"])
+    if reply is _EOF:
+        return  # the program ended while loading: no load record, an error
+    if reply is None:
+        emit({"k": "load", "s": "timeout"})
+        return
+    if reply["s"] != "ok":
+        emit({"k": "load", "s": "exc", "e": str(reply.get("e", "?"))[:300]})
+        return
+    emit({"k": "load", "s": "ok"})
+
+    def record(i, reply, elapsed):
+        """Emit test i's record; False stops the run (first exception or timeout)."""
+        if reply is _EOF:
+            return False  # the program ended: no record, an error
+        if reply is None:
+            emit({"k": "test", "i": i, "s": "timeout", "t": limits[i]})
+            return False
+        if reply["s"] != "ok":
+            emit({"k": "test", "i": i, "s": reply["s"], "e": str(reply.get("e", ""))[:300]})
+            return False
+        out = {"k": "test", "i": i, "s": "ok", "t": elapsed}
+        for key in ("o", "h", "n"):
+            if key in reply:
+                out[key] = reply[key]
+        try:
+            emit(out)
+        except (ValueError, RecursionError, MemoryError):
+            emit({"k": "test", "i": i, "s": "exc", "e": "unencodable result"})
+            return False
+        return True
+
+    if mode == "check":
+        import time
+
+        deadline = time.monotonic() + limits[0]
+
+        class _Failed(Exception):
+            pass
+
+        def candidate(*args, **kwargs):
+            message = {"i": 0, "args": encode(list(args)), "kwargs": encode(dict(kwargs))}
+            reply, _ = child.ask(message, max(0.0, deadline - time.monotonic()))
+            if reply is _EOF:
+                raise _Ended()
+            if reply is None:
+                raise _TimeLimit()
+            if reply["s"] != "ok" or "o" not in reply:
+                raise _Failed(str(reply.get("e", reply["s"]))[:300])
+            return decode(reply["o"])
+
+        start = time.monotonic()
+        try:
+            check(candidate)
+        except _TimeLimit:
+            record(0, None, limits[0])
+            return
+        except _Ended:
+            return
+        except BaseException as exc:  # noqa: BLE001 - a failed assertion, the candidate's errors
+            emit({"k": "test", "i": 0, "s": "exc", "e": ("%s: %s" % (type(exc).__name__, exc))[:300]})
+            return
+        emit({"k": "test", "i": 0, "s": "ok", "t": time.monotonic() - start, "o": None})
+        emit({"k": "done"})
+        return
+
+    for i, test in enumerate(tests):
+        message = {"i": i, "input": test} if mode == "stdio" else {"i": i, "args": test}
+        reply, elapsed = child.ask(message, limits[i])
+        if not record(i, reply, elapsed):
             return
     emit({"k": "done"})
+
+
+class _TimeLimit(BaseException):
+    """A call past its limit (BaseException: ``except Exception`` in a test won't swallow it)."""
+
+
+class _Ended(BaseException):
+    """The candidate's process ended during a call."""
 
 
 if __name__ == "__main__":

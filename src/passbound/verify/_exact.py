@@ -35,6 +35,14 @@ def _is_number(expr: Any) -> bool:
     return isinstance(expr, sp.Expr) and bool(expr.is_number) and not expr.has(sp.I)
 
 
+def _is_percent(expr: Any) -> bool:
+    """math-verify parses ``10\\%`` as the unevaluated product ``10*(1/100)``."""
+    sp = _sympy()
+    if not expr.is_Mul:
+        return False
+    return any(arg.is_number and sp.simplify(arg) == sp.Rational(1, 100) for arg in expr.args)
+
+
 def _has_float(expr: Any) -> bool:
     return bool(expr.has(_sympy().Float))
 
@@ -48,8 +56,8 @@ def compare_numbers(gold: Any, pred: Any, float_rounding: int) -> bool | None:
         if (gold.left_open, gold.right_open) != (pred.left_open, pred.right_open):
             return False
         return _compare_sequences([gold.start, gold.end], [pred.start, pred.end], float_rounding)
-    if not (_is_number(gold) and _is_number(pred)):
-        return None
+    if not (_is_number(gold) and _is_number(pred)) or _is_percent(gold) or _is_percent(pred):
+        return None  # percentages: math-verify's own rule (9% equals 9 and 0.09)
     if _has_float(gold) or _has_float(pred):
         return False if _relative_gap(gold, pred, 30) > 10.0 ** -(float_rounding - 1) else None
     gold_v, pred_v = gold.doit(), pred.doit()

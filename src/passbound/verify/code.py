@@ -2,37 +2,34 @@
 
 Design (why a program that cheats never passes):
 
-* **The sandbox only produces data; the grader judges.** The candidate and a small harness
-  (``_code_harness.py``) run in one sandboxed process (``passbound.sandbox``: no network, a
-  private filesystem view, rlimits, a clean environment). The harness calls the candidate on
-  every test input and writes each result as a record ``<nonce> {json}`` to a private copy of
-  stdout; fds 1 and 2 then point at /dev/null, so nothing the candidate prints can mix in. The
-  *comparison* with the expected output happens here, in the trusted grader process, on
-  values decoded from a wire format that carries only plain builtin types (int, float, str,
-  bytes, None, bool, complex, list, tuple, dict, set). An object with a rigged ``__eq__``
-  arrives as an opaque marker that equals nothing; a subclass arrives as its plain value.
+* **The sandbox only produces data; the grader judges.** A small harness (``_code_harness.py``)
+  runs in the sandbox (``passbound.sandbox``: no network, a root without benchmark files or
+  site-packages, rlimits, seccomp, a clean environment) and forks the candidate's process
+  *before* it reads its spec: the candidate never holds the nonce, the harness's private copy of
+  stdout or the spec file. The harness sends each test input to the candidate over a pipe, times
+  the reply by its own clock (the candidate's result is serialised inside the timed span), kills
+  it at the limit, and writes each result as a record ``<nonce> {json}``. The *comparison* with
+  the expected output happens here, in the trusted grader process, on values decoded (with
+  bounds on size, depth and hash collisions) from a wire format that carries only plain builtin
+  types; an object with a rigged ``__eq__`` arrives as an opaque marker that equals nothing.
+* **Plain HumanEval's check() runs in the harness**, with the candidate behind a proxy that
+  sends the arguments to the candidate's process and decodes its answers: patching builtins,
+  ``json`` or the harness reaches only the candidate's own process.
 * **Expected outputs never enter the sandbox.** They are computed once per problem by running
   the reference solution (in the sandbox too) and kept in the grader (memory + a disk cache).
   To fake a pass a program would have to print correct outputs, i.e. solve the problem.
-* **No record, no pass.** The nonce is random per run and lives only in the harness's memory
-  (its files are deleted before candidate code runs). A test without a nonce-tagged record, a
-  missing final "done" record, or conflicting records for a test (a forked child) is never a
-  pass. So ``sys.exit(0)`` / ``raise SystemExit`` (caught: an error or a failed test),
-  ``os._exit(0)``, killing the interpreter or its parent, patching builtins, ``json`` or the
-  harness itself all end as error / fail / timeout.
-* Per-test time limits run inside the harness (``setitimer``; a program that swallows the
-  alarm is still marked timeout from its measured time), the whole run under the sandbox's
-  wall-clock deadline, and the pool's hard per-item kill above that (``item_timeout``). An
-  evalplus timeout is re-run once and stands only if it repeats: limits derived from one timing
-  of the reference turn a busy machine's hiccup into a wrong verdict otherwise (evalplus itself
-  does not re-run; on a quiet machine the verdicts are the same).
+* **No record, no pass.** A test without a nonce-tagged record, or a missing final "done"
+  record, is never a pass: ``sys.exit(0)``, ``os._exit(0)``, killing the harness or the
+  interpreter end as error / fail / timeout.
+* Per-test limits are enforced by the harness from outside the candidate's process, the whole
+  run under the sandbox's wall-clock deadline, and the pool's hard per-item kill above that
+  (``item_timeout``). An evalplus timeout is re-run once and stands only if it repeats: limits
+  derived from one timing of the reference turn a busy machine's hiccup into a wrong verdict
+  otherwise (evalplus itself does not re-run; on a quiet machine the verdicts are the same).
 
-What this does not stop: a deliberately adversarial program that finds the nonce in the
-harness's memory *and* reads the reference solution from the host filesystem (the bwrap tier
-shows the host read-only outside /root, /home, /tmp, /run) could print correct outputs. Plain
-HumanEval (``check`` mode: the dataset's own ``check()`` runs in the sandbox, with results
-round-tripped through the wire format and private builtins) can also be fooled by a program
-that patches the stdlib modules the test imports; HumanEval+ / MBPP+ / LiveCodeBench cannot.
+What this does not stop: under a tier without a uid drop (root inside the sandbox) the
+candidate could ptrace its parent, the harness; ``sandbox_capabilities()`` says whether the
+tier drops privileges. A candidate that breaks its own process (patched builtins) gets an error.
 
 Statuses: ``pass``; ``fail`` (a wrong output, or the function raised on a test); ``timeout``;
 ``error`` (the program did not load — syntax error, exception at import, no entry point — or

@@ -176,10 +176,16 @@ class MathVerifier:
         return normalize_answer(answer)
 
     def quick_check(self, problem: Problem | str, answer: str) -> GradeResult | None:
-        """Cheap verdict without math-verify (identical normal forms), or None if unsure."""
+        """Cheap verdict without math-verify, or None if unsure: identical normal forms pass; two
+        plain integers (``18,000``, ``025``, ``-7``) are equal or not, nothing else to know."""
+        if not self.fast_path:
+            return None
         target = _target(problem)
-        if self.fast_path and normalize_answer(answer) == normalize_answer(_strip_dollars(target)):
+        if normalize_answer(answer) == normalize_answer(_strip_dollars(target)):
             return GradeResult("pass", answer, "exact match")
+        gold, pred = _plain_integer(target), _plain_integer(answer)
+        if gold is not None and pred is not None:
+            return GradeResult("pass" if gold == pred else "fail", answer, "integers")
         return None
 
     def check(self, problem: Problem | str, answer: str) -> GradeResult:
@@ -232,6 +238,17 @@ class MathVerifier:
         if answer is None:
             return GradeResult("no_answer", None, "no answer found")
         return self.check(problem, answer)
+
+
+_INTEGER_RE = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d{1,600})")
+
+
+def _plain_integer(text: str) -> int | None:
+    """The integer a bare integer answer writes (thousands commas allowed), else None."""
+    s = _drop_final_period(_strip_dollars(text)).strip()
+    if not _INTEGER_RE.fullmatch(s):
+        return None
+    return int(s.replace(",", ""))
 
 
 def _target(problem: Problem | str) -> str:
