@@ -66,6 +66,28 @@ def test_right_answer_passes(gold: str, completion: str) -> None:
     assert V.grade(gold, completion).status == "pass"
 
 
+# Reported as false positives on math-verify's tracker (huggingface/Math-Verify issues #14, #60).
+@pytest.mark.parametrize(
+    ("gold", "answer"),
+    [
+        pytest.param("\\frac{1}{2^{99}}", "\\frac{1}{2^{98}}", id="mv14-tiny-powers"),
+        pytest.param("n=2, 3, 4", "n=1, 2, 3", id="mv14-assignment-lists"),
+        pytest.param("D = (0, 1)", "D = (0, 1.5)", id="mv14-assigned-point"),
+        pytest.param("F_n = \\sum_{k=0}^{n-1} F_k F_{n-k-1}", "F_n = \\sum_{k=0}^{n-2} F_k F_{n-k-2}", id="mv14-sums"),
+        pytest.param("19, 46, \\text{ and } 82", "21, 36, and 82", id="mv14-and-lists"),
+        pytest.param("\\frac{2^{2005}+1}{3 \\cdot 2^{2006}}", "\\frac{1}{3 \\cdot 2^{2006}}", id="mv14-tiny-difference"),
+        pytest.param("1 - \\frac{1}{\\mathrm{e}}", "1 + \\frac{1}{\\mathrm{e}}", id="mv14-sign-of-e-term"),
+        pytest.param("\\pm 2021", "2021", id="mv14-plus-minus"),
+        pytest.param("12:00", "1:00", id="mv14-clock-times"),
+        pytest.param("1, 2, \\ldots, n", "1, 3, 5, \\ldots, 2n-1", id="mv14-sequences"),
+        pytest.param("1:2:3:\\ldots", "1:4:9:\\ldots", id="mv14-ratios"),
+        pytest.param("3x-y+13=0", "3x + 4y + 14=0", id="mv60-lines"),
+    ],
+)
+def test_known_math_verify_false_positive_fails(gold: str, answer: str) -> None:
+    assert V.grade(gold, f"\\boxed{{{answer}}}").status == "fail"
+
+
 def test_extraction_policy_is_part_of_the_version() -> None:
     strict, lenient = MathVerifier(), MathVerifier(extraction="lenient")
     assert strict.version != lenient.version
