@@ -356,17 +356,13 @@ def _candidate(req_fd, res_fd):
         def close(self):  # a program that closes stdout keeps what it wrote
             pass
 
-    while True:
-        line = _read_line(req_fd, buf, float("inf"), MAX_REPLY_BYTES)
-        if line is None or line is _EOF:
-            os._exit(0)
-        req = loads(line)
-        i = req["i"]
+    def run_one(i, req):
+        """The reply for one test: {"s": ...} first, so the harness can read the status cheaply."""
         try:
             if mode == "stdio":
                 path = "stdin.%d" % i
                 with open(path, "w", encoding="utf-8") as f:
-                    f.write(req["input"])
+                    f.write(req)
                 fd = os.open(path, os.O_RDONLY)
                 os.dup2(fd, 0)
                 os.close(fd)
@@ -383,17 +379,30 @@ def _candidate(req_fd, res_fd):
                 sys.stdout.flush()
                 value = out.getvalue().decode("utf-8", "replace")
             else:
-                args, kwargs = decode(req["args"]), decode(req.get("kwargs") or {"~d": []})
-                value = fn(*args, **kwargs)
-            result = payload(i, value)
+                value = fn(*req[0], **req[1])
+            result = {"s": "ok"}
+            result.update(payload(i, value))
+            return result
         except _OutputLimit:
-            reply({"s": "output_limit"})
-            continue
+            return {"s": "output_limit"}
         except BaseException as exc:  # noqa: BLE001 - the candidate's exceptions, SystemExit too
-            reply({"s": "exc", "e": describe(exc)})
+            return {"s": "exc", "e": describe(exc)}
+
+    while True:
+        line = _read_line(req_fd, buf, float("inf"), MAX_REPLY_BYTES)
+        if line is None or line is _EOF:
+            os._exit(0)
+        req = loads(line)
+        if "tests" in req:
+            # A batch: every input decoded first, "ready", then one reply per test in order; the
+            # harness times each test as the gap between two replies.
+            tests = req["tests"] if mode == "stdio" else [(decode(a), {}) for a in req["tests"]]
+            reply({"s": "ready"})
+            for i, test in enumerate(tests):
+                reply(run_one(i, test))
             continue
-        result["s"] = "ok"
-        reply(result)
+        args, kwargs = decode(req["args"]), decode(req.get("kwargs") or {"~d": []})
+        reply(run_one(req["i"], (args, kwargs)))
 
 
 class _Child:
@@ -424,7 +433,7 @@ class _Child:
             reply = json.loads(line)
         except (ValueError, RecursionError, MemoryError):
             return {"s": "exc", "e": "malformed reply"}, elapsed
-        if not isinstance(reply, dict) or reply.get("s") not in ("ok", "exc", "output_limit"):
+        if not isinstance(reply, dict) or reply.get("s") not in ("ok", "exc", "output_limit", "ready"):
             return {"s": "exc", "e": "malformed reply"}, elapsed
         return reply, elapsed
 
@@ -464,6 +473,7 @@ def _main():
 
 def _drive(child, builtins):
     import os
+    import time
 
     with open("spec.json", encoding="utf-8") as f:
         spec = json.load(f)
@@ -504,30 +514,7 @@ def _drive(child, builtins):
         return
     emit({"k": "load", "s": "ok"})
 
-    def record(i, reply, elapsed):
-        """Emit test i's record; False stops the run (first exception or timeout)."""
-        if reply is _EOF:
-            return False  # the program ended: no record, an error
-        if reply is None:
-            emit({"k": "test", "i": i, "s": "timeout", "t": limits[i]})
-            return False
-        if reply["s"] != "ok":
-            emit({"k": "test", "i": i, "s": reply["s"], "e": str(reply.get("e", ""))[:300]})
-            return False
-        out = {"k": "test", "i": i, "s": "ok", "t": elapsed}
-        for key in ("o", "h", "n"):
-            if key in reply:
-                out[key] = reply[key]
-        try:
-            emit(out)
-        except (ValueError, RecursionError, MemoryError):
-            emit({"k": "test", "i": i, "s": "exc", "e": "unencodable result"})
-            return False
-        return True
-
     if mode == "check":
-        import time
-
         deadline = time.monotonic() + limits[0]
 
         class _Failed(Exception):
@@ -548,7 +535,7 @@ def _drive(child, builtins):
         try:
             check(candidate)
         except _TimeLimit:
-            record(0, None, limits[0])
+            emit({"k": "test", "i": 0, "s": "timeout", "t": limits[0]})
             return
         except _Ended:
             return
@@ -559,11 +546,34 @@ def _drive(child, builtins):
         emit({"k": "done"})
         return
 
-    for i, test in enumerate(tests):
-        message = {"i": i, "input": test} if mode == "stdio" else {"i": i, "args": test}
-        reply, elapsed = child.ask(message, limits[i])
-        if not record(i, reply, elapsed):
+    reply, _ = child.ask({"tests": tests}, spec["load_limit"])
+    if reply is _EOF:
+        return
+    if reply is None or reply.get("s") != "ready":
+        emit({"k": "load", "s": "exc", "e": "the program did not take its tests"})
+        return
+    start = time.monotonic()
+    for i in range(len(tests)):
+        line = _read_line(child.res_fd, child.buf, start + limits[i], child.cap)
+        now = time.monotonic()
+        if line is _EOF:
+            return  # the program ended: no record, an error
+        if line is None:
+            emit({"k": "test", "i": i, "s": "timeout", "t": limits[i]})
             return
+        if line is _CAP:
+            emit({"k": "test", "i": i, "s": "output_limit"})
+            return
+        if not (line.startswith(b'{"s": "') and line.endswith(b"}")):
+            emit({"k": "test", "i": i, "s": "exc", "e": "malformed reply"})
+            return
+        # The child's fields, then the harness's own: a JSON object keeps the last of duplicate
+        # keys, so "k", "i" and "t" are the harness's whatever the child wrote. A line that is not
+        # one JSON object makes the whole record unreadable: no record, never a pass.
+        write(out_fd, prefix + line[:-1] + (', "k": "test", "i": %d, "t": %r}\n' % (i, now - start)).encode())
+        if not line.startswith(b'{"s": "ok"'):
+            return
+        start = now
     emit({"k": "done"})
 
 
