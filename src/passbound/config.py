@@ -112,9 +112,9 @@ class VerifySpec(_Strict):
 
     def verifiers(self, kinds: Any) -> dict[str, Any]:
         """One configured verifier per kind, for GradingPool(verifiers=...)."""
-        from passbound.verify import get_verifier
+        from passbound.verify import configured_verifiers
 
-        return {kind: get_verifier(kind, **self.options_for(kind)) for kind in kinds}
+        return configured_verifiers(kinds, {kind: self.options_for(kind) for kind in kinds})
 
 
 class PerplexitySpec(_Strict):

@@ -60,11 +60,10 @@ def grade_rows(rows: list[dict[str, Any]], *, data_dir: Path | None = None, time
 
     ``verifier_options`` maps a problem kind to its verifier's options (``[verify.<kind>]``).
     """
-    from passbound.verify import GradingPool, get_verifier
+    from passbound.verify import GradingPool, configured_verifiers
 
     problems = list(_problems_for(rows, data_dir))
-    options = verifier_options or {}
-    configured = {kind: get_verifier(kind, **options.get(kind, {})) for kind in {p.kind for p in problems}}
+    configured = configured_verifiers({p.kind for p in problems}, verifier_options)
     versions = {kind: verifier.version for kind, verifier in configured.items()}  # looked up once per kind
     with GradingPool(timeout=timeout, workers=workers, verifiers=configured) as pool:
         results = pool.grade(problems, [r["completion"] for r in rows], on_progress=on_progress)

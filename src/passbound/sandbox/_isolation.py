@@ -41,8 +41,6 @@ from passbound.sandbox._limits import Limits, boot_code, seccomp_spec
 TIERS = ("bwrap", "unshare", "uid", "none")
 UID_BASE = int(os.environ.get("PASSBOUND_SANDBOX_UID_BASE", "62000"))
 UID_SLOTS = 1000
-# Host directories a root sandbox must not see (secrets, sockets, other users' files).
-_HIDDEN = ("/root", "/home", "/run", "/tmp", "/var/tmp", "/dev/shm")
 _IS_ROOT = os.geteuid() == 0
 
 

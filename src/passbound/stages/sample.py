@@ -71,13 +71,13 @@ def sample_run(study: StudyConfig, run: RunDir, *, models: Sequence[str] | None 
             if key not in loaded:
                 console.print(f"sample: loading {model.path} with engine {model.engine!r}")
                 loaded[key] = engines.create(model.engine, model=model.path, **model.engine_options)
-                number_format = getattr(loaded[key], "number_format", None)
-                if number_format is not None:
-                    console.print(f"sample: number format {number_format}")
+                if getattr(loaded[key], "number_format", None) is not None:  # printed once per engine
+                    console.print(f"sample: number format {loaded[key].number_format}")
             engine = loaded[key]
             record_versions(run, "engine_versions", {model.name: engine.version()})
-            if getattr(engine, "number_format", None) is not None:
-                record_versions(run, "engine_number_formats", {model.name: engine.number_format.as_dict()})
+            number_format = getattr(engine, "number_format", None)  # CPU engines (vllm, hf)
+            if number_format is not None:
+                record_versions(run, "engine_number_formats", {model.name: number_format.as_dict()})
             written += _sample_model(study, run, model, engine, get_template(model.template), todo, show_progress)
             remaining_users[key] -= 1
             if remaining_users[key] == 0:

@@ -21,6 +21,7 @@ __all__ = [
     "MathVerifier",
     "PoolStats",
     "Verifier",
+    "configured_verifiers",
     "extract_answer",
     "get_verifier",
     "grade_many",
@@ -43,3 +44,9 @@ def _code_verifier(**options: Any) -> Any:
 def get_verifier(kind: str, **options: Any) -> Any:
     """The verifier registered for a problem kind ("math", "code"; "choice" comes later)."""
     return verifiers.create(kind, **options)
+
+
+def configured_verifiers(kinds: Any, options: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """One verifier per kind with its ``[verify.<kind>]`` options, for ``GradingPool(verifiers=...)``."""
+    options = options or {}
+    return {kind: get_verifier(kind, **options.get(kind, {})) for kind in kinds}

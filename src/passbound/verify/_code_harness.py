@@ -2,11 +2,13 @@
 
 This file is shipped verbatim into the sandbox as its ``__main__`` (stdlib only, no passbound
 imports) and is also imported by the trusted grader for ``encode``/``decode``. The harness
-does not judge anything: it runs the candidate on each test input and reports what came out,
-tagged with a per-run nonce, on a private copy of stdout. The grader compares (see code.py).
+does not judge anything: it forks the candidate's process first, then sends it each test input
+and reports what came back, timed by its own clock and tagged with a per-run nonce, on a private
+copy of stdout. The grader compares (see code.py).
 
-Run-time files in the working directory (deleted by the harness before any candidate code runs,
-so the candidate cannot read the nonce from disk): ``spec.json`` and ``solution.py``.
+Run-time files in the working directory, read and deleted by the harness (never by the
+candidate's process, which is forked before and gets the program over a pipe): ``spec.json``
+and ``solution.py``.
 
 Modes: ``function`` (evalplus: call ``entry_point(*args)``), ``lcb_call`` (LiveCodeBench
 LeetCode-style: ``Solution().fn_name(*args)``), ``stdio`` (run the program as ``__main__`` once
