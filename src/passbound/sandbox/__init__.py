@@ -11,12 +11,15 @@ import sys
 from passbound.sandbox._isolation import TIERS, select_tier
 from passbound.sandbox._limits import Limits
 from passbound.sandbox._runner import SandboxResult, clean_env, execute
+from passbound.sandbox._server import SandboxServer, ServerUnavailable
 
 __all__ = [
     "TIERS",
     "Limits",
     "Sandbox",
     "SandboxResult",
+    "SandboxServer",
+    "ServerUnavailable",
     "clean_env",
     "run_program",
     "sandbox_capabilities",

@@ -48,12 +48,14 @@ is within atol (evalplus 0.3.1 never counts it as passed, a bug in its special o
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import json
 import os
 import secrets
 import sys
 import tempfile
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
@@ -129,7 +131,9 @@ class CodeVerifier:
     sandbox ``memory_mb`` (address space per process, at most the pool worker's own limit),
     ``max_processes`` (so up to ``memory_mb x max_processes`` per run), ``isolation``;
     ``extract_mode`` for ``extract_code``; ``cache_dir`` for reference outputs ("" = memory only);
-    ``confirm_timeouts``: an evalplus-style timeout is re-run once and stands only if it repeats.
+    ``confirm_timeouts``: an evalplus-style timeout is re-run once and stands only if it repeats;
+    ``zygote``: programs run in a long-lived sandboxed interpreter that forks per program (same
+    isolation, see ``_zygote_run``) where the tier has a pid namespace, else one sandbox each.
     """
 
     min_time_limit: float = 1.0
@@ -145,6 +149,7 @@ class CodeVerifier:
     extract_mode: str = "auto"
     cache_dir: str | None = None
     confirm_timeouts: bool = True
+    zygote: bool = True
 
     name = "code"
 
@@ -334,9 +339,34 @@ class CodeVerifier:
     def _run(self, program: str, spec: dict[str, Any], timeout: float) -> tuple[Any, _Records]:
         nonce = secrets.token_hex(16)
         spec = {**spec, "nonce": nonce, "max_output_bytes": self.max_output_mb << 20}
-        files = {"spec.json": json.dumps(spec, allow_nan=True), "solution.py": program}
-        result = self._sandbox().run(harness_source(), timeout=timeout, extra_files=files)
+        result = self._zygote_run(program, spec, timeout) if self.zygote else None
+        if result is None:
+            files = {"spec.json": json.dumps(spec, allow_nan=True), "solution.py": program}
+            result = self._sandbox().run(harness_source(), timeout=timeout, extra_files=files)
         return result, _Records.parse(result.stdout, nonce)
+
+    def _zygote_run(self, program: str, spec: dict[str, Any], timeout: float) -> Any | None:
+        """Run on this process's warm sandboxed server (None: none here, or another thread has it).
+
+        Isolation is that of a one-shot run: the server is a sandbox of the same tier, limits and
+        seccomp filter; per program it forks a harness that forks the candidate before reading
+        the request (no process the candidate descends from held its nonce); afterwards every
+        other process in the sandbox is killed and the work dir emptied; a run over its budget
+        or output cap, or one that kills the server, costs the whole sandbox (a fresh one next).
+        """
+        import math
+
+        server, lock = _server_for(self)
+        if server is None or not lock.acquire(blocking=False):
+            return None
+        try:
+            request = {"spec": spec, "source": program, "cpu_seconds": math.ceil(timeout) + 1}
+            return server.request(json.dumps(request, allow_nan=True).encode(), timeout=timeout)
+        except Exception:  # noqa: BLE001 - the server could not start: run this program one-shot
+            _SERVERS[_server_key(self)] = (None, lock)
+            return None
+        finally:
+            lock.release()
 
     def _run_and_judge(self, program: str, plan: _Plan, judge: Any) -> GradeResult:
         spec = {"mode": plan.mode, "tests": plan.tests, "limits": plan.limits, "entry_point": plan.entry_point,
@@ -374,6 +404,35 @@ class CodeVerifier:
         if not rec.done:
             return GradeResult("error", program, f"program ended before the harness finished ({_ended(result)})")
         return GradeResult("pass", program)
+
+
+_SERVERS: dict[tuple[Any, ...], tuple[Any, threading.Lock]] = {}
+_SERVERS_LOCK = threading.Lock()
+
+
+def _server_key(verifier: CodeVerifier) -> tuple[Any, ...]:
+    sandbox = verifier._sandbox()
+    return (sandbox.isolation, sandbox.python, sandbox.memory_mb, sandbox.max_processes, sandbox.max_output_bytes)
+
+
+def _server_for(verifier: CodeVerifier) -> tuple[Any, threading.Lock]:
+    """This process's server for the verifier's sandbox settings (made on first use)."""
+    from passbound.sandbox import SandboxServer, ServerUnavailable
+
+    key = _server_key(verifier)
+    with _SERVERS_LOCK:
+        if key not in _SERVERS:
+            sandbox = verifier._sandbox()
+            try:
+                server: Any = SandboxServer(harness_source(), argv=["zygote"], isolation=sandbox.isolation,
+                                            python=sandbox.python, memory_mb=sandbox.memory_mb,
+                                            max_processes=sandbox.max_processes,
+                                            max_output_bytes=sandbox.max_output_bytes)  # fmt: skip
+                atexit.register(server.close)
+            except ServerUnavailable:
+                server = None
+            _SERVERS[key] = (server, threading.Lock())
+        return _SERVERS[key]
 
 
 _CONFLICT: dict[str, Any] = {"s": "conflict"}

@@ -1,0 +1,227 @@
+"""A sandboxed interpreter that serves many runs: the host side of a zygote.
+
+Starting a sandbox costs ~30-100 ms (namespaces, mounts, interpreter start-up, imports) where
+a program's tests often take less. A ``SandboxServer`` starts one sandboxed interpreter (same
+tier, limits, seccomp filter and uid drop as ``Sandbox.run``) running a program that loops:
+read a request, fork, serve it, then kill every other process in the sandbox and empty the
+writable places before the next one. The program implements that loop (see the code
+harness's ``zygote`` mode); this side frames requests, enforces each run's deadline and output
+cap from outside, and throws the whole sandbox away whenever a run overruns, the loop dies or
+after ``max_runs`` runs.
+
+Contract with the program (started as ``program.py <argv...>`` in the work dir): it writes
+``<tag> ready\\n`` when it is ready, reads requests from fd 0 as ``<length>\\n<bytes>``, and ends
+each run's output with ``\\n<tag> end <wait status>\\n``. Only tiers with a pid namespace run a
+server (its clean-up signals every process it can see, which must be the sandbox's alone).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import selectors
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import ExitStack
+from pathlib import Path
+
+from passbound.sandbox._isolation import select_tier, uid_slot
+from passbound.sandbox._limits import Limits, boot_code
+from passbound.sandbox._runner import PROGRAM, SandboxResult, clean_env, remove_tree
+
+_PREFIX = "passbound-zyg-"
+_READY_S = 30.0
+_READ_CHUNK = 1 << 16
+
+
+class ServerUnavailable(RuntimeError):
+    """This tier cannot host a server (no pid namespace); run programs one by one instead."""
+
+
+class SandboxServer:
+    """One long-lived sandboxed interpreter; ``request`` sends it a run and returns its output.
+
+    Not thread-safe: one caller at a time (``CodeVerifier`` keeps one per worker and falls back
+    to one-shot runs when it is busy).
+    """
+
+    def __init__(
+        self,
+        source: str,
+        *,
+        argv: list[str] | None = None,
+        isolation: str = "auto",
+        python: str = sys.executable,
+        memory_mb: int = 1024,
+        max_processes: int = 64,
+        max_output_bytes: int = 1 << 20,
+        lifetime_cpu_s: float = 3600.0,
+        max_runs: int = 2000,
+    ) -> None:
+        self.tier = select_tier(python, isolation)
+        if not self.tier.pid_namespace:
+            raise ServerUnavailable(f"tier {self.tier.name!r} has no pid namespace")
+        self.source, self.argv, self.python = source, list(argv or []), python
+        # The server itself is one more process of the sandbox uid.
+        self.limits = Limits(timeout=lifetime_cpu_s, memory_mb=memory_mb, max_processes=max_processes + 1,
+                             max_output_bytes=max_output_bytes)  # fmt: skip
+        self.max_runs = max_runs
+        self.runs = 0
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._stack: ExitStack | None = None
+        self._tag = ""
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def _start(self) -> None:
+        _sweep_orphans()
+        stack = ExitStack()
+        try:
+            uid = stack.enter_context(uid_slot()) if self.tier.drop_uid else None
+            workdir = Path(tempfile.mkdtemp(prefix=f"{_PREFIX}{os.getpid()}-"))
+            stack.callback(remove_tree, workdir)
+            os.chmod(workdir, 0o700)
+            (workdir / PROGRAM).write_text(self.source, encoding="utf-8")
+            if uid is not None:
+                os.chown(workdir, uid, uid)
+                os.chown(workdir / PROGRAM, uid, uid)
+            self._tag = secrets.token_hex(8)
+            rl = self.limits.rlimits(processes=self.tier.processes_limited)
+            boot = boot_code(path=str(workdir / PROGRAM), workdir=str(workdir), rlimits=rl, uid=uid,
+                             argv=[*self.argv, self._tag])  # fmt: skip
+            proc = subprocess.Popen(
+                self.tier.command(self.python, boot, str(workdir)), stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=workdir,
+                env=clean_env(str(workdir)), start_new_session=True, close_fds=True,
+            )  # fmt: skip
+            stack.callback(_stop, proc)
+            self._proc, self._stack, self.runs = proc, stack, 0
+            out, why = self._read_until(f"{self._tag} ready\n".encode(), time.monotonic() + _READY_S, 1 << 16)
+            if why:
+                raise ServerUnavailable(f"the sandboxed server did not start ({why})")
+        except BaseException:
+            self._proc = None
+            self._stack = None
+            stack.close()
+            raise
+
+    def close(self) -> None:
+        """Stop the server and remove its work dir (nothing of it outlives this call)."""
+        stack, self._stack, self._proc = self._stack, None, None
+        if stack is not None:
+            stack.close()
+
+    def __enter__(self) -> SandboxServer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- runs ------------------------------------------------------------------------------
+
+    def request(self, payload: bytes, *, timeout: float) -> SandboxResult:
+        """Send one run; its output up to the end marker, as a ``SandboxResult``. A run past
+        ``timeout`` or the output cap kills the whole sandbox (the next request starts anew)."""
+        if self._proc is None or self._proc.poll() is not None or self.runs >= self.max_runs:
+            self.close()
+            self._start()
+        assert self._proc is not None and self._proc.stdin is not None
+        self.runs += 1
+        start = time.monotonic()
+        deadline = start + timeout
+        marker = f"\n{self._tag} end ".encode()
+        try:
+            _write_all(self._proc.stdin.fileno(), b"%d\n" % len(payload) + payload, deadline)
+        except OSError:  # the server is gone (killed from inside)
+            self.close()
+            return SandboxResult("error", None, None, "", "", time.monotonic() - start)
+        except TimeoutError:
+            self.close()
+            return SandboxResult("timeout", None, signal.SIGKILL, "", "", time.monotonic() - start)
+        out, why = self._read_until(marker, deadline, self.limits.max_output_bytes, line=True)
+        duration = time.monotonic() - start
+        if why:
+            self.close()
+            status = {"timeout": "timeout", "output_limit": "output_limit"}.get(why, "error")
+            text = out.decode("utf-8", errors="replace")
+            return SandboxResult(status, None, signal.SIGKILL if status != "error" else None, text, "", duration)  # type: ignore[arg-type]
+        body, _, tail = out.rpartition(marker)
+        exit_code, sig = _decode_status(int(tail.strip() or b"0"))
+        stdout = body.decode("utf-8", errors="replace")
+        return SandboxResult("ok" if exit_code == 0 else "error", exit_code, sig, stdout, "", duration)
+
+    def _read_until(self, marker: bytes, deadline: float, cap: int, line: bool = False) -> tuple[bytes, str]:
+        """Read stdout until ``marker`` (and, with ``line``, the newline after it); (bytes, why):
+        why is "" when found, else "timeout", "output_limit" or "ended"."""
+        assert self._proc is not None and self._proc.stdout is not None
+        fd = self._proc.stdout.fileno()
+        buf = bytearray()
+        with selectors.DefaultSelector() as sel:
+            sel.register(fd, selectors.EVENT_READ)
+            while True:
+                found = buf.find(marker, max(0, len(buf) - _READ_CHUNK - len(marker)))
+                if found >= 0 and (not line or buf.find(b"\n", found + len(marker)) >= 0):
+                    return bytes(buf), ""
+                if len(buf) > cap + len(marker) + 32:
+                    return bytes(buf[:cap]), "output_limit"
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return bytes(buf[:cap]), "timeout"
+                if not sel.select(timeout=left):
+                    continue
+                chunk = os.read(fd, _READ_CHUNK)
+                if not chunk:
+                    return bytes(buf[:cap]), "ended"
+                buf += chunk
+
+
+def _write_all(fd: int, data: bytes, deadline: float) -> None:
+    view = memoryview(data)
+    with selectors.DefaultSelector() as sel:
+        sel.register(fd, selectors.EVENT_WRITE)
+        while view:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError
+            if sel.select(timeout=left):
+                view = view[os.write(fd, view[: 1 << 16]):]
+
+
+def _decode_status(status: int) -> tuple[int | None, int | None]:
+    code = os.waitstatus_to_exitcode(status)
+    return (None, -code) if code < 0 else (code, None)
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    """Close the request pipe (the loop exits), then kill the whole sandbox regardless."""
+    for stream in (proc.stdin, proc.stdout):
+        try:
+            stream.close()  # type: ignore[union-attr]
+        except OSError:
+            pass
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    proc.wait()
+
+
+def _sweep_orphans() -> None:
+    """Remove the work dirs of servers whose host process died without closing them (a grading
+    worker killed for overrunning): their sandboxes died with them (bwrap --die-with-parent)."""
+    root = Path(tempfile.gettempdir())
+    try:
+        names = [n for n in os.listdir(root) if n.startswith(_PREFIX)]
+    except OSError:
+        return
+    for name in names:
+        try:
+            pid = int(name[len(_PREFIX):].split("-", 1)[0])
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            remove_tree(root / name)
+        except (ValueError, PermissionError):
+            continue

@@ -1,0 +1,183 @@
+"""The warm sandboxed server (zygote) keeps every isolation property of one sandbox per program.
+
+One property per test: nothing a program leaves behind (processes, files) reaches the next
+program; a program that kills the server or overruns costs the sandbox, never a verdict; no
+later candidate can find an earlier run's nonce (or its own) in its memory; the host side caps
+output and deadlines from outside. Real bubblewrap sandboxes and real HumanEval data; skipped
+only where the machine has no tier with a pid namespace (the server refuses such tiers).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+from passbound.benchmarks import load_benchmark
+from passbound.sandbox import SandboxServer, ServerUnavailable, sandbox_capabilities
+from passbound.types import Problem
+from passbound.verify import code as code_module
+from passbound.verify.code import CodeVerifier, harness_source
+
+OPTIONS = dict(min_time_limit=1.0, per_set_timeout=3.0, reference_timeout=20.0, memory_mb=512, max_output_mb=4,
+               cache_dir="", check_timeout=3.0)  # fmt: skip
+
+pytestmark = pytest.mark.skipif(not sandbox_capabilities()["pid_namespace"],
+                                reason="no sandbox tier with a pid namespace here: programs run one sandbox each")  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def plain(shared_data: Path) -> Problem:
+    return load_benchmark("humaneval", data_dir=shared_data, limit=1).problems[0]
+
+
+@pytest.fixture()
+def verifier() -> CodeVerifier:
+    return CodeVerifier(**OPTIONS)
+
+
+def server_of(verifier: CodeVerifier) -> SandboxServer:
+    server, _ = code_module._server_for(verifier)
+    assert server is not None, "the code verifier did not get a sandboxed server on a pid-namespace tier"
+    return server
+
+
+def wrong(problem: Problem, body: str) -> str:
+    return f"def {problem.metadata['entry_point']}(*args, **kwargs):\n{body}    return None\n"
+
+
+def test_processes_and_files_left_behind_never_reach_the_next_program(verifier: CodeVerifier, plain: Problem) -> None:
+    # A double-forked, setsid daemon keeps writing next to the work dir; files in and above it.
+    leaver = wrong(plain, (
+        "    import os, time\n    open('mine.txt', 'w').write('x')\n    open('../left.txt', 'w').write('x')\n"
+        "    if os.fork() == 0:\n        os.setsid()\n        if os.fork() == 0:\n"
+        "            for _ in range(2000):\n                open('../daemon.txt', 'w').write('alive')\n"
+        "                time.sleep(0.01)\n        os._exit(0)\n    time.sleep(0.1)\n"))  # fmt: skip
+    # Correct only if it sees nothing of the leaver: no extra file above its own run dir, and
+    # nothing recreated while it waits.
+    looker = plain.target.replace(
+        f"def {plain.metadata['entry_point']}(", "def _solve(", 1) + (
+        f"\ndef {plain.metadata['entry_point']}(*a, **k):\n    import os, time\n    time.sleep(0.05)\n"
+        "    above = sorted(os.listdir('..'))\n"
+        "    if len(above) != 2 or any(n.endswith('.txt') for n in above) or os.listdir('.'):\n        return None\n"
+        "    return _solve(*a, **k)\n")  # fmt: skip
+    server = server_of(verifier)
+    before = server.runs
+    assert verifier.check(plain, leaver).status == "fail"
+    result = verifier.check(plain, looker)
+    assert result.status == "pass", result.detail
+    assert server.runs == before + 2 and server._proc is not None  # both ran on the same server
+
+
+def test_a_program_that_kills_the_server_gets_no_pass_and_the_next_one_does(verifier: CodeVerifier,
+                                                                              plain: Problem) -> None:
+    killer = wrong(plain, "    import os, signal\n    os.kill(-1, signal.SIGKILL)\n")
+    server = server_of(verifier)
+    verifier.check(plain, plain.target)  # the server is up
+    pid = server._proc.pid  # type: ignore[union-attr]
+    assert verifier.check(plain, killer).status in ("error", "fail")
+    assert verifier.check(plain, plain.target).status == "pass"
+    assert server._proc is not None and server._proc.pid != pid  # a fresh sandbox
+
+
+def test_a_run_over_its_budget_costs_the_sandbox_and_leaves_no_work_dir(verifier: CodeVerifier,
+                                                                          plain: Problem) -> None:
+    spinner = "while True:\n    pass\n" + plain.target
+    server = server_of(verifier)
+    verifier.check(plain, plain.target)
+    old_dir = next(p for p in os.listdir(tempfile.gettempdir()) if p.startswith(f"passbound-zyg-{os.getpid()}-"))
+    start = time.monotonic()
+    assert verifier.check(plain, spinner).status == "timeout"
+    assert time.monotonic() - start < verifier.item_timeout(plain)
+    assert not os.path.exists(os.path.join(tempfile.gettempdir(), old_dir))
+    assert verifier.check(plain, plain.target).status == "pass"
+    assert server._proc is not None
+
+
+def _request(mode: str, source: str, tests: list, nonce: str) -> bytes:
+    spec = {"mode": mode, "tests": tests, "limits": [5.0] * len(tests), "entry_point": "f", "load_limit": 5.0,
+            "nonce": nonce, "max_output_bytes": 1 << 20}  # fmt: skip
+    return json.dumps({"spec": spec, "source": source, "cpu_seconds": 10}).encode()
+
+
+def test_no_candidate_finds_an_earlier_or_its_own_nonce_in_its_memory() -> None:
+    # Every 32-hex string in the candidate's own writable memory (read with ctypes: a
+    # non-dumpable process may not open its own /proc/self/mem); the request that carried its
+    # nonce was read by the harness after the candidate's process was forked.
+    scan = (
+        "def f():\n    import ctypes, re\n    probe = ''.join(['c0ffee'] * 6)[:32]\n    found = set()\n"
+        "    for line in open('/proc/self/maps').read().splitlines():\n"
+        "        lo, hi = (int(x, 16) for x in line.split()[0].split('-'))\n"
+        "        if not line.split()[1].startswith('rw') or hi - lo > 1 << 26:\n            continue\n"
+        "        data = ctypes.string_at(lo, hi - lo)\n"
+        "        found.update(m.decode() for m in re.findall(rb'[0-9a-f]{32}', data))\n"
+        "    return sorted(found)\n")  # fmt: skip
+    nonces = [secrets.token_hex(16) for _ in range(3)]
+    with SandboxServer(harness_source(), argv=["zygote"], memory_mb=512, max_processes=4) as server:
+        seen: list[str] = []
+        for nonce in nonces:
+            result = server.request(_request("function", scan, [[]], nonce), timeout=30)
+            records = [json.loads(line.split(" ", 1)[1]) for line in result.stdout.splitlines()
+                       if line.startswith(nonce + " ")]  # fmt: skip
+            test = next(r for r in records if r.get("k") == "test")
+            assert test["s"] == "ok", test
+            seen.extend(test["o"])
+        assert "c0ffee" * 5 + "c0" in seen  # the scan does find a hex string made at run time
+        assert not set(nonces) & set(seen)
+
+
+# A minimal program speaking the server contract, to test the host side on its own.
+_ECHO = r'''
+import os, sys
+tag = sys.argv[-1]
+os.write(1, (tag + " ready\n").encode())
+while True:
+    header = b""
+    while not header.endswith(b"\n"):
+        byte = os.read(0, 1)
+        if not byte:
+            sys.exit(0)
+        header += byte
+    body = os.read(0, int(header)) if int(header) else b""
+    if body == b"flood":
+        while True:
+            os.write(1, b"x" * 65536)
+    if body == b"hang":
+        import time
+        time.sleep(60)
+    os.write(1, body + ("\n%s end 0\n" % tag).encode())
+'''
+
+
+def test_server_output_cap_and_deadline_are_enforced_from_outside() -> None:
+    with SandboxServer(_ECHO, memory_mb=256, max_processes=4, max_output_bytes=1 << 20) as server:
+        assert server.request(b"hello", timeout=10).stdout == "hello"
+        pid = server._proc.pid  # type: ignore[union-attr]
+        flood = server.request(b"flood", timeout=10)
+        assert flood.status == "output_limit" and len(flood.stdout) <= 1 << 20
+        start = time.monotonic()
+        assert server.request(b"hang", timeout=1.0).status == "timeout"
+        assert time.monotonic() - start < 5
+        assert server.request(b"again", timeout=10).stdout == "again"
+        assert server._proc is not None and server._proc.pid != pid
+
+
+def test_tiers_without_a_pid_namespace_get_no_server() -> None:
+    with pytest.raises(ServerUnavailable, match="pid namespace"):
+        SandboxServer(_ECHO, isolation="none")
+
+
+def test_the_server_work_dir_holds_only_the_program_between_runs(plain: Problem) -> None:
+    verifier = CodeVerifier(**OPTIONS)
+    assert verifier.check(plain, plain.target).status == "pass"
+    dirs = [p for p in Path(tempfile.gettempdir()).iterdir() if re.match(rf"passbound-zyg-{os.getpid()}-", p.name)]
+    assert len(dirs) == 1
+    # The next run's directory is made ahead (with its harness and candidate waiting); nothing else.
+    names = sorted(os.listdir(dirs[0]))
+    assert names[0] == "program.py" and all(re.fullmatch(r"run\d+", n) for n in names[1:]) and len(names) <= 2
