@@ -9,9 +9,11 @@ temp dirs) and use every core.
 
     python benchmarks/code_grading.py                  # all 164 problems x 64 (evalplus takes a while)
     python benchmarks/code_grading.py --problems 8     # smoke test
-    python benchmarks/code_grading.py --problems 8 --no-duplicates   # execution alone, no dedupe
+    python benchmarks/code_grading.py --problems 8 --no-duplicates   # only the all-distinct workload
 
-Prints programs graded per second for (a) passbound and (b) ``python -m evalplus.evaluate`` on
+Runs two workloads in one go: "duplicated" (samples repeat programs, as n=64 samples do) and
+"distinct" (every program text made unique, so only execution counts). Prints programs graded
+per second for (a) passbound and (b) ``python -m evalplus.evaluate`` on
 the programs passbound extracted, their ratio, and whether the verdicts are identical (with
 every disagreement, its statuses on both sides and why where known).
 """
@@ -76,24 +78,11 @@ def build(problems: list[Problem], per_problem: int, seed: int, distinct: bool =
     return items
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--problems", type=int, default=164, help="HumanEval+ problems (first N; default all 164)")
-    ap.add_argument("--per-problem", type=int, default=64, help="completions per problem")
-    ap.add_argument("--workers", type=int, default=0, help="0 = all cores (both graders)")
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--no-duplicates", action="store_true",
-                    help="make every program text unique (measures execution alone, without dedupe)")
-    args = ap.parse_args()
-    workers = args.workers or len(os.sched_getaffinity(0))
-
-    problems = load_benchmark("humaneval_plus", data_dir=DATA, limit=args.problems).problems
-    items = build(problems, args.per_problem, args.seed, args.no_duplicates)
-    print(f"{len(problems)} HumanEval+ problems x {args.per_problem} = {len(items)} completions, {workers} workers"
-          + (", every program distinct" if args.no_duplicates else ""))
-
+def measure(problems: list[Problem], items: list[tuple[Problem, str, str]], workers: int, label: str) -> float:
+    """Grade ``items`` with passbound and with evalplus (both cold); print both; return the ratio."""
+    print(f"[{label}] {len(problems)} HumanEval+ problems, {len(items)} completions, {workers} workers")
     with tempfile.TemporaryDirectory(prefix="code-grading-") as tmp:
-        # (a) passbound, cold: pool start-up and reference outputs are part of the time.
+        # (a) passbound, cold: pool start-up, sandbox start-up and reference outputs are in the time.
         start = time.monotonic()
         with GradingPool(timeout=60, workers=workers, verifiers={"code": CodeVerifier(cache_dir=f"{tmp}/ref")}) as pool:
             results = pool.grade([p for p, _, _ in items], [c for _, _, c in items])
@@ -111,8 +100,13 @@ def main() -> None:
                                           workdir=Path(tmp) / "evalplus", statuses=statuses)  # fmt: skip
         print(f"(b) evalplus:  {ev_s:7.1f}s  {len(items) / ev_s:7.1f} programs/s  (of that {gt_s:.1f}s computing "
               f"expected outputs; every completion run, no dedupe)")  # fmt: skip
-    print(f"ratio (a)/(b): {ev_s / ours_s:.2f}x programs/s")
+    ratio = ev_s / ours_s
+    print(f"[{label}] ratio (a)/(b): {ratio:.2f}x programs/s")
+    report_differences(items, results, theirs, statuses)
+    return ratio
 
+
+def report_differences(items: list, results: list, theirs: list[bool], statuses: list[tuple[str, str]]) -> None:
     differ = [(p.id, v, r, st) for (p, v, _), r, t, st in zip(items, results, theirs, statuses) if (r.status == "pass") != t]
     if not differ:
         print("verdicts: identical (pass / not pass) on every completion")
@@ -123,6 +117,30 @@ def main() -> None:
         detail = next(r.detail for p2, v2, r, _ in differ if p2 == pid and v2 == v)
         print(f"  {pid} {v} x{count}: passbound {status} ({detail or '-'}); evalplus base={st[0]} plus={st[1]}"
               f" -- {KNOWN.get(pid, 'not a known difference')}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--problems", type=int, default=164, help="HumanEval+ problems (first N; default all 164)")
+    ap.add_argument("--per-problem", type=int, default=64, help="completions per problem")
+    ap.add_argument("--workers", type=int, default=0, help="0 = all cores (both graders)")
+    ap.add_argument("--seed", type=int, default=0)
+    which = ap.add_mutually_exclusive_group()
+    which.add_argument("--no-duplicates", action="store_true",
+                       help="only the all-distinct workload (execution alone, without dedupe)")
+    which.add_argument("--duplicates-only", action="store_true", help="only the workload with repeated programs")
+    args = ap.parse_args()
+    workers = args.workers or len(os.sched_getaffinity(0))
+
+    problems = load_benchmark("humaneval_plus", data_dir=DATA, limit=args.problems).problems
+    workloads = [("duplicated", False), ("distinct", True)]
+    if args.no_duplicates:
+        workloads = workloads[1:]
+    elif args.duplicates_only:
+        workloads = workloads[:1]
+    ratios = {label: measure(problems, build(problems, args.per_problem, args.seed, distinct), workers, label)
+              for label, distinct in workloads}
+    print("summary: " + ", ".join(f"{label} {r:.2f}x evalplus" for label, r in ratios.items()))
 
 
 if __name__ == "__main__":

@@ -36,10 +36,14 @@ FIXED = [
 
 @pytest.fixture(scope="module")
 def hf_engine(embedded_model: Path) -> Iterator:
-    """passbound's hf engine: draws the real completions; its model is the reference's too."""
+    """passbound's hf engine: draws the real completions; its model is the reference's too.
+
+    float32 explicitly: on a CPU with native bfloat16 the engine would pick bfloat16 (engines/
+    cpu_format.py), and the reference must run the scorer's float32 weights, not a bf16 copy.
+    """
     from passbound.registry import engines
 
-    eng = engines.create("hf", model=str(embedded_model), logprobs=False)
+    eng = engines.create("hf", model=str(embedded_model), logprobs=False, dtype="float32")
     yield eng
     eng.close()
 

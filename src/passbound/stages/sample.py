@@ -6,6 +6,8 @@ import hashlib
 from collections.abc import Sequence
 from typing import Any
 
+import pyarrow as pa
+
 from passbound.config import ModelSpec, StudyConfig
 from passbound.errors import RunDirError
 from passbound.progress import console, progress_bar
@@ -33,11 +35,20 @@ def active_problems(run: RunDir, study: StudyConfig, benchmark: str) -> list[Pro
 
 
 def _pending(run: RunDir, study: StudyConfig, model: ModelSpec) -> list[tuple[str, int, list[Problem]]]:
+    """(benchmark, chunk, problems still to sample): whole chunks without a shard, and the problems
+    an imported shard does not cover (``passbound import`` may fill a chunk only in part)."""
     todo = []
     for spec in study.benchmarks:
         chunks = chunked(active_problems(run, study, spec.name), study.sampling.chunk_size)
         done = set(run.chunks("samples", model.name, spec.name))
-        todo += [(spec.name, i, chunk) for i, chunk in enumerate(chunks) if i not in done]
+        for i, chunk in enumerate(chunks):
+            if i not in done:
+                todo.append((spec.name, i, chunk))
+                continue
+            have = set(run.read_shard("samples", model.name, spec.name, i, columns=["problem_id"])["problem_id"].to_pylist())
+            missing = [p for p in chunk if p.id not in have]
+            if missing:
+                todo.append((spec.name, i, missing))
     return todo
 
 
@@ -117,6 +128,9 @@ def _sample_model(study: StudyConfig, run: RunDir, model: ModelSpec, engine: Any
                 for p, seed, comps in zip(chunk, seeds, results)
                 for j, c in enumerate(comps)
             ]
-            run.write_shard("samples", model.name, benchmark, index, samples_to_table(rows))
+            table = samples_to_table(rows)
+            if run.has_shard("samples", model.name, benchmark, index):  # completing an imported chunk
+                table = pa.concat_tables([run.read_shard("samples", model.name, benchmark, index), table])
+            run.write_shard("samples", model.name, benchmark, index, table)
             written += len(rows)
     return written

@@ -19,6 +19,8 @@ def _stale(run: RunDir, model: str, benchmark: str, chunk: int, versions: dict[s
     if force or not run.has_shard("verdicts", model, benchmark, chunk):
         return True
     recorded = pq.read_table(run.shard_path("verdicts", model, benchmark, chunk), columns=["verifier_version"])
+    if recorded.num_rows != pq.read_metadata(run.shard_path("samples", model, benchmark, chunk)).num_rows:
+        return True  # the sample shard grew since (an imported chunk completed by sampling)
     return set(pc.unique(recorded["verifier_version"]).to_pylist()) - set(versions.values()) != set()
 
 

@@ -226,8 +226,9 @@ class RunDir:
             return []
         return sorted(int(m.group(1)) for p in folder.iterdir() if (m := _CHUNK.match(p.name)))
 
-    def read_shard(self, kind: str, model: str, benchmark: str, chunk: int) -> pa.Table:
-        return pq.read_table(self.shard_path(kind, model, benchmark, chunk))
+    def read_shard(self, kind: str, model: str, benchmark: str, chunk: int, columns: list[str] | None = None) -> pa.Table:
+        schema = SAMPLE_SCHEMA if kind == "samples" else VERDICT_SCHEMA
+        return pq.read_table(self.shard_path(kind, model, benchmark, chunk), columns=columns, schema=schema)
 
     def read_all(self, kind: str, models: Iterable[str] | None = None, benchmarks: Iterable[str] | None = None) -> pa.Table:
         """Concatenate every committed shard of ``kind`` (optionally filtered)."""

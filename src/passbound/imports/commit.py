@@ -1,0 +1,175 @@
+"""`passbound import`: completions made elsewhere become a study model's samples.
+
+Everything is checked before anything is written (unknown problems, missing texts, duplicate or
+missing indices, a question text that does not match the problem a position points to); then the
+samples are committed as ordinary shards, one per chunk of problems, so `verify`, `analyse` and
+`report` treat them like sampled ones. A chunk the file covers only in part is completed by the
+sample stage, which samples just the problems that are missing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from passbound.config import StudyConfig
+from passbound.errors import ConfigError, DataError, RunDirError
+from passbound.imports.formats import FORMATS, ImportedRow
+from passbound.types import Problem, Sample
+
+_SHOWN = 5  # offending rows named in one error message
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    model: str
+    rows: int
+    problems: dict[str, int]  # benchmark -> problems imported
+    chunks: int
+    partial_chunks: int  # chunks the sample stage still has to complete
+
+
+def _normal(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _fail(what: str, examples: list[str], fix: str) -> DataError:
+    more = f" (and {len(examples) - _SHOWN} more)" if len(examples) > _SHOWN else ""
+    return DataError(f"{what}: {'; '.join(examples[:_SHOWN])}{more}. {fix}. Nothing was imported.")
+
+
+def _resolve(rows: list[ImportedRow], problems: dict[str, list[Problem]], default_benchmark: str | None,
+             by: str, check_question: bool) -> dict[tuple[str, str], dict[int, ImportedRow]]:
+    """Match every row to a study problem; (benchmark, problem id) -> index -> row."""
+    unknown_bench, unknown, mismatched, duplicated = [], [], [], []
+    out: dict[tuple[str, str], dict[int, ImportedRow]] = defaultdict(dict)
+    by_id = {b: {p.id: p for p in listed} for b, listed in problems.items()}
+    for row in rows:
+        benchmark = row.benchmark or default_benchmark
+        if benchmark is None:
+            unknown_bench.append(f"{row.where} names no benchmark")
+            continue
+        if default_benchmark is not None and row.benchmark is not None and row.benchmark != default_benchmark:
+            unknown_bench.append(f"{row.where} is benchmark {row.benchmark!r}, not --benchmark {default_benchmark!r}")
+            continue
+        if benchmark not in problems:
+            unknown_bench.append(f"{row.where}: benchmark {benchmark!r}")
+            continue
+        listed = problems[benchmark]
+        if by == "position":
+            position = int(row.key)
+            problem = listed[position] if 0 <= position < len(listed) else None
+        else:
+            problem = by_id[benchmark].get(str(row.key))
+        if problem is None:
+            unknown.append(f"{row.where}: {benchmark} problem {row.key!r}")
+            continue
+        if check_question and row.question is not None and _normal(row.question) != _normal(problem.prompt):
+            mismatched.append(f"{row.where}: position {row.key} of {benchmark} is problem {problem.id!r}, whose "
+                              f"statement begins {_normal(problem.prompt)[:60]!r}, but the file's question begins "
+                              f"{_normal(row.question)[:60]!r}")
+            continue
+        seen = out[(benchmark, problem.id)]
+        if row.index in seen:
+            duplicated.append(f"{benchmark} problem {problem.id!r} index {row.index} at {seen[row.index].where} "
+                              f"and {row.where}")
+            continue
+        seen[row.index] = row
+    if unknown_bench:
+        raise _fail("rows name benchmarks that are not in this study", unknown_bench,
+                    f"The study's benchmarks are {', '.join(sorted(problems))}; pass --benchmark or fix the rows")
+    if unknown:
+        how = "positions in the benchmark's problem list" if by == "position" else "problem ids"
+        raise _fail(f"rows name problems this study does not have ({how})", unknown,
+                    "Check the benchmark, its limit, and --ids (id or position)")
+    if mismatched:
+        raise _fail("a position points to a different problem than the file's question", mismatched,
+                    "The file's dataset order differs from the study's: use --ids id with a matching id field, or "
+                    "--no-check-question if the statements are only formatted differently")
+    if duplicated:
+        raise _fail("duplicate sample indices", duplicated, "Each (problem, index) must appear once")
+    return out
+
+
+def _check_indices(matched: dict[tuple[str, str], dict[int, ImportedRow]], n: int, model: str) -> None:
+    missing, beyond = [], []
+    for (benchmark, pid), by_index in matched.items():
+        want = set(range(n))
+        if set(by_index) - want:
+            beyond.append(f"{benchmark} problem {pid!r} has index {max(by_index)}")
+        gaps = sorted(want - set(by_index))
+        if gaps:
+            missing.append(f"{benchmark} problem {pid!r} lacks {len(gaps)} of indices 0..{n - 1} (first: {gaps[0]})")
+    if beyond:
+        raise _fail(f"indices beyond the study's n = {n} for model {model!r}", beyond,
+                    "Set [sampling] n (or the model's own sampling.n) to the number of samples per problem")
+    if missing:
+        raise _fail(f"missing sample indices (the study's n = {n} for model {model!r})", missing,
+                    "Import every index 0..n-1 of each problem, or lower n")
+
+
+def import_samples(study: StudyConfig, model: str, path: Path, *, fmt: str = "jsonl", benchmark: str | None = None,
+                   ids: str | None = None, check_question: bool = True) -> ImportSummary:
+    """Validate ``path`` against ``study`` and commit its rows as ``model``'s samples."""
+    from passbound.benchmarks import load_benchmark
+    from passbound.stages import prepare_run
+    from passbound.stages.prepare import record_versions
+    from passbound.stages.sample import active_problems, chunked
+    from passbound.store.rundir import samples_to_table
+
+    if fmt not in FORMATS:
+        raise ConfigError(f"unknown import format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    reader, natural = FORMATS[fmt]
+    by = {"id": "id", "position": "position", None: natural}.get(ids)
+    if by is None:
+        raise ConfigError(f"--ids must be 'id' or 'position', got {ids!r}")
+    spec = study.model(model)
+    if benchmark is not None and benchmark not in {b.name for b in study.benchmarks}:
+        raise ConfigError(f"--benchmark {benchmark!r} is not in the study; its benchmarks: "
+                          f"{', '.join(b.name for b in study.benchmarks)}")
+    if not path.is_file():
+        raise DataError(f"{path} does not exist or is not a file")
+    if benchmark is None and fmt != "jsonl":
+        raise ConfigError(f"format {fmt!r} does not name its benchmark in the rows: pass --benchmark NAME")
+    rows = list(reader(path))
+    if not rows:
+        raise DataError(f"{path} holds no completions. Nothing was imported.")
+    if by == "position" and any(isinstance(r.key, str) and not r.key.isdigit() for r in rows):
+        raise ConfigError("--ids position needs integer problem keys; this file names problems by id: use --ids id")
+    loaded = {b.name: list(load_benchmark(b.name, path=b.path, data_dir=study.data_dir, limit=b.limit, split=b.split,
+                                          options=dict(b.options)).problems) for b in study.benchmarks}  # fmt: skip
+    matched = _resolve(rows, loaded, benchmark, by, check_question)
+    n = study.sampling.for_model(spec).n
+    _check_indices(matched, n, model)
+
+    run = prepare_run(study)
+    planned = []  # (benchmark, chunk index, rows of the problems of that chunk the file covers, complete?)
+    for bench in sorted({b for b, _ in matched}):
+        for index, chunk in enumerate(chunked(active_problems(run, study, bench), study.sampling.chunk_size)):
+            covered = [p for p in chunk if (bench, p.id) in matched]
+            if not covered:
+                continue
+            if run.has_shard("samples", model, bench, index):
+                raise RunDirError(f"{run.shard_path('samples', model, bench, index)} already holds samples of model "
+                                  f"{model!r}; import into a new model name, or delete {run.path / 'samples' / model} "
+                                  "first. Nothing was imported.")
+            samples = [Sample(model, bench, p.id, j, r.text, r.finish_reason, r.n_tokens, None, None)
+                       for p in covered for j, r in sorted(matched[(bench, p.id)].items())]
+            planned.append((bench, index, samples, len(covered) == len(chunk)))
+    for bench, index, samples, _ in planned:
+        run.write_shard("samples", model, bench, index, samples_to_table(samples))
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    problems = defaultdict(int)
+    for bench, _ in matched:
+        problems[bench] += 1
+    entry = {"model": model, "file": str(path.resolve()), "sha256": digest, "format": fmt, "rows": len(rows),
+             "problems": dict(problems), "imported": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+    manifest = run.read_manifest()
+    run.update_manifest(imports=[*manifest.get("imports", []), entry])
+    if not manifest.get("engine_versions", {}).get(model):
+        record_versions(run, "engine_versions", {model: f"imported ({fmt})"})
+    return ImportSummary(model, len(rows), dict(problems), len(planned), sum(1 for *_, whole in planned if not whole))

@@ -1,0 +1,141 @@
+"""Readers for sample files made by other tools, each reduced to the same rows.
+
+Named formats (``--format``):
+
+- ``jsonl``: passbound's own, one completion per line:
+  ``{"benchmark", "problem_id", "index", "text"}`` plus optional ``finish_reason``, ``n_tokens``.
+- ``lm-eval``: lm-evaluation-harness ``samples_<task>_<time>.jsonl`` (``--log_samples``), one
+  document per line: ``doc_id`` (the document's position in the task's dataset), ``doc`` (the
+  dataset row) and ``resps`` (per request, the list of its generations; ``repeats`` gives several).
+- ``limit-of-rlvr``: the study's own ``math_eval.py --save_outputs`` files (Yue et al. 2025,
+  github.com/LeapLabTHU/limit-of-RLVR), one problem per line: ``idx``, ``question``, ``code``
+  (the n completions) and ``finish_reason`` (one per completion).
+
+Where a format names its problem by dataset position, the row's question text (when it has one)
+is kept so the importer can check that the position lands on the same problem.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from passbound.errors import DataError
+
+
+@dataclass(frozen=True)
+class ImportedRow:
+    """One completion as a source file gave it, before it is matched to a study problem."""
+
+    where: str  # "FILE:LINE", for error messages
+    benchmark: str | None
+    key: str | int  # a problem id (by value) or a position in the benchmark's problem list
+    index: int
+    text: str
+    finish_reason: str | None = None
+    n_tokens: int | None = None
+    question: str | None = None  # the problem statement the source recorded, when it has one
+
+
+def _lines(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(where, object) for every non-blank line; a line that is not a JSON object stops the import."""
+    import gzip
+
+    opener = gzip.open if path.suffix == ".gz" else open
+    try:
+        with opener(path, "rt", encoding="utf-8") as fh:
+            for number, line in enumerate(fh, 1):
+                if not line.strip():
+                    continue
+                where = f"{path}:{number}"
+                try:
+                    obj = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    raise DataError(f"{where}: not valid JSON ({exc.msg}); every line must be one JSON object") from None
+                if not isinstance(obj, dict):
+                    raise DataError(f"{where}: a JSON {type(obj).__name__}, expected an object")
+                yield where, obj
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataError(f"cannot read {path}: {exc}") from None
+
+
+def _field(where: str, obj: dict[str, Any], name: str, kind: type | tuple[type, ...], *, required: bool = True) -> Any:
+    value = obj.get(name)
+    if value is None:
+        if required:
+            raise DataError(f"{where}: field {name!r} is missing; fields present: {', '.join(sorted(obj)) or 'none'}")
+        return None
+    if isinstance(value, bool) or not isinstance(value, kind):
+        names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+        raise DataError(f"{where}: field {name!r} is a {type(value).__name__}, expected {names}")
+    return value
+
+
+def _count(where: str, name: str, value: int | None) -> int | None:
+    if value is not None and value < 0:
+        raise DataError(f"{where}: field {name!r} is {value}; it must be >= 0")
+    return value
+
+
+def read_jsonl(path: Path) -> Iterator[ImportedRow]:
+    for where, obj in _lines(path):
+        key = _field(where, obj, "problem_id", (str, int))
+        yield ImportedRow(
+            where=where,
+            benchmark=_field(where, obj, "benchmark", str, required=False),
+            key=str(key),
+            index=_count(where, "index", _field(where, obj, "index", int)),  # type: ignore[arg-type]
+            text=_field(where, obj, "text", str),
+            finish_reason=_field(where, obj, "finish_reason", str, required=False),
+            n_tokens=_count(where, "n_tokens", _field(where, obj, "n_tokens", int, required=False)),
+        )
+
+
+def _question(doc: Any) -> str | None:
+    if isinstance(doc, dict):
+        for name in ("problem", "question", "prompt"):
+            if isinstance(doc.get(name), str):
+                return doc[name]
+    return None
+
+
+def read_lm_eval(path: Path) -> Iterator[ImportedRow]:
+    for where, obj in _lines(path):
+        doc_id = _count(where, "doc_id", _field(where, obj, "doc_id", int))
+        resps = _field(where, obj, "resps", list)
+        texts: list[Any] = [t for request in resps for t in (request if isinstance(request, list) else [request])]
+        if not texts:
+            raise DataError(f"{where}: 'resps' holds no generation")
+        for j, text in enumerate(texts):
+            if not isinstance(text, str):
+                raise DataError(f"{where}: generation {j} in 'resps' is a {type(text).__name__}, expected a string "
+                                "(only generate_until tasks have completions to import)")
+            yield ImportedRow(where=where, benchmark=None, key=doc_id, index=j, text=text,  # type: ignore[arg-type]
+                              question=_question(obj.get("doc")))
+
+
+def read_limit_of_rlvr(path: Path) -> Iterator[ImportedRow]:
+    for where, obj in _lines(path):
+        idx = _count(where, "idx", _field(where, obj, "idx", int))
+        codes = _field(where, obj, "code", list)
+        reasons = obj.get("finish_reason")
+        if reasons is not None and (not isinstance(reasons, list) or len(reasons) != len(codes)):
+            raise DataError(f"{where}: 'finish_reason' must be a list with one entry per completion in 'code'")
+        for j, text in enumerate(codes):
+            if not isinstance(text, str):
+                raise DataError(f"{where}: completion {j} in 'code' is a {type(text).__name__}, expected a string")
+            reason = reasons[j] if reasons is not None else None
+            yield ImportedRow(where=where, benchmark=None, key=idx, index=j, text=text,  # type: ignore[arg-type]
+                              finish_reason=reason if isinstance(reason, str) else None,
+                              question=obj.get("question") if isinstance(obj.get("question"), str) else None)
+
+
+# name -> (reader, how its keys name problems: "id" = by problem id, "position" = by dataset position)
+FORMATS: dict[str, tuple[Callable[[Path], Iterator[ImportedRow]], str]] = {
+    "jsonl": (read_jsonl, "id"),
+    "lm-eval": (read_lm_eval, "position"),
+    "limit-of-rlvr": (read_limit_of_rlvr, "position"),
+}

@@ -1,0 +1,193 @@
+"""`passbound import`: the three formats, every bad input stops with exit 2 and writes nothing.
+
+No model is loaded here: every model's samples come from the file (the study's model path is a
+placeholder that would fail to load, so a test that sampled by mistake would fail).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from passbound.store import RunDir
+
+STUDY = """
+name = "imports"
+output = "{out}"
+[[models]]
+name = "other-tool"
+path = "/nonexistent/model"
+role = "base"
+engine = "hf"
+[[benchmarks]]
+name = "synthetic"
+limit = 6
+options = {{ n_problems = 6, levels = [1] }}
+[sampling]
+n = 3
+chunk_size = 2
+[analysis]
+bootstrap = 50
+"""
+
+
+def passbound(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "passbound", *args], capture_output=True, text=True)
+
+
+@pytest.fixture
+def study(tmp_path: Path) -> Path:
+    path = tmp_path / "study.toml"
+    path.write_text(STUDY.format(out=tmp_path / "run"))
+    return path
+
+
+@pytest.fixture(scope="module")
+def problems() -> list:
+    from passbound.benchmarks import load_benchmark
+
+    return list(load_benchmark("synthetic", limit=6, options={"n_problems": 6, "levels": [1]}).problems)
+
+
+def rows_for(problems: list, n: int = 3) -> list[dict]:
+    """j = 0 answers correctly, the others wrong: pass@1 = 1/3 on every problem."""
+    return [{"benchmark": "synthetic", "problem_id": p.id, "index": j,
+             "text": f"The answer is \\boxed{{{p.target if j == 0 else p.target + '1'}}}.", "n_tokens": 9}
+            for p in problems for j in range(n)]  # fmt: skip
+
+
+def write_jsonl(path: Path, rows: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return path
+
+
+def test_jsonl_import_is_verified_and_analysed_without_sampling(tmp_path: Path, study: Path, problems: list) -> None:
+    src = write_jsonl(tmp_path / "samples.jsonl", rows_for(problems))
+    done = passbound("import", str(study), str(src), "--model", "other-tool")
+    assert done.returncode == 0, done.stderr
+    run = RunDir(tmp_path / "run")
+    assert run.chunks("samples", "other-tool", "synthetic") == [0, 1, 2]
+    manifest = run.read_manifest()
+    assert manifest["imports"][0]["rows"] == 18 and manifest["imports"][0]["format"] == "jsonl"
+    assert manifest["engine_versions"]["other-tool"] == "imported (jsonl)"
+
+    res = passbound("run", str(study), "--no-progress")
+    assert res.returncode == 0, res.stderr
+    assert "nothing to do" in res.stdout + res.stderr  # no engine was loaded (its path does not exist)
+    import pandas as pd
+
+    passk = pd.read_csv(tmp_path / "run" / "passk.csv")
+    at1 = passk[passk["k"] == 1]["pass_at_k"].item()
+    at3 = passk[passk["k"] == 3]["pass_at_k"].item()
+    assert at1 == pytest.approx(1 / 3) and at3 == pytest.approx(1.0)
+
+    again = passbound("import", str(study), str(src), "--model", "other-tool")
+    assert again.returncode == 2 and "already holds samples" in again.stderr
+
+
+def _broken(problems: list) -> dict[str, tuple[list[dict] | str, str]]:
+    good = rows_for(problems)
+    dup = good + [dict(good[0])]
+    missing = [r for r in good if not (r["problem_id"] == problems[1].id and r["index"] == 2)]
+    beyond = good + [dict(good[0], index=3)]
+    no_text = [dict(r) for r in good]
+    del no_text[4]["text"]
+    number_text = [dict(r) for r in good]
+    number_text[5]["text"] = 42
+    unknown = good + [dict(good[0], problem_id="no-such-problem")]
+    bench = [dict(r, benchmark="math500") for r in good]
+    negative = [dict(r) for r in good]
+    negative[0]["index"] = -1
+    return {
+        "duplicate index": (dup, "duplicate sample indices"),
+        "missing index": (missing, "missing sample indices"),
+        "index beyond n": (beyond, "beyond the study's n = 3"),
+        "no text": (no_text, "field 'text' is missing"),
+        "text not a string": (number_text, "field 'text' is a int"),
+        "unknown problem": (unknown, "no-such-problem"),
+        "unknown benchmark": (bench, "benchmarks that are not in this study"),
+        "negative index": (negative, "must be >= 0"),
+        "not json": ("{\"benchmark\": \"synthetic\"\nnot json\n", "not valid JSON"),
+        "empty": ("\n\n", "holds no completions"),
+    }
+
+
+BAD_CASES = ["duplicate index", "missing index", "index beyond n", "no text", "text not a string", "unknown problem",
+             "unknown benchmark", "negative index", "not json", "empty"]
+
+
+@pytest.mark.parametrize("case", BAD_CASES)
+def test_bad_input_exits_2_and_writes_nothing(tmp_path: Path, study: Path, problems: list, case: str) -> None:
+    rows, message = _broken(problems)[case]
+    src = tmp_path / "bad.jsonl"
+    if isinstance(rows, str):
+        src.write_text(rows)
+    else:
+        write_jsonl(src, rows)
+    res = passbound("import", str(study), str(src), "--model", "other-tool")
+    assert res.returncode == 2, (res.returncode, res.stderr)
+    assert message in res.stderr, res.stderr
+    assert "Traceback" not in res.stderr
+    assert not (tmp_path / "run").exists(), "a failed import must not create the run directory"
+
+
+def test_unknown_model_and_format_are_usage_errors(tmp_path: Path, study: Path, problems: list) -> None:
+    src = write_jsonl(tmp_path / "s.jsonl", rows_for(problems))
+    res = passbound("import", str(study), str(src), "--model", "nobody")
+    assert res.returncode == 2 and "nobody" in res.stderr
+    res = passbound("import", str(study), str(src), "--model", "other-tool", "--format", "csv")
+    assert res.returncode == 2
+    res = passbound("import", str(study), str(src), "--model", "other-tool", "--format", "lm-eval")
+    assert res.returncode == 2 and "--benchmark" in res.stderr
+    assert not (tmp_path / "run").exists()
+
+
+def test_lm_eval_harness_samples_by_position(tmp_path: Path, study: Path, problems: list) -> None:
+    """lm-eval's --log_samples rows: doc_id is the dataset position, resps one list per request."""
+    lines = [{"doc_id": i, "doc": {"problem": p.prompt, "answer": p.target}, "target": p.target,
+              "arguments": {"gen_args_0": {"arg_0": "...", "arg_1": {"until": ["</s>"]}}},
+              "resps": [[f"\\boxed{{{p.target}}}", "no idea", f"\\boxed{{{p.target}}}"]],
+              "filtered_resps": [f"\\boxed{{{p.target}}}"], "doc_hash": "x", "prompt_hash": "y"}
+             for i, p in enumerate(problems)]  # fmt: skip
+    src = tmp_path / "samples_synthetic_2026-12-02T00-00-00.jsonl.gz"
+    with gzip.open(src, "wt") as fh:
+        fh.writelines(json.dumps(line) + "\n" for line in lines)
+    res = passbound("import", str(study), str(src), "--model", "other-tool", "--format", "lm-eval",
+                    "--benchmark", "synthetic")
+    assert res.returncode == 0, res.stderr
+    samples = RunDir(tmp_path / "run").read_all("samples").to_pandas()
+    assert len(samples) == 18
+    first = samples[(samples["problem_id"] == problems[2].id) & (samples["index"] == 1)]
+    assert first["text"].item() == "no idea"
+
+    # A file whose order differs from the study's is caught by its question text.
+    shuffled = [dict(line, doc_id=(line["doc_id"] + 1) % len(lines)) for line in lines]
+    other = write_jsonl(tmp_path / "shuffled.jsonl", shuffled)
+    study2 = tmp_path / "study2.toml"
+    study2.write_text(STUDY.format(out=tmp_path / "run2"))
+    res = passbound("import", str(study2), str(other), "--model", "other-tool", "--format", "lm-eval",
+                    "--benchmark", "synthetic")
+    assert res.returncode == 2 and "different problem than the file's question" in res.stderr
+    assert not (tmp_path / "run2").exists()
+
+
+def test_limit_of_rlvr_outputs(tmp_path: Path, study: Path, problems: list) -> None:
+    """The study's math_eval.py rows: idx, question, code (n completions), finish_reason."""
+    lines = [{"idx": i, "question": p.prompt, "gt": p.target, "code": [f"\\boxed{{{p.target}}}", "x", "y"],
+              "pred": [p.target, "", ""], "finish_reason": ["stop", "length", "stop"]}
+             for i, p in enumerate(problems[:4])]  # fmt: skip
+    src = write_jsonl(tmp_path / "test_qwen-boxed_-1_seed0_t0.6_s0_e-1.jsonl", lines)
+    res = passbound("import", str(study), str(src), "--model", "other-tool", "--format", "limit-of-rlvr",
+                    "--benchmark", "synthetic")
+    assert res.returncode == 0, res.stderr
+    assert "partly covered" not in res.stdout + res.stderr  # problems 0-3 fill chunks 0 and 1 exactly
+    run = RunDir(tmp_path / "run")
+    assert run.chunks("samples", "other-tool", "synthetic") == [0, 1]
+    table = run.read_all("samples").to_pandas()
+    assert sorted(table["finish_reason"].unique()) == ["length", "stop"]
+    assert table["seed"].isna().all()  # not drawn by passbound: no seed to claim
