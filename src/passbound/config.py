@@ -130,6 +130,9 @@ class AnalysisSpec(_Strict):
     bootstrap: int = Field(default=1000, ge=0, description="bootstrap resamples over problems")
     ci: float = Field(default=0.95, gt=0.0, lt=1.0)
     seed: int = 0
+    extrapolate: int = Field(default=8, ge=0, description="predict pass@k up to this many times n (0: off)")
+    extrapolate_bootstrap: int = Field(default=200, ge=0, description="bootstrap refits for the pass@k-past-n interval")
+    bayes_draws: int = Field(default=2000, ge=0, description="posterior draws for Bayes@N credible intervals (0: off)")
     perplexity: list[PerplexitySpec] = Field(default_factory=list, description="perplexity jobs run after verify")
 
 

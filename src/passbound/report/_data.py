@@ -77,6 +77,11 @@ class RunData:
     perplexity: pd.DataFrame
     diversity: pd.DataFrame
     manifest: dict[str, Any] = field(default_factory=dict)
+    analyses: dict[str, pd.DataFrame] = field(default_factory=dict)  # passbound.analyses tables, by name
+
+    def table(self, name: str) -> pd.DataFrame:
+        """A registered analysis's table (empty with its columns when the run has none)."""
+        return self.analyses[name]
 
     @property
     def benchmarks(self) -> list[str]:
@@ -108,10 +113,11 @@ class RunData:
         return None
 
 
-def _read_table(path: Path, name: str) -> pd.DataFrame:
+def _read_table(path: Path, name: str, declared: tuple[str, ...] | None = None,
+                text: tuple[str, ...] = TEXT_COLUMNS) -> pd.DataFrame:
     import pandas as pd
 
-    columns = list(COLUMNS[name])
+    columns = list(declared if declared is not None else COLUMNS[name])
     if not path.exists() or path.stat().st_size == 0:
         if name in REQUIRED:
             raise DataError(
@@ -120,7 +126,7 @@ def _read_table(path: Path, name: str) -> pd.DataFrame:
             )
         return pd.DataFrame(columns=columns)
     try:
-        df = pd.read_csv(path, dtype={c: str for c in TEXT_COLUMNS})
+        df = pd.read_csv(path, dtype={c: str for c in text})
     except pd.errors.EmptyDataError:
         df = pd.DataFrame(columns=columns)
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
@@ -131,7 +137,7 @@ def _read_table(path: Path, name: str) -> pd.DataFrame:
             f"{path} lacks column(s) {', '.join(missing)}; it was written by an incompatible "
             "version. Re-run the analyse stage."
         )
-    for col in TEXT_COLUMNS:
+    for col in text:
         if col in df.columns:
             df[col] = df[col].fillna("").astype(str)
     if name in REQUIRED and df.empty:
@@ -144,7 +150,11 @@ def load_run(run_dir: Path) -> RunData:
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
         raise DataError(f"Run directory {run_dir} does not exist; pass the study's output dir.")
+    from passbound.analyses import registered
+
     tables = {name: _read_table(run_dir / f"{name}.csv", name) for name in COLUMNS}
+    analyses = {a.name: _read_table(run_dir / f"{a.name}.csv", a.name, a.columns, a.text_columns)
+                for a in registered()}
     manifest: dict[str, Any] = {}
     mpath = run_dir / "manifest.json"
     if mpath.exists():
@@ -152,4 +162,4 @@ def load_run(run_dir: Path) -> RunData:
             manifest = json.loads(mpath.read_text(encoding="utf-8"))
         except json.JSONDecodeError as exc:
             raise DataError(f"{mpath} is not valid JSON ({exc}).") from exc
-    return RunData(run_dir=run_dir, manifest=manifest, **tables)
+    return RunData(run_dir=run_dir, manifest=manifest, analyses=analyses, **tables)

@@ -59,7 +59,7 @@ def model_colors(run: RunData) -> dict[str, str]:
 
 
 def passk_figure(run: RunData, benchmark: str, colors: dict[str, str]) -> Figure:
-    """pass@k (%) vs k on a log2 axis, CI band per model, base models dashed."""
+    """pass@k (%) vs k on a log2 axis, CI band per model, base models dashed, predicted past n dotted."""
     import numpy as np
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -88,6 +88,7 @@ def passk_figure(run: RunData, benchmark: str, colors: dict[str, str]) -> Figure
         lo, hi = d["ci_low"].to_numpy(dtype=float), d["ci_high"].to_numpy(dtype=float)
         if np.isfinite(lo).any() and np.isfinite(hi).any():
             ax.fill_between(k, 100 * lo, 100 * hi, color=color, alpha=0.15, linewidth=0)
+        k_all.extend(_predicted_past_n(ax, run, model, benchmark, color))
     ax.set_xscale("log", base=2)
     if k_all:
         k_lo, k_hi = min(k_all), max(k_all)
@@ -107,6 +108,25 @@ def passk_figure(run: RunData, benchmark: str, colors: dict[str, str]) -> Figure
     if ax.get_legend_handles_labels()[0]:
         ax.legend(loc="best", frameon=False, fontsize=8.5)
     return fig
+
+
+def _predicted_past_n(ax, run: RunData, model: str, benchmark: str, color: str) -> list[float]:
+    """The beta-binomial prediction from k = n on (passk_beyond_n.csv), dotted, lighter band."""
+    import numpy as np
+
+    table = run.analyses.get("passk_beyond_n")
+    if table is None or table.empty:
+        return []
+    d = table[(table["model"] == model) & (table["benchmark"] == benchmark)].sort_values("k")
+    d = d[d["k"] >= d["n_samples"]]
+    if len(d) < 2:
+        return []
+    k = d["k"].to_numpy(dtype=float)
+    ax.plot(k, 100 * d["predicted"].to_numpy(dtype=float), linestyle=":", color=color, linewidth=1.5)
+    lo, hi = d["ci_low"].to_numpy(dtype=float), d["ci_high"].to_numpy(dtype=float)
+    if np.isfinite(lo).all() and np.isfinite(hi).all():
+        ax.fill_between(k, 100 * lo, 100 * hi, color=color, alpha=0.07, linewidth=0)
+    return list(k)
 
 
 def svg_bytes(fig: Figure) -> bytes:

@@ -308,12 +308,22 @@ class _Html:
                 + table("Sampling", "<th>Parameter</th><th>Value</th>", srows, "kv")
                 + f"<p class=\"note\">Run directory: <code>{_e(self.run.run_dir)}</code></p>")
 
+    def table(self, name: str) -> Any:
+        return self.run.table(name)
+
+    def analysis_sections(self) -> list[str]:
+        """Each registered analysis's own section (passbound/analyses/), in registration order."""
+        from passbound.analyses import registered
+
+        return [a.section(self.run.table(a.name), self) for a in registered() if a.section is not None]
+
     def page(self) -> str:
         study = self.run.manifest.get("study_name") or self.run.run_dir.name
         body = "\n".join([self.header(), self.summary(), self.curves(), self.delta_se_table(),
                           *boundary_sections(self.run, self.name, self.boundary_svgs),
                           *cot_sections(self.run, self.name),
                           *ppl_sections(self.run, self.name, self.boundary_svgs),
+                          *self.analysis_sections(),
                           self.results_table(), self.passk_table(), self.provenance()])
         return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
                 "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"

@@ -41,6 +41,11 @@ def analyse_run(study: StudyConfig, run: RunDir) -> dict[str, Path]:
     cot = cot_passk_for_run(run, verdicts, models, study.k_grid, **options)  # only with judgments/annotations
     if cot is not None:
         tables["cot_passk"] = cot
+    from passbound.analyses import AnalysisInputs, registered
+
+    inputs = AnalysisInputs(verdicts=verdicts, models=models, k_grid=study.k_grid, spec=study.analysis)
+    for analysis in registered():  # one file each under passbound/analyses/
+        tables[analysis.name] = analysis.run(inputs)
     paths = {}
     for name, frame in tables.items():
         paths[name] = run.write_text(f"{name}.csv", frame.to_csv(index=False))

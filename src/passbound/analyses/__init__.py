@@ -1,0 +1,90 @@
+"""Analyses declared in one file each: a table (name, columns, compute) and its report section.
+
+The analyse stage runs every registered analysis on the run's verdicts and writes
+``<name>.csv``; the report reads those tables back (never recomputing) and renders each
+analysis's section, in registration order. Adding an analysis is adding one module here and
+naming it in ``_MODULES``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from passbound.config import AnalysisSpec
+
+_MODULES = ("passbound.analyses.beyond_n", "passbound.analyses.bayes")
+
+
+@dataclass(frozen=True)
+class AnalysisInputs:
+    """What an analysis computes from: the verdicts and the study's analysis settings."""
+
+    verdicts: pd.DataFrame  # one row per completion (model, benchmark, problem_id, index, status, ...)
+    models: Sequence[dict[str, Any]]  # name, role, step, base
+    k_grid: Sequence[int]
+    spec: AnalysisSpec
+
+    def role(self, model: str) -> str:
+        return next((str(m["role"]) for m in self.models if m["name"] == model), "other")
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """One table of the run directory and, optionally, its section of report.html."""
+
+    name: str  # the table is RUN/<name>.csv
+    columns: tuple[str, ...]
+    compute: Callable[[AnalysisInputs], pd.DataFrame]
+    section: Callable[[pd.DataFrame, Any], str] | None = None  # (table, report context) -> HTML
+    text_columns: tuple[str, ...] = field(default=("model", "role", "benchmark"))
+
+    def run(self, inputs: AnalysisInputs) -> pd.DataFrame:
+        import pandas as pd
+
+        frame = self.compute(inputs)
+        if list(frame.columns) != list(self.columns):
+            raise AssertionError(f"analysis {self.name!r} returned columns {list(frame.columns)}, "
+                                 f"declared {list(self.columns)}")
+        return frame if len(frame) else pd.DataFrame(columns=list(self.columns))
+
+
+_REGISTERED: dict[str, Analysis] = {}
+
+
+def register(analysis: Analysis) -> Analysis:
+    if analysis.name in _REGISTERED:
+        raise ValueError(f"analysis {analysis.name!r} is registered twice")
+    _REGISTERED[analysis.name] = analysis
+    return analysis
+
+
+def registered() -> list[Analysis]:
+    """Every analysis, in the order of ``_MODULES``."""
+    for module in _MODULES:
+        importlib.import_module(module)
+    return list(_REGISTERED.values())
+
+
+def per_problem_counts(verdicts: pd.DataFrame, max_index: int | None = None) -> pd.DataFrame:
+    """(model, benchmark, problem_id) -> n samples, c passes; only indices < ``max_index`` if set."""
+    frame = verdicts if max_index is None else verdicts[verdicts["index"] < max_index]
+    counts = (frame.assign(passed=frame["status"].eq("pass"))
+              .groupby(["model", "benchmark", "problem_id"], sort=True, observed=True)["passed"]
+              .agg(n="size", c="sum").reset_index())
+    return counts
+
+
+def ordered_groups(counts: pd.DataFrame, models: Sequence[dict[str, Any]]) -> list[tuple[str, str, pd.DataFrame]]:
+    """(model, benchmark, rows) in study model order, then benchmark name."""
+    listed = [m["name"] for m in models]
+    groups = [(str(m), str(b), g) for (m, b), g in counts.groupby(["model", "benchmark"], sort=True)]
+    return sorted(groups, key=lambda x: (listed.index(x[0]) if x[0] in listed else len(listed), x[0], x[1]))
+
+
+__all__ = ["Analysis", "AnalysisInputs", "ordered_groups", "per_problem_counts", "register", "registered"]

@@ -1,0 +1,91 @@
+"""Registered analyses (passbound/analyses/) run in the analyse stage, land as CSV tables, and the
+report reads them back into their own sections and the dotted pass@k-past-n curve.
+
+The run is real: problems recorded by prepare_run, sample shards whose answers are right with a
+known per-problem probability, verdicts from the real math verifier.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from passbound.config import study_from_dict
+from passbound.stages import analyse_run, prepare_run, report_run, verify_run
+from passbound.store.rundir import samples_to_table
+from passbound.types import Sample
+
+N = 16
+
+
+def make_run(tmp_path: Path, **analysis) -> Path:
+    study = study_from_dict({
+        "name": "analyses", "output": str(tmp_path / "run"),
+        "models": [{"name": "m", "path": "none", "role": "rl", "engine": "hf"}],
+        "benchmarks": [{"name": "synthetic", "limit": 40, "options": {"n_problems": 40, "levels": [1, 2]}}],
+        "sampling": {"n": N, "chunk_size": 10}, "verify": {"workers": 1},
+        "analysis": {"bootstrap": 50, "extrapolate_bootstrap": 40, "bayes_draws": 300, **analysis},
+    })
+    run = prepare_run(study)
+    rng = np.random.default_rng(0)
+    problems = run.read_problems("synthetic")
+    p = rng.beta(0.4, 1.2, len(problems))
+    for chunk in range(0, len(problems), 10):
+        rows = [Sample("m", "synthetic", q.id, j,
+                       f"\\boxed{{{q.target if rng.random() < p[i] else int(q.target) + 1}}}", "stop", 5, 0)
+                for i, q in enumerate(problems[chunk:chunk + 10], start=chunk) for j in range(N)]
+        run.write_shard("samples", "m", "synthetic", chunk // 10, samples_to_table(rows))
+    verify_run(study, run, show_progress=False)
+    analyse_run(study, run)
+    report_run(run)
+    return run.path
+
+
+def test_tables_sections_and_dotted_curve(tmp_path: Path) -> None:
+    run = make_run(tmp_path)
+    beyond = pd.read_csv(run / "passk_beyond_n.csv")
+    assert list(beyond["k"]) == [1, 2, 4, 8, 16, 32, 64, 128]  # the grid up to n, then doublings to 8n
+    assert beyond["measured"].isna().tolist() == [False] * 5 + [True] * 3
+    assert beyond["predicted"].is_monotonic_increasing and beyond["predicted"].between(0, 1).all()
+    assert (beyond["ci_low"] <= beyond["predicted"]).all() and (beyond["predicted"] <= beyond["ci_high"]).all()
+    inside = beyond[beyond["k"] <= N]
+    passk = pd.read_csv(run / "passk.csv")
+    np.testing.assert_allclose(inside["measured"], passk["pass_at_k"])
+    np.testing.assert_allclose(inside["predicted"], inside["measured"], atol=0.05)
+
+    check = pd.read_csv(run / "passk_beyond_n_check.csv")
+    assert set(check["fit_samples"]) == {N // 4} and list(check["k"]) == [8, 16]
+    assert check["covered"].notna().all()
+
+    bayes = pd.read_csv(run / "bayes_passk.csv")
+    assert list(bayes["k"]) == [1, 2, 4, 8, 16]
+    assert (bayes["cri_low"] <= bayes["posterior_mean"]).all() and (bayes["posterior_mean"] <= bayes["cri_high"]).all()
+
+    html = (run / "report.html").read_text()
+    assert 'id="beyond-n"' in html and 'id="bayes"' in html
+    svg = (run / "figures" / "passk_synthetic.svg").read_text()
+    # The only model is an RL model (solid line): a dash pattern can only come from the prediction.
+    assert re.search(r"stroke-dasharray", svg)
+
+
+def test_switched_off_analyses_leave_no_rows_and_no_sections(tmp_path: Path) -> None:
+    run = make_run(tmp_path, extrapolate=0, bayes_draws=0)
+    for name in ("passk_beyond_n", "passk_beyond_n_check", "bayes_passk"):
+        table = pd.read_csv(run / f"{name}.csv")
+        assert table.empty and len(table.columns) > 3
+    html = (run / "report.html").read_text()
+    assert 'id="beyond-n"' not in html and 'id="bayes"' not in html
+    assert "stroke-dasharray" not in (run / "figures" / "passk_synthetic.svg").read_text()
+
+
+@pytest.mark.parametrize("bad", [{"extrapolate": -1}, {"bayes_draws": -5}])
+def test_bad_settings_are_config_errors(tmp_path: Path, bad: dict) -> None:
+    from passbound.errors import ConfigError
+
+    with pytest.raises(ConfigError):
+        study_from_dict({"models": [{"name": "m", "path": "none", "engine": "hf"}],
+                         "benchmarks": [{"name": "synthetic"}], "analysis": bad})
