@@ -88,3 +88,27 @@ def test_full_scale_is_fast() -> None:
     assert len(out["overlap"]) == 6 * (4 + 6) and len(out["accuracy_hist"]) == 5 * 6 * 12
     assert (out["series"]["k_max"] == 1024).all() and len(out["series"]) == 6 * 3
     assert elapsed < 60, f"analyse_boundary took {elapsed:.0f}s on 15.4M rows"
+
+
+def test_invisible_leash_metrics_by_hand() -> None:
+    """R vs B: P = 2, E = 1, S = 1 -> SRR = 2/3, NDR = 1/3, NSCR = 0/4, SDS = 2(2/9)/(1) = 4/9.
+    D vs B: P = 2, E = 0, S = 1 -> SRR = 2/3, NDR = 0, NSCR = -1/3, SDS = 0."""
+    table, _ = support_tables(problem_counts(study_verdicts()), MODELS, n_boot=50)
+    t = table.set_index("model")
+    r, d = t.loc["R"], t.loc["D"]
+    assert (r.support_retention_rate, r.new_discovery_rate, r.net_support_change, r.support_dynamics_score) == \
+        pytest.approx((2 / 3, 1 / 3, 0.0, 4 / 9))
+    assert (d.support_retention_rate, d.new_discovery_rate, d.net_support_change, d.support_dynamics_score) == \
+        pytest.approx((2 / 3, 0.0, -1 / 3, 0.0))
+
+
+def test_invisible_leash_metrics_with_empty_denominators() -> None:
+    import math
+
+    from passbound.metrics.support import support_dynamics
+
+    nothing = support_dynamics(0, 0, 0)
+    assert all(math.isnan(v) for v in nothing.values())
+    only_new = support_dynamics(0, 3, 0)  # the base solves nothing: no retention to speak of
+    assert math.isnan(only_new["support_retention_rate"]) and only_new["new_discovery_rate"] == 1.0
+    assert only_new["net_support_change"] == 1.0 and math.isnan(only_new["support_dynamics_score"])

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
     from passbound.config import AnalysisSpec
 
-_MODULES = ("passbound.analyses.beyond_n", "passbound.analyses.bayes")
+_MODULES = ("passbound.analyses.beyond_n", "passbound.analyses.bayes", "passbound.analyses.along_training")
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,14 @@ n samples missed a rare solution: a problem the base solves with probability 1e-
 like ``expansion`` at n = 1024, so read small expansion counts with the per-problem accuracies
 in ``support_problems``.
 
+The Invisible Leash's four summary metrics (Wu et al. 2025, §3), from the counts P (preserved),
+E (expansion) and S (shrinkage); NaN where a denominator is 0:
+
+- support retention rate  SRR  = P / (P + S): the share of the base's solved set the model keeps;
+- new discovery rate      NDR  = E / (P + E): the share of the model's solved set that is new;
+- net support change      NSCR = (E − S) / (P + E + S): > 0 the union grew on the model's side;
+- support dynamics score  SDS  = 2 · SRR · NDR / (SRR + NDR): retaining and discovering at once.
+
 Totals: a model compared on more than one benchmark also gets a row with benchmark ``(all)``
 (not a valid benchmark name, so it cannot clash) pooling every shared problem, with its CIs
 bootstrapped over that pool: the one-line answer for a whole study.
@@ -34,7 +42,8 @@ from passbound.metrics.bootstrap import bootstrap_ci
 
 SUPPORT_COLUMNS = ["benchmark", "model", "base_model", "n_problems", "n_preserved", "n_expansion",
                    "n_shrinkage", "n_neither", "expansion_rate", "expansion_ci_low",
-                   "expansion_ci_high", "shrinkage_rate", "shrinkage_ci_low", "shrinkage_ci_high"]
+                   "expansion_ci_high", "shrinkage_rate", "shrinkage_ci_low", "shrinkage_ci_high",
+                   "support_retention_rate", "new_discovery_rate", "net_support_change", "support_dynamics_score"]
 PROBLEM_COLUMNS = ["benchmark", "model", "base_model", "problem_id", "class", "model_acc", "base_acc",
                    "model_n", "base_n"]
 CLASSES = ("preserved", "expansion", "shrinkage", "neither")
@@ -84,7 +93,21 @@ def _summary_row(bench: str, model: str, base: str, cls: np.ndarray, n_boot: int
     indicators = np.stack([cls == 1, cls == 2], axis=1).astype(np.float64)
     low, high = bootstrap_ci(indicators, n_boot, ci, seed)
     rate = indicators.mean(axis=0)
+    dynamics = support_dynamics(int(n_cls[0]), int(n_cls[1]), int(n_cls[2]))
     return dict(benchmark=bench, model=model, base_model=base, n_problems=int(cls.size),
                 **{f"n_{name}": int(k) for name, k in zip(CLASSES, n_cls)},
                 expansion_rate=rate[0], expansion_ci_low=low[0], expansion_ci_high=high[0],
-                shrinkage_rate=rate[1], shrinkage_ci_low=low[1], shrinkage_ci_high=high[1])
+                shrinkage_rate=rate[1], shrinkage_ci_low=low[1], shrinkage_ci_high=high[1], **dynamics)
+
+
+def support_dynamics(preserved: int, expansion: int, shrinkage: int) -> dict[str, float]:
+    """SRR, NDR, NSCR and SDS (Wu et al. 2025) from the class counts; NaN on an empty denominator."""
+    def ratio(num: float, den: float) -> float:
+        return num / den if den > 0 else float("nan")
+
+    srr = ratio(preserved, preserved + shrinkage)
+    ndr = ratio(expansion, preserved + expansion)
+    nscr = ratio(expansion - shrinkage, preserved + expansion + shrinkage)
+    sds = ratio(2 * srr * ndr, srr + ndr) if not (np.isnan(srr) or np.isnan(ndr)) else float("nan")
+    return dict(support_retention_rate=srr, new_discovery_rate=ndr, net_support_change=nscr,
+                support_dynamics_score=sds)

@@ -9,6 +9,7 @@ without any script.
 from __future__ import annotations
 
 import base64
+import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -111,18 +112,28 @@ def support_section(run: RunData, name: Name) -> str:
                 + "".join(_num(kfmt(_f(getattr(r, c)))) for c in
                           ("n_problems", "n_preserved", "n_expansion", "n_shrinkage", "n_neither"))
                 + _pct_ci(r.expansion_rate, r.expansion_ci_low, r.expansion_ci_high)
-                + _pct_ci(r.shrinkage_rate, r.shrinkage_ci_low, r.shrinkage_ci_high) + "</tr>")
+                + _pct_ci(r.shrinkage_rate, r.shrinkage_ci_low, r.shrinkage_ci_high)
+                + "".join(_num(_ratio(getattr(r, c, float("nan")))) for c in
+                          ("support_retention_rate", "new_discovery_rate", "net_support_change",
+                           "support_dynamics_score")) + "</tr>")
     head = ["Benchmark", "Model", "Base", "Problems", "Preserved", "Expansion", "Shrinkage",
-            "Neither", "Expansion (%)", "Shrinkage (%)"]
+            "Neither", "Expansion (%)", "Shrinkage (%)", "SRR", "NDR", "NSCR", "SDS"]
     return ("<h2 id=\"support\">Support expansion and shrinkage</h2>"
-            + _table(head, rows, set(range(3, 10)), "wide dense")
+            + _table(head, rows, set(range(3, 14)), "wide dense")
             + "<p class=\"note\">Per problem, against the base (solved = a pass among all n "
             "samples): preserved (both), expansion (model only), shrinkage (base only). Rates are "
             "shares of the shared problems with bootstrap CIs over problems (a count of 0 gets the "
             "interval [0, 0]); they do not cover the chance that n samples missed a rare solution, "
             "so small expansion counts deserve a look "
             "at the per-problem accuracies in support_problems.csv (terms after Wu et al., 2025, "
-            "“The Invisible Leash”).</p>")
+            "“The Invisible Leash”). SRR = P/(P+S), the base's solved set retained; NDR = E/(P+E), the "
+            "model's solved set that is new; NSCR = (E−S)/(P+E+S), net change of the support; SDS = "
+            "harmonic mean of SRR and NDR (Wu et al., 2025, §3).</p>")
+
+
+def _ratio(x: Any) -> str:
+    v = _f(x)
+    return "—" if math.isnan(v) else f"{v:.3f}"
 
 
 def histogram_section(run: RunData, svgs: dict[str, bytes]) -> str:

@@ -1,0 +1,93 @@
+"""Along training: per checkpoint, the problems first solved, lost and regained.
+
+A step series of averages (series.csv) can stay flat while problems come and go underneath.
+For each base and its checkpoints (models naming it as base, in step order), on the problems all
+of them share (solved = a pass among all n samples):
+
+- ``first_solved``: solved now and by no earlier point of the sequence (the base included);
+- ``lost``: solved at the previous point, not now;
+- ``regained``: solved now, not at the previous point, but at some point before that.
+
+The base is the sequence's first row (step 0 or its own step), with only its solved count.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from passbound.analyses import Analysis, AnalysisInputs, per_problem_counts, register
+
+COLUMNS = ("benchmark", "base_model", "model", "step", "n_problems", "n_solved", "first_solved", "lost", "regained",
+           "first_solved_ids", "lost_ids", "regained_ids")
+
+
+def sequences(models: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]]]]:
+    """(base, [base, checkpoints in step order]) for every base with at least one stepped model."""
+    out = []
+    for base in (m for m in models if m.get("role") == "base"):
+        steps = sorted((m for m in models if m.get("base") == base["name"] and m.get("step") is not None),
+                       key=lambda m: (int(m["step"]), m["name"]))
+        if steps:
+            out.append((base["name"], [base, *steps]))
+    return out
+
+
+def compute(inputs: AnalysisInputs) -> pd.DataFrame:
+    rows: list[dict[str, Any]] = []
+    seqs = sequences(list(inputs.models))
+    if not seqs or inputs.verdicts.empty:
+        return pd.DataFrame(rows, columns=list(COLUMNS))
+    counts = per_problem_counts(inputs.verdicts)
+    solved = counts.assign(solved=counts["c"] > 0).pivot_table(
+        index=["benchmark", "problem_id"], columns="model", values="solved", aggfunc="first")
+    for base, seq in seqs:
+        names = [m["name"] for m in seq]
+        for bench in sorted(solved.index.get_level_values("benchmark").unique()):
+            present = [n for n in names if n in solved.columns]
+            if len(present) < 2 or base not in present:
+                continue
+            block = solved.loc[bench][present].dropna()  # problems every point of the sequence has
+            ids = block.index.to_numpy(dtype=object)
+            ever = np.zeros(len(block), dtype=bool)
+            prev = None
+            for m in (x for x in seq if x["name"] in present):
+                now = block[m["name"]].to_numpy(dtype=bool)
+                row = dict(benchmark=bench, base_model=base, model=m["name"], step=m.get("step") or 0,
+                           n_problems=len(block), n_solved=int(now.sum()))
+                if prev is None:
+                    row.update(first_solved=0, lost=0, regained=0, first_solved_ids="", lost_ids="", regained_ids="")
+                else:
+                    groups = {"first_solved": now & ~ever, "lost": prev & ~now, "regained": now & ~prev & ever}
+                    for key, mask in groups.items():
+                        row[key] = int(mask.sum())
+                        row[f"{key}_ids"] = " ".join(map(str, ids[mask]))
+                rows.append(row)
+                ever |= now
+                prev = now
+    return pd.DataFrame(rows, columns=list(COLUMNS))
+
+
+def section(table: pd.DataFrame, report: Any) -> str:
+    from passbound.report._html_util import esc
+
+    if table.empty:
+        return ""
+    rows = "".join(
+        f"<tr><td>{esc(r.benchmark)}</td><td>{report.name(str(r.model))}</td><td class=\"n\">{int(r.step)}</td>"
+        f"<td class=\"n\">{int(r.n_solved)} / {int(r.n_problems)}</td><td class=\"n\">{int(r.first_solved)}</td>"
+        f"<td class=\"n\">{int(r.lost)}</td><td class=\"n\">{int(r.regained)}</td></tr>"
+        for r in table.itertuples())
+    return ("<h2 id=\"along-training\">Along training: problems solved, lost, regained</h2><p class=\"note\">Per "
+            "checkpoint, against every earlier point (the base first): first solved = never solved before; lost = "
+            "solved at the previous point, not now; regained = lost earlier and solved again. Problem ids are in "
+            "along_training.csv.</p><div class=\"scroll\"><table class=\"wide dense\"><thead><tr><th>Benchmark"
+            "</th><th>Model</th><th class=\"n\">Step</th><th class=\"n\">Solved</th><th class=\"n\">First solved"
+            "</th><th class=\"n\">Lost</th><th class=\"n\">Regained</th></tr></thead><tbody>" + rows
+            + "</tbody></table></div>")
+
+
+register(Analysis("along_training", COLUMNS, compute, section,
+                  text_columns=("benchmark", "base_model", "model", "first_solved_ids", "lost_ids", "regained_ids")))
