@@ -67,3 +67,25 @@ def test_cot_passk_table_next_to_pass_at_k(html: str) -> None:
     assert row
     cells = re.findall(r'<td class="n">([0-9.]+)', row.group(1))
     assert cells[:4] == ["32.5", "0.0", "40.0", "2.5"]  # B pass@1, B CoT, R pass@1, R CoT
+
+
+def test_report_reads_the_stored_drilldown_and_never_recomputes_it(tmp_path) -> None:
+    """write_report renders drilldown.json as the report stage stored it: edit the table and the page
+    follows; delete it and the page says how to write it (the report reads, it does not compute)."""
+    import json
+
+    from passbound.report import write_report
+
+    run = make_run(tmp_path / "run")
+    analyse_run(study_of_run(run), run)
+    report_run(run)
+    table = run.path / "drilldown.json"
+    records = json.loads(table.read_text(encoding="utf-8"))
+    records[0]["models"][0]["samples"][0]["text"] = "MARKER-FROM-THE-TABLE"
+    table.write_text(json.dumps(records), encoding="utf-8")
+    assert "MARKER-FROM-THE-TABLE" in write_report(run.path)["html"].read_text(encoding="utf-8")
+    table.unlink()
+    html = write_report(run.path)["html"].read_text(encoding="utf-8")
+    assert "no drill-down table yet" in html and "MARKER" not in html
+    table.write_text("{not json", encoding="utf-8")
+    assert "could not be read" in write_report(run.path)["html"].read_text(encoding="utf-8")

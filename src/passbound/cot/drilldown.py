@@ -86,6 +86,13 @@ class DrillProblem:
     hard: bool
     models: list[DrillModel] = field(default_factory=list)
 
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> DrillProblem:
+        """Rebuild from ``asdict`` output (the drill-down table the report reads)."""
+        models = [DrillModel(**{**m, "samples": [DrillSample(**s) for s in m.get("samples", [])]})
+                  for m in record.get("models", [])]
+        return cls(**{**record, "models": models})
+
     @property
     def rarest(self) -> float:
         """Smallest non-zero pass fraction over models (the sort key after hardness)."""
@@ -104,7 +111,7 @@ def drilldown(run: RunDir, *, models: Sequence[str] | None = None, benchmarks: S
     ``max_chars`` each text (head and tail kept). None means no cap.
     """
     from passbound.cot.annotations import latest
-    from passbound.cot.judge import judgment_map
+    from passbound.store.side_tables import judgment_map
 
     check_names(run, models, benchmarks)
     meta = {m["name"]: m for m in run_models(run)}
@@ -170,6 +177,14 @@ def _attach_samples(run: RunDir, v: pd.DataFrame, problems: list[DrillProblem], 
             for m in p.models:
                 if m.model == model:
                     m.samples = by_problem.get(p.problem_id, [])
+
+
+def write_drilldown(run: RunDir, **caps: int | None) -> Path:
+    """Compute the (capped) drill-down and store it as a run-directory table for the report."""
+    from passbound.store.side_tables import DRILLDOWN_FILE
+
+    problems = drilldown(run, **caps)
+    return run.write_text(DRILLDOWN_FILE, json.dumps([asdict(p) for p in problems], ensure_ascii=False))
 
 
 def to_jsonl(problems: Sequence[DrillProblem]) -> str:

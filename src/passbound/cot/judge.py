@@ -29,6 +29,7 @@ from passbound.errors import ConfigError
 from passbound.progress import console, progress_bar
 from passbound.store import RunDir
 from passbound.store import atomic_write_table
+from passbound.store.side_tables import JUDGMENT_SCHEMA, judgment_map, judgments_path, read_judgments  # noqa: F401
 
 TEMPLATE_VERSION = "cot-judge-1"
 JUDGE_TEMPLATE = """You are checking a worked solution to a problem. Its final answer matches the reference answer. \
@@ -47,11 +48,7 @@ Solution to check:
 Explain your assessment in a few sentences. Then write a final line that is exactly \
 "VERDICT: VALID" or "VERDICT: INVALID"."""
 JUDGMENTS = ("valid", "invalid", "unknown")
-SCHEMA = pa.schema([
-    ("model", pa.string()), ("benchmark", pa.string()), ("problem_id", pa.string()), ("index", pa.int32()),
-    ("judgment", pa.string()), ("judge", pa.string()), ("template", pa.string()), ("output", pa.large_string()),
-    ("time", pa.string()),
-])
+SCHEMA = JUDGMENT_SCHEMA
 # "VERDICT: VALID", "**Verdict:** invalid", "verdict = `VALID`", "Final verdict - Invalid."
 _VERDICT = re.compile(r"verdict\W{0,6}\s*(in|not\s+)?valid\b", re.IGNORECASE)
 _LOOSE = re.compile(r"^\W*(in|not\s+)?valid\W*$", re.IGNORECASE)
@@ -76,30 +73,6 @@ def parse_verdict(output: str) -> str:
     if lines and (m := _LOOSE.match(lines[-1].strip())):
         return "invalid" if m.group(1) else "valid"
     return "unknown"
-
-
-def judgments_path(run: RunDir, model: str, benchmark: str) -> Any:
-    return run.path / "judgments" / model / f"{benchmark}.parquet"
-
-
-def read_judgments(run: RunDir, model: str | None = None, benchmark: str | None = None) -> pd.DataFrame:
-    """Every judgment in the run (optionally one model/benchmark) as a DataFrame with SCHEMA's columns."""
-    root = run.path / "judgments"
-    tables = []
-    if root.is_dir():
-        for path in sorted(root.glob("*/*.parquet")):
-            if (model is None or path.parent.name == model) and (benchmark is None or path.stem == benchmark):
-                tables.append(pq.read_table(path, schema=SCHEMA))
-    df = (pa.concat_tables(tables) if tables else SCHEMA.empty_table()).to_pandas()
-    df["index"] = df["index"].astype("int64")
-    return df
-
-
-def judgment_map(run: RunDir) -> dict[Key, str]:
-    """(model, benchmark, problem_id, index) -> valid/invalid/unknown."""
-    df = read_judgments(run)
-    return {(m, b, str(p), int(i)): j for m, b, p, i, j in
-            zip(df["model"], df["benchmark"], df["problem_id"], df["index"], df["judgment"])}
 
 
 def has_cot_data(run: RunDir) -> bool:

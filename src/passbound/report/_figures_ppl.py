@@ -29,7 +29,7 @@ def pair_label(scorer: str, of: str) -> str:
 
 def load_samples(run_dir: Path) -> pd.DataFrame:
     """Per-sample perplexity rows of a run (empty when ``passbound ppl`` never ran)."""
-    from passbound.stages.perplexity import read_perplexity
+    from passbound.store.side_tables import read_perplexity
 
     return read_perplexity(run_dir)
 

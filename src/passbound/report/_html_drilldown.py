@@ -168,16 +168,19 @@ def cot_passk_section(run: RunData, cot: pd.DataFrame, name: Name) -> str:
 
 
 def _load_problems(run: RunData) -> tuple[list[DrillProblem], str]:
-    """Capped drill-down data, or an explanation of why there is none."""
-    from passbound.cot.drilldown import drilldown
+    """The drill-down table the report stage stored (the report never recomputes it)."""
+    from passbound.cot.drilldown import DrillProblem
     from passbound.errors import PassboundError
-    from passbound.store import RunDir
+    from passbound.store.side_tables import read_drilldown
 
     try:
-        return drilldown(RunDir(run.run_dir), max_problems=MAX_PROBLEMS, max_samples=MAX_SAMPLES,
-                         max_chars=MAX_CHARS), ""
+        records = read_drilldown(run.run_dir)
     except PassboundError as exc:
-        return [], f"The drill-down could not be built: {exc}"
+        return [], f"The drill-down could not be read: {exc}"
+    if records is None:
+        return [], (f"This run has no drill-down table yet; `passbound report {run.run_dir}` writes it "
+                    "(it reads the verdicts, judgments and human verdicts).")
+    return [DrillProblem.from_record(r) for r in records], ""
 
 
 def drilldown_section(run: RunData, name: Name) -> str:

@@ -24,15 +24,11 @@ from passbound.progress import console, progress_bar
 from passbound.stages.sample import active_problems
 from passbound.store import RunDir
 from passbound.store import atomic_write_table
+from passbound.store.side_tables import PPL_SCHEMA, perplexity_shard_path, read_perplexity  # noqa: F401 (re-export)
 
 if TYPE_CHECKING:
     import pandas as pd
 
-PPL_SCHEMA = pa.schema([
-    ("scorer", pa.string()), ("of_model", pa.string()), ("benchmark", pa.string()), ("problem_id", pa.string()),
-    ("index", pa.int32()), ("n_tokens", pa.int32()), ("nll", pa.float64()), ("ppl", pa.float64()),
-    ("entropy", pa.float64()), ("temperature", pa.float64()), ("engine", pa.string()),
-])
 SUMMARY_COLUMNS = ("scorer", "of_model", "benchmark", "n_samples", "mean_ppl", "median_ppl", "q25", "q75",
                    "mean_log_ppl", "mean_n_tokens", "mean_entropy", "temperature", "engine")
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
@@ -68,8 +64,7 @@ def resolve_scorer(study: StudyConfig, scorer: str) -> Scorer:
     )
 
 
-def shard_path(run: RunDir, scorer: str, of: str, benchmark: str) -> Path:
-    return run.path / "perplexity" / f"{scorer}__{of}" / f"{benchmark}.parquet"
+shard_path = perplexity_shard_path
 
 
 def _eligible(run: RunDir, study: StudyConfig, of: str, bench: str, limit: int | None) -> list[dict[str, Any]]:
@@ -158,14 +153,6 @@ def _score_shard(run: RunDir, study: StudyConfig, model: Any, label: str, of: st
     table = table.replace_schema_metadata({"limit": str(limit), "template": tmpl.name})
     atomic_write_table(shard_path(run, label, of, bench), table)
     return len(rows)
-
-
-def read_perplexity(run_dir: Path) -> pd.DataFrame:
-    """Every committed perplexity row of a run (empty frame with the schema's columns if none)."""
-    shards = sorted((Path(run_dir) / "perplexity").glob("*__*/*.parquet"))
-    if not shards:
-        return PPL_SCHEMA.empty_table().to_pandas()
-    return pa.concat_tables([pq.read_table(p, schema=PPL_SCHEMA) for p in shards]).to_pandas()
 
 
 def summarise_perplexity(run: RunDir) -> Path | None:

@@ -13,4 +13,11 @@ def report_run(run: RunDir) -> dict[str, Path]:
 
     if not (run.path / "passk.csv").is_file():
         raise RunDirError(f"{run.path / 'passk.csv'} is missing; run `passbound analyse {run.path}` first")
+    if run.chunks_any("verdicts"):
+        # The drill-down reads verdicts, texts, judgments and human verdicts, which change after
+        # `analyse` (`passbound judge`, `annotate`): it is stored here, then the report reads it.
+        from passbound.cot.drilldown import write_drilldown
+        from passbound.report._html_drilldown import MAX_CHARS, MAX_PROBLEMS, MAX_SAMPLES
+
+        write_drilldown(run, max_problems=MAX_PROBLEMS, max_samples=MAX_SAMPLES, max_chars=MAX_CHARS)
     return write_report(run.path)

@@ -226,6 +226,11 @@ class RunDir:
             return []
         return sorted(int(m.group(1)) for p in folder.iterdir() if (m := _CHUNK.match(p.name)))
 
+    def chunks_any(self, kind: str) -> bool:
+        """Whether any shard of ``kind`` is committed, for any model and benchmark."""
+        root = self.path / kind
+        return root.is_dir() and any(_CHUNK.match(p.name) for p in root.glob("*/*/chunk-*.parquet"))
+
     def read_shard(self, kind: str, model: str, benchmark: str, chunk: int, columns: list[str] | None = None) -> pa.Table:
         schema = SAMPLE_SCHEMA if kind == "samples" else VERDICT_SCHEMA
         return pq.read_table(self.shard_path(kind, model, benchmark, chunk), columns=columns, schema=schema)
