@@ -65,6 +65,14 @@ class BenchmarkSpec(_Strict):
     options: dict[str, Any] = Field(default_factory=dict)
 
 
+class AdaptiveSpec(_Strict):
+    """``[sampling] adaptive = { first = 16, budget = 0.3 }``: round one draws ``first`` per problem;
+    round two tops the most uncertain problems up to n until ``budget`` x problems x n samples."""
+
+    first: int = Field(gt=0, description="samples per problem in round one (n0)")
+    budget: float = Field(gt=0.0, le=1.0, description="total samples as a fraction of problems x n")
+
+
 class SamplingSpec(_Strict):
     n: int = Field(default=16, gt=0, description="completions per problem")
     temperature: float = Field(default=0.6, ge=0.0)
@@ -72,6 +80,21 @@ class SamplingSpec(_Strict):
     max_tokens: int = Field(default=1024, gt=0)
     seed: int = 0
     chunk_size: int = Field(default=16, gt=0, description="problems per committed shard")
+    adaptive: AdaptiveSpec | None = Field(default=None, description="two-round sampling (see metrics/adaptive.py)")
+
+    @model_validator(mode="after")
+    def _adaptive_fits(self) -> "SamplingSpec":
+        a = self.adaptive
+        if a is not None and a.first >= self.n:
+            raise ValueError(f"sampling.adaptive.first = {a.first} must be below n = {self.n}")
+        if a is not None and a.budget * self.n < a.first:
+            raise ValueError(f"sampling.adaptive.budget = {a.budget} is below round one alone "
+                             f"(first / n = {a.first / self.n:.3f}); raise budget or lower first")
+        return self
+
+    def first_round(self) -> int:
+        """Samples per problem in round one (all n without adaptive sampling)."""
+        return self.adaptive.first if self.adaptive is not None else self.n
 
     def for_model(self, model: "ModelSpec") -> "SamplingSpec":
         """These parameters with the model's own overrides applied."""

@@ -26,6 +26,9 @@ def run(study_file: Path, out: Path | None, data_dir: Path | None, no_progress: 
     rd = prepare_run(study)
     sample_run(study, rd, show_progress=not no_progress)
     verify_run(study, rd, show_progress=not no_progress)
+    if study.sampling.adaptive is not None:  # round two is chosen from round one's verdicts
+        sample_run(study, rd, show_progress=not no_progress)
+        verify_run(study, rd, show_progress=not no_progress)
     from passbound.stages.perplexity import perplexity_run  # [analysis] perplexity jobs, if any
 
     perplexity_run(study, rd, show_progress=not no_progress)

@@ -47,6 +47,7 @@ class _Curves:
     per_problem: npt.NDArray[np.float64]
     pass1: npt.NDArray[np.float64]
     maj: npt.NDArray[np.float64]
+    variance: npt.NDArray[np.float64] | None = None  # [P, K] posterior variance of model-based entries
 
 
 def analyse_verdicts(
@@ -58,6 +59,7 @@ def analyse_verdicts(
     ci: float = 0.95,
     seed: int = 0,
     maj_draws: int = 32,
+    adaptive_first: int | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Compute the tables ``passk``, ``delta_se``, ``paired``, ``crossover``, ``majk``, ``summary``.
 
@@ -65,17 +67,28 @@ def analyse_verdicts(
     None); models seen in ``verdicts`` but not listed get role "other" and no base. ``maj_draws``
     is the number of Monte-Carlo subsets per problem for maj@k (see ``passbound.metrics.majority``).
     Bootstrap CIs are percentile intervals at level ``ci`` over problems, ``n_boot`` resamples.
+    ``adaptive_first``: the run sampled adaptively with this many samples per problem in round one;
+    per-problem pass@k then comes from ``passbound.metrics.adaptive.mixed_pass_at_k`` and the
+    posterior error of its model-based entries widens the CI (added in quadrature).
     """
     ks = sorted({int(k) for k in k_grid})
     if not ks or ks[0] < 1:
         raise ValueError(f"k_grid must hold integers >= 1, got {list(k_grid)}")
     meta = {m["name"]: m for m in models}
     curves: dict[tuple[str, str], _Curves] = {}
-    for g in iter_groups(verdicts):
+    for g in iter_groups(verdicts, first=adaptive_first):
         maj = maj_at_k_matrix(g.answers, g.n, g.answer_correct, ks, draws=maj_draws, seed=seed)
+        variance = None
+        if adaptive_first is not None:
+            from passbound.metrics.adaptive import mixed_pass_at_k
+
+            per_problem, variance = mixed_pass_at_k(g.n, g.c, ks, n0=adaptive_first, c0=g.c_first)
+        else:
+            per_problem = pass_at_k_matrix(g.n, g.c, ks)
         curves[(g.model, g.benchmark)] = _Curves(
             group=g,
-            per_problem=pass_at_k_matrix(g.n, g.c, ks),
+            variance=variance,
+            per_problem=per_problem,
             pass1=g.c / g.n,
             maj=maj.mean(axis=0),  # NaN at k where some problem has fewer than k samples
         )
@@ -95,6 +108,12 @@ def analyse_verdicts(
     return {name: _frame(rows[name], cols) for name, cols in COLUMNS.items()}
 
 
+def _reach(cv: _Curves) -> int:
+    """Largest k every problem has an estimate for: its fewest samples, or with adaptive sampling
+    (posterior estimates where samples are short) its most."""
+    return int(cv.group.n.max()) if cv.variance is not None else int(cv.group.n.min())
+
+
 def _k_max(ks: list[int], n_min: int) -> int | None:
     """Largest k of the grid that every problem has samples for."""
     fit = [k for k in ks if k <= n_min]
@@ -107,9 +126,16 @@ def _model_rows(
 ) -> None:
     g = cv.group
     role = info.get("role", "other")
-    n_min = int(g.n.min())
+    n_min = _reach(cv)
     mean = cv.per_problem.mean(axis=0)
     low, high = bootstrap_ci(cv.per_problem, n_boot, ci, seed)
+    if cv.variance is not None and cv.variance.any():
+        from statistics import NormalDist
+
+        z = NormalDist().inv_cdf(0.5 + ci / 2)
+        extra = z * np.sqrt(cv.variance.sum(axis=0)) / g.n.size  # the posterior entries' own error
+        low = np.clip(mean - np.sqrt((mean - low) ** 2 + extra**2), 0.0, 1.0)
+        high = np.clip(mean + np.sqrt((high - mean) ** 2 + extra**2), 0.0, 1.0)
     for i, k in enumerate(ks):
         rows["passk"].append(dict(model=g.model, role=role, benchmark=g.benchmark, k=k, pass_at_k=mean[i],
                                   ci_low=low[i], ci_high=high[i], n_problems=g.n.size, n_samples=n_min))
@@ -141,7 +167,7 @@ def _comparison_rows(
         rows["paired"].append(dict(benchmark=bench, model=name, reference=ref, k=k, diff=diff[i],
                                    ci_low=low[i], ci_high=high[i]))
 
-    k_max = _k_max(ks, int(min(gm.n[im].min(), gb.n[ib].min())))
+    k_max = _k_max(ks, min(_reach(model), _reach(base)))
     p1m, p1b = model.pass1[im], base.pass1[ib]
     if k_max is None:
         base_kmax, dse, d_low, d_high = np.nan, np.nan, np.nan, np.nan

@@ -33,6 +33,7 @@ class Group:
     status_counts: dict[str, int]
     answers: npt.NDArray[np.int64]  # [P, max n] answer id per sample, -1 = no answer
     answer_correct: npt.NDArray[np.bool_]  # [P, m] answer id -> any sample with it passed
+    c_first: npt.NDArray[np.int64] | None = None  # passes among sample indices < first (adaptive round one)
 
 
 def _codes(col: pd.Series, name: str, sort: bool) -> tuple[npt.NDArray[np.int64], pd.Index]:
@@ -42,8 +43,10 @@ def _codes(col: pd.Series, name: str, sort: bool) -> tuple[npt.NDArray[np.int64]
     return codes.astype(np.int64), pd.Index(uniques)
 
 
-def iter_groups(df: pd.DataFrame) -> Iterator[Group]:
-    """Yield one Group per (model, benchmark) present in ``df``, ordered by model then benchmark."""
+def iter_groups(df: pd.DataFrame, first: int | None = None) -> Iterator[Group]:
+    """Yield one Group per (model, benchmark) present in ``df``, ordered by model then benchmark.
+
+    ``first``: also count each problem's passes among sample indices < first (``Group.c_first``)."""
     missing = [c for c in VERDICT_COLUMNS if c not in df.columns]
     if missing:
         raise DataError(f"verdicts table lacks column(s) {missing}; expected at least {list(VERDICT_COLUMNS)}")
@@ -69,6 +72,10 @@ def iter_groups(df: pd.DataFrame) -> Iterator[Group]:
     n = np.diff(np.append(starts, skey.size))
     passed = status[order] == 0
     c = np.add.reduceat(passed.astype(np.int64), starts)
+    c_first = None
+    if first is not None:
+        early = df["index"].to_numpy(dtype=np.int64)[order] < first
+        c_first = np.add.reduceat((passed & early).astype(np.int64), starts)
     pos = np.arange(skey.size) - starts[gid]
     g_mb = skey[starts] // n_prob
     g_prob = skey[starts] % n_prob
@@ -98,6 +105,7 @@ def iter_groups(df: pd.DataFrame) -> Iterator[Group]:
             status_counts={s: int(v) for s, v in zip(STATUSES, counts)},
             answers=answers,
             answer_correct=correct,
+            c_first=None if c_first is None else c_first[g0:g1],
         )
 
 

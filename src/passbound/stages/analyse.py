@@ -33,7 +33,9 @@ def analyse_run(study: StudyConfig, run: RunDir) -> dict[str, Path]:
         base = study.base_of(m)
         models.append({"name": m.name, "role": m.role, "step": m.step, "base": base.name if base else None})
     options = {"n_boot": study.analysis.bootstrap, "ci": study.analysis.ci, "seed": study.analysis.seed}
-    tables = analyse_verdicts(verdicts, models, study.k_grid, **options)
+    adaptive = study.sampling.adaptive
+    tables = analyse_verdicts(verdicts, models, study.k_grid, **options,
+                              adaptive_first=adaptive.first if adaptive is not None else None)
     tables.update(analyse_boundary(verdicts, models, study.k_grid, **options))
     from passbound.metrics.diversity import diversity_table
 

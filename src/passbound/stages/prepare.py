@@ -16,7 +16,7 @@ from passbound.store import RunDir
 from passbound.types import Problem
 
 # Changing any of these invalidates samples already drawn (they would no longer be comparable).
-_SAMPLING_KEYS = ("n", "temperature", "top_p", "max_tokens", "seed", "chunk_size")
+_SAMPLING_KEYS = ("n", "temperature", "top_p", "max_tokens", "seed", "chunk_size", "adaptive")
 _MODEL_KEYS = ("path", "engine", "template", "engine_options", "sampling")
 
 
@@ -41,8 +41,9 @@ def _check_compatible(run: RunDir, old: dict[str, Any], study: StudyConfig) -> N
     old_sampling = old.get("sampling", {})
     has_samples = any(run.chunks("samples", m, b) for m in (x["name"] for x in old.get("models", [])) for b in run.benchmarks())
     if has_samples:
+        current = study.sampling.model_dump()
         for key in _SAMPLING_KEYS:
-            new = getattr(study.sampling, key)
+            new = current[key]
             if key in old_sampling and old_sampling[key] != new:
                 raise RunDirError(
                     f"sampling.{key} changed from {old_sampling[key]!r} to {new!r}, but {run.path} already holds "

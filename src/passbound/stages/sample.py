@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
@@ -34,22 +35,61 @@ def active_problems(run: RunDir, study: StudyConfig, benchmark: str) -> list[Pro
     return problems if n is None else problems[:n]
 
 
-def _pending(run: RunDir, study: StudyConfig, model: ModelSpec) -> list[tuple[str, int, list[Problem]]]:
-    """(benchmark, chunk, problems still to sample): whole chunks without a shard, and the problems
-    an imported shard does not cover (``passbound import`` may fill a chunk only in part)."""
-    todo = []
+Todo = tuple[str, int, list[Problem], int, int]  # (benchmark, chunk, problems, samples each, first index)
+
+
+def _pending(run: RunDir, study: StudyConfig, model: ModelSpec) -> list[Todo]:
+    """What is still to sample: whole chunks without a shard, the problems an imported shard does
+    not cover (``passbound import`` may fill a chunk only in part), and, with adaptive sampling,
+    round two for the problems its plan chose once round one is verified."""
+    params = study.sampling.for_model(model)
+    first = params.first_round()
+    todo: list[Todo] = []
     for spec in study.benchmarks:
         chunks = chunked(active_problems(run, study, spec.name), study.sampling.chunk_size)
         done = set(run.chunks("samples", model.name, spec.name))
+        plan = _round_two(run, study, model, spec.name, chunks, done) if study.sampling.adaptive else set()
         for i, chunk in enumerate(chunks):
             if i not in done:
-                todo.append((spec.name, i, chunk))
+                todo.append((spec.name, i, chunk, first, 0))
                 continue
-            have = set(run.read_shard("samples", model.name, spec.name, i, columns=["problem_id"])["problem_id"].to_pylist())
-            missing = [p for p in chunk if p.id not in have]
+            have = run.read_shard("samples", model.name, spec.name, i, columns=["problem_id"])["problem_id"].to_pylist()
+            count = Counter(have)
+            missing = [p for p in chunk if p.id not in count]
             if missing:
-                todo.append((spec.name, i, missing))
+                todo.append((spec.name, i, missing, first, 0))
+            top_up = [p for p in chunk if p.id in plan and count.get(p.id, 0) == first]
+            if top_up:
+                todo.append((spec.name, i, top_up, params.n - first, first))
     return todo
+
+
+def _round_two(run: RunDir, study: StudyConfig, model: ModelSpec, benchmark: str, chunks: list[list[Problem]],
+               done: set[int]) -> set[str]:
+    """The problems adaptive sampling tops up to n; chosen once from round one's verdicts and
+    recorded in the manifest, so a resumed run tops up the same ones."""
+    from passbound.metrics.adaptive import second_round
+    from passbound.stages.prepare import record_versions
+
+    recorded = run.read_manifest().get("adaptive_plans", {}).get(model.name, {})
+    if benchmark in recorded:
+        return set(recorded[benchmark])
+    if len(done) < len(chunks) or any(not run.has_shard("verdicts", model.name, benchmark, i) for i in range(len(chunks))):
+        return set()  # round one is not sampled and verified everywhere yet
+    params = study.sampling.for_model(model)
+    first = params.first_round()
+    verdicts = run.read_all("verdicts", models=[model.name], benchmarks=[benchmark]).to_pandas()
+    verdicts = verdicts[verdicts["index"] < first]
+    passed = verdicts.assign(ok=verdicts["status"].eq("pass")).groupby("problem_id")["ok"].sum()
+    problems = [p for chunk in chunks for p in chunk]
+    c0 = [int(passed.get(p.id, 0)) for p in problems]
+    assert study.sampling.adaptive is not None
+    chosen = sorted(problems[i].id for i in second_round(c0, first, params.n, study.sampling.adaptive.budget))
+    plans = dict(run.read_manifest().get("adaptive_plans", {}))
+    record_versions(run, "adaptive_plans", {model.name: {**plans.get(model.name, {}), benchmark: chosen}})
+    console.print(f"sample: adaptive round two for {model.name}/{benchmark}: {len(chosen)} of {len(problems)} "
+                  f"problems topped up from {first} to {params.n} samples")
+    return set(chosen)
 
 
 def _engine_key(model: ModelSpec) -> tuple[str, str, str]:
@@ -100,17 +140,19 @@ def sample_run(study: StudyConfig, run: RunDir, *, models: Sequence[str] | None 
 
 
 def _sample_model(study: StudyConfig, run: RunDir, model: ModelSpec, engine: Any, template: Any,
-                  todo: list[tuple[str, int, list[Problem]]], show_progress: bool) -> int:
+                  todo: list[Todo], show_progress: bool) -> int:
     params = study.sampling.for_model(model)
-    total = sum(len(chunk) for _, _, chunk in todo)
+    total = sum(len(chunk) for _, _, chunk, _, _ in todo)
     written = 0
     with progress_bar(f"sample {model.name}", total, enabled=show_progress) as advance:
-        for benchmark, index, chunk in todo:
-            seeds = [problem_seed(params.seed, benchmark, p.id) for p in chunk]
+        for benchmark, index, chunk, count, offset in todo:
+            # Round two draws with its own per-problem seeds: its samples are new draws, not a replay.
+            seeds = [problem_seed(params.seed, benchmark, p.id if offset == 0 else f"{p.id}/from-{offset}")
+                     for p in chunk]
             prompts = [template.render(p) for p in chunk]
             results = engine.generate(
                 prompts,
-                n=params.n,
+                n=count,
                 temperature=params.temperature,
                 top_p=params.top_p,
                 max_tokens=params.max_tokens,
@@ -118,18 +160,18 @@ def _sample_model(study: StudyConfig, run: RunDir, model: ModelSpec, engine: Any
                 stop=list(template.stop) or None,
                 on_progress=advance,
             )
-            if len(results) != len(chunk) or any(len(r) != params.n for r in results):
+            if len(results) != len(chunk) or any(len(r) != count for r in results):
                 raise RunDirError(
                     f"engine {model.engine!r} returned {[len(r) for r in results]} completions for {len(chunk)} prompts "
-                    f"(expected {params.n} each); nothing was written for this chunk"
+                    f"(expected {count} each); nothing was written for this chunk"
                 )
             rows = [
-                Sample(model.name, benchmark, p.id, j, c.text, c.finish_reason, c.n_tokens, seed, c.logprob)
+                Sample(model.name, benchmark, p.id, offset + j, c.text, c.finish_reason, c.n_tokens, seed, c.logprob)
                 for p, seed, comps in zip(chunk, seeds, results)
                 for j, c in enumerate(comps)
             ]
             table = samples_to_table(rows)
-            if run.has_shard("samples", model.name, benchmark, index):  # completing an imported chunk
+            if run.has_shard("samples", model.name, benchmark, index):  # an imported chunk, or round two
                 table = pa.concat_tables([run.read_shard("samples", model.name, benchmark, index), table])
             run.write_shard("samples", model.name, benchmark, index, table)
             written += len(rows)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
@@ -15,13 +16,17 @@ from passbound.store.rundir import verdicts_to_table
 from passbound.types import Problem, Verdict
 
 
-def _stale(run: RunDir, model: str, benchmark: str, chunk: int, versions: dict[str, str], force: bool) -> bool:
+def _stale(run: RunDir, model: str, benchmark: str, chunk: int, versions: dict[str, str], force: bool) -> str | None:
+    """"all" to (re)grade the chunk, "missing" to grade only samples added since its verdicts
+    (round two of adaptive sampling, an imported chunk completed by sampling), None if current."""
     if force or not run.has_shard("verdicts", model, benchmark, chunk):
-        return True
+        return "all"
     recorded = pq.read_table(run.shard_path("verdicts", model, benchmark, chunk), columns=["verifier_version"])
+    if set(pc.unique(recorded["verifier_version"]).to_pylist()) - set(versions.values()):
+        return "all"
     if recorded.num_rows != pq.read_metadata(run.shard_path("samples", model, benchmark, chunk)).num_rows:
-        return True  # the sample shard grew since (an imported chunk completed by sampling)
-    return set(pc.unique(recorded["verifier_version"]).to_pylist()) - set(versions.values()) != set()
+        return "missing"
+    return None
 
 
 def verify_run(study: StudyConfig, run: RunDir, *, models: Sequence[str] | None = None, force: bool = False,
@@ -31,7 +36,7 @@ def verify_run(study: StudyConfig, run: RunDir, *, models: Sequence[str] | None 
     from passbound.verify import GradingPool
 
     problems: dict[str, dict[str, Problem]] = {}
-    todo: list[tuple[str, str, int]] = []
+    todo: list[tuple[str, str, int, str]] = []
     for benchmark in run.benchmarks():
         problems[benchmark] = {p.id: p for p in run.read_problems(benchmark)}
     configured = study.verify.verifiers({p.kind for ps in problems.values() for p in ps.values()})
@@ -39,17 +44,26 @@ def verify_run(study: StudyConfig, run: RunDir, *, models: Sequence[str] | None 
     for model in (m.name for m in study.models if models is None or m.name in models):
         for benchmark in problems:
             for chunk in run.chunks("samples", model, benchmark):
-                if _stale(run, model, benchmark, chunk, versions, force):
-                    todo.append((model, benchmark, chunk))
+                mode = _stale(run, model, benchmark, chunk, versions, force)
+                if mode is not None:
+                    todo.append((model, benchmark, chunk, mode))
     if not todo:
         console.print("verify: nothing to do, every sample has a current verdict")
         return 0
-    total = sum(pq.read_metadata(run.shard_path("samples", *t)).num_rows for t in todo)
+    def rows(kind: str, t: tuple[str, str, int, str]) -> int:
+        return pq.read_metadata(run.shard_path(kind, *t[:3])).num_rows
+
+    total = sum(rows("samples", t) - (rows("verdicts", t) if t[3] == "missing" else 0) for t in todo)
     graded = 0
     with GradingPool(timeout=study.verify.timeout, workers=study.verify.workers, verifiers=configured) as pool, \
             progress_bar("verify", total, enabled=show_progress) as advance:
-        for model, benchmark, chunk in todo:
+        for model, benchmark, chunk, mode in todo:
             samples = run.read_shard("samples", model, benchmark, chunk).to_pylist()
+            kept: list[dict] = []
+            if mode == "missing":
+                kept = run.read_shard("verdicts", model, benchmark, chunk).to_pylist()
+                graded_keys = {(v["problem_id"], v["index"]) for v in kept}
+                samples = [s for s in samples if (s["problem_id"], s["index"]) not in graded_keys]
             try:
                 shard_problems = [problems[benchmark][s["problem_id"]] for s in samples]
             except KeyError as exc:
@@ -62,7 +76,10 @@ def verify_run(study: StudyConfig, run: RunDir, *, models: Sequence[str] | None 
                 Verdict(model, benchmark, s["problem_id"], s["index"], r.status, r.extracted, versions[p.kind], r.detail)
                 for s, p, r in zip(samples, shard_problems, results)
             ]
-            run.write_shard("verdicts", model, benchmark, chunk, verdicts_to_table(verdicts))
+            table = verdicts_to_table(verdicts)
+            if kept:
+                table = pa.concat_tables([pa.Table.from_pylist(kept, schema=table.schema), table])
+            run.write_shard("verdicts", model, benchmark, chunk, table)
             graded += len(verdicts)
     record_versions(run, "verifier_versions", versions)
     return graded
