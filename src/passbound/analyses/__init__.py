@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -18,7 +19,8 @@ if TYPE_CHECKING:
 
     from passbound.config import AnalysisSpec
 
-_MODULES = ("passbound.analyses.beyond_n", "passbound.analyses.bayes", "passbound.analyses.along_training")
+_MODULES = ("passbound.analyses.beyond_n", "passbound.analyses.bayes", "passbound.analyses.along_training",
+            "passbound.analyses.contamination")
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,7 @@ class AnalysisInputs:
     models: Sequence[dict[str, Any]]  # name, role, step, base
     k_grid: Sequence[int]
     spec: AnalysisSpec
+    run_path: Path | None = None  # for analyses of side tables (e.g. the contamination probe's shards)
 
     def role(self, model: str) -> str:
         return next((str(m["role"]) for m in self.models if m["name"] == model), "other")

@@ -45,10 +45,26 @@ def analyse_run(study: StudyConfig, run: RunDir) -> dict[str, Path]:
         tables["cot_passk"] = cot
     from passbound.analyses import AnalysisInputs, registered
 
-    inputs = AnalysisInputs(verdicts=verdicts, models=models, k_grid=study.k_grid, spec=study.analysis)
+    inputs = AnalysisInputs(verdicts=verdicts, models=models, k_grid=study.k_grid, spec=study.analysis,
+                            run_path=run.path)
     for analysis in registered():  # one file each under passbound/analyses/
         tables[analysis.name] = analysis.run(inputs)
     paths = {}
     for name, frame in tables.items():
         paths[name] = run.write_text(f"{name}.csv", frame.to_csv(index=False))
     return paths
+
+
+def write_side_analysis(study: StudyConfig, run: RunDir, name: str) -> Path:
+    """Recompute one registered analysis that reads side tables only (e.g. ``contamination``)."""
+    import pandas as pd
+
+    from passbound.analyses import AnalysisInputs, registered
+
+    analysis = next((a for a in registered() if a.name == name), None)
+    if analysis is None:
+        raise KeyError(name)
+    models = [{"name": m.name, "role": m.role, "step": m.step, "base": None} for m in study.models]
+    inputs = AnalysisInputs(verdicts=pd.DataFrame(), models=models, k_grid=study.k_grid, spec=study.analysis,
+                            run_path=run.path)
+    return run.write_text(f"{name}.csv", analysis.run(inputs).to_csv(index=False))

@@ -93,3 +93,23 @@ def read_drilldown(run_dir: Path) -> list[dict] | None:
     if not isinstance(records, list):
         raise DataError(f"{path} is not a list of problems; regenerate it with `passbound report {run_dir}`")
     return records
+
+
+PROBE_SCHEMA = pa.schema([
+    ("model", pa.string()), ("benchmark", pa.string()), ("problem_id", pa.string()), ("fraction", pa.float64()),
+    ("prefix_words", pa.int32()), ("rest_words", pa.int32()), ("completion", pa.large_string()),
+    ("exact_match", pa.bool_()), ("rouge_l", pa.float64()), ("answer_status", pa.string()),
+])
+
+
+def probe_shard_path(run: RunDir, model: str, benchmark: str) -> Path:
+    """RUN/probe/<model>/<benchmark>.parquet, written by `passbound probe`."""
+    return run.path / "probe" / model / f"{benchmark}.parquet"
+
+
+def read_probe(run_dir: Path) -> pd.DataFrame:
+    """Every contamination-probe row of a run (empty frame with the schema's columns if none)."""
+    shards = sorted((Path(run_dir) / "probe").glob("*/*.parquet"))
+    if not shards:
+        return PROBE_SCHEMA.empty_table().to_pandas()
+    return pa.concat_tables([pq.read_table(p, schema=PROBE_SCHEMA) for p in shards]).to_pandas()
