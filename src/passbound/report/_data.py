@@ -113,48 +113,17 @@ class RunData:
         return None
 
 
-def _read_table(path: Path, name: str, declared: tuple[str, ...] | None = None,
-                text: tuple[str, ...] = TEXT_COLUMNS) -> pd.DataFrame:
-    import pandas as pd
-
-    columns = list(declared if declared is not None else COLUMNS[name])
-    if not path.exists() or path.stat().st_size == 0:
-        if name in REQUIRED:
-            raise DataError(
-                f"{path} is missing or empty. Run the analyse stage on this run directory "
-                "before writing the report."
-            )
-        return pd.DataFrame(columns=columns)
-    try:
-        df = pd.read_csv(path, dtype={c: str for c in text})
-    except pd.errors.EmptyDataError:
-        df = pd.DataFrame(columns=columns)
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise DataError(f"{path} is not a readable CSV ({exc}). Re-run the analyse stage.") from exc
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
-        raise DataError(
-            f"{path} lacks column(s) {', '.join(missing)}; it was written by an incompatible "
-            "version. Re-run the analyse stage."
-        )
-    for col in text:
-        if col in df.columns:
-            df[col] = df[col].fillna("").astype(str)
-    if name in REQUIRED and df.empty:
-        raise DataError(f"{path} has no rows. Run the analyse stage before writing the report.")
-    return df
-
-
 def load_run(run_dir: Path) -> RunData:
     """Load the analyse stage's tables and the manifest from ``run_dir``."""
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
         raise DataError(f"Run directory {run_dir} does not exist; pass the study's output dir.")
     from passbound.analyses import registered
+    from passbound.store.tables import read_table
 
-    tables = {name: _read_table(run_dir / f"{name}.csv", name) for name in COLUMNS}
-    analyses = {a.name: _read_table(run_dir / f"{a.name}.csv", a.name, a.columns, a.text_columns)
-                for a in registered()}
+    tables = {name: read_table(run_dir, name, COLUMNS[name], text=TEXT_COLUMNS, required=name in REQUIRED)
+              for name in COLUMNS}
+    analyses = {a.name: read_table(run_dir, a.name, a.columns, text=a.text_columns) for a in registered()}
     manifest: dict[str, Any] = {}
     mpath = run_dir / "manifest.json"
     if mpath.exists():

@@ -92,16 +92,16 @@ SCRIPT = """<script>
 
 
 def read_cot_passk(run: RunData) -> pd.DataFrame:
+    """cot_passk.csv through the store's reader; a missing, stale or unreadable table is no section."""
     import pandas as pd
 
-    path = run.run_dir / "cot_passk.csv"
-    if not path.is_file() or path.stat().st_size == 0:
-        return pd.DataFrame(columns=list(COT_COLUMNS))
+    from passbound.errors import DataError
+    from passbound.store.tables import read_table
+
     try:
-        df = pd.read_csv(path, dtype={"model": str, "benchmark": str})
-    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError):
+        return read_table(run.run_dir, "cot_passk", COT_COLUMNS, text=("model", "benchmark"))
+    except DataError:
         return pd.DataFrame(columns=list(COT_COLUMNS))
-    return df if all(c in df.columns for c in COT_COLUMNS) else pd.DataFrame(columns=list(COT_COLUMNS))
 
 
 def _has_verdicts(run: RunData) -> bool:

@@ -1,0 +1,49 @@
+"""The analysis tables of a run directory (RUN/<name>.csv): path and the one reader every
+consumer uses (the report, `passbound` commands), with the checks that make a stale or foreign
+file an error that says what to do rather than a KeyError later."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from passbound.errors import DataError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+def table_path(run_dir: Path, name: str) -> Path:
+    return Path(run_dir) / f"{name}.csv"
+
+
+def read_table(run_dir: Path, name: str, columns: Sequence[str], *, text: Sequence[str] = (),
+               required: bool = False) -> pd.DataFrame:
+    """RUN/<name>.csv with at least ``columns``; ``text`` columns read as strings (names and ids
+    that look like numbers stay text). Missing or empty: an empty frame with ``columns``, or an
+    error when ``required``."""
+    import pandas as pd
+
+    path = table_path(run_dir, name)
+    if not path.exists() or path.stat().st_size == 0:
+        if required:
+            raise DataError(f"{path} is missing or empty. Run the analyse stage on this run directory "
+                            "before writing the report.")
+        return pd.DataFrame(columns=list(columns))
+    try:
+        df = pd.read_csv(path, dtype={c: str for c in text})
+    except pd.errors.EmptyDataError:
+        df = pd.DataFrame(columns=list(columns))
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise DataError(f"{path} is not a readable CSV ({exc}). Re-run the analyse stage.") from exc
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise DataError(f"{path} lacks column(s) {', '.join(missing)}; it was written by an incompatible "
+                        "version. Re-run the analyse stage.")
+    for col in text:
+        if col in df.columns:
+            df[col] = df[col].fillna("").astype(str)
+    if required and df.empty:
+        raise DataError(f"{path} has no rows. Run the analyse stage before writing the report.")
+    return df
