@@ -40,6 +40,18 @@ def passbound(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "passbound", *args], capture_output=True, text=True)
 
 
+def in_process(capsys: pytest.CaptureFixture, *args: str) -> tuple[int, str]:
+    """The CLI entry point in this process (the many bad-input cases; the rest use a subprocess)."""
+    from passbound.cli import main
+
+    try:
+        main(list(args))
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    return code, capsys.readouterr().err
+
+
 @pytest.fixture
 def study(tmp_path: Path) -> Path:
     path = tmp_path / "study.toml"
@@ -103,6 +115,10 @@ def _broken(problems: list) -> dict[str, tuple[list[dict] | str, str]]:
     bench = [dict(r, benchmark="math500") for r in good]
     negative = [dict(r) for r in good]
     negative[0]["index"] = -1
+    surrogate = [dict(r) for r in good]
+    surrogate[-1]["text"] = "\udc80"  # valid JSON, not storable UTF-8; the last row, after good chunks
+    huge = [dict(r) for r in good]
+    huge[-1]["n_tokens"] = 2**40
     return {
         "duplicate index": (dup, "duplicate sample indices"),
         "missing index": (missing, "missing sample indices"),
@@ -111,28 +127,34 @@ def _broken(problems: list) -> dict[str, tuple[list[dict] | str, str]]:
         "text not a string": (number_text, "field 'text' is a int"),
         "unknown problem": (unknown, "no-such-problem"),
         "unknown benchmark": (bench, "benchmarks that are not in this study"),
-        "negative index": (negative, "must be >= 0"),
+        "negative index": (negative, "must be between 0 and"),
         "not json": ("{\"benchmark\": \"synthetic\"\nnot json\n", "not valid JSON"),
+        "lone surrogate in the last row": (surrogate, "lone surrogate"),
+        "n_tokens beyond int32 in the last row": (huge, "must be between 0 and"),
+        "nested too deep": ("[" * 100_000 + "\n", "passbound can read"),
         "empty": ("\n\n", "holds no completions"),
     }
 
 
 BAD_CASES = ["duplicate index", "missing index", "index beyond n", "no text", "text not a string", "unknown problem",
-             "unknown benchmark", "negative index", "not json", "empty"]
+             "unknown benchmark", "negative index", "not json", "empty", "lone surrogate in the last row",
+             "n_tokens beyond int32 in the last row", "nested too deep"]
 
 
 @pytest.mark.parametrize("case", BAD_CASES)
-def test_bad_input_exits_2_and_writes_nothing(tmp_path: Path, study: Path, problems: list, case: str) -> None:
+def test_bad_input_exits_2_and_writes_nothing(tmp_path: Path, study: Path, problems: list, case: str,
+                                              capsys: pytest.CaptureFixture) -> None:
     rows, message = _broken(problems)[case]
     src = tmp_path / "bad.jsonl"
     if isinstance(rows, str):
         src.write_text(rows)
+    elif case == "lone surrogate in the last row":
+        src.write_text("".join(json.dumps(r) + "\n" for r in rows))  # json.dumps escapes it as \udc80
     else:
         write_jsonl(src, rows)
-    res = passbound("import", str(study), str(src), "--model", "other-tool")
-    assert res.returncode == 2, (res.returncode, res.stderr)
-    assert message in res.stderr, res.stderr
-    assert "Traceback" not in res.stderr
+    code, err = in_process(capsys, "import", str(study), str(src), "--model", "other-tool")
+    assert code == 2, (code, err)
+    assert message in " ".join(err.split()), err
     assert not (tmp_path / "run").exists(), "a failed import must not create the run directory"
 
 
@@ -191,3 +213,26 @@ def test_limit_of_rlvr_outputs(tmp_path: Path, study: Path, problems: list) -> N
     table = run.read_all("samples").to_pandas()
     assert sorted(table["finish_reason"].unique()) == ["length", "stop"]
     assert table["seed"].isna().all()  # not drawn by passbound: no seed to claim
+
+
+def test_corrupt_gzip_and_bad_positions_exit_2(tmp_path: Path, study: Path, problems: list) -> None:
+    good = gzip.compress("".join(json.dumps(r) + "\n" for r in rows_for(problems)).encode())
+    truncated = tmp_path / "cut.jsonl.gz"
+    truncated.write_bytes(good[: len(good) // 2])
+    res = passbound("import", str(study), str(truncated), "--model", "other-tool")
+    assert res.returncode == 2 and "corrupt or truncated" in res.stderr, res.stderr
+    for key in ("\u00b2", "-1", "\u0661"):  # superscript two, negative, Arabic-Indic one
+        rows = [dict(r, problem_id=key if i == 0 else str(i % 6)) for i, r in enumerate(rows_for(problems))]
+        src = write_jsonl(tmp_path / "pos.jsonl", rows)
+        res = passbound("import", str(study), str(src), "--model", "other-tool", "--ids", "position")
+        assert res.returncode == 2 and "non-negative integer positions" in res.stderr, (key, res.stderr)
+        assert "Traceback" not in res.stderr
+    assert not (tmp_path / "run").exists()
+
+
+def test_a_refused_import_leaves_an_existing_run_untouched(tmp_path: Path, study: Path, problems: list) -> None:
+    src = write_jsonl(tmp_path / "s.jsonl", rows_for(problems))
+    assert passbound("import", str(study), str(src), "--model", "other-tool").returncode == 0
+    manifest = (tmp_path / "run" / "manifest.json").read_bytes()
+    again = passbound("import", str(study), str(src), "--model", "other-tool")
+    assert again.returncode == 2 and (tmp_path / "run" / "manifest.json").read_bytes() == manifest

@@ -28,6 +28,7 @@ def test_reproduction_scores_by_hand() -> None:
     # tokens: rest [that, n, 2, ends, in, 44]; head of 5 words -> [that, n, ends, in, 7]: LCS 4
     assert not exact and rouge == pytest.approx(2 * (4 / 5) * (4 / 6) / (4 / 5 + 4 / 6))
     assert reproduction("a b c", "x y z") == (False, 0.0)
+    assert not reproduction("What is 9 + 6", "What is 9 + 60?")[0]  # words, not characters
 
 
 STUDY = """

@@ -56,3 +56,9 @@ def test_section_lists_every_checkpoint() -> None:
     html = section(table, SimpleNamespace(name=lambda s: f"<b>{s}</b>"))  # the report's name formatter
     assert 'id="along-training"' in html and html.count("<tr>") == 1 + 4
     assert section(table.iloc[0:0], SimpleNamespace(name=str)) == ""
+
+
+def test_a_checkpoint_without_verdicts_on_a_benchmark_adds_no_rows_there() -> None:
+    v = pd.concat([verdicts(), pd.DataFrame(rows("B", "code", {"x": 1}))], ignore_index=True)
+    table = compute(AnalysisInputs(v, MODELS, [1, 4], AnalysisSpec()))
+    assert set(table["benchmark"]) == {"math"}

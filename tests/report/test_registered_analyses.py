@@ -89,3 +89,25 @@ def test_bad_settings_are_config_errors(tmp_path: Path, bad: dict) -> None:
     with pytest.raises(ConfigError):
         study_from_dict({"models": [{"name": "m", "path": "none", "engine": "hf"}],
                          "benchmarks": [{"name": "synthetic"}], "analysis": bad})
+
+
+def test_edge_cases_of_the_registered_analyses() -> None:
+    """All solved: the self-check covers its zero-width interval; one sample per problem: no
+    extrapolation; Bayes@N reaches k = n even when the grid does not."""
+    from passbound.analyses import AnalysisInputs
+    from passbound.analyses.bayes import compute as bayes
+    from passbound.analyses.beyond_n import compute as beyond, compute_check
+    from passbound.config import AnalysisSpec
+
+    def verdicts(n: int, passes: int, problems: int = 6) -> pd.DataFrame:
+        return pd.DataFrame([dict(model="m", benchmark="b", problem_id=f"p{i}", index=j,
+                                  status="pass" if j < passes else "fail", extracted="1")
+                             for i in range(problems) for j in range(n)])
+
+    models = [{"name": "m", "role": "base", "step": None, "base": None}]
+    spec = AnalysisSpec(extrapolate_bootstrap=20, bayes_draws=50)
+    solved = AnalysisInputs(verdicts(16, 16), models, [1, 2, 4, 8, 16], spec)
+    check = compute_check(solved)
+    assert len(check) and check["covered"].all()
+    assert beyond(AnalysisInputs(verdicts(1, 1), models, [1], spec)).empty
+    assert list(bayes(AnalysisInputs(verdicts(8, 3), models, [1, 3], spec))["k"]) == [1, 3, 8]

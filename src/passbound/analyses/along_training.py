@@ -46,10 +46,11 @@ def compute(inputs: AnalysisInputs) -> pd.DataFrame:
     for base, seq in seqs:
         names = [m["name"] for m in seq]
         for bench in sorted(solved.index.get_level_values("benchmark").unique()):
-            present = [n for n in names if n in solved.columns]
+            here = solved.loc[bench]
+            present = [n for n in names if n in here.columns and here[n].notna().any()]  # has verdicts here
             if len(present) < 2 or base not in present:
                 continue
-            block = solved.loc[bench][present].dropna()  # problems every point of the sequence has
+            block = here[present].dropna()  # problems every point of the sequence has
             ids = block.index.to_numpy(dtype=object)
             ever = np.zeros(len(block), dtype=bool)
             prev = None

@@ -28,7 +28,7 @@ def compute(inputs: AnalysisInputs) -> pd.DataFrame:
     for model, bench, g in ordered_groups(per_problem_counts(inputs.verdicts), inputs.models):
         c, n = g["c"].to_numpy(np.int64), g["n"].to_numpy(np.int64)
         n_min = int(n.min())
-        ks = sorted({k for k in inputs.k_grid if k <= n_min})
+        ks = sorted({k for k in inputs.k_grid if k <= n_min} | {n_min})
         if not ks:
             continue
         mean, low, high = bayes_at_n(c, n, ks, draws=draws, ci=inputs.spec.ci, seed=inputs.spec.seed)

@@ -24,6 +24,7 @@ from passbound.metrics.passk import pass_at_k_matrix
 
 COLUMNS = ("model", "role", "benchmark", "k", "predicted", "ci_low", "ci_high", "measured", "n_samples",
            "fit_alpha", "fit_beta")
+_TOL = 1e-6  # an interval of zero width (every problem solved, or none) covers its own value
 CHECK_COLUMNS = ("model", "role", "benchmark", "fit_samples", "n_samples", "k", "predicted", "ci_low", "ci_high",
                  "measured", "covered")
 
@@ -54,6 +55,8 @@ def compute(inputs: AnalysisInputs) -> pd.DataFrame:
     for model, bench, g in ordered_groups(counts, inputs.models):
         c, n = g["c"].to_numpy(np.int64), g["n"].to_numpy(np.int64)
         n_min = int(n.min())
+        if n_min < 2:
+            continue  # one sample per problem identifies only the mean of p, not its spread
         ks = k_values(list(inputs.k_grid), n_min, factor)
         pred, low, high, (a, b) = beyond_n(c, n, ks, n_boot=n_boot, ci=inputs.spec.ci, seed=inputs.spec.seed)
         measured = _measured(c, n, ks)
@@ -85,7 +88,7 @@ def compute_check(inputs: AnalysisInputs) -> pd.DataFrame:
                                       seed=inputs.spec.seed)
         measured = _measured(g["c"].to_numpy(np.int64), g["n"].to_numpy(np.int64), ks)
         for i, k in enumerate(ks):
-            covered = bool(low[i] <= measured[i] <= high[i]) if math.isfinite(low[i]) else None
+            covered = bool(low[i] - _TOL <= measured[i] <= high[i] + _TOL) if math.isfinite(low[i]) else None
             rows.append(dict(model=model, role=inputs.role(model), benchmark=bench, fit_samples=m, n_samples=n_min,
                              k=k, predicted=pred[i], ci_low=low[i], ci_high=high[i], measured=measured[i],
                              covered=covered))

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+import pyarrow as pa
+
 from passbound.config import StudyConfig
 from passbound.errors import ConfigError, DataError, RunDirError
 from passbound.imports.formats import FORMATS, ImportedRow
@@ -61,8 +63,8 @@ def _resolve(rows: list[ImportedRow], problems: dict[str, list[Problem]], defaul
             continue
         listed = problems[benchmark]
         if by == "position":
-            position = int(row.key)
-            problem = listed[position] if 0 <= position < len(listed) else None
+            position = _position(row.key)
+            problem = listed[position] if position is not None and position < len(listed) else None
         else:
             problem = by_id[benchmark].get(str(row.key))
         if problem is None:
@@ -95,6 +97,13 @@ def _resolve(rows: list[ImportedRow], problems: dict[str, list[Problem]], defaul
     return out
 
 
+def _position(key: str | int) -> int | None:
+    """A dataset position: a non-negative int, or a string of ASCII digits; None otherwise."""
+    if isinstance(key, int):
+        return key if key >= 0 else None
+    return int(key) if re.fullmatch(r"[0-9]{1,18}", key) else None
+
+
 def _check_indices(matched: dict[tuple[str, str], dict[int, ImportedRow]], n: int, model: str) -> None:
     missing, beyond = [], []
     for (benchmark, pid), by_index in matched.items():
@@ -106,7 +115,7 @@ def _check_indices(matched: dict[tuple[str, str], dict[int, ImportedRow]], n: in
             missing.append(f"{benchmark} problem {pid!r} lacks {len(gaps)} of indices 0..{n - 1} (first: {gaps[0]})")
     if beyond:
         raise _fail(f"indices beyond the study's n = {n} for model {model!r}", beyond,
-                    "Set [sampling] n (or the model's own sampling.n) to the number of samples per problem")
+                    "Set [sampling] n to the number of samples per problem")
     if missing:
         raise _fail(f"missing sample indices (the study's n = {n} for model {model!r})", missing,
                     "Import every index 0..n-1 of each problem, or lower n")
@@ -118,7 +127,8 @@ def import_samples(study: StudyConfig, model: str, path: Path, *, fmt: str = "js
     from passbound.benchmarks import load_benchmark
     from passbound.stages import prepare_run
     from passbound.stages.prepare import record_versions
-    from passbound.stages.sample import active_problems, chunked
+    from passbound.stages.sample import chunked
+    from passbound.store import RunDir
     from passbound.store.rundir import samples_to_table
 
     if fmt not in FORMATS:
@@ -138,30 +148,40 @@ def import_samples(study: StudyConfig, model: str, path: Path, *, fmt: str = "js
     rows = list(reader(path))
     if not rows:
         raise DataError(f"{path} holds no completions. Nothing was imported.")
-    if by == "position" and any(isinstance(r.key, str) and not r.key.isdigit() for r in rows):
-        raise ConfigError("--ids position needs integer problem keys; this file names problems by id: use --ids id")
+    if by == "position":
+        bad = [f"{r.where}: {r.key!r}" for r in rows if _position(r.key) is None]
+        if bad:
+            raise _fail("--ids position needs non-negative integer positions", bad,
+                        "Use --ids id if the file names problems by id")
     loaded = {b.name: list(load_benchmark(b.name, path=b.path, data_dir=study.data_dir, limit=b.limit, split=b.split,
                                           options=dict(b.options)).problems) for b in study.benchmarks}  # fmt: skip
     matched = _resolve(rows, loaded, benchmark, by, check_question)
     n = study.sampling.for_model(spec).n
     _check_indices(matched, n, model)
 
-    run = prepare_run(study)
-    planned = []  # (benchmark, chunk index, rows of the problems of that chunk the file covers, complete?)
+    # Plan and build every shard before anything is written: the run directory is only touched
+    # (prepare_run: manifest, problems) once the whole file is known to import.
+    existing = RunDir(study.output)
+    planned = []  # (benchmark, chunk index, table, whole chunk covered?)
     for bench in sorted({b for b, _ in matched}):
-        for index, chunk in enumerate(chunked(active_problems(run, study, bench), study.sampling.chunk_size)):
+        for index, chunk in enumerate(chunked(loaded[bench], study.sampling.chunk_size)):
             covered = [p for p in chunk if (bench, p.id) in matched]
             if not covered:
                 continue
-            if run.has_shard("samples", model, bench, index):
-                raise RunDirError(f"{run.shard_path('samples', model, bench, index)} already holds samples of model "
-                                  f"{model!r}; import into a new model name, or delete {run.path / 'samples' / model} "
-                                  "first. Nothing was imported.")
+            if existing.has_shard("samples", model, bench, index):
+                raise RunDirError(f"{existing.shard_path('samples', model, bench, index)} already holds samples of "
+                                  f"model {model!r}; import into a new model name, or delete "
+                                  f"{existing.path / 'samples' / model} first. Nothing was imported.")
             samples = [Sample(model, bench, p.id, j, r.text, r.finish_reason, r.n_tokens, None, None)
                        for p in covered for j, r in sorted(matched[(bench, p.id)].items())]
-            planned.append((bench, index, samples, len(covered) == len(chunk)))
-    for bench, index, samples, _ in planned:
-        run.write_shard("samples", model, bench, index, samples_to_table(samples))
+            try:
+                table = samples_to_table(samples)
+            except (pa.ArrowException, UnicodeError, OverflowError) as exc:
+                raise DataError(f"{path}: a row of {bench} cannot be stored ({exc}). Nothing was imported.") from None
+            planned.append((bench, index, table, len(covered) == len(chunk)))
+    run = prepare_run(study)
+    for bench, index, table, _ in planned:
+        run.write_shard("samples", model, bench, index, table)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     problems = defaultdict(int)
     for bench, _ in matched:

@@ -40,13 +40,25 @@ class ImportedRow:
     question: str | None = None  # the problem statement the source recorded, when it has one
 
 
+_INT32 = 2**31 - 1  # n_tokens and index are int32 columns in the run directory
+
+
+def _is_gzip(path: Path) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(2) == b"\x1f\x8b"
+    except OSError as exc:
+        raise DataError(f"cannot read {path}: {exc}") from None
+
+
 def _lines(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
     """(where, object) for every non-blank line; a line that is not a JSON object stops the import."""
     import gzip
+    import zlib
 
-    opener = gzip.open if path.suffix == ".gz" else open
+    opener = gzip.open if _is_gzip(path) else open
     try:
-        with opener(path, "rt", encoding="utf-8") as fh:
+        with opener(path, "rt", encoding="utf-8-sig") as fh:
             for number, line in enumerate(fh, 1):
                 if not line.strip():
                     continue
@@ -55,11 +67,13 @@ def _lines(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
                     obj = json.loads(line)
                 except json.JSONDecodeError as exc:
                     raise DataError(f"{where}: not valid JSON ({exc.msg}); every line must be one JSON object") from None
+                except (RecursionError, ValueError) as exc:  # nesting too deep, an integer too long
+                    raise DataError(f"{where}: not a JSON object passbound can read ({type(exc).__name__})") from None
                 if not isinstance(obj, dict):
                     raise DataError(f"{where}: a JSON {type(obj).__name__}, expected an object")
                 yield where, obj
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DataError(f"cannot read {path}: {exc}") from None
+    except (OSError, UnicodeDecodeError, EOFError, zlib.error) as exc:
+        raise DataError(f"cannot read {path}: {exc or type(exc).__name__} (a corrupt or truncated file?)") from None
 
 
 def _field(where: str, obj: dict[str, Any], name: str, kind: type | tuple[type, ...], *, required: bool = True) -> Any:
@@ -75,9 +89,22 @@ def _field(where: str, obj: dict[str, Any], name: str, kind: type | tuple[type, 
 
 
 def _count(where: str, name: str, value: int | None) -> int | None:
-    if value is not None and value < 0:
-        raise DataError(f"{where}: field {name!r} is {value}; it must be >= 0")
+    if value is not None and not 0 <= value <= _INT32:
+        raise DataError(f"{where}: field {name!r} is {value}; it must be between 0 and {_INT32}")
     return value
+
+
+def _text(where: str, name: str, value: str) -> str:
+    """A completion must be storable as UTF-8 (JSON allows lone surrogates, Parquet does not)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise DataError(f"{where}: field {name!r} holds a lone surrogate (invalid Unicode); fix the text") from None
+    return value
+
+
+def _optional_text(where: str, name: str, value: str | None) -> str | None:
+    return None if value is None else _text(where, name, value)
 
 
 def read_jsonl(path: Path) -> Iterator[ImportedRow]:
@@ -88,8 +115,8 @@ def read_jsonl(path: Path) -> Iterator[ImportedRow]:
             benchmark=_field(where, obj, "benchmark", str, required=False),
             key=str(key),
             index=_count(where, "index", _field(where, obj, "index", int)),  # type: ignore[arg-type]
-            text=_field(where, obj, "text", str),
-            finish_reason=_field(where, obj, "finish_reason", str, required=False),
+            text=_text(where, "text", _field(where, obj, "text", str)),
+            finish_reason=_optional_text(where, "finish_reason", _field(where, obj, "finish_reason", str, required=False)),
             n_tokens=_count(where, "n_tokens", _field(where, obj, "n_tokens", int, required=False)),
         )
 
@@ -113,8 +140,8 @@ def read_lm_eval(path: Path) -> Iterator[ImportedRow]:
             if not isinstance(text, str):
                 raise DataError(f"{where}: generation {j} in 'resps' is a {type(text).__name__}, expected a string "
                                 "(only generate_until tasks have completions to import)")
-            yield ImportedRow(where=where, benchmark=None, key=doc_id, index=j, text=text,  # type: ignore[arg-type]
-                              question=_question(obj.get("doc")))
+            yield ImportedRow(where=where, benchmark=None, key=doc_id, index=j,  # type: ignore[arg-type]
+                              text=_text(where, f"resps[{j}]", text), question=_question(obj.get("doc")))
 
 
 def read_limit_of_rlvr(path: Path) -> Iterator[ImportedRow]:
@@ -128,8 +155,10 @@ def read_limit_of_rlvr(path: Path) -> Iterator[ImportedRow]:
             if not isinstance(text, str):
                 raise DataError(f"{where}: completion {j} in 'code' is a {type(text).__name__}, expected a string")
             reason = reasons[j] if reasons is not None else None
-            yield ImportedRow(where=where, benchmark=None, key=idx, index=j, text=text,  # type: ignore[arg-type]
-                              finish_reason=reason if isinstance(reason, str) else None,
+            yield ImportedRow(where=where, benchmark=None, key=idx, index=j,  # type: ignore[arg-type]
+                              text=_text(where, f"code[{j}]", text),
+                              finish_reason=reason if isinstance(reason, str) and _text(where, "finish_reason", reason)
+                              else None,
                               question=obj.get("question") if isinstance(obj.get("question"), str) else None)
 
 

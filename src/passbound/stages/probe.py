@@ -38,23 +38,20 @@ def split_statement(text: str, fraction: float) -> tuple[str, str] | None:
     return text[:end], text[end:].strip()
 
 
-def _normal(text: str) -> str:
-    return " ".join(text.split())
-
-
 def reproduction(rest: str, completion: str) -> tuple[bool, float]:
     """(exact match, ROUGE-L F1) of ``completion`` against the statement's true ``rest``.
 
-    Exact: the normalised continuation starts with the normalised rest. ROUGE-L (rouge-score's
+    Exact: the continuation's first words are the rest's words ("... 9 + 6" is not matched by
+    "... 9 + 60"). ROUGE-L (rouge-score's
     tokenizer: lowercase alphanumeric tokens) compares the rest with the continuation's first
     as-many words, so a model that goes on to solve the problem is not penalised for it.
     """
     from rouge_score import rouge_scorer
 
-    want, got = _normal(rest), _normal(completion)
-    head = " ".join(got.split()[: len(want.split())])
-    score = rouge_scorer.RougeScorer(["rougeL"]).score(want, head)["rougeL"].fmeasure
-    return got.startswith(want), float(score)
+    want, got = rest.split(), completion.split()
+    head = got[: len(want)]
+    score = rouge_scorer.RougeScorer(["rougeL"]).score(" ".join(want), " ".join(head))["rougeL"].fmeasure
+    return bool(want) and head == want, float(score)
 
 
 def probe_run(study: StudyConfig, run: RunDir, *, models: Sequence[str] | None = None, fraction: float = 0.6,
@@ -76,8 +73,11 @@ def probe_run(study: StudyConfig, run: RunDir, *, models: Sequence[str] | None =
         todo = []
         for spec in study.benchmarks:
             path = probe_shard_path(run, model.name, spec.name)
-            if path.is_file() and set(pq.read_table(path, columns=["fraction"])["fraction"].to_pylist()) == {fraction}:
-                continue
+            if path.is_file():
+                done = pq.read_table(path, columns=["problem_id", "fraction"])
+                wanted = {p.id for p in active_problems(run, study, spec.name) if split_statement(p.prompt, fraction)}
+                if set(done["fraction"].to_pylist()) <= {fraction} and set(done["problem_id"].to_pylist()) == wanted:
+                    continue  # this fraction, these problems (an empty shard: none long enough to split)
             todo.append(spec.name)
         if not todo:
             continue
