@@ -1,0 +1,60 @@
+"""verl's reward hook: ``custom_reward_function.path`` = this file, ``name`` = ``compute_score``.
+
+verl calls ``compute_score(data_source, solution_str, ground_truth, extra_info)`` from worker
+threads (where signal-based timeouts fail) and accepts a float or a dict with "score". Grading
+runs in one persistent passbound GradingPool per process (hard timeouts by process kill, any
+thread may call), with the verifier named by ``extra_info["kind"]`` (default "math"; the parquet
+that `passbound verl export` writes sets it). The dict carries the verdict too: ``status``
+(pass, fail, no_answer, timeout, error) and ``passed`` (1.0/0.0, for verl's metric averages).
+"""
+
+from __future__ import annotations
+
+import atexit
+import threading
+from typing import Any
+
+_REWARDS: dict[str, Any] = {}
+_LOCK = threading.Lock()
+
+
+def _reward(kind: str) -> Any:
+    from passbound.train.rewards import VerifierReward
+
+    with _LOCK:
+        if kind not in _REWARDS:
+            if not _REWARDS:
+                atexit.register(_close_all)
+            _REWARDS[kind] = VerifierReward(kind)
+        return _REWARDS[kind]
+
+
+def _close_all() -> None:
+    with _LOCK:
+        for reward in _REWARDS.values():
+            reward.close()
+        _REWARDS.clear()
+
+
+def compute_score(data_source: str, solution_str: str, ground_truth: Any, extra_info: dict[str, Any] | None = None,
+                  **_: Any) -> dict[str, Any]:
+    """1.0 when passbound's verifier passes ``solution_str`` against ``ground_truth``, else 0.0."""
+    from passbound.types import Problem
+
+    from passbound.train.rewards import log
+
+    extra = extra_info or {}
+    kind = str(extra.get("kind") or "math")
+    try:
+        reward = _reward(kind)
+        if extra.get("benchmark") is not None and extra.get("problem_id") is not None:  # code: tests from the benchmark
+            problem = reward._lookup(str(extra["benchmark"]), str(extra["problem_id"]))
+        else:
+            problem = Problem(id=str(extra.get("problem_id", "verl")), benchmark=str(data_source), prompt="",
+                              target=str(ground_truth), kind=kind)
+        status = reward._grading_pool().grade([problem], [solution_str or ""])[0].status
+    except Exception as exc:  # noqa: BLE001 - a reward must never fail verl's step
+        log.warning("verl reward 0: %s: %s", type(exc).__name__, exc)
+        status = "error"
+    passed = status == "pass"
+    return {"score": 1.0 if passed else 0.0, "passed": 1.0 if passed else 0.0, "status": status}
