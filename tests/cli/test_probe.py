@@ -65,3 +65,14 @@ def test_probe_through_the_cli(tmp_path: Path, embedded_model: Path, shared_data
     assert again.returncode == 0 and "0 problems probed" in " ".join((again.stdout + again.stderr).split())
     bad = subprocess.run(args[:-3] + ["--fraction", "1.5"], capture_output=True, text=True)
     assert bad.returncode == 2 and "--fraction" in bad.stderr
+
+
+def test_contamination_section_renders_the_table() -> None:
+    from types import SimpleNamespace
+
+    from passbound.analyses.contamination import COLUMNS, section
+
+    table = pd.DataFrame([dict(model="m<1>", benchmark="gsm8k", fraction=0.6, n_problems=3, exact_match_rate=1 / 3,
+                               rouge_l_mean=0.5, rouge_l_median=0.4, partial_accuracy=0.0)], columns=list(COLUMNS))
+    html = section(table, SimpleNamespace(name=lambda s: s.replace("<", "&lt;").replace(">", "&gt;")))
+    assert 'id="contamination"' in html and "33.3%" in html and "m&lt;1&gt;" in html and "60%" in html

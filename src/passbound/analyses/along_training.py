@@ -72,22 +72,18 @@ def compute(inputs: AnalysisInputs) -> pd.DataFrame:
 
 
 def section(table: pd.DataFrame, report: Any) -> str:
-    from passbound.report._html_util import esc
+    from passbound.report._html_util import esc, section_table
 
     if table.empty:
         return ""
-    rows = "".join(
-        f"<tr><td>{esc(r.benchmark)}</td><td>{report.name(str(r.model))}</td><td class=\"n\">{int(r.step)}</td>"
-        f"<td class=\"n\">{int(r.n_solved)} / {int(r.n_problems)}</td><td class=\"n\">{int(r.first_solved)}</td>"
-        f"<td class=\"n\">{int(r.lost)}</td><td class=\"n\">{int(r.regained)}</td></tr>"
-        for r in table.itertuples())
-    return ("<h2 id=\"along-training\">Along training: problems solved, lost, regained</h2><p class=\"note\">Per "
-            "checkpoint, against every earlier point (the base first): first solved = never solved before; lost = "
-            "solved at the previous point, not now; regained = lost earlier and solved again. Problem ids are in "
-            "along_training.csv.</p><div class=\"scroll\"><table class=\"wide dense\"><thead><tr><th>Benchmark"
-            "</th><th>Model</th><th class=\"n\">Step</th><th class=\"n\">Solved</th><th class=\"n\">First solved"
-            "</th><th class=\"n\">Lost</th><th class=\"n\">Regained</th></tr></thead><tbody>" + rows
-            + "</tbody></table></div>")
+    rows = [f"<tr><td>{esc(r.benchmark)}</td><td>{report.name(str(r.model))}</td><td class=\"n\">{int(r.step)}</td>"
+            f"<td class=\"n\">{int(r.n_solved)} / {int(r.n_problems)}</td><td class=\"n\">{int(r.first_solved)}</td>"
+            f"<td class=\"n\">{int(r.lost)}</td><td class=\"n\">{int(r.regained)}</td></tr>" for r in table.itertuples()]
+    return section_table("along-training", "Along training: problems solved, lost, regained",
+                         "Per checkpoint, against every earlier point (the base first): first solved = never solved "
+                         "before; lost = solved at the previous point, not now; regained = lost earlier and solved "
+                         "again. Problem ids are in along_training.csv.",
+                         ["Benchmark", "Model", "Step", "Solved", "First solved", "Lost", "Regained"], rows, 2)
 
 
 register(Analysis("along_training", COLUMNS, compute, section,

@@ -40,7 +40,7 @@ def compute(inputs: AnalysisInputs) -> pd.DataFrame:
 
 def section(table: pd.DataFrame, report: Any) -> str:
     """Bayes@N at k = 1 and the largest k, beside the unbiased estimate with its bootstrap CI."""
-    from passbound.report._html_util import esc
+    from passbound.report._html_util import esc, section_table
 
     if table.empty:
         return ""
@@ -55,12 +55,10 @@ def section(table: pd.DataFrame, report: Any) -> str:
             rows.append(f"<tr><td>{esc(bench)}</td><td>{report.name(str(model))}</td><td class=\"n\">{k}</td>"
                         f"<td class=\"n\">{100 * r['posterior_mean']:.1f}% [{100 * r['cri_low']:.1f}, "
                         f"{100 * r['cri_high']:.1f}]</td><td class=\"n\">{unbiased}</td></tr>")
-    return ("<h2 id=\"bayes\">Bayes@N</h2><p class=\"note\">Posterior mean of pass@k with a uniform prior per "
-            "problem and its credible interval for these problems (Hariri et al. 2025), beside the unbiased "
-            "estimate and its bootstrap CI over problems.</p><div class=\"scroll\"><table class=\"wide dense\">"
-            "<thead><tr><th>Benchmark</th><th>Model</th><th class=\"n\">k</th><th class=\"n\">Bayes@N "
-            "[credible]</th><th class=\"n\">Unbiased [bootstrap]</th></tr></thead><tbody>"
-            + "".join(rows) + "</tbody></table></div>")
+    return section_table("bayes", "Bayes@N", "Posterior mean of pass@k with a uniform prior per problem and its "
+                         "credible interval for these problems (Hariri et al. 2025), beside the unbiased estimate and "
+                         "its bootstrap CI over problems.",
+                         ["Benchmark", "Model", "k", "Bayes@N [credible]", "Unbiased [bootstrap]"], rows, 2)
 
 
 register(Analysis("bayes_passk", COLUMNS, compute, section))

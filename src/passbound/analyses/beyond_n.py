@@ -97,7 +97,7 @@ def compute_check(inputs: AnalysisInputs) -> pd.DataFrame:
 
 def section(table: pd.DataFrame, report: Any) -> str:
     """Predicted pass@k at the largest k and the self-check, per model and benchmark."""
-    from passbound.report._html_util import esc
+    from passbound.report._html_util import esc, section_table
 
     def pct(x: Any) -> str:
         return f"{100 * float(x):.1f}%"
@@ -124,15 +124,14 @@ def section(table: pd.DataFrame, report: Any) -> str:
             f"<tr><td>{esc(bench)}</td><td>{report.name(str(model))}</td><td class=\"n\">{n}</td>"
             f"<td class=\"n\">{'—' if at_n is None else pct(at_n['measured'])}</td>"
             f"<td class=\"n\">{int(last['k'])}</td><td class=\"n\">{interval(last)}</td><td>{verdict}</td></tr>")
-    return ("<h2 id=\"beyond-n\">pass@k past n (predicted)</h2><p class=\"note\">A beta-binomial fit of each "
-            "model's per-problem success probabilities (Schaeffer et al. 2025; Kazdan et al. 2025) predicts "
-            "pass@k beyond the samples drawn; the curves draw it dotted past n. Interval: bootstrap over "
-            "problems. Self-check: the same fit on the first quarter of each problem's samples, predicting "
-            "pass@n, against pass@n measured on all of them. The fit assumes no problem is impossible, so "
-            "far past n it leans high.</p><div class=\"scroll\"><table class=\"wide dense\"><thead><tr>"
-            "<th>Benchmark</th><th>Model</th><th class=\"n\">n</th><th class=\"n\">pass@n measured</th>"
-            "<th class=\"n\">k</th><th class=\"n\">pass@k predicted</th><th>Self-check at n</th></tr></thead>"
-            "<tbody>" + "".join(rows) + "</tbody></table></div>")
+    return section_table("beyond-n", "pass@k past n (predicted)",
+                         "A beta-binomial fit of each model's per-problem success probabilities (Schaeffer et al. "
+                         "2025; Kazdan et al. 2025) predicts pass@k beyond the samples drawn; the curves draw it "
+                         "dotted past n. Interval: bootstrap over problems. Self-check: the same fit on the first "
+                         "quarter of each problem's samples, predicting pass@n, against pass@n measured on all of "
+                         "them. The fit assumes no problem is impossible, so far past n it leans high.",
+                         ["Benchmark", "Model", "n", "pass@n measured", "k", "pass@k predicted", "Self-check at n"],
+                         rows, 2)
 
 
 register(Analysis("passk_beyond_n", COLUMNS, compute, section))

@@ -38,22 +38,20 @@ def compute(inputs: AnalysisInputs) -> pd.DataFrame:
 
 
 def section(table: pd.DataFrame, report: Any) -> str:
-    from passbound.report._html_util import esc
+    from passbound.report._html_util import esc, section_table
 
     if table.empty:
         return ""
-    rows = "".join(
-        f"<tr><td>{esc(r.benchmark)}</td><td>{report.name(str(r.model))}</td><td class=\"n\">{100 * r.fraction:.0f}%"
-        f"</td><td class=\"n\">{int(r.n_problems)}</td><td class=\"n\">{100 * r.exact_match_rate:.1f}%</td>"
-        f"<td class=\"n\">{r.rouge_l_mean:.3f}</td><td class=\"n\">{r.rouge_l_median:.3f}</td>"
-        f"<td class=\"n\">{100 * r.partial_accuracy:.1f}%</td></tr>" for r in table.itertuples())
-    return ("<h2 id=\"contamination\">Contamination probe</h2><p class=\"note\">Each model continued the first part "
-            "of every problem statement, greedily (Wu et al., 2025, “Reasoning or Memorization”). A model that "
-            "reproduces the rest, or answers correctly from part of the question, has likely seen the benchmark: "
-            "its pass@k measures memory, not reasoning.</p><div class=\"scroll\"><table class=\"wide dense\"><thead>"
-            "<tr><th>Benchmark</th><th>Model</th><th class=\"n\">Shown</th><th class=\"n\">Problems</th><th "
-            "class=\"n\">Exact rest</th><th class=\"n\">ROUGE-L mean</th><th class=\"n\">median</th><th class=\"n\">"
-            "Correct from partial</th></tr></thead><tbody>" + rows + "</tbody></table></div>")
+    rows = [f"<tr><td>{esc(r.benchmark)}</td><td>{report.name(str(r.model))}</td><td class=\"n\">{100 * r.fraction:.0f}%"
+            f"</td><td class=\"n\">{int(r.n_problems)}</td><td class=\"n\">{100 * r.exact_match_rate:.1f}%</td>"
+            f"<td class=\"n\">{r.rouge_l_mean:.3f}</td><td class=\"n\">{r.rouge_l_median:.3f}</td>"
+            f"<td class=\"n\">{100 * r.partial_accuracy:.1f}%</td></tr>" for r in table.itertuples()]
+    return section_table("contamination", "Contamination probe",
+                         "Each model continued the first part of every problem statement, greedily (Wu et al., 2025, "
+                         "“Reasoning or Memorization”). A model that reproduces the rest, or answers correctly from "
+                         "part of the question, has likely seen the benchmark: its pass@k measures memory, not "
+                         "reasoning.", ["Benchmark", "Model", "Shown", "Problems", "Exact rest", "ROUGE-L mean",
+                                        "median", "Correct from partial"], rows, 2)
 
 
 register(Analysis("contamination", COLUMNS, compute, section, text_columns=("model", "benchmark")))

@@ -18,3 +18,11 @@ def as_float(x: Any) -> float:
         return float(x)
     except (TypeError, ValueError):
         return math.nan
+
+
+def section_table(anchor: str, title: str, note: str, head: list[str], rows: list[str], first_numeric: int) -> str:
+    """An analysis's report section: heading, a note, one scrolling table (headers from
+    ``first_numeric`` on right-aligned). ``rows`` are finished ``<tr>`` strings; ``note`` is HTML."""
+    ths = "".join(f"<th class=\"n\">{h}</th>" if i >= first_numeric else f"<th>{h}</th>" for i, h in enumerate(head))
+    return (f"<h2 id=\"{anchor}\">{title}</h2><p class=\"note\">{note}</p><div class=\"scroll\"><table "
+            f"class=\"wide dense\"><thead><tr>{ths}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>")
