@@ -9,39 +9,19 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from _studies import smol_synthetic
 
 from passbound.store import RunDir
 
 pytestmark = pytest.mark.e2e
 
-STUDY = """
-name = "adaptive"
-output = "{out}"
-[[models]]
-name = "smol"
-path = "{model}"
-role = "base"
-engine = "hf"
-template = "chat"
-[[benchmarks]]
-name = "synthetic"
-limit = 8
-options = {{ n_problems = 8, levels = [1] }}
-[sampling]
-n = 8
-temperature = 1.0
-max_tokens = 12
-seed = 3
-chunk_size = 4
-adaptive = {{ first = 2, budget = 0.5 }}
-[analysis]
-bootstrap = 100
-"""
 
 
 def test_two_rounds_through_the_cli(tmp_path: Path, embedded_model: Path) -> None:
     study = tmp_path / "study.toml"
-    study.write_text(STUDY.format(out=tmp_path / "run", model=embedded_model))
+    study.write_text(smol_synthetic(embedded_model, name="adaptive", output=tmp_path / "run", problems=8, n=8,
+                                    max_tokens=12, seed=3, chunk_size=4, bootstrap=100,
+                                    extra_sampling="adaptive = { first = 2, budget = 0.5 }"))
     done = subprocess.run([sys.executable, "-m", "passbound", "run", str(study), "--no-progress"],
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stderr

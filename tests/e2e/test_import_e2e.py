@@ -11,33 +11,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from _studies import smol_synthetic
 
 from passbound.store import RunDir
 
 pytestmark = pytest.mark.e2e
 
-STUDY = """
-name = "import-e2e"
-output = "unused"
-[[models]]
-name = "smol"
-path = "{model}"
-role = "base"
-engine = "hf"
-template = "chat"
-[[benchmarks]]
-name = "synthetic"
-limit = 6
-options = {{ n_problems = 6, levels = [1] }}
-[sampling]
-n = 4
-temperature = 1.0
-max_tokens = 24
-seed = 7
-chunk_size = 2
-[analysis]
-bootstrap = 200
-"""
 COLUMNS = ["problem_id", "index", "text", "finish_reason", "n_tokens"]
 
 
@@ -53,7 +32,8 @@ def samples(run: Path) -> pd.DataFrame:
 
 def test_imported_samples_equal_sampled_ones(tmp_path: Path, embedded_model: Path) -> None:
     study = tmp_path / "study.toml"
-    study.write_text(STUDY.format(model=embedded_model))
+    study.write_text(smol_synthetic(embedded_model, name="import-e2e", problems=6, n=4, max_tokens=24, seed=7,
+                                    chunk_size=2))
     ref = tmp_path / "sampled"
     done = passbound("run", str(study), "--out", str(ref))
     assert done.returncode == 0, done.stderr

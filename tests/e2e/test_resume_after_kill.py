@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from _studies import smol_synthetic
 
 from passbound.config import study_from_dict
 from passbound.stages import prepare_run
@@ -25,29 +26,6 @@ from passbound.types import Sample
 
 pytestmark = pytest.mark.e2e
 
-STUDY = """
-name = "resume"
-output = "unused"
-[[models]]
-name = "smol"
-path = "{model}"
-role = "base"
-engine = "hf"
-template = "chat"
-[[benchmarks]]
-name = "synthetic"
-limit = 6
-options = {{ n_problems = 6, levels = [1] }}
-[sampling]
-n = 4
-temperature = 1.0
-top_p = 1.0
-max_tokens = 24
-seed = 7
-chunk_size = 1
-[analysis]
-bootstrap = 200
-"""
 
 
 def passbound(*args: str, **kw) -> subprocess.CompletedProcess:
@@ -77,7 +55,8 @@ def assert_no_duplicates(run: Path, kind: str) -> int:
 
 def test_kill_during_sampling_then_resume(tmp_path: Path, embedded_model: Path) -> None:
     study = tmp_path / "study.toml"
-    study.write_text(STUDY.format(model=embedded_model))
+    study.write_text(smol_synthetic(embedded_model, name="resume", problems=6, n=4, max_tokens=24, seed=7, chunk_size=1,
+                                    top_p=1.0))
     ref, killed = tmp_path / "ref", tmp_path / "killed"
 
     done = passbound("run", str(study), "--out", str(ref))
