@@ -130,3 +130,9 @@ def test_no_selection_bias_between_first_and_n() -> None:
 
 def test_settled_problems_get_no_second_round() -> None:
     assert second_round(np.full(20, 8), 8, 64, 0.5).size == 0  # solved 8/8 everywhere: nothing uncertain
+
+
+def test_a_round_one_that_solves_nothing_still_gets_a_round_two() -> None:
+    """A fitted prior would collapse to p = 0 here and call everything settled."""
+    top = second_round(np.zeros(8, dtype=int), 2, 8, 0.5)
+    assert top.size == 2  # (0.5 x 8 x 8 - 8 x 2) // 6

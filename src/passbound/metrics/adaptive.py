@@ -48,6 +48,9 @@ def posterior_sd(c: npt.ArrayLike, n: npt.ArrayLike, k: int, prior: tuple[float,
 def second_round(c0: npt.ArrayLike, n0: int, n: int, budget: float) -> npt.NDArray[np.int64]:
     """Indices of the problems to top up from n0 to n samples, most uncertain pass@n first.
 
+    Uncertainty is the posterior sd of pass@n under the uniform prior Beta(1, 1), not the fitted
+    one: when round one solves nothing (a weak model, a hard benchmark) the fitted prior collapses
+    to p = 0 and would call every problem settled, exactly where round two should look.
     ``budget``: total samples as a fraction of P x n (round one included). Ties keep problem order.
     """
     c0 = np.asarray(c0, dtype=np.int64)
@@ -57,8 +60,7 @@ def second_round(c0: npt.ArrayLike, n0: int, n: int, budget: float) -> npt.NDArr
     spare = int(np.floor(budget * P * n)) - P * n0
     if spare <= 0 or n0 == n or P == 0:
         return np.zeros(0, dtype=np.int64)
-    prior = fit_beta_binomial(c0, np.full(P, n0))
-    sd = posterior_sd(c0, np.full(P, n0), n, prior)
+    sd = posterior_sd(c0, np.full(P, n0), n, (1.0, 1.0))
     order = np.argsort(-sd, kind="stable")
     take = min(P, spare // (n - n0))
     chosen = order[:take]
