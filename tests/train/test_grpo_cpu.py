@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.e2e
+pytestmark = pytest.mark.slow  # ~90 s; `passbound train` (tests/train/test_train_cli.py) runs GRPO for real in the default run
 
 
 def test_grpo_step_with_the_passbound_reward(tmp_path: Path, embedded_model: Path) -> None:
