@@ -105,8 +105,10 @@ def read_cot_passk(run: RunData) -> pd.DataFrame:
 
 
 def _has_verdicts(run: RunData) -> bool:
-    root = run.run_dir / "verdicts"
-    return (run.run_dir / "manifest.json").is_file() and root.is_dir() and any(root.glob("*/*/chunk-*.parquet"))
+    from passbound.store import RunDir
+
+    store = RunDir(run.run_dir)
+    return store.exists() and store.chunks_any("verdicts")
 
 
 def cot_nav(run: RunData) -> list[tuple[str, str]]:

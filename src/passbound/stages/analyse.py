@@ -10,6 +10,15 @@ from passbound.stages.sample import active_problems
 from passbound.store import RunDir
 
 
+def model_records(study: StudyConfig) -> list[dict]:
+    """name, role, step and base name of every study model, as the analyses take them."""
+    out = []
+    for m in study.models:
+        base = study.base_of(m)
+        out.append({"name": m.name, "role": m.role, "step": m.step, "base": base.name if base else None})
+    return out
+
+
 def analyse_run(study: StudyConfig, run: RunDir) -> dict[str, Path]:
     """Compute every table from the committed verdicts and write ``<table>.csv`` files."""
     from passbound.metrics.analysis import analyse_verdicts
@@ -28,10 +37,7 @@ def analyse_run(study: StudyConfig, run: RunDir) -> dict[str, Path]:
         verdicts = verdicts[pd.MultiIndex.from_frame(verdicts[["benchmark", "problem_id"]]).isin(keep)]
     if unverified > 0:
         console.print(f"[yellow]analyse: {unverified} samples have no verdict yet; run `passbound verify`[/]")
-    models = []
-    for m in study.models:
-        base = study.base_of(m)
-        models.append({"name": m.name, "role": m.role, "step": m.step, "base": base.name if base else None})
+    models = model_records(study)
     options = {"n_boot": study.analysis.bootstrap, "ci": study.analysis.ci, "seed": study.analysis.seed}
     adaptive = study.sampling.adaptive
     tables = analyse_verdicts(verdicts, models, study.k_grid, **options,
@@ -64,7 +70,6 @@ def write_side_analysis(study: StudyConfig, run: RunDir, name: str) -> Path:
     analysis = next((a for a in registered() if a.name == name), None)
     if analysis is None:
         raise KeyError(name)
-    models = [{"name": m.name, "role": m.role, "step": m.step, "base": None} for m in study.models]
-    inputs = AnalysisInputs(verdicts=pd.DataFrame(), models=models, k_grid=study.k_grid, spec=study.analysis,
+    inputs = AnalysisInputs(verdicts=pd.DataFrame(), models=model_records(study), k_grid=study.k_grid, spec=study.analysis,
                             run_path=run.path)
     return run.write_text(f"{name}.csv", analysis.run(inputs).to_csv(index=False))
