@@ -132,7 +132,7 @@ def test_encode_pair_scores_only_completion_tokens(scorer) -> None:
     assert scorer.tokenizer.decode(p).rstrip().endswith("assistant")  # the generation prompt is in the prompt
 
 
-@pytest.mark.e2e
+@pytest.mark.slow  # CI time: the hf scorer test above is perplexity's end-to-end test in the default run
 def test_vllm_scorer_matches_direct_transformers(embedded_model: Path, torch_and_model) -> None:
     from passbound.metrics.perplexity import create_scorer
 
