@@ -159,6 +159,29 @@ class AnalysisSpec(_Strict):
     perplexity: list[PerplexitySpec] = Field(default_factory=list, description="perplexity jobs run after verify")
 
 
+class RunnerSpec(_Strict):
+    """``[runner]``: where sampling runs. ``local`` (default): one engine per model in this process.
+    ``ray``: ``replicas`` engine actors on a Ray cluster (``address``; none starts a local instance),
+    each holding ``gpus_per_replica`` GPUs (tensor parallel inside a replica)."""
+
+    kind: Literal["local", "ray"] = "local"
+    stream: bool = Field(default=True, description="keep the engine full across chunk boundaries")
+    in_flight: int | None = Field(default=None, gt=0, description="prompts queued in the engine at once; default 2 x chunk_size")
+    replicas: int = Field(default=1, gt=0, description="engine replicas (ray)")
+    gpus_per_replica: float | None = Field(default=None, ge=0, description="GPUs per replica (ray); default 1 if the cluster has GPUs, else 0")
+    address: str | None = Field(default=None, description="Ray cluster address (ray); none starts a local Ray instance")
+
+    @model_validator(mode="after")
+    def _ray_fields_need_ray(self) -> "RunnerSpec":
+        if self.kind == "local":
+            given = [f for f in ("address", "gpus_per_replica") if getattr(self, f) is not None]
+            if self.replicas != 1:
+                given.append("replicas")
+            if given:
+                raise ValueError(f"{', '.join(given)} only apply to kind = \"ray\"; set runner.kind = \"ray\" or remove them")
+        return self
+
+
 class StudyConfig(_Strict):
     """A whole study: who is sampled, on what, how, and where results go."""
 
@@ -171,6 +194,7 @@ class StudyConfig(_Strict):
     sampling: SamplingSpec = SamplingSpec()
     verify: VerifySpec = VerifySpec()
     analysis: AnalysisSpec = AnalysisSpec()
+    runner: RunnerSpec = RunnerSpec()
 
     @model_validator(mode="after")
     def _consistent(self) -> "StudyConfig":

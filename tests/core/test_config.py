@@ -61,6 +61,9 @@ def test_default_k_grid_includes_n() -> None:
         (lambda s: s.replace('name = "rl"', 'name = "my model"'), "models.1.name"),
         (lambda s: s.replace('[[benchmarks]]\nname = "gsm8k"\nlimit = 5', ""), "benchmarks"),
         (lambda s: s.replace("[sampling]", "[sampling"), "not valid TOML"),
+        (lambda s: s + "\n[runner]\nreplicas = 4\n", 'replicas only apply to kind = "ray"'),
+        (lambda s: s + "\n[runner]\nkind = \"slurm\"\n", "runner.kind"),
+        (lambda s: s + "\n[runner]\nin_flight = 0\n", "runner.in_flight"),
     ],
 )
 def test_bad_study_names_the_field(tmp_path: Path, edit, expected: str) -> None:

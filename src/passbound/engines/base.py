@@ -7,7 +7,9 @@ the same completions (up to the backend's own determinism).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from itertools import islice
 from typing import Any, Protocol, Union, runtime_checkable
 
 from passbound.errors import ConfigError
@@ -46,6 +48,59 @@ class Engine(Protocol):
     def close(self) -> None:
         """Free the model (and any server connection)."""
         ...
+
+
+@dataclass(frozen=True)
+class GenerationRequest:
+    """One prompt of a stream: its own n and seed (round two of adaptive sampling draws a different n)."""
+
+    key: Hashable
+    prompt: PromptInput
+    n: int
+    seed: int
+
+
+@dataclass(frozen=True)
+class GenerationSettings:
+    """What every request of one stream shares."""
+
+    temperature: float
+    top_p: float
+    max_tokens: int
+    stop: Sequence[str] | None = None
+
+
+def stream_completions(engine: Any, requests: Iterable[GenerationRequest], settings: GenerationSettings,
+                       in_flight: int) -> Iterator[tuple[Hashable, list[Completion]]]:
+    """Yield ``(key, completions)`` as requests finish, keeping up to ``in_flight`` prompts queued.
+
+    An engine with its own ``stream`` method (vLLM) adds a request whenever one finishes, so the
+    batch stays full across what were chunk boundaries. Others are fed windows of ``in_flight``
+    requests through ``generate``; per-prompt seeds make the results the same either way.
+    """
+    if hasattr(engine, "stream"):
+        yield from engine.stream(requests, settings, in_flight=in_flight)
+        return
+    it = iter(requests)
+    while window := list(islice(it, in_flight)):
+        for group in _same_n(window):
+            results = engine.generate([r.prompt for r in group], n=group[0].n, temperature=settings.temperature,
+                                      top_p=settings.top_p, max_tokens=settings.max_tokens,
+                                      seeds=[r.seed for r in group], stop=settings.stop)
+            if len(results) != len(group):
+                raise ConfigError(f"engine {getattr(engine, 'name', engine)!r} returned {len(results)} results "
+                                  f"for {len(group)} prompts")
+            yield from zip((r.key for r in group), results)
+
+
+def _same_n(window: list[GenerationRequest]) -> list[list[GenerationRequest]]:
+    groups: list[list[GenerationRequest]] = []
+    for r in window:
+        if groups and groups[-1][0].n == r.n:
+            groups[-1].append(r)
+        else:
+            groups.append([r])
+    return groups
 
 
 def check_request(prompts: Sequence[PromptInput], *, n: int, temperature: float, top_p: float,

@@ -10,12 +10,22 @@ from __future__ import annotations
 
 import gc
 import io
+import itertools
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from importlib.metadata import PackageNotFoundError, version as dist_version
 from typing import Any
 
-from passbound.engines.base import PromptInput, ProgressFn, check_request, is_chat, pop_options, render_chat
+from passbound.engines.base import (
+    GenerationRequest,
+    GenerationSettings,
+    PromptInput,
+    ProgressFn,
+    check_request,
+    is_chat,
+    pop_options,
+    render_chat,
+)
 from passbound.engines.cpu_format import NumberFormat, cpu_number_format
 from passbound.registry import require
 from passbound.types import Completion
@@ -113,6 +123,7 @@ class VLLMEngine:
         self._vllm = vllm
         self.llm: Any = vllm.LLM(model=self.model, **options)
         self.tokenizer = self.llm.get_tokenizer()
+        self._request_ids = itertools.count()
 
     def version(self) -> str:
         return vllm_version()
@@ -159,6 +170,50 @@ class VLLMEngine:
             use_tqdm=_progress_bar(on_progress, per_request) if on_progress else False,
         )
         return [[_completion(c) for c in out.outputs] * (n // per_request) for out in outputs]
+
+    def stream(self, requests: Iterable[GenerationRequest], settings: GenerationSettings, *,
+               in_flight: int) -> Iterator[tuple[Hashable, list[Completion]]]:
+        """Continuous batching across chunks: ``in_flight`` prompts stay queued in the engine and
+        a new one is added as each finishes, so no chunk's longest completion idles the batch.
+
+        Requests carry the same ``SamplingParams(n, seed)`` as ``generate`` would give them.
+        Requests still queued when the consumer stops (an error, a kill) are aborted.
+        """
+        from vllm.sampling_params import RequestOutputKind
+
+        engine = self.llm.llm_engine
+        # LLM.generate renders prompts this way before adding them; raw prompts still work if it moves.
+        render = getattr(self.llm, "_preprocess_cmpl_one", lambda prompt: prompt)
+        source = iter(requests)
+        waiting: dict[str, tuple[GenerationRequest, int]] = {}
+
+        def add_next() -> None:
+            request = next(source, None)
+            if request is None:
+                return
+            check_request([request.prompt], n=request.n, temperature=settings.temperature, top_p=settings.top_p,
+                          max_tokens=settings.max_tokens, seeds=[request.seed])
+            per_request = 1 if settings.temperature == 0 else request.n
+            params = self.sampling_params(n=per_request, temperature=settings.temperature, top_p=settings.top_p,
+                                          max_tokens=settings.max_tokens, seed=request.seed, stop=settings.stop)
+            params.output_kind = RequestOutputKind.FINAL_ONLY
+            request_id = f"passbound-{next(self._request_ids)}"
+            engine.add_request(request_id, render(self.engine_prompt(request.prompt)), params)
+            waiting[request_id] = (request, per_request)
+
+        for _ in range(in_flight):
+            add_next()
+        try:
+            while waiting:
+                for out in engine.step():
+                    if not out.finished or out.request_id not in waiting:
+                        continue
+                    request, per_request = waiting.pop(out.request_id)
+                    add_next()
+                    yield request.key, [_completion(c) for c in out.outputs] * (request.n // per_request)
+        finally:
+            if waiting:
+                engine.abort_request(list(waiting))
 
     def close(self) -> None:
         llm = getattr(self, "llm", None)

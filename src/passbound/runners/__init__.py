@@ -1,0 +1,1 @@
+"""Where chunk tasks run: this process (``passbound.stages.sample``) or a Ray cluster (``ray_runner``)."""

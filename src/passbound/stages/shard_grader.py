@@ -1,0 +1,51 @@
+"""Grade one sample shard and commit its verdict shard: the step the local and Ray runners share."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pyarrow as pa
+
+from passbound.errors import RunDirError
+from passbound.store import RunDir
+from passbound.store.rundir import verdicts_to_table
+from passbound.types import Problem, Verdict
+
+ShardTodo = tuple[str, str, int, str]  # (model, benchmark, chunk, "all" | "missing")
+
+
+class ShardGrader:
+    """Grades sample shards with a grading pool; ``"missing"`` grades only rows added since the verdicts."""
+
+    def __init__(self, run: RunDir, pool: object, versions: dict[str, str]) -> None:
+        self.run, self.pool, self.versions = run, pool, versions
+        self._problems: dict[str, dict[str, Problem]] = {}
+
+    def grade(self, todo: ShardTodo, advance: Callable[[int], None] | None = None) -> int:
+        model, benchmark, chunk, mode = todo
+        run = self.run
+        if benchmark not in self._problems:
+            self._problems[benchmark] = {p.id: p for p in run.read_problems(benchmark)}
+        samples = run.read_shard("samples", model, benchmark, chunk).to_pylist()
+        kept: list[dict] = []
+        if mode == "missing":
+            kept = run.read_shard("verdicts", model, benchmark, chunk).to_pylist()
+            graded_keys = {(v["problem_id"], v["index"]) for v in kept}
+            samples = [s for s in samples if (s["problem_id"], s["index"]) not in graded_keys]
+        try:
+            shard_problems = [self._problems[benchmark][s["problem_id"]] for s in samples]
+        except KeyError as exc:
+            raise RunDirError(
+                f"samples of {model}/{benchmark} chunk {chunk} name problem {exc.args[0]!r}, which is not in "
+                f"{run.problems_path(benchmark)}; the run directory was edited by hand"
+            ) from None
+        results = self.pool.grade(shard_problems, [s["text"] for s in samples], on_progress=advance)  # type: ignore[attr-defined]
+        verdicts = [
+            Verdict(model, benchmark, s["problem_id"], s["index"], r.status, r.extracted, self.versions[p.kind], r.detail)
+            for s, p, r in zip(samples, shard_problems, results)
+        ]
+        table = verdicts_to_table(verdicts)
+        if kept:
+            table = pa.concat_tables([pa.Table.from_pylist(kept, schema=table.schema), table])
+        run.write_shard("verdicts", model, benchmark, chunk, table)
+        return len(verdicts)
