@@ -284,9 +284,11 @@ def load_study(path: str | Path) -> StudyConfig:
 def resolve_paths(study: StudyConfig, root: Path) -> StudyConfig:
     """Make output/data_dir/benchmark paths absolute relative to the study file's folder."""
 
+    from passbound.store.remote import is_uri
+
     def fix(p: str | None) -> str | None:
-        if p is None:
-            return None
+        if p is None or is_uri(p):
+            return p
         q = Path(p).expanduser()
         return str(q if q.is_absolute() else (root / q).resolve())
 

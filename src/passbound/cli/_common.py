@@ -16,16 +16,21 @@ data_dir_option = click.option(
     help="Read benchmarks from this folder (one sub-folder per benchmark) instead of the Hugging Face hub.",
 )
 out_option = click.option(
-    "--out", "-o", "out", type=click.Path(file_okay=False, path_type=Path), help="Run directory (overrides the study's `output`)."
+    "--out", "-o", "out", metavar="DIR|URI",
+    help="Run directory, or an object-storage URI such as s3://bucket/run (overrides the study's `output`).",
 )
 progress_option = click.option("--no-progress", is_flag=True, help="Hide progress bars (e.g. in logs).")
 
 
-def study_with_overrides(study_file: Path, out: Path | None, data_dir: Path | None) -> StudyConfig:
+def study_with_overrides(study_file: Path, out: str | Path | None, data_dir: Path | None) -> StudyConfig:
+    from passbound.store.remote import is_uri
+
     study = load_study(study_file)
     update = {}
     if out is not None:
-        update["output"] = str(out.resolve())
+        if not is_uri(out) and Path(out).is_file():
+            raise ConfigError(f"--out {out} is a file; give a directory (new or a run directory) or an s3:// URI")
+        update["output"] = str(out) if is_uri(out) else str(Path(out).resolve())
     if data_dir is not None:
         if not data_dir.is_dir():
             raise ConfigError(f"--data-dir {data_dir} is not a directory")
@@ -33,10 +38,17 @@ def study_with_overrides(study_file: Path, out: Path | None, data_dir: Path | No
     return study.model_copy(update=update) if update else study
 
 
-def resolve_target(target: Path, out: Path | None = None) -> tuple[StudyConfig, RunDir]:
-    """TARGET is a study .toml (its output directory is used) or a run directory."""
+def resolve_target(target: str | Path, out: Path | None = None) -> tuple[StudyConfig, RunDir]:
+    """TARGET is a study .toml (its output directory is used), a run directory or a run's URI."""
     from passbound.stages import study_of_run
+    from passbound.store.remote import is_uri
 
+    if is_uri(target):
+        run = RunDir(str(target))
+        if not run.exists():
+            raise ConfigError(f"{target} holds no run (no manifest.json); start one with `passbound run STUDY.toml`")
+        return study_of_run(run), run
+    target = Path(target)
     if target.is_file():
         study = study_with_overrides(target, out, None)
         run = RunDir(study.output)

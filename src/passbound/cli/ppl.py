@@ -11,7 +11,7 @@ from passbound.progress import console
 
 
 @click.command()
-@click.argument("target", metavar="RUN_DIR|STUDY.toml", type=click.Path(path_type=Path))
+@click.argument("target", metavar="RUN_DIR|STUDY.toml|URI")
 @click.option("--scorer", required=True, help="Model that scores: a model of the study, a local folder, 'embedded' or a hub id.")
 @click.option("--of", "of", multiple=True, required=True, help="Model of the study whose samples are scored (repeatable).")
 @click.option("--engine", type=click.Choice(["hf", "vllm"]), default="hf", show_default=True,

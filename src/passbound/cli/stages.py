@@ -10,7 +10,7 @@ from passbound.cli._common import data_dir_option, out_option, progress_option, 
 from passbound.progress import console
 
 study_argument = click.argument("study_file", metavar="STUDY.toml", type=click.Path(dir_okay=False, path_type=Path))
-target_argument = click.argument("target", metavar="RUN_DIR|STUDY.toml", type=click.Path(path_type=Path))
+target_argument = click.argument("target", metavar="RUN_DIR|STUDY.toml|URI")
 
 
 @click.command()
@@ -34,7 +34,7 @@ def run(study_file: Path, out: Path | None, data_dir: Path | None, no_progress: 
     perplexity_run(study, rd, show_progress=not no_progress)
     analyse_run(study, rd)
     paths = report_run(rd)
-    console.print(f"report: {paths['html']}")
+    console.print(f"report: {_shown(rd, paths['html'])}")
     click.echo((rd.path / "summary.md").read_text())
 
 
@@ -53,7 +53,7 @@ def sample(study_file: Path, out: Path | None, data_dir: Path | None, models: tu
         study.model(name)
     rd = prepare_run(study)
     written = sample_run(study, rd, models=list(models) or None, show_progress=not no_progress)
-    console.print(f"sample: wrote {written} completions to {rd.path}")
+    console.print(f"sample: wrote {written} completions to {rd}")
 
 
 @click.command()
@@ -62,7 +62,7 @@ def sample(study_file: Path, out: Path | None, data_dir: Path | None, models: tu
 @click.option("--timeout", type=float, help="Hard per-item timeout in seconds (overrides the study).")
 @click.option("--workers", type=int, help="Grading processes; 0 = all cores (overrides the study).")
 @progress_option
-def verify(target: Path, force: bool, timeout: float | None, workers: int | None, no_progress: bool) -> None:
+def verify(target: str, force: bool, timeout: float | None, workers: int | None, no_progress: bool) -> None:
     """Grade every sample that has no verdict yet (or whose verifier changed)."""
     from passbound.stages import verify_run
 
@@ -71,13 +71,13 @@ def verify(target: Path, force: bool, timeout: float | None, workers: int | None
     if update:
         study = study.model_copy(update={"verify": study.verify.model_copy(update=update)})
     graded = verify_run(study, rd, force=force, show_progress=not no_progress)
-    console.print(f"verify: graded {graded} samples in {rd.path}")
+    console.print(f"verify: graded {graded} samples in {rd}")
 
 
 @click.command()
 @target_argument
 @progress_option
-def analyse(target: Path, no_progress: bool) -> None:
+def analyse(target: str, no_progress: bool) -> None:
     """Compute pass@k with CIs, ΔSE, maj@k and summary tables (CSV) from the verdicts."""
     from passbound.stages import analyse_run
 
@@ -89,13 +89,18 @@ def analyse(target: Path, no_progress: bool) -> None:
 @click.command()
 @target_argument
 @progress_option
-def report(target: Path, no_progress: bool) -> None:
+def report(target: str, no_progress: bool) -> None:
     """Write report.html, summary.md and figures from the analysis tables."""
     from passbound.stages import report_run
 
     _, rd = resolve_target(target)
     paths = report_run(rd)
-    console.print(f"report: {paths['html']}")
+    console.print(f"report: {_shown(rd, paths['html'])}")
+
+
+def _shown(rd, path: Path) -> str:
+    """Where a user finds an output: its path, or its object-storage URI."""
+    return f"{rd.location}/{path.relative_to(rd.path).as_posix()}" if rd.remote is not None else str(path)
 
 
 COMMANDS = [run, sample, verify, analyse, report]

@@ -33,7 +33,9 @@ class ChunkActor:
         self.study = study_from_dict(study, "<ray driver>")
         spec = self.study.model(model)
         self.engine = engines.create(spec.engine, model=spec.path, **spec.engine_options)
-        self.sampler = ChunkSampler(self.study, RunDir(run_path), model, self.engine)
+        # On object storage a replica fetches only what its tasks read.
+        run = RunDir(run_path, pull=("manifest.json", "problems", f"samples/{model}"))
+        self.sampler = ChunkSampler(self.study, run, model, self.engine)
         number_format = getattr(self.engine, "number_format", None)
         self.facts = json.dumps({"version": self.engine.version(),
                                  "number_format": number_format.as_dict() if number_format is not None else None})
@@ -78,7 +80,7 @@ def sample_model_on_ray(study: StudyConfig, run: RunDir, model: ModelSpec, tasks
     per_batch = max(1, (study.runner.in_flight or 2 * study.sampling.chunk_size) // study.sampling.chunk_size)
     dataset = ray.data.from_items(rows, override_num_blocks=len(rows)).map_batches(
         ChunkActor,
-        fn_constructor_kwargs={"study": study.model_dump(mode="json"), "run_path": str(run.path), "model": model.name},
+        fn_constructor_kwargs={"study": study.model_dump(mode="json"), "run_path": run.location, "model": model.name},
         batch_size=per_batch,
         compute=ray.data.ActorPoolStrategy(size=study.runner.replicas),
         num_gpus=gpus_per_replica(study, ray),
@@ -91,6 +93,7 @@ def sample_model_on_ray(study: StudyConfig, run: RunDir, model: ModelSpec, tasks
         advance(len(task["problem_ids"]))
         written += int(row["samples"])
         facts = json.loads(row["facts"])
+    run.pull(("samples",))  # on object storage: the shards the replicas committed
     return written, facts
 
 
@@ -103,7 +106,7 @@ class GradeActor:
         from passbound.verify import GradingPool
 
         self.study = study_from_dict(study, "<ray driver>")
-        run = RunDir(run_path)
+        run = RunDir(run_path, pull=("manifest.json", "problems", "samples", "verdicts"))
         kinds = {p.kind for benchmark in run.benchmarks() for p in run.read_problems(benchmark)}
         configured = self.study.verify.verifiers(kinds)
         built = {kind: verifier.version for kind, verifier in configured.items()}
@@ -127,7 +130,7 @@ def verify_on_ray(study: StudyConfig, run: RunDir, todo: list[tuple[str, str, in
     workers = max(1, study.verify.workers)
     dataset = ray.data.from_items(rows, override_num_blocks=len(rows)).map_batches(
         GradeActor,
-        fn_constructor_kwargs={"study": study.model_dump(mode="json"), "run_path": str(run.path), "versions": versions},
+        fn_constructor_kwargs={"study": study.model_dump(mode="json"), "run_path": run.location, "versions": versions},
         batch_size=1, compute=ray.data.ActorPoolStrategy(size=study.runner.replicas), num_cpus=workers,
         batch_format="numpy",
     )
@@ -135,4 +138,5 @@ def verify_on_ray(study: StudyConfig, run: RunDir, todo: list[tuple[str, str, in
     for row in dataset.iter_rows():
         graded += int(row["graded"])
         advance(int(row["graded"]))
+    run.pull(("verdicts",))
     return graded

@@ -186,4 +186,5 @@ def perplexity_run(study: StudyConfig, run: RunDir, *, show_progress: bool = Tru
                                    show_progress=show_progress)
     if study.analysis.perplexity:
         summarise_perplexity(run)
+        run.sync()  # its score shards are side tables, written straight into the run directory
     return scored

@@ -140,7 +140,7 @@ def study_of_run(run: RunDir) -> StudyConfig:
     if "study" not in manifest:
         raise RunDirError(f"{run.manifest_path} records no study; re-create the run with `passbound run STUDY.toml`")
     study = study_from_dict(manifest["study"], str(run.manifest_path))
-    return study.model_copy(update={"output": str(run.path)})
+    return study.model_copy(update={"output": run.location})
 
 
 def record_versions(run: RunDir, key: str, values: dict[str, Any]) -> None:

@@ -12,7 +12,7 @@ def report_run(run: RunDir) -> dict[str, Path]:
     from passbound.report import write_report
 
     if not (run.path / "passk.csv").is_file():
-        raise RunDirError(f"{run.path / 'passk.csv'} is missing; run `passbound analyse {run.path}` first")
+        raise RunDirError(f"{run}/passk.csv is missing; run `passbound analyse {run}` first")
     if run.chunks_any("verdicts"):
         # The drill-down reads verdicts, texts, judgments and human verdicts, which change after
         # `analyse` (`passbound judge`, `annotate`): it is stored here, then the report reads it.
@@ -20,4 +20,6 @@ def report_run(run: RunDir) -> dict[str, Path]:
         from passbound.report._html_drilldown import MAX_CHARS, MAX_PROBLEMS, MAX_SAMPLES
 
         write_drilldown(run, max_problems=MAX_PROBLEMS, max_samples=MAX_SAMPLES, max_chars=MAX_CHARS)
-    return write_report(run.path)
+    paths = write_report(run.path)
+    run.sync()  # on object storage: upload the report and its figures
+    return paths

@@ -148,10 +148,44 @@ def table_to_problems(table: pa.Table) -> list[Problem]:
 
 
 class RunDir:
-    """A run directory on local disk: shards, problems, manifest and the analysis outputs."""
+    """A run directory: shards, problems, manifest and the analysis outputs.
 
-    def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
+    ``location`` is a local path or an object-storage URI (``s3://bucket/run``); for a URI,
+    ``path`` is this process's local working copy and every commit is also an upload (see
+    ``passbound.store.remote``). ``pull`` limits what a worker downloads (e.g. its model's samples).
+    """
+
+    def __init__(self, location: str | Path, *, pull: Sequence[str] = ("",)) -> None:
+        from passbound.store.remote import RemoteRun, is_uri
+
+        self.remote: RemoteRun | None = None
+        if is_uri(location):
+            self.remote = RemoteRun(str(location))
+            self.location = self.remote.uri
+            self.path = self.remote.local
+            self.remote.pull(pull)
+        else:
+            self.path = Path(location)
+            self.location = str(self.path)
+
+    def __str__(self) -> str:
+        return self.location
+
+    def _committed(self, path: Path) -> Path:
+        """After a local atomic write: the upload that commits it remotely (object storage only)."""
+        if self.remote is not None:
+            self.remote.push(path)
+        return path
+
+    def sync(self) -> None:
+        """Upload outputs written straight into ``path`` (tables, report): stages call it at their end."""
+        if self.remote is not None:
+            self.remote.sync()
+
+    def pull(self, prefixes: Sequence[str] = ("",)) -> None:
+        """Fetch what other processes (Ray workers) committed remotely since this copy was made."""
+        if self.remote is not None:
+            self.remote.pull(prefixes)
 
     # ---- paths -------------------------------------------------------------------------
     @property
@@ -184,6 +218,7 @@ class RunDir:
         self.path.mkdir(parents=True, exist_ok=True)
         manifest = dict(manifest, updated=datetime.now(timezone.utc).isoformat(timespec="seconds"))
         _atomic_write_bytes(self.manifest_path, json.dumps(manifest, indent=2, sort_keys=True, default=str).encode())
+        self._committed(self.manifest_path)
 
     def update_manifest(self, **fields: Any) -> dict[str, Any]:
         manifest = self.read_manifest() if self.exists() else {}
@@ -195,11 +230,12 @@ class RunDir:
         path = self.path / name
         path.parent.mkdir(parents=True, exist_ok=True)
         _atomic_write_bytes(path, text.encode())
-        return path
+        return self._committed(path)
 
     # ---- problems ----------------------------------------------------------------------
     def write_problems(self, benchmark: str, problems: Sequence[Problem]) -> None:
         atomic_write_table(self.problems_path(benchmark), problems_to_table(problems))
+        self._committed(self.problems_path(benchmark))
 
     def read_problems(self, benchmark: str) -> list[Problem]:
         path = self.problems_path(benchmark)
@@ -218,7 +254,7 @@ class RunDir:
     def write_shard(self, kind: str, model: str, benchmark: str, chunk: int, table: pa.Table) -> Path:
         path = self.shard_path(kind, model, benchmark, chunk)
         atomic_write_table(path, table)
-        return path
+        return self._committed(path)
 
     def chunks(self, kind: str, model: str, benchmark: str) -> list[int]:
         folder = self.path / kind / model / benchmark
