@@ -97,6 +97,18 @@ def test_missing_data_dir_and_not_a_run(tmp_path: Path) -> None:
     assert res.returncode == 2 and "not a passbound run directory" in res.stderr
 
 
+def test_output_under_a_file_is_refused(tmp_path: Path) -> None:
+    """An output path inside a regular file: exit 2 naming the file, no traceback."""
+    (tmp_path / "notes.txt").write_text("keep me")
+    study = tmp_path / "s.toml"
+    study.write_text(STUDY.format(extra="").replace('output = "run"', 'output = "notes.txt/run"'))
+    res = passbound("sample", str(study))
+    assert res.returncode == 2 and "notes.txt is a file" in res.stderr and "Traceback" not in res.stderr
+    res = passbound("sample", str(study), "--out", str(tmp_path / "notes.txt"))
+    assert res.returncode == 2 and "is a file" in res.stderr
+    assert (tmp_path / "notes.txt").read_text() == "keep me"
+
+
 def test_grade_rejects_bad_rows(tmp_path: Path) -> None:
     f = tmp_path / "in.jsonl"
     f.write_text('{"gold": "2", "completion": "\\\\boxed{2}"}\n{"completion": "x"}\n')

@@ -195,6 +195,7 @@ def test_lm_eval_harness_samples_by_position(tmp_path: Path, study: Path, proble
     res = passbound("import", str(study2), str(other), "--model", "other-tool", "--format", "lm-eval",
                     "--benchmark", "synthetic")
     assert res.returncode == 2 and "different problem than the file's question" in res.stderr
+    assert res.stderr.count(f"{other}:1:") == 1  # one line, three generations: reported once
     assert not (tmp_path / "run2").exists()
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pyarrow.compute as pc
 import pytest
+from _studies import smol_synthetic
 
 from passbound.store import RunDir
 
@@ -74,23 +75,8 @@ def test_plan_counts_problems_and_prices_tokens(study: Path, shared_data: Path) 
 
 def test_plan_measures_lengths_and_what_is_left_from_the_run(tmp_path: Path, embedded_model: Path) -> None:
     study = tmp_path / "study.toml"
-    study.write_text(f"""
-output = "{tmp_path / 'run'}"
-[[models]]
-name = "smol"
-path = "{embedded_model}"
-engine = "hf"
-template = "chat"
-[[benchmarks]]
-name = "synthetic"
-limit = 4
-options = {{ n_problems = 4, levels = [1] }}
-[sampling]
-n = 2
-temperature = 1.0
-max_tokens = 10
-chunk_size = 2
-""")
+    study.write_text(smol_synthetic(embedded_model, name="measured", output=tmp_path / "run", problems=4, n=2,
+                                    max_tokens=10, seed=0, chunk_size=2))
     sampled = subprocess.run([sys.executable, "-m", "passbound", "sample", str(study), "--no-progress"], capture_output=True, text=True)
     assert sampled.returncode == 0, sampled.stderr
     run = RunDir(tmp_path / "run")

@@ -14,43 +14,20 @@ from pathlib import Path
 import pandas as pd
 import psutil
 import pytest
+from _studies import smol_synthetic
 
 from passbound.store import RunDir
 
 pytestmark = pytest.mark.e2e
 ray = pytest.importorskip("ray", reason="the ray extra is part of the test install (scripts/setup.sh)")
 
-STUDY = """
-name = "{name}"
-output = "{output}"
-[[models]]
-name = "smol"
-path = "{model}"
-role = "base"
-engine = "hf"
-template = "chat"
-[[benchmarks]]
-name = "synthetic"
-limit = {problems}
-options = {{ n_problems = {problems}, levels = [1] }}
-[sampling]
-n = 3
-temperature = 1.0
-max_tokens = {max_tokens}
-seed = 5
-chunk_size = 2
-[analysis]
-bootstrap = 50
-[runner]
-{runner}
-"""
 RAY = 'kind = "ray"\nreplicas = 2\ngpus_per_replica = 0\nin_flight = 2'
 
 
 def _study(tmp_path: Path, model: Path, name: str, runner: str, problems: int = 6, max_tokens: int = 10) -> Path:
     path = tmp_path / f"{name}.toml"
-    path.write_text(STUDY.format(name=name, output=tmp_path / name, model=model, problems=problems,
-                                 max_tokens=max_tokens, runner=runner))
+    path.write_text(smol_synthetic(model, name=name, output=tmp_path / name, problems=problems, n=3, max_tokens=max_tokens,
+                                   seed=5, chunk_size=2, bootstrap=50) + f"[runner]\n{runner}\n")
     return path
 
 

@@ -40,6 +40,7 @@ def _normal(text: str) -> str:
 
 
 def _fail(what: str, examples: list[str], fix: str) -> DataError:
+    examples = list(dict.fromkeys(examples))  # a file line with several generations (lm-eval) reports once
     more = f" (and {len(examples) - _SHOWN} more)" if len(examples) > _SHOWN else ""
     return DataError(f"{what}: {'; '.join(examples[:_SHOWN])}{more}. {fix}. Nothing was imported.")
 

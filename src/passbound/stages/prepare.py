@@ -68,6 +68,10 @@ def prepare_run(study: StudyConfig) -> RunDir:
     from passbound.benchmarks import load_benchmark
 
     run = RunDir(study.output)
+    blocked = next((p for p in (run.path, *run.path.parents) if p.exists() and not p.is_dir()), None)
+    if blocked is not None:
+        raise RunDirError(f"output {run.path} cannot be a run directory: {blocked} is a file; "
+                          "set output (or --out) to a directory path")
     run.path.mkdir(parents=True, exist_ok=True)
     run.clean_temp_files()
     old = run.read_manifest() if run.exists() else {}
