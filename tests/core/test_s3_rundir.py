@@ -97,7 +97,8 @@ bootstrap = 50
 """
 
 
-def test_a_study_on_s3_is_written_resumed_and_reported(tmp_path: Path, embedded_model: Path, s3: dict[str, str]) -> None:
+def test_a_study_on_s3_is_written_resumed_and_reported(tmp_path: Path, embedded_model: Path, s3: dict[str, str],
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     import pyarrow.fs as pafs
 
     cache = tmp_path / "cache"
@@ -114,7 +115,8 @@ def test_a_study_on_s3_is_written_resumed_and_reported(tmp_path: Path, embedded_
     assert first.returncode == 0, first.stderr
     assert "s3://runs/study" in first.stdout + first.stderr
 
-    os.environ.update(s3)  # this process reads the bucket too
+    for key, value in s3.items():  # this process reads the bucket too
+        monkeypatch.setenv(key, value)
     fs, _ = pafs.FileSystem.from_uri("s3://runs/study")
 
     def remote() -> dict[str, int]:
@@ -152,3 +154,34 @@ def test_a_study_on_s3_is_written_resumed_and_reported(tmp_path: Path, embedded_
 
     missing = passbound("report", "s3://runs/nothing-here")
     assert missing.returncode == 2 and "holds no run" in missing.stderr
+
+
+def test_the_ray_runner_writes_to_s3(tmp_path: Path, embedded_model: Path, s3: dict[str, str],
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ray replicas open the bucket themselves (no shared filesystem): they pull only what their tasks read,
+    commit their shards by upload, and the driver analyses what they committed."""
+    from _studies import smol_synthetic
+
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    env = {**os.environ, **s3, "PASSBOUND_REMOTE_CACHE": str(cache)}
+    ray = 'kind = "ray"\nreplicas = 2\ngpus_per_replica = 0'
+    for key, value in s3.items():  # this process reads the bucket too
+        monkeypatch.setenv(key, value)
+    results = {}
+    for name, output, runner in (("ray", "s3://runs/ray-study", ray), ("local", str(tmp_path / "local"), "")):
+        study = tmp_path / f"{name}.toml"
+        study.write_text(smol_synthetic(embedded_model, name=name, output=output, problems=4, n=2, max_tokens=8,
+                                        seed=2, chunk_size=2, bootstrap=50) + f"[runner]\n{runner}\n")
+        done = subprocess.run([sys.executable, "-m", "passbound", "run", str(study), "--no-progress"],
+                              capture_output=True, text=True, env=env, timeout=900)
+        assert done.returncode == 0, done.stderr
+        results[name] = RunDir(output)
+    on_s3, local = results["ray"], results["local"]
+    try:
+        assert on_s3.chunks("samples", "smol", "synthetic") == [0, 1]
+        assert on_s3.read_all("samples").equals(local.read_all("samples"))
+        pd.testing.assert_frame_equal(pd.read_csv(on_s3.path / "passk.csv"), pd.read_csv(local.path / "passk.csv"))
+    finally:
+        on_s3.remote.close()
+    assert list(cache.iterdir()) == []  # the replicas' working copies too
