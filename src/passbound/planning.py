@@ -93,6 +93,16 @@ def count_problems(study: StudyConfig, given: Mapping[str, int]) -> dict[str, in
     return counts
 
 
+def _existing_run(output: str) -> RunDir | None:
+    """The study's run directory if it already exists (local, or on object storage)."""
+    from passbound.store.remote import is_uri
+
+    if is_uri(output):
+        run = RunDir(output, pull=("manifest.json", "samples", "verdicts"))
+        return run if run.exists() else None
+    return RunDir(output) if Path(output).joinpath("manifest.json").is_file() else None
+
+
 def _measured(run: RunDir | None, model: str, benchmark: str) -> tuple[int, int, int]:
     """(samples, generated tokens, shard bytes) already committed for this model and benchmark."""
     if run is None:
@@ -120,7 +130,7 @@ def plan_study(
 ) -> Plan:
     """The cost table of ``study``. Mappings are keyed by model name; key ``"*"`` is the default."""
     counts = count_problems(study, problems or {})
-    run = RunDir(study.output) if Path(study.output).joinpath("manifest.json").is_file() else None
+    run = _existing_run(study.output)
     measured = {(m.name, b.name): _measured(run, m.name, b.name) for m in study.models for b in study.benchmarks}
     all_tokens = sum(t for _, t, _ in measured.values())
     if bytes_per_token is not None:

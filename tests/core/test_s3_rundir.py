@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -127,6 +128,11 @@ def test_a_study_on_s3_is_written_resumed_and_reported(tmp_path: Path, embedded_
     a_shards = {k: v for k, v in after_a.items() if k.startswith("samples/a/")}
     assert sorted(a_shards) == ["samples/a/synthetic/chunk-000000.parquet", "samples/a/synthetic/chunk-000001.parquet"]
     assert "manifest.json" in after_a and not any(k.startswith("samples/b/") for k in after_a)
+    planned = passbound("plan", str(study), "--json")  # measures lengths from the bucket
+    assert planned.returncode == 0, planned.stderr
+    rows = {r["model"]: r for r in json.loads(planned.stdout)["rows"]}
+    assert rows["a"]["samples_done"] == 8 and rows["b"]["samples_done"] == 0
+    assert rows["a"]["tokens_source"] == "measured (8 samples)"
 
     resumed = passbound("run", str(study))  # resumes: a is done, b is sampled, then every later stage
     assert resumed.returncode == 0, resumed.stderr

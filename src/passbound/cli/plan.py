@@ -9,7 +9,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from passbound.cli._common import data_dir_option, out_option, study_with_overrides
+from passbound.cli._common import data_dir_option, out_option, progress_option, study_with_overrides
 from passbound.errors import ConfigError
 
 
@@ -32,8 +32,9 @@ def _si(x: float, unit: str = "") -> str:
 @click.option("--gpus-per-replica", multiple=True, metavar="[MODEL=]G", help="GPUs one replica holds (tensor parallel); default 1.")
 @click.option("--bytes-per-token", type=float, help="Stored bytes per generated token (default: measured, else 1.0).")
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON instead of a table.")
+@progress_option  # accepted like every stage command's, so scripts can pass it everywhere; plan draws none
 def plan(study_file: Path, out: Path | None, data_dir: Path | None, problems: tuple[str, ...], mean_tokens: tuple[str, ...],
-         throughput: tuple[str, ...], gpus_per_replica: tuple[str, ...], bytes_per_token: float | None, as_json: bool) -> None:
+         throughput: tuple[str, ...], gpus_per_replica: tuple[str, ...], bytes_per_token: float | None, as_json: bool, no_progress: bool) -> None:
     """Problems, samples, generated tokens, GPU-hours and storage of a study; nothing is sampled."""
     from passbound.planning import parse_keyed, plan_study
 
