@@ -18,7 +18,7 @@ from typing import Any
 
 from passbound.config import ModelSpec, StudyConfig
 from passbound.registry import require
-from passbound.stages.sample_plan import ChunkTask
+from passbound.stages.sample_plan import ChunkTask, prompts_in_flight
 from passbound.store import RunDir
 
 
@@ -44,9 +44,8 @@ class ChunkActor:
         tasks = [ChunkTask(**{**d, "problem_ids": tuple(d["problem_ids"]), "seeds": tuple(d["seeds"])})
                  for d in map(json.loads, batch["task"])]
         todo = [t for t in tasks if not self.sampler.is_committed(t)]
-        in_flight = self.study.runner.in_flight or 2 * self.study.sampling.chunk_size
         if self.study.runner.stream:
-            list(self.sampler.stream(todo, in_flight))
+            list(self.sampler.stream(todo, prompts_in_flight(self.study)))
         else:
             for task in todo:
                 self.sampler.sample(task)
@@ -77,7 +76,7 @@ def sample_model_on_ray(study: StudyConfig, run: RunDir, model: ModelSpec, tasks
     context.enable_progress_bars = False  # passbound's own bar counts problems
     context.print_on_execution_start = False
     rows = [{"task": json.dumps(asdict(t))} for t in tasks]
-    per_batch = max(1, (study.runner.in_flight or 2 * study.sampling.chunk_size) // study.sampling.chunk_size)
+    per_batch = max(1, prompts_in_flight(study) // study.sampling.chunk_size)
     dataset = ray.data.from_items(rows, override_num_blocks=len(rows)).map_batches(
         ChunkActor,
         fn_constructor_kwargs={"study": study.model_dump(mode="json"), "run_path": run.location, "model": model.name},

@@ -13,7 +13,7 @@ from typing import Any
 from passbound.config import ModelSpec, StudyConfig
 from passbound.progress import console, progress_bar
 from passbound.stages.chunk_sampler import ChunkSampler
-from passbound.stages.sample_plan import ChunkTask, active_problems, chunked, plan_chunks, problem_seed
+from passbound.stages.sample_plan import ChunkTask, active_problems, chunked, plan_chunks, problem_seed, prompts_in_flight
 from passbound.store import RunDir
 
 __all__ = ["ChunkTask", "active_problems", "chunked", "plan_chunks", "problem_seed", "sample_run"]
@@ -85,11 +85,6 @@ def _sample_on_ray(study: StudyConfig, run: RunDir, plan: list[tuple[ModelSpec, 
     return written
 
 
-def in_flight(study: StudyConfig) -> int:
-    """Prompts kept queued in a streaming engine: two chunks' worth unless the study says."""
-    return study.runner.in_flight or 2 * study.sampling.chunk_size
-
-
 def _sample_model(study: StudyConfig, run: RunDir, model: ModelSpec, engine: Any, todo: list[ChunkTask],
                   show_progress: bool) -> int:
     sampler = ChunkSampler(study, run, model.name, engine)
@@ -97,7 +92,7 @@ def _sample_model(study: StudyConfig, run: RunDir, model: ModelSpec, engine: Any
     written = 0
     with progress_bar(f"sample {model.name}", total, enabled=show_progress) as advance:
         if study.runner.stream:
-            for task in sampler.stream(todo, in_flight(study), on_progress=advance):
+            for task in sampler.stream(todo, prompts_in_flight(study), on_progress=advance):
                 written += task.samples
         else:
             for task in todo:

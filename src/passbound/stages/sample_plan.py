@@ -35,6 +35,11 @@ class ChunkTask:
         return len(self.problem_ids) * self.count
 
 
+def prompts_in_flight(study: StudyConfig) -> int:
+    """Prompts kept queued in a streaming engine: two chunks' worth unless ``[runner] in_flight`` says."""
+    return study.runner.in_flight or 2 * study.sampling.chunk_size
+
+
 def problem_seed(study_seed: int, benchmark: str, problem_id: str) -> int:
     """A per-problem seed: results of one problem never depend on which others share its batch."""
     digest = hashlib.sha256(f"{study_seed}/{benchmark}/{problem_id}".encode()).digest()
