@@ -19,6 +19,7 @@ from typing import Any
 from passbound.config import ModelSpec, StudyConfig
 from passbound.registry import require
 from passbound.stages.sample_plan import ChunkTask, prompts_in_flight
+from passbound.stages.shard_grader import ShardGrader, ShardTodo, load_problems, problem_kinds
 from passbound.store import RunDir
 
 
@@ -101,27 +102,26 @@ class GradeActor:
 
     def __init__(self, study: dict[str, Any], run_path: str, versions: dict[str, str]) -> None:
         from passbound.config import study_from_dict
-        from passbound.stages.shard_grader import ShardGrader
         from passbound.verify import GradingPool
 
         self.study = study_from_dict(study, "<ray driver>")
         run = RunDir(run_path, pull=("manifest.json", "problems", "samples", "verdicts"))
-        kinds = {p.kind for benchmark in run.benchmarks() for p in run.read_problems(benchmark)}
-        configured = self.study.verify.verifiers(kinds)
+        problems = load_problems(run)
+        configured = self.study.verify.verifiers(problem_kinds(problems))
         built = {kind: verifier.version for kind, verifier in configured.items()}
         if built != versions:  # a worker with other verifier versions installed would mislabel verdicts
             raise RuntimeError(f"this Ray worker's verifiers are {built}, the driver's {versions}; install the same "
                                "passbound and verifier versions on every node")
         self.pool = GradingPool(timeout=self.study.verify.timeout, workers=max(1, self.study.verify.workers),
                                 verifiers=configured).__enter__()
-        self.grader = ShardGrader(run, self.pool, versions)
+        self.grader = ShardGrader(run, self.pool, versions, problems)
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, list[Any]]:
         graded = [self.grader.grade(tuple(json.loads(t))) for t in batch["todo"]]  # type: ignore[arg-type]
         return {"todo": list(batch["todo"]), "graded": graded}
 
 
-def verify_on_ray(study: StudyConfig, run: RunDir, todo: list[tuple[str, str, int, str]], versions: dict[str, str],
+def verify_on_ray(study: StudyConfig, run: RunDir, todo: list[ShardTodo], versions: dict[str, str],
                   advance: Callable[[int], None]) -> int:
     """Grade the ``todo`` shards on the cluster, one shard per row, ``replicas`` grading actors."""
     ray = connect(study)

@@ -14,18 +14,24 @@ from passbound.types import Problem, Verdict
 ShardTodo = tuple[str, str, int, str]  # (model, benchmark, chunk, "all" | "missing")
 
 
+def load_problems(run: RunDir) -> dict[str, dict[str, Problem]]:
+    """benchmark -> problem id -> problem, read once for planning and grading alike."""
+    return {benchmark: {p.id: p for p in run.read_problems(benchmark)} for benchmark in run.benchmarks()}
+
+
+def problem_kinds(problems: dict[str, dict[str, Problem]]) -> set[str]:
+    return {p.kind for by_id in problems.values() for p in by_id.values()}
+
+
 class ShardGrader:
     """Grades sample shards with a grading pool; ``"missing"`` grades only rows added since the verdicts."""
 
-    def __init__(self, run: RunDir, pool: object, versions: dict[str, str]) -> None:
-        self.run, self.pool, self.versions = run, pool, versions
-        self._problems: dict[str, dict[str, Problem]] = {}
+    def __init__(self, run: RunDir, pool: object, versions: dict[str, str], problems: dict[str, dict[str, Problem]]) -> None:
+        self.run, self.pool, self.versions, self._problems = run, pool, versions, problems
 
     def grade(self, todo: ShardTodo, advance: Callable[[int], None] | None = None) -> int:
         model, benchmark, chunk, mode = todo
         run = self.run
-        if benchmark not in self._problems:
-            self._problems[benchmark] = {p.id: p for p in run.read_problems(benchmark)}
         samples = run.read_shard("samples", model, benchmark, chunk).to_pylist()
         kept: list[dict] = []
         if mode == "missing":

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -11,7 +10,7 @@ import pyarrow.parquet as pq
 from passbound.config import StudyConfig
 from passbound.progress import console, progress_bar
 from passbound.store import RunDir
-from passbound.stages.shard_grader import ShardGrader, ShardTodo
+from passbound.stages.shard_grader import ShardGrader, ShardTodo, load_problems, problem_kinds
 
 
 def _stale(run: RunDir, model: str, benchmark: str, chunk: int, versions: dict[str, str], force: bool) -> str | None:
@@ -27,12 +26,9 @@ def _stale(run: RunDir, model: str, benchmark: str, chunk: int, versions: dict[s
     return None
 
 
-def plan_verification(study: StudyConfig, run: RunDir, models: Sequence[str] | None,
-                      force: bool) -> tuple[list[ShardTodo], dict[str, Any]]:
-    """The sample shards whose verdicts are missing or stale, and the configured verifier per kind."""
-    kinds = {p.kind for benchmark in run.benchmarks() for p in run.read_problems(benchmark)}
-    configured = study.verify.verifiers(kinds)
-    versions = {kind: verifier.version for kind, verifier in configured.items()}
+def plan_verification(study: StudyConfig, run: RunDir, models: Sequence[str] | None, force: bool,
+                      versions: dict[str, str]) -> list[ShardTodo]:
+    """The sample shards whose verdicts are missing or stale under the verifier ``versions``."""
     todo: list[ShardTodo] = []
     for model in (m.name for m in study.models if models is None or m.name in models):
         for benchmark in run.benchmarks():
@@ -40,7 +36,7 @@ def plan_verification(study: StudyConfig, run: RunDir, models: Sequence[str] | N
                 mode = _stale(run, model, benchmark, chunk, versions, force)
                 if mode is not None:
                     todo.append((model, benchmark, chunk, mode))
-    return todo, configured
+    return todo
 
 
 def rows_to_grade(run: RunDir, todo: ShardTodo) -> int:
@@ -56,8 +52,10 @@ def verify_run(study: StudyConfig, run: RunDir, *, models: Sequence[str] | None 
     from passbound.stages.prepare import record_versions
     from passbound.verify import GradingPool
 
-    todo, configured = plan_verification(study, run, models, force)
+    problems = load_problems(run)
+    configured = study.verify.verifiers(problem_kinds(problems))
     versions = {kind: verifier.version for kind, verifier in configured.items()}
+    todo = plan_verification(study, run, models, force, versions)
     if not todo:
         console.print("verify: nothing to do, every sample has a current verdict")
         return 0
@@ -70,7 +68,7 @@ def verify_run(study: StudyConfig, run: RunDir, *, models: Sequence[str] | None 
             graded = verify_on_ray(study, run, todo, versions, advance)
         else:
             with GradingPool(timeout=study.verify.timeout, workers=study.verify.workers, verifiers=configured) as pool:
-                grader = ShardGrader(run, pool, versions)
+                grader = ShardGrader(run, pool, versions, problems)
                 for t in todo:
                     graded += grader.grade(t, advance)
     record_versions(run, "verifier_versions", versions)
