@@ -190,4 +190,11 @@ def test_the_ray_runner_writes_to_s3(tmp_path: Path, embedded_model: Path, s3: d
         pd.testing.assert_frame_equal(pd.read_csv(on_s3.path / "passk.csv"), pd.read_csv(local.path / "passk.csv"))
     finally:
         on_s3.remote.close()
+    # The replicas are ended with SIGKILL once the driver exits; the next passbound process removes their copies.
+    from passbound.store.remote import remove_stale_copies
+
+    deadline = time.monotonic() + 60
+    while list(cache.iterdir()) and time.monotonic() < deadline:
+        remove_stale_copies(cache)
+        time.sleep(0.5)
     assert list(cache.iterdir()) == []  # the replicas' working copies too

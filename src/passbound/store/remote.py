@@ -36,6 +36,24 @@ def is_uri(location: str | os.PathLike[str]) -> bool:
     return bool(sep) and scheme.isalnum() and scheme.lower() != "file"
 
 
+def remove_stale_copies(root: Path) -> int:
+    """Delete the working copies of processes that are gone: a killed process (a Ray actor is
+    ended with SIGKILL) never runs its exit hook, so the next process on the machine cleans up."""
+    removed = 0
+    for folder in root.glob("passbound-run-*-*"):
+        pid = folder.name.split("-")[2]
+        if not pid.isdigit():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed += 1
+        except PermissionError:  # alive, someone else's
+            continue
+    return removed
+
+
 def _is_temp(rel: str) -> bool:
     return Path(rel).name.startswith(".") and ".tmp-" in Path(rel).name
 
@@ -53,8 +71,9 @@ class RemoteRun:
             raise RunDirError(f"cannot open {self.uri}: {exc}; check the URI and the AWS_* variables "
                               "(AWS_ENDPOINT_URL for an S3-compatible server)") from None
         self.root = root.rstrip("/")
-        base = os.environ.get("PASSBOUND_REMOTE_CACHE") or None
-        self.local = Path(tempfile.mkdtemp(prefix="passbound-run-", dir=base))
+        base = os.environ.get("PASSBOUND_REMOTE_CACHE") or tempfile.gettempdir()
+        remove_stale_copies(Path(base))
+        self.local = Path(tempfile.mkdtemp(prefix=f"passbound-run-{os.getpid()}-", dir=base))
         _OPEN.append(self)
 
     def _key(self, rel: str) -> str:
