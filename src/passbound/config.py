@@ -61,7 +61,7 @@ class BenchmarkSpec(_Strict):
     name: str
     path: str | None = Field(default=None, description="local JSONL/Parquet file or benchmark folder")
     limit: int | None = Field(default=None, gt=0, description="use only the first `limit` problems")
-    split: str = "test"
+    split: str | None = Field(default=None, description="the benchmark's default when unset (test; testmini for visual math)")
     options: dict[str, Any] = Field(default_factory=dict)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +52,7 @@ def _problems_for(rows: list[dict[str, Any]], data_dir: Path | None) -> Iterator
         if pid not in cache[bench]:
             raise DataError(f"row {i + 1}: benchmark {bench!r} has no problem {pid!r} (ids look like {next(iter(cache[bench]))!r})")
         problem = cache[bench][pid]
-        yield problem if "gold" not in row else Problem(problem.id, bench, problem.prompt, str(row["gold"]), problem.kind)
+        yield problem if "gold" not in row else replace(problem, target=str(row["gold"]))
 
 
 def grade_rows(rows: list[dict[str, Any]], *, data_dir: Path | None = None, timeout: float = 10.0, workers: int = 0,

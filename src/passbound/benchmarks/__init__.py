@@ -29,6 +29,7 @@ from .math import (
     parse_olympiadbench,
 )
 from .synthetic import generate_synthetic, load_synthetic
+from .vision import VISION_BENCHMARKS
 
 __all__ = [
     "BenchmarkLoader",
@@ -77,6 +78,8 @@ for _bench in MATH_BENCHMARKS:
     _registry.add(_bench.name, _bench, _bench.description)
 for _code in CODE_BENCHMARKS:
     _registry.add(_code.name, _code, _code.description)
+for _vision in VISION_BENCHMARKS:
+    _registry.add(_vision.name, _vision, _vision.description)
 _registry.add("synthetic", load_synthetic, "seeded arithmetic word problems (levels 1-3), made by passbound; offline default")
 
 
@@ -86,10 +89,12 @@ def load_benchmark(
     path: str | Path | None = None,
     data_dir: str | Path | None = None,
     limit: int | None = None,
-    split: str = "test",
+    split: str | None = None,
     options: dict[str, Any] | None = None,
 ) -> LoadedBenchmark:
     """Load benchmark ``name``: from ``path``, else ``<data_dir>/<name>/``, else the pinned hub copy.
+
+    ``split`` None means the benchmark's own default ("test"; "testmini" for MathVista and MathVision).
 
     A name that is not registered (and not a ``module:object`` path) still loads when ``path``
     is given, or ``<data_dir>/<name>/`` exists, as a generic file with problem/question/prompt
@@ -100,6 +105,7 @@ def load_benchmark(
         if path is None and data_dir is not None and (Path(data_dir) / name).is_dir():
             path = Path(data_dir) / name  # an unregistered folder under --data-dir
         if path is not None:
-            return load_generic(name, path, limit=limit, split=split)
+            return load_generic(name, path, limit=limit, split=split or "test")
     loader = _registry.factory(name)  # unknown name without a path: ConfigError listing names
-    return loader(path=path, data_dir=data_dir, limit=limit, split=split, options=options)
+    chosen = {} if split is None else {"split": split}
+    return loader(path=path, data_dir=data_dir, limit=limit, options=options, **chosen)

@@ -52,11 +52,28 @@ class BenchmarkLoader(Protocol):
 
 
 def content_sha256(problems: Iterable[Problem]) -> str:
-    """SHA-256 of the problems' (id, prompt, target), in order; metadata does not count."""
+    """SHA-256 of the problems' (id, prompt, target, and the bytes of their images), in order;
+    metadata does not count. Text-only problems hash as they always did."""
     h = hashlib.sha256()
     for p in problems:
-        h.update(json.dumps([p.id, p.prompt, p.target], ensure_ascii=False).encode("utf-8"))
+        fields: list[Any] = [p.id, p.prompt, p.target]
+        if p.media:
+            fields.append([media_digest(m) for m in p.media])
+        h.update(json.dumps(fields, ensure_ascii=False).encode("utf-8"))
         h.update(b"\n")
+    return h.hexdigest()
+
+
+def media_digest(path: str) -> str:
+    """SHA-256 of an image file's bytes; ``missing:<name>`` for one not on disk (yet), so a
+    benchmark whose images arrive later hashes differently once they do."""
+    file = Path(path)
+    if not file.is_file():
+        return f"missing:{file.name}"
+    h = hashlib.sha256()
+    with open(file, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
     return h.hexdigest()
 
 

@@ -40,6 +40,8 @@ class ParsedRow:
     prompt: str
     target: str
     metadata: dict[str, Any] = field(default_factory=dict)
+    media: tuple[str, ...] = ()  # image files (absolute paths) the prompt shows
+    kind: str | None = None  # None: the benchmark's kind (MathVista mixes choice and math)
 
 
 RowParser = Callable[[dict[str, Any]], ParsedRow]
@@ -260,8 +262,8 @@ def build(
         pid = parsed.id if parsed.id is not None else str(index)
         ids.add(pid, where)
         problems.append(
-            Problem(id=pid, benchmark=name, prompt=parsed.prompt, target=parsed.target, kind=kind,
-                    metadata={k: v for k, v in parsed.metadata.items() if keep_none or v is not None})
+            Problem(id=pid, benchmark=name, prompt=parsed.prompt, target=parsed.target, kind=parsed.kind or kind,
+                    media=parsed.media, metadata={k: v for k, v in parsed.metadata.items() if keep_none or v is not None})
         )
     if not problems and if_empty:
         raise DataError(f"benchmark {name!r}: no problems left in {where_file} ({if_empty}).")

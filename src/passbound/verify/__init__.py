@@ -41,8 +41,15 @@ def _code_verifier(**options: Any) -> Any:
     return CodeVerifier(**options)
 
 
+@verifiers.register("choice", "multiple choice: the answer's letter or option text against the gold letter")
+def _choice_verifier(**options: Any) -> Any:
+    from passbound.verify.choice import ChoiceVerifier
+
+    return ChoiceVerifier(**options)
+
+
 def get_verifier(kind: str, **options: Any) -> Any:
-    """The verifier registered for a problem kind ("math", "code"; "choice" comes later)."""
+    """The verifier registered for a problem kind ("math", "code", "choice")."""
     return verifiers.create(kind, **options)
 
 

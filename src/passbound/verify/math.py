@@ -21,14 +21,16 @@ from typing import Any
 
 from passbound.errors import ConfigError
 from passbound.types import Problem
+from passbound.verify._answer_format import answer_format, check_format, strip_unit
 from passbound.verify._answer_forms import comparable_forms
 from passbound.verify._exact import compare_numbers
 from passbound.verify.extract import FALLBACKS, extract_answer
 from passbound.verify.result import GradeResult
 
 # math-2: exact numbers compared exactly, box runs, last statement wins, prose phrases, thousands
-# separators, "x \in [a, b]", named unknowns.
-SEMANTICS_VERSION = "math-2"
+# separators, "x \in [a, b]", named unknowns. math-3: a problem's declared unit, precision and
+# list answers (MathVista; see _answer_format).
+SEMANTICS_VERSION = "math-3"
 # extraction policy -> the fallbacks it adds after boxes and answer phrases.
 EXTRACTION_POLICIES = {"strict": (), "lenient": ("last_math", "last_number")}
 
@@ -166,8 +168,8 @@ class MathVerifier:
     def extract(self, completion: str, problem: Problem | None = None) -> str | None:
         return extract_answer(completion, self.fallbacks)
 
-    def dedupe_key(self, problem: Problem, answer: str) -> tuple[str, str]:
-        return (problem.target, answer)
+    def dedupe_key(self, problem: Problem, answer: str) -> tuple[Any, ...]:
+        return (problem.target, answer, *answer_format(problem))
 
     def item_timeout(self, problem: Problem) -> float | None:
         return None  # the pool's own timeout
@@ -178,12 +180,16 @@ class MathVerifier:
     def quick_check(self, problem: Problem | str, answer: str) -> GradeResult | None:
         """Cheap verdict without math-verify, or None if unsure: identical normal forms pass; two
         plain integers (``18,000``, ``025``, ``-7``) are equal or not, nothing else to know."""
+        target = _target(problem)
+        declared = check_format(problem, target, answer)
+        if declared is not None:
+            return declared
         if not self.fast_path:
             return None
-        target = _target(problem)
-        if normalize_answer(answer) == normalize_answer(_strip_dollars(target)):
+        value = strip_unit(answer, answer_format(problem)[1])
+        if normalize_answer(value) == normalize_answer(_strip_dollars(target)):
             return GradeResult("pass", answer, "exact match")
-        gold, pred = _plain_integer(target), _plain_integer(answer)
+        gold, pred = _plain_integer(target), _plain_integer(value)
         if gold is not None and pred is not None:
             return GradeResult("pass" if gold == pred else "fail", answer, "integers")
         return None
@@ -192,9 +198,10 @@ class MathVerifier:
         """Grade an already extracted ``answer`` against the gold (a Problem or its target string;
         main thread only)."""
         target = _target(problem)
-        quick = self.quick_check(target, answer)
+        quick = self.quick_check(problem, answer)
         if quick is not None:
             return quick
+        original, answer = answer, strip_unit(answer, answer_format(problem)[1])
         if threading.current_thread() is not threading.main_thread():
             # math-verify would raise inside and every answer would quietly become "fail".
             raise RuntimeError("MathVerifier.check needs a main thread (math-verify times out with "
@@ -204,8 +211,8 @@ class MathVerifier:
         gold, gold_timed_out = _parse_cached(gold_text, self.timeout_s)
         pred, pred_timed_out = _parse_answer(pred_text, self.timeout_s)
         if gold_timed_out or pred_timed_out:
-            return GradeResult("timeout", answer, "math-verify parse timeout")
-        return self._compare(gold, pred, answer)
+            return GradeResult("timeout", original, "math-verify parse timeout")
+        return self._compare(gold, pred, original)
 
     def _compare(self, gold: Sequence[Any], pred: Sequence[Any], answer: str) -> GradeResult:
         """math-verify's ``verify`` over all (gold, pred) pairs, as ``verify(gold, pred)`` does,
