@@ -85,6 +85,7 @@ class DrillProblem:
     target: str
     hard: bool
     models: list[DrillModel] = field(default_factory=list)
+    media: list[str] = field(default_factory=list)  # run-relative image files the problem shows
 
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> DrillProblem:
@@ -133,7 +134,8 @@ def drilldown(run: RunDir, *, models: Sequence[str] | None = None, benchmarks: S
             pid = str(r.problem_id)
             if pid not in items:
                 p = recorded.get(pid)
-                items[pid] = DrillProblem(bench, pid, p.prompt if p else "", p.target if p else "", False)
+                items[pid] = DrillProblem(bench, pid, p.prompt if p else "", p.target if p else "", False,
+                                          media=list(p.media) if p else [])
             hard = 0 < r.c <= hard_threshold(int(r.n), max_correct)
             items[pid].models.append(DrillModel(str(r.model), str(meta.get(r.model, {}).get("role") or "other"),
                                                 int(r.n), int(r.c), hard))

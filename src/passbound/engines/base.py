@@ -13,10 +13,12 @@ from itertools import islice
 from typing import Any, Protocol, Union, runtime_checkable
 
 from passbound.errors import ConfigError
+from passbound.prompts.parts import TextWithImages
 from passbound.types import Completion
 
-# Raw text, or chat messages (the engine applies the tokenizer's chat template).
-PromptInput = Union[str, Sequence[Mapping[str, str]]]
+# Raw text, chat messages (the engine applies the tokenizer's chat template; contents may be
+# lists of text and image parts), or raw text with image placeholders (passbound.prompts.parts).
+PromptInput = Union[str, Sequence[Mapping[str, Any]], TextWithImages]
 ProgressFn = Callable[[int], None]
 
 
@@ -117,12 +119,14 @@ def check_request(prompts: Sequence[PromptInput], *, n: int, temperature: float,
     if not 0 < top_p <= 1:
         raise ConfigError(f"top_p must be in (0, 1] (got {top_p})")
     for prompt in prompts:
-        if not isinstance(prompt, str) and not all(isinstance(m, Mapping) and "role" in m for m in prompt):
+        if isinstance(prompt, (str, TextWithImages)):
+            continue
+        if not all(isinstance(m, Mapping) and "role" in m for m in prompt):
             raise ConfigError("a prompt must be a string or a list of {'role': ..., 'content': ...} messages")
 
 
 def is_chat(prompt: PromptInput) -> bool:
-    return not isinstance(prompt, str)
+    return not isinstance(prompt, (str, TextWithImages))
 
 
 def as_messages(prompt: PromptInput) -> list[dict[str, str]]:
@@ -131,12 +135,17 @@ def as_messages(prompt: PromptInput) -> list[dict[str, str]]:
 
 
 def render_chat(tokenizer: Any, prompt: PromptInput) -> str:
-    """Text prompt for ``prompt``: raw text as is, messages through the tokenizer's chat template."""
+    """Text prompt for ``prompt``: raw text as is, messages through the tokenizer's chat template
+    (image parts become the template's image placeholders)."""
+    from passbound.prompts.parts import placeholder_messages
+
     if isinstance(prompt, str):
         return prompt
+    if isinstance(prompt, TextWithImages):
+        return prompt.text
     if not getattr(tokenizer, "chat_template", None):
         raise ConfigError("the model's tokenizer has no chat template; give raw text prompts (template 'plain')")
-    return tokenizer.apply_chat_template(as_messages(prompt), tokenize=False, add_generation_prompt=True)
+    return tokenizer.apply_chat_template(placeholder_messages(prompt), tokenize=False, add_generation_prompt=True)
 
 
 def truncate_at_stop(text: str, stop: Sequence[str] | None) -> tuple[str, bool]:

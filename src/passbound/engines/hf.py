@@ -22,6 +22,9 @@ from passbound.engines.base import (
     truncate_at_stop,
 )
 from passbound.engines.cpu_format import NumberFormat, cpu_number_format
+from passbound.errors import ConfigError
+from passbound.models import declares_vision
+from passbound.prompts.parts import load_image, prompt_images
 from passbound.registry import require
 from passbound.types import Completion
 
@@ -58,8 +61,15 @@ class HFEngine:
             self.number_format = NumberFormat(str(own["dtype"]) if explicit else "float32",
                                               "set in engine_options" if explicit else "hf engine default")
         dtype = getattr(self._torch, self.number_format.dtype)
-        self.tokenizer = transformers.AutoTokenizer.from_pretrained(self.model_path)
-        self.model = transformers.AutoModelForCausalLM.from_pretrained(self.model_path, dtype=dtype, **options)
+        self.accepts_images = bool(declares_vision(self.model_path))
+        if self.accepts_images:  # a vision-language model: its processor turns images into pixel inputs
+            self.processor = transformers.AutoProcessor.from_pretrained(self.model_path)
+            self.tokenizer = self.processor.tokenizer
+            self.model = transformers.AutoModelForImageTextToText.from_pretrained(self.model_path, dtype=dtype, **options)
+        else:
+            self.processor = None
+            self.tokenizer = transformers.AutoTokenizer.from_pretrained(self.model_path)
+            self.model = transformers.AutoModelForCausalLM.from_pretrained(self.model_path, dtype=dtype, **options)
         self.model.to(self.device).eval()
         config = self.model.generation_config
         eos = config.eos_token_id if config.eos_token_id is not None else self.tokenizer.eos_token_id
@@ -71,9 +81,21 @@ class HFEngine:
 
     def encode(self, prompt: PromptInput) -> list[int]:
         """Token ids; a rendered chat template already holds its special tokens."""
+        return self.inputs(prompt)[0]
+
+    def inputs(self, prompt: PromptInput) -> tuple[list[int], dict[str, Any]]:
+        """Token ids and the processor's image tensors (pixel values, grids; none for text)."""
+        images = prompt_images(prompt)
+        if images:
+            if self.processor is None:
+                raise ConfigError(f"{self.model_path} is a text-only model; it cannot be given image prompts")
+            batch = self.processor(text=[render_chat(self.processor, prompt)],
+                                   images=[load_image(p) for p in images], return_tensors="pt")
+            extra = {k: v.to(self.device) for k, v in batch.items() if k not in ("input_ids", "attention_mask")}
+            return batch["input_ids"][0].tolist(), extra
         if is_chat(prompt):
-            return list(self.tokenizer.encode(render_chat(self.tokenizer, prompt), add_special_tokens=False))
-        return list(self.tokenizer.encode(prompt))
+            return list(self.tokenizer.encode(render_chat(self.tokenizer, prompt), add_special_tokens=False)), {}
+        return list(self.tokenizer.encode(render_chat(self.tokenizer, prompt))), {}
 
     def generate(
         self,
@@ -90,13 +112,13 @@ class HFEngine:
         check_request(prompts, n=n, temperature=temperature, top_p=top_p, max_tokens=max_tokens, seeds=seeds)
         results = []
         for prompt, seed in zip(prompts, seeds):
-            results.append(self._one_prompt(self.encode(prompt), n, temperature, top_p, max_tokens, seed, stop))
+            results.append(self._one_prompt(*self.inputs(prompt), n, temperature, top_p, max_tokens, seed, stop))
             if on_progress:
                 on_progress(1)
         return results
 
-    def _one_prompt(self, ids: list[int], n: int, temperature: float, top_p: float, max_tokens: int,
-                    seed: int, stop: Sequence[str] | None) -> list[Completion]:
+    def _one_prompt(self, ids: list[int], extra: dict[str, Any], n: int, temperature: float, top_p: float,
+                    max_tokens: int, seed: int, stop: Sequence[str] | None) -> list[Completion]:
         torch = self._torch
         sampling = temperature > 0
         kwargs: dict[str, Any] = {
@@ -113,11 +135,13 @@ class HFEngine:
                 size = min(self.max_batch, n - start)
                 out = self.model.generate(
                     prompt.expand(size, -1), attention_mask=torch.ones(size, len(ids), dtype=torch.long,
-                                                                       device=self.device), **kwargs)
-                completions += [self._completion(ids, row.tolist(), stop) for row in out[:, len(ids):]]
+                                                                       device=self.device),
+                    **_repeat(extra, size), **kwargs)
+                completions += [self._completion(ids, row.tolist(), stop, extra) for row in out[:, len(ids):]]
         return completions
 
-    def _completion(self, prompt_ids: list[int], generated: list[int], stop: Sequence[str] | None) -> Completion:
+    def _completion(self, prompt_ids: list[int], generated: list[int], stop: Sequence[str] | None,
+                    extra: dict[str, Any]) -> Completion:
         """Cut at the first EOS/pad (padding follows a finished sequence), then at a stop string.
 
         ``n_tokens`` counts the EOS token, as vLLM does; a stop string ends the sequence
@@ -132,22 +156,29 @@ class HFEngine:
             reason, counted = "stop", generated[: end + 1]
         else:
             reason, counted = "length", tokens
-        logprob = self._logprob(prompt_ids, counted) if self.want_logprobs else None
+        logprob = self._logprob(prompt_ids, counted, extra) if self.want_logprobs else None
         return Completion(text=text, finish_reason=reason, n_tokens=len(counted), logprob=logprob)
 
-    def _logprob(self, prompt_ids: list[int], tokens: list[int]) -> float | None:
+    def _logprob(self, prompt_ids: list[int], tokens: list[int], extra: dict[str, Any]) -> float | None:
         """Sum of log p(token | prefix) under the unmodified model (no temperature or top-p)."""
         if not tokens:
             return 0.0
         torch = self._torch
         seq = torch.tensor([prompt_ids + tokens], device=self.device)
         with torch.inference_mode():
-            logits = self.model(seq).logits[0, len(prompt_ids) - 1 : -1].float()
+            logits = self.model(input_ids=seq, **extra).logits[0, len(prompt_ids) - 1 : -1].float()
         logp = torch.log_softmax(logits, dim=-1).gather(1, seq[0, len(prompt_ids):, None])
         return float(logp.sum())
 
     def close(self) -> None:
         self.model = None
+        self.processor = None
         import gc
 
         gc.collect()
+
+
+def _repeat(extra: dict[str, Any], size: int) -> dict[str, Any]:
+    """Image tensors for ``size`` copies of one prompt: repeated along the first dimension (a
+    batch of images, or Qwen2-VL's concatenated patches, which the grid tensor then splits)."""
+    return {k: v.repeat(size, *([1] * (v.dim() - 1))) for k, v in extra.items()}

@@ -19,6 +19,7 @@ from importlib.metadata import version as dist_version
 from typing import Any, TypeVar
 
 from passbound.engines.base import PromptInput, ProgressFn, as_messages, check_request, is_chat, pop_options
+from passbound.prompts.parts import TextWithImages, openai_messages
 from passbound.errors import ConfigError
 from passbound.registry import require
 from passbound.types import Completion
@@ -78,6 +79,9 @@ class OpenAIEngine:
         on_progress: ProgressFn | None = None,
     ) -> list[list[Completion]]:
         check_request(prompts, n=n, temperature=temperature, top_p=top_p, max_tokens=max_tokens, seeds=seeds)
+        if any(isinstance(p, TextWithImages) for p in prompts):
+            raise ConfigError("an OpenAI-compatible completions endpoint takes no images; use template "
+                              "'chat' (images go as image_url parts of a chat message)")
         params = {"temperature": temperature, "top_p": top_p, "max_tokens": max_tokens,
                   **({"stop": list(stop)} if stop else {})}
         if temperature == 0:  # greedy: one outcome (some servers refuse n > 1), so ask once and copy
@@ -128,7 +132,7 @@ class OpenAIEngine:
             try:
                 if is_chat(prompt):
                     response = await client.chat.completions.create(
-                        model=self.model, messages=as_messages(prompt), n=n, seed=seed,
+                        model=self.model, messages=openai_messages(as_messages(prompt)), n=n, seed=seed,
                         extra_body=self.extra_body or None,
                         **({"logprobs": True, "top_logprobs": 0} if self.logprobs else {}), **params)
                     return _from_chat(response, n)

@@ -27,6 +27,7 @@ from passbound.engines.base import (
     render_chat,
 )
 from passbound.engines.cpu_format import NumberFormat, cpu_number_format
+from passbound.prompts.parts import TextWithImages, load_image, prompt_images
 from passbound.registry import require
 from passbound.types import Completion
 
@@ -124,6 +125,7 @@ class VLLMEngine:
         self.llm: Any = vllm.LLM(model=self.model, **options)
         self.tokenizer = self.llm.get_tokenizer()
         self._request_ids = itertools.count()
+        self.accepts_images = _is_multimodal(self.llm)
 
     def version(self) -> str:
         return vllm_version()
@@ -137,9 +139,16 @@ class VLLMEngine:
 
     def engine_prompt(self, prompt: PromptInput) -> Any:
         """Raw text as is (vLLM adds the tokenizer's special tokens); chat messages rendered with
-        the chat template and tokenized without special tokens, so no second BOS is added."""
+        the chat template and tokenized without special tokens, so no second BOS is added. A
+        prompt with images goes as text plus ``multi_modal_data`` (vLLM expands each image
+        placeholder into the image's tokens)."""
+        images = prompt_images(prompt)
+        if images:
+            pictures = [load_image(p) for p in images]
+            return {"prompt": render_chat(self.tokenizer, prompt),
+                    "multi_modal_data": {"image": pictures[0] if len(pictures) == 1 else pictures}}
         if not is_chat(prompt):
-            return prompt
+            return prompt.text if isinstance(prompt, TextWithImages) else prompt
         text = render_chat(self.tokenizer, prompt)
         return {"prompt_token_ids": self.tokenizer.encode(text, add_special_tokens=False)}
 
@@ -225,6 +234,13 @@ class VLLMEngine:
             core.shutdown()
         del llm
         gc.collect()
+
+
+def _is_multimodal(llm: Any) -> bool | None:
+    """Whether the loaded model takes images (None when this vLLM does not say)."""
+    config = getattr(getattr(llm, "llm_engine", None), "model_config", None)
+    flag = getattr(config, "is_multimodal_model", None)
+    return None if flag is None else bool(flag)
 
 
 def _completion(out: Any) -> Completion:

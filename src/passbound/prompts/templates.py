@@ -15,14 +15,18 @@ applies the model tokenizer's own chat template).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
+from passbound.errors import ConfigError
 from passbound.types import Problem
 
-PromptInput = str | list[dict[str, str]]
+from .parts import TextWithImages, image_part, text_part
+
+PromptInput = str | list[dict[str, Any]] | TextWithImages
 
 BOXED_INSTRUCTION = "Please reason step by step, and put your final answer within \\boxed{}."
-QUESTION = "{question}"  # the only placeholder; replaced literally, so LaTeX braces are safe
+QUESTION = "{question}"  # replaced literally, so LaTeX braces are safe
+IMAGES = "{images}"  # where a vision template puts one image placeholder per image
 
 
 @runtime_checkable
@@ -37,15 +41,31 @@ class Template(Protocol):
 
 @dataclass(frozen=True)
 class TextTemplate:
-    """Raw text with one ``{question}`` placeholder (no str.format: questions contain braces)."""
+    """Raw text with one ``{question}`` placeholder (no str.format: questions contain braces).
+
+    A vision template also has ``{images}`` and the model's ``image_placeholder``; it renders an
+    image problem as :class:`TextWithImages`. A text template given an image problem refuses it.
+    """
 
     name: str
     text: str
     stop: tuple[str, ...] = ()
     description: str = ""
+    image_placeholder: str | None = None
 
-    def render(self, problem: Problem) -> str:
-        return self.text.replace(QUESTION, problem.prompt.strip())
+    @property
+    def shows_images(self) -> bool:
+        return self.image_placeholder is not None
+
+    def render(self, problem: Problem) -> str | TextWithImages:
+        text = self.text.replace(QUESTION, problem.prompt.strip())
+        if not problem.media:
+            return text.replace(IMAGES, "")
+        if self.image_placeholder is None:
+            raise ConfigError(f"template {self.name!r} shows no images, but {problem.benchmark} problem {problem.id!r} "
+                              f"has {len(problem.media)}; use template 'qwen-vl-boxed' or 'chat' (the model's own "
+                              "chat template) for visual benchmarks")
+        return TextWithImages(text.replace(IMAGES, self.image_placeholder * len(problem.media)), tuple(problem.media))
 
 
 @dataclass(frozen=True)
@@ -57,10 +77,15 @@ class ChatTemplate:
     stop: tuple[str, ...] = ()
     description: str = ""
 
-    def render(self, problem: Problem) -> list[dict[str, str]]:
+    shows_images = True
+
+    def render(self, problem: Problem) -> list[dict[str, Any]]:
         if problem.messages:  # a benchmark that ships its own conversation keeps it
             return [dict(m) for m in problem.messages]
-        return [{"role": "user", "content": f"{problem.prompt.strip()}\n{self.instruction}"}]
+        text = f"{problem.prompt.strip()}\n{self.instruction}"
+        if problem.media:  # images first, as the study's prompt has them
+            return [{"role": "user", "content": [*(image_part(m) for m in problem.media), text_part(text)]}]
+        return [{"role": "user", "content": text}]
 
 
 _QWEN_STOP = ("<|im_end|>", "<|endoftext|>")  # stop words of the Qwen2.5-Math harness (math_eval.py)
@@ -127,9 +152,24 @@ FEW_SHOT = TextTemplate(
     "4 worked examples 'Question: ... Answer: ... \\boxed{}' for base models; stops at the next Question",
 )
 
-CHAT = ChatTemplate(
-    "chat",
-    description="one user message with the \\boxed{} instruction; the model's own chat template applies",
+# The visual-math prompt of Yue et al. (2025) (EasyR1's Qwen2.5-VL runs): the image first, reasoning
+# inside <think> </think>, the answer in \boxed{}. Worded for passbound.
+VL_INSTRUCTION = ("Think the problem through inside <think> </think> first, then give the final answer in \\boxed{}. "
+                  "For a multiple-choice question, put only the letter of the option in \\boxed{}.")
+QWEN_VL_BOXED = TextTemplate(
+    "qwen-vl-boxed",
+    "<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n"
+    "<|im_start|>user\n{images}{question}\n" + VL_INSTRUCTION + "<|im_end|>\n"
+    "<|im_start|>assistant\n",
+    _QWEN_STOP,
+    "Qwen2-VL / Qwen2.5-VL chat format: image first, <think> reasoning, answer in \\boxed{} (the study's visual prompt)",
+    image_placeholder="<|vision_start|><|image_pad|><|vision_end|>",
 )
 
-BUILTIN_TEMPLATES: tuple[TextTemplate | ChatTemplate, ...] = (QWEN_BOXED, QWEN25_MATH_COT, DEEPSEEK_R1, FEW_SHOT, CHAT)
+CHAT = ChatTemplate(
+    "chat",
+    description="one user message (images first, if any) with the \\boxed{} instruction; the model's own chat template applies",
+)
+
+BUILTIN_TEMPLATES: tuple[TextTemplate | ChatTemplate, ...] = (QWEN_BOXED, QWEN25_MATH_COT, DEEPSEEK_R1, FEW_SHOT, CHAT,
+                                                            QWEN_VL_BOXED)

@@ -89,6 +89,7 @@ def passk_figure(run: RunData, benchmark: str, colors: dict[str, str]) -> Figure
         if np.isfinite(lo).any() and np.isfinite(hi).any():
             ax.fill_between(k, 100 * lo, 100 * hi, color=color, alpha=0.15, linewidth=0)
         k_all.extend(_predicted_past_n(ax, run, model, benchmark, color))
+    _chance_curve(ax, run, benchmark)
     ax.set_xscale("log", base=2)
     if k_all:
         k_lo, k_hi = min(k_all), max(k_all)
@@ -108,6 +109,19 @@ def passk_figure(run: RunData, benchmark: str, colors: dict[str, str]) -> Figure
     if ax.get_legend_handles_labels()[0]:
         ax.legend(loc="best", frameon=False, fontsize=8.5)
     return fig
+
+
+def _chance_curve(ax, run: RunData, benchmark: str) -> None:
+    """A uniform guesser's pass@k on the benchmark's multiple-choice problems (chance.csv), grey."""
+    table = run.analyses.get("chance")
+    if table is None or table.empty:
+        return
+    d = table[table["benchmark"] == benchmark]
+    if d.empty:
+        return
+    d = d[d["model"] == d["model"].iloc[0]].sort_values("k")
+    ax.plot(d["k"].to_numpy(dtype=float), 100 * d["chance_pass_at_k"].to_numpy(dtype=float), linestyle=(0, (1, 2)),
+            color="#8a8f98", linewidth=1.6, label="uniform guess (multiple choice)")
 
 
 def _predicted_past_n(ax, run: RunData, model: str, benchmark: str, color: str) -> list[float]:

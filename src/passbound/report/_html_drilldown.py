@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from passbound.report._findings import ci, pct
@@ -40,6 +41,8 @@ STYLE = """<style>
 #drilldown details.dd-problem { border:1px solid var(--rule); border-radius:4px; margin:6px 0; padding:4px 10px; }
 #drilldown details.dd-problem summary { white-space:normal; }
 #drilldown .dd-badge { background:#b3261e; color:#fff; border-radius:3px; padding:0 5px; font-size:0.8em; }
+#drilldown img.dd-image { max-width:min(100%, 480px); height:auto; display:block; margin:4px 0 8px;
+  border:1px solid var(--line, #ccc); }
 #drilldown pre.dd-text { white-space:pre-wrap; word-break:break-word; background:var(--head); padding:8px;
   margin:4px 0 10px; font-size:0.84em; max-height:28em; overflow:auto; }
 #drilldown .dd-sample { border-left:3px solid var(--rule); padding-left:8px; margin:6px 0; }
@@ -210,11 +213,23 @@ def drilldown_section(run: RunData, name: Name) -> str:
         mine = [p for p in problems if p.benchmark == bench]
         n_hard = sum(p.hard for p in mine)
         body.append(f"<h3>{_e(bench)} <small class=\"muted\">{len(mine)} problems shown, {n_hard} hard</small></h3>")
-        body += [_problem(p, name) for p in mine]
+        body += [_problem(p, name, run.run_dir) for p in mine]
     return head + "".join(body) + "</section>" + SCRIPT
 
 
-def _problem(p: DrillProblem, name: Name) -> str:
+def _images(p: DrillProblem, run_dir: Path) -> str:
+    """The problem's images as small inline JPEGs (the report stays one self-contained file)."""
+    from passbound.report._html_util import thumbnail_uri
+
+    tags = []
+    for m in p.media:
+        uri = thumbnail_uri(Path(run_dir) / m)
+        tags.append(f"<img class=\"dd-image\" alt=\"image of problem {_e(p.problem_id)}\" src=\"{uri}\">" if uri
+                    else f"<p class=\"muted\">image {_e(m)} is not in the run directory</p>")
+    return "".join(tags)
+
+
+def _problem(p: DrillProblem, name: Name, run_dir: Path) -> str:
     from passbound.cot._run import truncate
 
     badge = " <span class=\"dd-badge\">hard</span>" if p.hard else ""
@@ -223,7 +238,7 @@ def _problem(p: DrillProblem, name: Name) -> str:
     parts = [f"<details class=\"dd-problem\" data-hard=\"{int(p.hard)}\" data-benchmark=\"{_e(p.benchmark)}\" "
              f"data-problem=\"{_e(p.problem_id)}\"><summary><b>{_e(p.problem_id)}</b>{badge} "
              f"<span class=\"muted\">correct: {fractions}</span></summary>"
-             f"<h4>Problem</h4><pre class=\"dd-text\">{_e(prompt)}</pre>"
+             f"<h4>Problem</h4>{_images(p, run_dir)}<pre class=\"dd-text\">{_e(prompt)}</pre>"
              f"<p>Gold answer: <code>{_e(p.target)}</code></p>"]
     for m in p.models:
         hard = " <span class=\"dd-badge\">hard</span>" if m.hard else ""

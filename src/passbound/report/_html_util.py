@@ -26,3 +26,21 @@ def section_table(anchor: str, title: str, note: str, head: list[str], rows: lis
     ths = "".join(f"<th class=\"n\">{h}</th>" if i >= first_numeric else f"<th>{h}</th>" for i, h in enumerate(head))
     return (f"<h2 id=\"{anchor}\">{title}</h2><p class=\"note\">{note}</p><div class=\"scroll\"><table "
             f"class=\"wide dense\"><thead><tr>{ths}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>")
+
+
+def thumbnail_uri(path: Any, max_side: int = 480) -> str | None:
+    """A ``data:image/jpeg`` URI of the image scaled to at most ``max_side`` pixels; None if unreadable."""
+    import base64
+    import io
+
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as image:
+            image = image.convert("RGB")
+            image.thumbnail((max_side, max_side))
+            buffer = io.BytesIO()
+            image.save(buffer, format="JPEG", quality=80)
+    except (OSError, UnidentifiedImageError):
+        return None
+    return "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")

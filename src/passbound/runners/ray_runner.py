@@ -35,7 +35,7 @@ class ChunkActor:
         spec = self.study.model(model)
         self.engine = engines.create(spec.engine, model=spec.path, **spec.engine_options)
         # On object storage a replica fetches only what its tasks read.
-        run = RunDir(run_path, pull=("manifest.json", "problems", f"samples/{model}"))
+        run = RunDir(run_path, pull=("manifest.json", "problems", "media", f"samples/{model}"))
         self.sampler = ChunkSampler(self.study, run, model, self.engine)
         number_format = getattr(self.engine, "number_format", None)
         self.facts = json.dumps({"version": self.engine.version(),

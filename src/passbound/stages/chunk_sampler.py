@@ -12,6 +12,7 @@ from passbound.config import StudyConfig
 from passbound.engines.base import GenerationRequest, GenerationSettings, stream_completions
 from passbound.errors import RunDirError
 from passbound.prompts import get_template
+from passbound.stages.media import check_images_can_be_shown, resolve_media
 from passbound.stages.sample_plan import ChunkTask, active_problems
 from passbound.store import RunDir
 from passbound.store.rundir import samples_to_table
@@ -35,8 +36,11 @@ class ChunkSampler:
         self._problems: dict[str, dict[str, Problem]] = {}
 
     def problem(self, benchmark: str, problem_id: str) -> Problem:
+        """The problem as a template renders it (image paths resolved in this run directory)."""
         if benchmark not in self._problems:
-            self._problems[benchmark] = {p.id: p for p in active_problems(self.run, self.study, benchmark)}
+            problems = [resolve_media(self.run, p) for p in active_problems(self.run, self.study, benchmark)]
+            check_images_can_be_shown(self.model, self.template, problems, self.engine)
+            self._problems[benchmark] = {p.id: p for p in problems}
         return self._problems[benchmark][problem_id]
 
     def requests(self, task: ChunkTask) -> list[GenerationRequest]:

@@ -12,6 +12,7 @@ import tomli_w
 from passbound import __version__
 from passbound.config import StudyConfig, study_from_dict
 from passbound.errors import RunDirError
+from passbound.stages.media import stage_media
 from passbound.store import RunDir
 from passbound.types import Problem
 
@@ -88,10 +89,10 @@ def prepare_run(study: StudyConfig) -> RunDir:
             split=spec.split,
             options=dict(spec.options),
         )
+        problems = stage_media(run, loaded.problems)
         prev = old_benches.get(spec.name)
         if prev and prev.get("sha256") != loaded.sha256 and any(run.chunks("samples", m, spec.name) for m in _all_models(old)):
-            _check_prefix(run, spec.name, loaded.problems)
-        problems = list(loaded.problems)
+            _check_prefix(run, spec.name, problems)
         if run.problems_path(spec.name).is_file():
             recorded = run.read_problems(spec.name)
             if len(recorded) > len(problems) and [p.id for p in recorded[: len(problems)]] == [p.id for p in problems]:
@@ -130,7 +131,7 @@ def _check_prefix(run: RunDir, benchmark: str, new: Sequence[Problem]) -> None:
     """A changed benchmark is fine only if old and new agree on their common prefix (a new limit)."""
     old = run.read_problems(benchmark)
     common = min(len(old), len(new))
-    key = lambda p: (p.id, p.prompt, p.target)  # noqa: E731
+    key = lambda p: (p.id, p.prompt, p.target, p.media)  # noqa: E731  (media: run-relative, named by their bytes)
     if [key(p) for p in old[:common]] != [key(p) for p in new[:common]]:
         raise RunDirError(
             f"benchmark {benchmark!r} now loads different problems than those already sampled in {run.path} "

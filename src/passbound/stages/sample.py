@@ -37,6 +37,7 @@ def sample_run(study: StudyConfig, run: RunDir, *, models: Sequence[str] | None 
     if not plan:
         console.print("sample: nothing to do, every sample is already committed")
         return 0
+    _check_before_sampling(study, run, plan)
     if study.runner.kind == "ray":
         return _sample_on_ray(study, run, plan, show_progress)
     written = 0
@@ -65,6 +66,19 @@ def sample_run(study: StudyConfig, run: RunDir, *, models: Sequence[str] | None 
         for engine in loaded.values():
             engine.close()
     return written
+
+
+def _check_before_sampling(study: StudyConfig, run: RunDir, plan: list[tuple[ModelSpec, list[ChunkTask]]]) -> None:
+    """Image problems need their images, a template that shows them and a model that sees them;
+    all of it is checked for every model before the first one is loaded."""
+    from passbound.prompts import get_template
+    from passbound.stages.media import check_images_can_be_shown, check_media
+
+    for model, todo in plan:
+        benchmarks = sorted({t.benchmark for t in todo})
+        problems = [p for b in benchmarks for p in active_problems(run, study, b)]
+        check_media(run, problems)
+        check_images_can_be_shown(model, get_template(model.template), problems)
 
 
 def _sample_on_ray(study: StudyConfig, run: RunDir, plan: list[tuple[ModelSpec, list[ChunkTask]]],

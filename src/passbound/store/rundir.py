@@ -227,9 +227,12 @@ class RunDir:
         return manifest
 
     def write_text(self, name: str, text: str) -> Path:
+        return self.write_bytes(name, text.encode())
+
+    def write_bytes(self, name: str, data: bytes) -> Path:
         path = self.path / name
         path.parent.mkdir(parents=True, exist_ok=True)
-        _atomic_write_bytes(path, text.encode())
+        _atomic_write_bytes(path, data)
         return self._committed(path)
 
     # ---- problems ----------------------------------------------------------------------
