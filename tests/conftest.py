@@ -41,3 +41,11 @@ def embedded_model() -> Path:
     from passbound.models.embedded import embedded_model_path
 
     return embedded_model_path()
+
+
+@pytest.fixture(scope="session")
+def tiny_vl(embedded_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny random Idefics3 vision-language model on SmolLM2's tokenizer (tests/_tiny_vl.py)."""
+    from _tiny_vl import build_tiny_vl
+
+    return build_tiny_vl(tmp_path_factory.mktemp("tiny-vl"), embedded_model)

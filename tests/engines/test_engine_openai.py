@@ -2,61 +2,21 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from _vllm_server import free_port, vllm_server
 
 from passbound.registry import engines
 
 pytestmark = pytest.mark.e2e
-STARTUP_S = 300
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def server(embedded_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Start `vllm serve`-equivalent with the CPU settings of passbound's vllm engine; stop it after."""
-    port = _free_port()
-    log = tmp_path_factory.mktemp("server") / "server.log"
-    cmd = [sys.executable, "-m", "vllm.entrypoints.openai.api_server", "--model", str(embedded_model),
-           "--host", "127.0.0.1", "--port", str(port), "--max-model-len", "1024", "--enforce-eager",
-           "--no-enable-chunked-prefill", "--kv-cache-memory-bytes", str(1024**3)]
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, "VLLM_LOGGING_LEVEL": "WARNING"})
-    try:
-        deadline = time.monotonic() + STARTUP_S
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"vLLM server exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/models", timeout=5) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"vLLM server not ready after {STARTUP_S} s:\n{log.read_text()[-3000:]}")
-            time.sleep(2)
-        yield f"http://127.0.0.1:{port}/v1"
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    with vllm_server(embedded_model, tmp_path_factory.mktemp("server") / "server.log") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -102,7 +62,7 @@ def test_split_requests_still_return_n(server, embedded_model, slice_prompts, sa
 def test_unreachable_server_is_retried_then_reported() -> None:
     import openai
 
-    eng = engines.create("openai", model="m", base_url=f"http://127.0.0.1:{_free_port()}/v1", max_retries=2,
+    eng = engines.create("openai", model="m", base_url=f"http://127.0.0.1:{free_port()}/v1", max_retries=2,
                          backoff_s=0.05, timeout=5)
     started = time.perf_counter()
     with pytest.raises(openai.APIConnectionError):
