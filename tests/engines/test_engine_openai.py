@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -45,10 +46,15 @@ def test_same_schema_as_the_vllm_engine(first, slice_prompts, sampling, check_sc
     assert all(len({c.text for c in per}) > 1 for per in first)
 
 
-def test_same_seeds_same_texts(engine, first, slice_prompts, sampling, texts) -> None:
-    assert texts(engine.generate(slice_prompts, **sampling)) == texts(first)
-    other = engine.generate(slice_prompts, **{**sampling, "seeds": [s + 1000 for s in sampling["seeds"]]})
-    assert texts(other) != texts(first)
+def test_same_seeds_same_texts(server, embedded_model, slice_prompts, sampling, texts) -> None:
+    """One request at a time: concurrent requests join the server's batch at moments that depend
+    on timing, the batch shape changes float32 CPU results in the last bits, and a near tie then
+    samples another token (seen here: 1 of 12 samples differing between two identical calls)."""
+    serial = engines.create("openai", model=str(embedded_model), base_url=server, api_key="EMPTY", concurrency=1)
+    once = texts(serial.generate(slice_prompts, **sampling))
+    assert texts(serial.generate(slice_prompts, **sampling)) == once
+    other = serial.generate(slice_prompts, **{**sampling, "seeds": [s + 1000 for s in sampling["seeds"]]})
+    assert texts(other) != once
 
 
 def test_split_requests_still_return_n(server, embedded_model, slice_prompts, sampling, check_schema) -> None:

@@ -35,10 +35,18 @@ def images(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 
 @pytest.fixture(scope="module")
-def vllm_engine(tiny_vl: Path) -> Iterator:
-    eng = engines.create("vllm", model=str(tiny_vl), max_model_len=1024, dtype="float32")
-    yield eng
-    eng.close()
+def vllm_scorer(tiny_vl: Path) -> Iterator:
+    """One vLLM start for the module: the perplexity scorer's engine is a passbound VLLMEngine."""
+    from passbound.metrics.perplexity import create_scorer
+
+    scorer = create_scorer("vllm", str(tiny_vl), max_model_len=1024, dtype="float32")
+    yield scorer
+    scorer.close()
+
+
+@pytest.fixture(scope="module")
+def vllm_engine(vllm_scorer) -> Iterator:
+    return vllm_scorer._engine
 
 
 def _texts(results: list) -> list[list[str]]:
@@ -92,6 +100,25 @@ def test_hf_gets_the_image(tiny_vl: Path, images) -> None:
         assert all(c.logprob is not None and c.logprob < 0 for per in out for c in per)  # scored with the image
     finally:
         eng.close()
+
+
+def test_perplexity_with_images_hf_and_vllm_agree(tiny_vl: Path, images, vllm_scorer) -> None:
+    """A completion is scored with the image its prompt showed: another image, another NLL; both
+    backends score the same tokens the same way."""
+    from passbound.metrics.perplexity import create_scorer
+
+    red, noise = images
+    prompts, completion = [chat(red), chat(noise)], ["The picture shows a red square, so \\boxed{red}."] * 2
+    hf = create_scorer("hf", str(tiny_vl))
+    try:
+        by_hf = hf.score(prompts, completion, temperature=1.0)
+    finally:
+        hf.close()
+    by_vllm = vllm_scorer.score(prompts, completion)
+    assert by_hf[0].n_tokens == by_vllm[0].n_tokens > 5
+    assert by_hf[0].nll != pytest.approx(by_hf[1].nll, rel=1e-3)
+    for a, b in zip(by_hf, by_vllm):
+        assert a.nll == pytest.approx(b.nll, rel=1e-3) and a.entropy is not None
 
 
 def test_openai_server_gets_the_image(tiny_vl: Path, images, tmp_path: Path) -> None:

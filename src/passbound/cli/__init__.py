@@ -28,9 +28,9 @@ def cli() -> None:
 
 
 def _register_commands() -> None:
-    from passbound.cli import cot, demo, distill, grade, imports, listing, plan, ppl, probe, stages, train
+    from passbound.cli import cot, demo, distill, grade, imports, listing, plan, ppl, probe, stages, train, verl
 
-    for module in (stages, plan, imports, grade, demo, listing, cot, ppl, probe, distill, train):
+    for module in (stages, plan, imports, grade, demo, listing, cot, ppl, probe, distill, train, verl):
         for command in module.COMMANDS:
             cli.add_command(command)
 

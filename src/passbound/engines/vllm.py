@@ -26,6 +26,7 @@ from passbound.engines.base import (
     pop_options,
     render_chat,
 )
+from passbound.engines._reaper import start_reaper
 from passbound.engines.cpu_format import NumberFormat, cpu_number_format
 from passbound.prompts.parts import TextWithImages, load_image, prompt_images
 from passbound.registry import require
@@ -122,6 +123,7 @@ class VLLMEngine:
         self.model = resolve_model(model)
         self.options = options
         self._vllm = vllm
+        start_reaper()  # vLLM's engine processes end with this one, even after a kill -9
         self.llm: Any = vllm.LLM(model=self.model, **options)
         self.tokenizer = self.llm.get_tokenizer()
         self._request_ids = itertools.count()

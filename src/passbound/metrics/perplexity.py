@@ -22,6 +22,10 @@ Two backends, created lazily so ``import passbound`` never imports torch or vLLM
   prompt + completion token ids; vLLM returns the raw (temperature-free) log-prob of every
   prompt token, of which we keep the completion positions. No entropy (that needs the whole
   distribution at every position).
+
+A prompt with images is scored with them: the hf backend runs the model's processor (its image
+tokens and pixel inputs, one sample per pass), the vllm backend sends ``multi_modal_data`` and
+keeps the last T prompt positions of the expanded prompt.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from typing import Any
 
 from passbound.engines.base import PromptInput, is_chat, render_chat
 from passbound.errors import ConfigError
+from passbound.prompts.parts import load_image, prompt_images
 
 BACKENDS = ("hf", "vllm")
 
@@ -62,7 +67,7 @@ def encode_pair(tokenizer: Any, prompt: PromptInput, completion: str) -> tuple[l
     if is_chat(prompt):
         prompt_ids = list(tokenizer.encode(render_chat(tokenizer, prompt), add_special_tokens=False))
     else:
-        prompt_ids = list(tokenizer.encode(prompt))
+        prompt_ids = list(tokenizer.encode(render_chat(tokenizer, prompt)))
     return prompt_ids, list(tokenizer.encode(completion, add_special_tokens=False))
 
 
@@ -81,9 +86,18 @@ class HFScorer:
         self.device = device
         self.max_batch_tokens = max(1, int(max_batch_tokens))
         self.model_path = resolve_model(model)
-        self.tokenizer = transformers.AutoTokenizer.from_pretrained(self.model_path)
-        self.model = transformers.AutoModelForCausalLM.from_pretrained(
-            self.model_path, dtype=getattr(self._torch, dtype), **options)
+        from passbound.models import declares_vision
+
+        if declares_vision(self.model_path):  # a vision-language model: images through its processor
+            self.processor = transformers.AutoProcessor.from_pretrained(self.model_path)
+            self.tokenizer = self.processor.tokenizer
+            self.model = transformers.AutoModelForImageTextToText.from_pretrained(
+                self.model_path, dtype=getattr(self._torch, dtype), **options)
+        else:
+            self.processor = None
+            self.tokenizer = transformers.AutoTokenizer.from_pretrained(self.model_path)
+            self.model = transformers.AutoModelForCausalLM.from_pretrained(
+                self.model_path, dtype=getattr(self._torch, dtype), **options)
         self.model.to(device).eval()
         pad = self.tokenizer.pad_token_id
         self.pad_id = pad if pad is not None else (self.tokenizer.eos_token_id or 0)
@@ -109,7 +123,7 @@ class HFScorer:
         return out  # type: ignore[return-value]
 
     def _score_batch(self, pairs: list[tuple[list[int], list[int]]], where: list[int], out: list[TokenScore | None],
-                     temperature: float | None) -> None:
+                     temperature: float | None, extra: dict[str, Any] | None = None) -> None:
         torch = self._torch
         seqs = [p + c for p, c in pairs]
         width = max(len(s) for s in seqs)
@@ -119,7 +133,7 @@ class HFScorer:
             ids[r, : len(s)] = torch.tensor(s)
             mask[r, : len(s)] = 1
         with torch.inference_mode():
-            logits = self.model(input_ids=ids.to(self.device), attention_mask=mask.to(self.device)).logits
+            logits = self.model(input_ids=ids.to(self.device), attention_mask=mask.to(self.device), **(extra or {})).logits
             for r, (p, c) in enumerate(pairs):
                 if not c:
                     out[where[r]] = score_from_logprobs([], [] if temperature is not None else None)
@@ -133,10 +147,25 @@ class HFScorer:
 
     def score(self, prompts: Sequence[PromptInput], completions: Sequence[str],
               temperature: float | None = None) -> list[TokenScore]:
-        return self.score_ids([self.encode(p, c) for p, c in zip(prompts, completions)], temperature)
+        """Text prompts in padded batches; each prompt with images alone, with its pixel inputs."""
+        with_images = [i for i, p in enumerate(prompts) if prompt_images(p)]
+        text = [i for i in range(len(prompts)) if i not in set(with_images)]
+        out: list[TokenScore | None] = [None] * len(prompts)
+        for i, score in zip(text, self.score_ids([self.encode(prompts[i], completions[i]) for i in text], temperature)):
+            out[i] = score
+        for i in with_images:
+            if self.processor is None:
+                raise ConfigError(f"{self.model_path} is a text-only model; it cannot score samples of image prompts")
+            batch = self.processor(text=[render_chat(self.processor, prompts[i])],
+                                   images=[load_image(p) for p in prompt_images(prompts[i])], return_tensors="pt")
+            extra = {k: v.to(self.device) for k, v in batch.items() if k not in ("input_ids", "attention_mask")}
+            pair = (batch["input_ids"][0].tolist(), list(self.tokenizer.encode(completions[i], add_special_tokens=False)))
+            self._score_batch([pair], [i], out, temperature, extra)
+        return out  # type: ignore[return-value]
 
     def close(self) -> None:
         self.model = None
+        self.processor = None
 
 
 def token_entropy(torch: Any, logits: Any, temperature: float) -> Any:
@@ -161,8 +190,10 @@ class VLLMScorer:
     def encode(self, prompt: PromptInput, completion: str) -> tuple[list[int], list[int]]:
         return encode_pair(self.tokenizer, prompt, completion)
 
-    def score_ids(self, pairs: Sequence[tuple[list[int], list[int]]], temperature: float | None = None) -> list[TokenScore]:
-        """Score pairs from vLLM's prompt log-probs (raw model distribution); no entropy."""
+    def score_ids(self, pairs: Sequence[tuple[list[int], list[int]]], temperature: float | None = None,
+                  images: Sequence[Sequence[str]] | None = None) -> list[TokenScore]:
+        """Score pairs from vLLM's prompt log-probs (raw model distribution); no entropy. ``images``:
+        per pair, the image files its prompt shows."""
         vllm = self._engine._vllm
         params = vllm.SamplingParams(max_tokens=1, prompt_logprobs=0, temperature=0.0)
         todo = [i for i, (_, c) in enumerate(pairs) if c]
@@ -175,18 +206,22 @@ class VLLMScorer:
         if limit is not None and longest > limit:
             raise ConfigError(f"a prompt + completion has {longest} tokens but the vllm scorer's max_model_len is "
                               f"{limit}; raise max_model_len in the scorer's engine_options or use --engine hf")
-        requests = [{"prompt_token_ids": pairs[i][0] + pairs[i][1]} for i in todo]
+        images = images or [[] for _ in pairs]
+        requests = [{"prompt_token_ids": pairs[i][0] + pairs[i][1],
+                     **({"multi_modal_data": {"image": [load_image(f) for f in images[i]]}} if images[i] else {})}
+                    for i in todo]
         results = self._engine.llm.generate(requests, params, use_tqdm=False)
         for i, res in zip(todo, results):
-            p, c = pairs[i]
-            seq = p + c
+            c = pairs[i][1]
+            seq = list(res.prompt_token_ids)  # image placeholders expanded: the completion is the last len(c)
             lps = res.prompt_logprobs
-            out[i] = score_from_logprobs([lps[t][seq[t]].logprob for t in range(len(p), len(seq))])
+            out[i] = score_from_logprobs([lps[t][seq[t]].logprob for t in range(len(seq) - len(c), len(seq))])
         return out
 
     def score(self, prompts: Sequence[PromptInput], completions: Sequence[str],
               temperature: float | None = None) -> list[TokenScore]:
-        return self.score_ids([self.encode(p, c) for p, c in zip(prompts, completions)], temperature)
+        return self.score_ids([self.encode(p, c) for p, c in zip(prompts, completions)], temperature,
+                              images=[prompt_images(p) for p in prompts])
 
     def close(self) -> None:
         self._engine.close()

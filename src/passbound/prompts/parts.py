@@ -55,19 +55,23 @@ def has_images(prompt: Any) -> bool:
     return bool(prompt_images(prompt))
 
 
-def placeholder_messages(messages: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """Messages for a chat template: image parts become ``{"type": "image"}`` (the processor's
-    placeholder), text parts stay; string contents stay strings."""
+def _map_parts(messages: Sequence[Mapping[str, Any]], image: Any) -> list[dict[str, Any]]:
+    """Messages with each image part replaced by ``image(part)``; text parts and string contents kept."""
     out = []
     for m in messages:
         content = m.get("content")
         if isinstance(content, str) or content is None:
             out.append(dict(m))
             continue
-        parts = [{"type": "image"} if p.get("type") == "image" else {"type": "text", "text": p.get("text", "")}
-                 for p in content]
+        parts = [image(p) if p.get("type") == "image" else {"type": "text", "text": p.get("text", "")} for p in content]
         out.append({**m, "content": parts})
     return out
+
+
+def placeholder_messages(messages: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Messages for a chat template: image parts become ``{"type": "image"}`` (the processor's
+    placeholder), text parts stay; string contents stay strings."""
+    return _map_parts(messages, lambda part: {"type": "image"})
 
 
 def load_image(path: str) -> Any:
@@ -90,13 +94,4 @@ def data_uri(path: str) -> str:
 
 def openai_messages(messages: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """Messages in the OpenAI chat format: image parts become ``image_url`` data URIs."""
-    out = []
-    for m in messages:
-        content = m.get("content")
-        if isinstance(content, str) or content is None:
-            out.append(dict(m))
-            continue
-        parts = [{"type": "image_url", "image_url": {"url": data_uri(p["image"])}} if p.get("type") == "image"
-                 else {"type": "text", "text": p.get("text", "")} for p in content]
-        out.append({**m, "content": parts})
-    return out
+    return _map_parts(messages, lambda part: {"type": "image_url", "image_url": {"url": data_uri(part["image"])}})

@@ -137,7 +137,9 @@ def score_perplexity(study: StudyConfig, run: RunDir, *, scorer: str, of: Sequen
 def _score_shard(run: RunDir, study: StudyConfig, model: Any, label: str, of: str, bench: str,
                  samples: list[dict[str, Any]], tmpl: Any, temperature: float | None, engine: str,
                  limit: int | None, show_progress: bool) -> int:
-    problems = {p.id: p for p in active_problems(run, study, bench)}
+    from passbound.stages.media import resolve_media
+
+    problems = {p.id: resolve_media(run, p) for p in active_problems(run, study, bench)}
     rows: list[dict[str, Any]] = []
     with progress_bar(f"ppl {label} on {of}/{bench}", len(samples), enabled=show_progress) as advance:
         for start in range(0, len(samples), _BATCH):

@@ -59,7 +59,7 @@ class VerifierReward:
         self.__name__ = f"passbound_{kind}"  # TRL logs each reward under its function's name
         self._pool: Any = None
         self._lock = threading.Lock()
-        self._benchmarks: dict[str, dict[str, Problem]] = {}
+        self._benchmarks: dict[tuple[str, str | None], dict[str, Problem]] = {}
         self.events: Counter[str] = Counter()  # statuses other than pass/fail, e.g. timeout, error
 
     def _grading_pool(self) -> Any:
@@ -81,15 +81,18 @@ class VerifierReward:
             return None
         return Problem(id=f"row-{i}", benchmark="train", prompt="", target=str(gold), kind=self.kind)
 
-    def _lookup(self, bench: str, pid: str) -> Problem:
+    def _lookup(self, bench: str, pid: str, split: str | None = None) -> Problem:
+        """The benchmark's own problem (code tests, multiple-choice options), from ``split`` (its
+        default when None: a verl train row names its split)."""
         from passbound.benchmarks import load_benchmark
         from passbound.errors import DataError
 
         with self._lock:
-            if bench not in self._benchmarks:
-                self._benchmarks[bench] = {p.id: p for p in load_benchmark(bench, data_dir=self.data_dir).problems}
+            if (bench, split) not in self._benchmarks:
+                loaded = load_benchmark(bench, data_dir=self.data_dir, split=split)
+                self._benchmarks[(bench, split)] = {p.id: p for p in loaded.problems}
         try:
-            return self._benchmarks[bench][pid]
+            return self._benchmarks[(bench, split)][pid]
         except KeyError:
             raise DataError(f"reward: benchmark {bench!r} has no problem {pid!r}") from None
 

@@ -18,15 +18,16 @@ _REWARDS: dict[str, Any] = {}
 _LOCK = threading.Lock()
 
 
-def _reward(kind: str) -> Any:
+def _reward(kind: str, data_dir: str | None = None) -> Any:
     from passbound.train.rewards import VerifierReward
 
+    key = f"{kind}@{data_dir}"
     with _LOCK:
-        if kind not in _REWARDS:
+        if key not in _REWARDS:
             if not _REWARDS:
                 atexit.register(_close_all)
-            _REWARDS[kind] = VerifierReward(kind)
-        return _REWARDS[kind]
+            _REWARDS[key] = VerifierReward(kind, data_dir=data_dir)
+        return _REWARDS[key]
 
 
 def _close_all() -> None:
@@ -46,9 +47,11 @@ def compute_score(data_source: str, solution_str: str, ground_truth: Any, extra_
     extra = extra_info or {}
     kind = str(extra.get("kind") or "math")
     try:
-        reward = _reward(kind)
-        if extra.get("benchmark") is not None and extra.get("problem_id") is not None:  # code: tests from the benchmark
-            problem = reward._lookup(str(extra["benchmark"]), str(extra["problem_id"]))
+        reward = _reward(kind, str(extra["data_dir"]) if extra.get("data_dir") else None)
+        if kind != "math" and extra.get("benchmark") is not None and extra.get("problem_id") is not None:
+            # code tests and multiple-choice options come from the benchmark, not the parquet
+            split = extra.get("split")
+            problem = reward._lookup(str(extra["benchmark"]), str(extra["problem_id"]), str(split) if split else None)
         else:
             problem = Problem(id=str(extra.get("problem_id", "verl")), benchmark=str(data_source), prompt="",
                               target=str(ground_truth), kind=kind)
