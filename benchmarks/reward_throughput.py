@@ -6,7 +6,8 @@ MATH500 problems; each group holds the reference solution's own text (correct, i
 the same text with the boxed answer replaced by another problem's answer (wrong), and short
 "the answer is X" variants, so a batch mixes passes and fails as training does. TRL's reward
 (trl.rewards.accuracy_reward: math-verify's parse/verify per completion, in the calling thread)
-is the named baseline; the ratio is passbound's completions/s over TRL's. Verdicts are compared
+is the named baseline (given the gold in math mode, ``$...$``, which its LaTeX parser needs;
+it skips a row, None, whose gold it cannot parse); the ratio is passbound's completions/s over TRL's. Verdicts are compared
 completion by completion, and every disagreement is printed with the gold.
 
     python benchmarks/reward_throughput.py [--groups 64] [--group-size 8] [--workers 2]
@@ -71,7 +72,7 @@ def main() -> None:
             ours += reward(completions=texts, answer=golds)
             t_ours += time.perf_counter() - start
             start = time.perf_counter()
-            theirs += accuracy_reward(texts, golds)
+            theirs += accuracy_reward(texts, [f"${g}$" for g in golds])  # TRL parses the gold as LaTeX
             t_theirs += time.perf_counter() - start
     n = sum(len(t) for t, _ in batches)
     golds = [g for _, gs in batches for g in gs]
@@ -82,7 +83,9 @@ def main() -> None:
           f"(mean reward {sum(ours) / n:.3f})")
     print(f"TRL accuracy_reward (baseline):     {n / t_theirs:8.1f} completions/s  "
           f"(mean reward {sum(x or 0 for x in theirs) / n:.3f})")
-    print(f"ratio passbound / TRL: {t_theirs / t_ours:.2f}x; verdicts differ on {len(differ)} of {n}")
+    skipped = sum(b is None for b in theirs)
+    print(f"ratio passbound / TRL: {t_theirs / t_ours:.2f}x; verdicts differ on {len(differ)} of {n} "
+          f"({skipped} of them TRL skipped: gold it cannot parse)")
     for gold, tail, a, b in differ[:20]:
         print(f"  gold {gold!r}: passbound {a}, TRL {b}: ...{tail!r}")
 
