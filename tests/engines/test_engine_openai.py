@@ -46,15 +46,24 @@ def test_same_schema_as_the_vllm_engine(first, slice_prompts, sampling, check_sc
     assert all(len({c.text for c in per}) > 1 for per in first)
 
 
+def _agreement(a: list[list[str]], b: list[list[str]]) -> float:
+    pairs = [(x, y) for pa, pb in zip(a, b) for x, y in zip(pa, pb)]
+    return sum(x == y for x, y in pairs) / len(pairs)
+
+
 def test_same_seeds_same_texts(server, embedded_model, slice_prompts, sampling, texts) -> None:
-    """One request at a time: concurrent requests join the server's batch at moments that depend
-    on timing, the batch shape changes float32 CPU results in the last bits, and a near tie then
-    samples another token (seen here: 1 of 12 samples differing between two identical calls)."""
+    """The seeds reach the server: the same seeds give (almost) the same samples, others do not.
+
+    Not exactly the same: the n samples of a request and any concurrent requests join vLLM's batch
+    at moments that depend on timing, the batch shape changes float32 CPU results in the last bits,
+    and a near tie then samples another token (seen: 1 of 12 samples differing between two identical
+    calls, on this tree and the one before it, with or without prefix caching)."""
     serial = engines.create("openai", model=str(embedded_model), base_url=server, api_key="EMPTY", concurrency=1)
     once = texts(serial.generate(slice_prompts, **sampling))
-    assert texts(serial.generate(slice_prompts, **sampling)) == once
-    other = serial.generate(slice_prompts, **{**sampling, "seeds": [s + 1000 for s in sampling["seeds"]]})
-    assert texts(other) != once
+    again = texts(serial.generate(slice_prompts, **sampling))
+    other = texts(serial.generate(slice_prompts, **{**sampling, "seeds": [s + 1000 for s in sampling["seeds"]]}))
+    assert _agreement(once, again) >= 0.75
+    assert _agreement(once, other) <= 0.25
 
 
 def test_split_requests_still_return_n(server, embedded_model, slice_prompts, sampling, check_schema) -> None:
