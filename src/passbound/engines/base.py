@@ -148,6 +148,17 @@ def render_chat(tokenizer: Any, prompt: PromptInput) -> str:
     return tokenizer.apply_chat_template(placeholder_messages(prompt), tokenize=False, add_generation_prompt=True)
 
 
+def processor_inputs(processor: Any, prompt: PromptInput, device: str) -> tuple[list[int], dict[str, Any]]:
+    """A prompt with images through a vision-language model's processor: its token ids (image
+    placeholders expanded) and the image tensors (pixel values, grids) on ``device``."""
+    from passbound.prompts.parts import load_image, prompt_images
+
+    batch = processor(text=[render_chat(processor, prompt)], images=[load_image(p) for p in prompt_images(prompt)],
+                      return_tensors="pt")
+    extra = {k: v.to(device) for k, v in batch.items() if k not in ("input_ids", "attention_mask")}
+    return batch["input_ids"][0].tolist(), extra
+
+
 def truncate_at_stop(text: str, stop: Sequence[str] | None) -> tuple[str, bool]:
     """Cut ``text`` before the earliest stop string; return (text, whether a stop string was found)."""
     cut = min((i for i in (text.find(s) for s in stop or () if s) if i >= 0), default=-1)

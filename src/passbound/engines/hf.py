@@ -18,13 +18,14 @@ from passbound.engines.base import (
     check_request,
     is_chat,
     pop_options,
+    processor_inputs,
     render_chat,
     truncate_at_stop,
 )
 from passbound.engines.cpu_format import NumberFormat, cpu_number_format
 from passbound.errors import ConfigError
 from passbound.models import declares_vision
-from passbound.prompts.parts import load_image, prompt_images
+from passbound.prompts.parts import prompt_images
 from passbound.registry import require
 from passbound.types import Completion
 
@@ -89,10 +90,7 @@ class HFEngine:
         if images:
             if self.processor is None:
                 raise ConfigError(f"{self.model_path} is a text-only model; it cannot be given image prompts")
-            batch = self.processor(text=[render_chat(self.processor, prompt)],
-                                   images=[load_image(p) for p in images], return_tensors="pt")
-            extra = {k: v.to(self.device) for k, v in batch.items() if k not in ("input_ids", "attention_mask")}
-            return batch["input_ids"][0].tolist(), extra
+            return processor_inputs(self.processor, prompt, self.device)
         if is_chat(prompt):
             return list(self.tokenizer.encode(render_chat(self.tokenizer, prompt), add_special_tokens=False)), {}
         return list(self.tokenizer.encode(render_chat(self.tokenizer, prompt))), {}

@@ -35,7 +35,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from passbound.engines.base import PromptInput, is_chat, render_chat
+from passbound.engines.base import PromptInput, is_chat, processor_inputs, render_chat
 from passbound.errors import ConfigError
 from passbound.prompts.parts import load_image, prompt_images
 
@@ -156,10 +156,8 @@ class HFScorer:
         for i in with_images:
             if self.processor is None:
                 raise ConfigError(f"{self.model_path} is a text-only model; it cannot score samples of image prompts")
-            batch = self.processor(text=[render_chat(self.processor, prompts[i])],
-                                   images=[load_image(p) for p in prompt_images(prompts[i])], return_tensors="pt")
-            extra = {k: v.to(self.device) for k, v in batch.items() if k not in ("input_ids", "attention_mask")}
-            pair = (batch["input_ids"][0].tolist(), list(self.tokenizer.encode(completions[i], add_special_tokens=False)))
+            ids, extra = processor_inputs(self.processor, prompts[i], self.device)
+            pair = (ids, list(self.tokenizer.encode(completions[i], add_special_tokens=False)))
             self._score_batch([pair], [i], out, temperature, extra)
         return out  # type: ignore[return-value]
 
