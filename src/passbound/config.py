@@ -36,6 +36,9 @@ class ModelSpec(_Strict):
     role: Role = "other"
     step: int | None = Field(default=None, description="training step, for role='checkpoint'")
     base: str | None = Field(default=None, description="name of the base model this one is compared to")
+    algorithm: str | None = Field(default=None, description="training algorithm, e.g. 'grpo/dapo' (tables group by it)")
+    training_curves: str | None = Field(default=None, description="curves.csv of the `passbound train` run "
+                                        "this checkpoint comes from (copied into the run's training_curves table)")
     engine: str = "vllm"
     template: str = "qwen-boxed"
     engine_options: dict[str, Any] = Field(default_factory=dict)
@@ -282,7 +285,7 @@ def load_study(path: str | Path) -> StudyConfig:
 
 
 def resolve_paths(study: StudyConfig, root: Path) -> StudyConfig:
-    """Make output/data_dir/benchmark paths absolute relative to the study file's folder."""
+    """Make output/data_dir/benchmark/training-curves paths absolute relative to the study file's folder."""
 
     from passbound.store.remote import is_uri
 
@@ -297,6 +300,7 @@ def resolve_paths(study: StudyConfig, root: Path) -> StudyConfig:
         m.model_copy(update={"path": fix(m.path)}) if (root / m.path).exists() and not Path(m.path).is_absolute() else m
         for m in study.models
     ]
+    models = [m.model_copy(update={"training_curves": fix(m.training_curves)}) for m in models]
     return study.model_copy(update={"output": fix(study.output), "data_dir": fix(study.data_dir), "benchmarks": benches, "models": models})
 
 

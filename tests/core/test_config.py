@@ -42,6 +42,13 @@ def test_good_study_resolves_paths_and_k_grid(tmp_path: Path) -> None:
     assert study.base_of(study.model("base")) is None
 
 
+def test_training_curves_resolve_against_the_study_folder(tmp_path: Path) -> None:
+    text = GOOD.replace('role = "rl"', 'role = "rl"\nalgorithm = "grpo"\ntraining_curves = "train/curves.csv"')
+    study = load_study(write(tmp_path, text))
+    assert study.model("rl").training_curves == str((tmp_path / "train" / "curves.csv").resolve())
+    assert study.model("rl").algorithm == "grpo" and study.model("base").training_curves is None
+
+
 def test_default_k_grid_includes_n() -> None:
     assert default_k_grid(1) == [1]
     assert default_k_grid(16) == [1, 2, 4, 8, 16]

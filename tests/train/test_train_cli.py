@@ -1,11 +1,16 @@
 """`passbound train` for real on CPU (TRL GRPO, the embedded model, the synthetic train split,
-passbound's math verifier as the reward): checkpoints every step, curves.csv, study.toml; a rerun
-with more steps resumes from the newest checkpoint; the generated study runs as a training series."""
+passbound's math verifier as the reward): checkpoints every step, curves.csv, study.toml; killed
+-9 mid-run, the same command resumes from the newest complete checkpoint; the generated study runs
+as a training series with the trainer's curves in its report."""
 
 from __future__ import annotations
 
+import os
+import re
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -43,33 +48,50 @@ def passbound(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "passbound", *args], capture_output=True, text=True)
 
 
-def test_train_resume_and_study_the_checkpoints(tmp_path: Path) -> None:
+def test_train_killed_resumes_and_study_the_checkpoints(tmp_path: Path) -> None:
     config = tmp_path / "train.toml"
-    config.write_text(CONFIG.format(steps=2))
-    done = passbound("train", str(config))
-    assert done.returncode == 0, done.stderr[-3000:]
+    config.write_text(CONFIG.format(steps=3))
     out = tmp_path / "out"
-    assert sorted(p.name for p in (out / "checkpoints").glob("checkpoint-*")) == ["checkpoint-1", "checkpoint-2"]
-    curves = pd.read_csv(out / "curves.csv")
-    assert list(curves["step"]) == [1, 2] and curves["pass_rate"].between(0, 1).all()
+    first = out / "checkpoints" / "checkpoint-1"
+    proc = subprocess.Popen([sys.executable, "-m", "passbound", "train", str(config)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 600
+    while not (first / "trainer_state.json").is_file() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    os.kill(proc.pid, signal.SIGKILL)  # as a preempted job would be: no handler runs
+    proc.wait()
+    assert proc.returncode == -signal.SIGKILL, f"training ended before the kill: {proc.stderr.read()[-2000:]}"
+    assert not (out / "checkpoints" / "checkpoint-3" / "trainer_state.json").exists()  # killed mid-run
+    weights = {p.name: p.read_bytes() for p in first.glob("*.safetensors")}
+    assert weights
 
-    config.write_text(CONFIG.format(steps=3))  # one more step: resumes, does not start over
-    more = passbound("train", str(config))
-    assert more.returncode == 0, more.stderr[-3000:]
-    assert "resuming from" in " ".join((more.stdout + more.stderr).split())
-    assert list(pd.read_csv(out / "curves.csv")["step"]) == [1, 2, 3]
+    again = passbound("train", str(config))  # the same command again: resumes, does not start over
+    assert again.returncode == 0, again.stderr[-3000:]
+    said = "".join((again.stdout + again.stderr).split())  # rich wraps long paths
+    assert re.search(r"resumingfrom\S*?checkpoint-[12](?!\d)", said), said[-2000:]
+    assert sorted(p.name for p in (out / "checkpoints").glob("checkpoint-*")) == [f"checkpoint-{i}" for i in (1, 2, 3)]
+    assert {p.name: p.read_bytes() for p in first.glob("*.safetensors")} == weights  # committed work untouched
+    curves = pd.read_csv(out / "curves.csv")
+    assert list(curves["step"]) == [1, 2, 3] and curves["pass_rate"].between(0, 1).all()
 
     from transformers import AutoModelForCausalLM
 
     AutoModelForCausalLM.from_pretrained(str(out / "checkpoints" / "checkpoint-3"))  # loads as a model folder
     study = (out / "study.toml").read_text()
-    assert study.count('role = "checkpoint"') == 3 and "step = 3" in study
+    assert study.count('role = "checkpoint"') == 3 and "step = 3" in study and 'algorithm = "grpo/dr_grpo"' in study
     ran = passbound("run", str(out / "study.toml"), "--no-progress")
     assert ran.returncode == 0, ran.stderr[-3000:]
-    passk = pd.read_csv(out / "study-run" / "passk.csv")
+    run = out / "study-run"
+    passk = pd.read_csv(run / "passk.csv")
     assert set(passk["model"]) == {"base", "step-1", "step-2", "step-3"}
-    series = pd.read_csv(out / "study-run" / "series.csv")
+    series = pd.read_csv(run / "series.csv")
     assert sorted(series["step"].dropna().astype(int).unique()) == [0, 1, 2, 3]  # the base is step 0
+    logged = pd.read_csv(run / "training_curves.csv")  # the trainer's curves, copied into the run
+    assert list(logged["step"]) == [1, 2, 3] and set(logged["algorithm"]) == {"grpo/dr_grpo"}
+    assert logged["pass_rate"].tolist() == curves["pass_rate"].tolist()
+    html = (run / "report.html").read_text()
+    assert 'id="training-curves"' in html and 'alt="training curves"' in html and 'id="series"' in html
+    assert "<th>Algorithm</th>" in html and "<td>grpo/dr_grpo</td>" in html  # the model comparison names it
 
 
 def test_bad_config_is_exit_2(tmp_path: Path) -> None:

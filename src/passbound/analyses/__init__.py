@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from passbound.config import AnalysisSpec
 
 _MODULES = ("passbound.analyses.beyond_n", "passbound.analyses.bayes", "passbound.analyses.along_training",
-            "passbound.analyses.contamination", "passbound.analyses.chance")
+            "passbound.analyses.contamination", "passbound.analyses.chance", "passbound.analyses.training_curves")
 
 
 @dataclass(frozen=True)

@@ -105,6 +105,13 @@ class RunData:
         rows = self.passk.loc[self.passk["model"] == model, "role"]
         return str(rows.iloc[0]) if len(rows) else ""
 
+    def algorithm(self, model: str) -> str:
+        """Training algorithm the study names for ``model`` ("" if none)."""
+        for m in self.manifest.get("models", []):
+            if str(m.get("name")) == model:
+                return str(m.get("algorithm") or "")
+        return ""
+
     def step(self, model: str) -> Any:
         """Training step of a checkpoint model, or None."""
         for m in self.manifest.get("models", []):

@@ -174,6 +174,7 @@ def algorithms_section(run: RunData, name: Name) -> str:
     df = run.algorithms
     if df.empty:
         return ""
+    with_algorithm = any(run.algorithm(str(m)) for m in df["model"])  # a study of several algorithms' runs
     rows = []
     for bench in _by_benchmark(run, df):
         sub = df[df["benchmark"] == bench]
@@ -182,7 +183,7 @@ def algorithms_section(run: RunData, name: Name) -> str:
         for base in bases:  # the base's own numbers first, like the study's table
             r = sub[sub["base_model"] == base].iloc[0]
             rows.append(f"<tr><td class=\"grp\">{_e(bench) if first else ''}</td>"
-                        f"<td>{name(base)}</td><td>base</td><td></td>"
+                        f"<td>{name(base)}</td><td>base</td>" + ("<td></td>" if with_algorithm else "") + "<td></td>"
                         + _num(pct(_f(r["base_pass_at_1"]))) + _num(pct(_f(r["base_pass_at_kmax"])))
                         + _num(kfmt(_f(r["k_max"]))) + _num("") + _num("") + "</tr>")
             first = False
@@ -190,16 +191,18 @@ def algorithms_section(run: RunData, name: Name) -> str:
             interval = ci(_f(r.delta_se_ci_low), _f(r.delta_se_ci_high))
             rows.append(f"<tr><td class=\"grp\">{_e(bench) if first else ''}</td>"
                         f"<td>{name(str(r.model))}</td><td>{_e(r.role)}</td>"
-                        f"<td>{name(str(r.base_model)) if r.base_model else ''}</td>"
+                        + (f"<td>{_e(run.algorithm(str(r.model)))}</td>" if with_algorithm else "")
+                        + f"<td>{name(str(r.base_model)) if r.base_model else ''}</td>"
                         + _num(pct(_f(r.pass_at_1))) + _num(pct(_f(r.pass_at_kmax)))
                         + _num(kfmt(_f(r.k_max)))
                         + _num(pts(_f(r.delta_se))
                                + (f"<small class=\"ci\">{interval}</small>" if interval else ""))
                         + _num(kfmt(_f(r.crossover_k))) + "</tr>")
             first = False
-    head = ["Benchmark", "Model", "Role", "Base", "pass@1 (%)", "pass@k<sub>max</sub> (%)",
-            "k<sub>max</sub>", "ΔSE (pts)", "Crossover k"]
-    return ("<h2 id=\"algorithms\">Model comparison</h2>" + _table(head, rows, set(range(4, 9)))
+    head = ["Benchmark", "Model", "Role", *(["Algorithm"] if with_algorithm else []), "Base", "pass@1 (%)",
+            "pass@k<sub>max</sub> (%)", "k<sub>max</sub>", "ΔSE (pts)", "Crossover k"]
+    first_number = 5 if with_algorithm else 4
+    return ("<h2 id=\"algorithms\">Model comparison</h2>" + _table(head, rows, set(range(first_number, len(head))))
             + "<p class=\"note\">As in the study's RL-algorithm table (Yue et al., 2025, Table 2): "
             "k<sub>max</sub> is shared by every model on the benchmark; ΔSE = base "
             "pass@k<sub>max</sub> − model pass@1 with a paired bootstrap CI; the crossover is the "

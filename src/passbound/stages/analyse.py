@@ -11,11 +11,12 @@ from passbound.store import RunDir
 
 
 def model_records(study: StudyConfig) -> list[dict]:
-    """name, role, step and base name of every study model, as the analyses take them."""
+    """name, role, step, base name, algorithm and training curves of every study model, as the analyses take them."""
     out = []
     for m in study.models:
         base = study.base_of(m)
-        out.append({"name": m.name, "role": m.role, "step": m.step, "base": base.name if base else None})
+        out.append({"name": m.name, "role": m.role, "step": m.step, "base": base.name if base else None,
+                    "algorithm": m.algorithm, "training_curves": m.training_curves})
     return out
 
 

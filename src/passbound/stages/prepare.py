@@ -29,6 +29,7 @@ def _model_record(study: StudyConfig, name: str) -> dict[str, Any]:
         "role": m.role,
         "step": m.step,
         "base": base.name if base else None,
+        "algorithm": m.algorithm,
         "path": m.path,
         "engine": m.engine,
         "template": m.template,

@@ -72,8 +72,11 @@ def write_study(config: TrainConfig, output: Path) -> Path:
     engine = "hf" if config.training.device == "cpu" else "vllm"
     base = {"name": "base", "path": config.model.path, "role": "base", "engine": engine,
             "template": config.model.template}
+    a = config.algorithm
+    algorithm = a.name + (f"/{a.loss_type}" if a.loss_type else "") + (f", beta={a.beta:g}" if a.beta else "")
     models = [base] + [{"name": f"step-{step}", "path": str(folder), "role": "checkpoint", "step": step,
-                        "base": "base", "engine": engine, "template": config.model.template}
+                        "base": "base", "engine": engine, "template": config.model.template, "algorithm": algorithm,
+                        "training_curves": str(output / "curves.csv")}
                        for step, folder in checkpoints(output)]
     benches = config.study.benchmarks or [{"name": config.data.benchmark, "split": "test"}]
     study = {"name": f"{config.name}-study", "output": str(output / "study-run"), "models": models,
@@ -121,10 +124,11 @@ def train(config: TrainConfig) -> dict[str, Path]:
 
         trainer = trainer_class(model=resolve_model(config.model.path), reward_funcs=[reward], args=args,
                                 train_dataset=data, callbacks=[Curves()])
-        resume = bool(checkpoints(output))
-        if resume:
-            console.print(f"train: resuming from {checkpoints(output)[-1][1]}")
-        trainer.train(resume_from_checkpoint=True if resume else None)
+        done = checkpoints(output)  # complete ones only: trainer_state.json is the last file a save writes
+        if done:
+            console.print(f"train: resuming from {done[-1][1]}")
+        # The newest complete checkpoint by path: TRL's own "latest" would pick a folder a kill left half-written.
+        trainer.train(resume_from_checkpoint=str(done[-1][1]) if done else None)
         if not checkpoints(output) or checkpoints(output)[-1][0] != trainer.state.global_step:
             trainer.save_model(str(output / "checkpoints" / f"checkpoint-{trainer.state.global_step}"))
             trainer.state.save_to_json(str(output / "checkpoints" / f"checkpoint-{trainer.state.global_step}"
