@@ -181,3 +181,38 @@ def test_the_server_work_dir_holds_only_the_program_between_runs(plain: Problem)
     # The next run's directory is made ahead (with its harness and candidate waiting); nothing else.
     names = sorted(os.listdir(dirs[0]))
     assert names[0] == "program.py" and all(re.fullmatch(r"run\d+", n) for n in names[1:]) and len(names) <= 2
+
+
+# A module named like one the harness imports late (inside a function), planted where the
+# harness's import would look first. Imported in the harness, it makes plain HumanEval's check()
+# (run by the harness) a no-op for this run and every later one, then hands back the real module.
+PLANTED = '''
+import importlib, sys
+_main = sys.modules["__main__"]
+_compile = compile
+def _no_check(src, filename, *args, **kwargs):
+    if filename == "test.py":
+        src = "def check(candidate):\\n    pass\\n"
+    return _compile(src, filename, *args, **kwargs)
+_main.compile = _no_check
+_saved = list(sys.path)
+sys.path[:] = [p for p in sys.path if p not in ("", ".") and "passbound-" not in p and "/run" not in p]
+del sys.modules[__name__]
+sys.modules[__name__] = importlib.import_module(__name__)
+sys.path[:] = _saved
+'''
+
+
+def test_modules_planted_in_the_work_dir_are_never_imported_by_the_harness(verifier: CodeVerifier,
+                                                                           plain: Problem) -> None:
+    names = ("signal", "select", "subprocess", "resource", "ctypes", "selectors", "time", "threading", "io",
+             "json", "random", "tempfile", "shutil", "struct", "errno", "stat", "fcntl", "traceback", "linecache")
+    planter = wrong(plain, "    import os\n    for d in ('.', '..', '../..'):\n"
+                    f"        for name in {names!r}:\n            try:\n"
+                    f"                open(os.path.join(d, name + '.py'), 'w').write({PLANTED!r})\n"
+                    "            except OSError:\n                pass\n")
+    wrong_answer = wrong(plain, "")
+    for _ in range(3):  # the planting run, then later runs on the same server
+        assert verifier.check(plain, planter).status in ("fail", "error")
+        assert verifier.check(plain, wrong_answer).status in ("fail", "error")
+    assert verifier.check(plain, plain.target).status == "pass"

@@ -2,7 +2,7 @@
 
 Design (why a program that cheats never passes):
 
-* **The sandbox only produces data; the grader judges.** A small harness (``_code_harness.py``)
+* **The sandbox only produces data; the grader judges.** A small harness (``_harness``)
   runs in the sandbox (``passbound.sandbox``: no network, a root without benchmark files or
   site-packages, rlimits, seccomp, a clean environment) and forks the candidate's process
   *before* it reads its spec: the candidate never holds the nonce, the harness's private copy of
@@ -58,7 +58,6 @@ import tempfile
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -70,11 +69,11 @@ from passbound.verify._code_compare import (
     lcb_call_match,
     lcb_stdio_match,
 )
-from passbound.verify._code_harness import decode, encode
+from passbound.verify._harness import source as _harness_source
+from passbound.verify._harness.codec import decode, encode
 from passbound.verify.result import GradeResult
 
 SEMANTICS_VERSION = "code-2"  # code-2: an evalplus timeout is confirmed by a second run
-_HARNESS = Path(__file__).with_name("_code_harness.py")
 _STARTUP_S = 3.0  # interpreter start, harness set-up and result encoding, on a loaded box
 _MEMORY_CACHE = 512  # problems whose reference outputs a worker keeps in memory
 DIGEST_OVER = 64 << 10  # expected outputs larger than this (bytes, encoded) travel as digests
@@ -83,9 +82,9 @@ _SPECIAL = MBPP_OUTPUT_NOT_NONE_TASKS | MBPP_OUTPUT_SET_EQ_TASKS | {
     "are_equivalent", "sum_div", "surface_Area", "digit_distance_nums", "find_zero"}
 
 
-@lru_cache(maxsize=1)
 def harness_source() -> str:
-    return _HARNESS.read_text(encoding="utf-8")
+    """The harness script the sandbox runs (assembled once from ``passbound.verify._harness``)."""
+    return _harness_source()
 
 
 def default_cache_dir() -> Path:
@@ -100,7 +99,7 @@ class ReferenceError_(Exception):
 
 @dataclass(frozen=True)
 class Digest:
-    """An output known only by its canonical digest (see ``_code_harness``)."""
+    """An output known only by its canonical digest (see ``_harness.codec``)."""
 
     hexdigest: str
 
