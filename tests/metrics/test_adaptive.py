@@ -136,3 +136,27 @@ def test_a_round_one_that_solves_nothing_still_gets_a_round_two() -> None:
     """A fitted prior would collapse to p = 0 here and call everything settled."""
     top = second_round(np.zeros(8, dtype=int), 2, 8, 0.5)
     assert top.size == 2  # (0.5 x 8 x 8 - 8 x 2) // 6
+
+
+def test_a_round_one_that_solves_nothing_does_not_collapse_the_estimate() -> None:
+    # Hard problems (p ~ Beta(0.4, 40), mean 1%): round one (n0 = 2) solves none of them; round two
+    # tops up a third of them to n = 64 and finds passes. The prior fitted to round one alone would
+    # put p = 0 on every problem it did not top up (pass@64 = 0, error bound 0).
+    rng = np.random.default_rng(3)
+    P, n0, n = 300, 2, 64
+    p = rng.beta(0.4, 40, size=P)
+    c0 = np.zeros(P, dtype=int)
+    top = second_round(c0, n0, n, 0.35)
+    assert 0 < top.size < P
+    nn = np.full(P, n0)
+    nn[top] = n
+    c = np.zeros(P, dtype=int)
+    c[top] = rng.binomial(n - n0, p[top])
+    assert c.sum() > 0
+    est, var = mixed_pass_at_k(nn, c, [n], n0=n0, c0=c0)
+    others = np.setdiff1d(np.arange(P), top)
+    truth = 1 - (1 - p) ** n
+    assert (est[others, 0] > 0).all() and (var[others, 0] > 0).all()  # not called settled at 0
+    assert abs(est[:, 0].mean() - truth.mean()) < 0.05  # the benchmark's pass@64 near the truth
+    collapsed, _ = mixed_pass_at_k(nn, c, [n], n0=n0, c0=c0, prior=(1.2e-4, 8.1e3))  # round one's fit
+    assert abs(collapsed[:, 0].mean() - truth.mean()) > abs(est[:, 0].mean() - truth.mean())

@@ -90,3 +90,12 @@ def test_completion_text_shapes() -> None:
     assert completion_text({"role": "assistant", "content": "z"}) == "z"
     with pytest.raises(TypeError):
         completion_text(3)
+
+
+def test_graded_up_to_the_templates_stop_like_vllm() -> None:
+    # transformers' generation runs past a few-shot prompt's next "Question:"; vLLM stops there.
+    text = "2 + 3 = 5. The answer is \\boxed{5}.\nQuestion: What is 1 + 1?\nAnswer: \\boxed{2}"
+    with VerifierReward("math", timeout=2.0, workers=1, stop=("\nQuestion:",)) as cut:
+        assert cut(completions=[text, text.replace("{5}", "{6}")], answer=["5", "5"]) == [1.0, 0.0]
+    with VerifierReward("math", timeout=2.0, workers=1) as whole:  # the last boxed answer is the invented one
+        assert whole(completions=[text], answer=["5"]) == [0.0]

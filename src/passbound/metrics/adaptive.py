@@ -81,7 +81,8 @@ def mixed_pass_at_k(n: npt.ArrayLike, c: npt.ArrayLike, ks: Sequence[int], *, n0
     Hence: k <= n0 uses round one alone for every problem; a topped-up problem with at least k
     round-two samples uses those alone (unbiased: round two is independent of the choice); every
     other entry is the posterior mean given all of that problem's samples, which the choice does
-    not bias (it depends on observed data only), with the prior fitted to round one.
+    not bias (it depends on observed data only), with the prior fitted to round one (to all
+    samples where round one passed nothing, or everything: a prior fitted to that collapses).
     """
     n, c = np.asarray(n, dtype=np.int64), np.asarray(c, dtype=np.int64)
     ks = list(ks)
@@ -103,6 +104,12 @@ def mixed_pass_at_k(n: npt.ArrayLike, c: npt.ArrayLike, ks: Sequence[int], *, n0
             est[:, later] = second
         short = np.isnan(est)
         fit_c, fit_n = c0, np.full(n.size, n0)
+        if c0.sum() in (0, n0 * n.size):
+            # Round one all failures (or all passes): its fitted prior collapses to p = 0 (or 1) and
+            # calls every problem it did not top up settled, with a zero error bound. Fit to every
+            # sample instead: round two was chosen from observed counts only, so the beta-binomial
+            # likelihood of all counts is still the right one (the choice is ignorable for it).
+            fit_c, fit_n = c, n
     var = np.zeros_like(est)
     if short.any():
         a, b = prior if prior is not None else fit_beta_binomial(fit_c, fit_n)

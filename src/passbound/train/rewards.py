@@ -41,12 +41,14 @@ class VerifierReward:
     reference answer (rows where it is None or missing get reward None). For benchmarks whose
     grading needs more than a gold string (code: tests), give ``benchmark_column`` and
     ``problem_id_column`` instead: the problem is then looked up in passbound's benchmark, as
-    `passbound grade` does. ``verifier_options`` are ``[verify.<kind>]``'s options.
+    `passbound grade` does. ``verifier_options`` are ``[verify.<kind>]``'s options; ``stop``: the
+    prompt template's stop strings (each completion is graded up to the first).
     """
 
     def __init__(self, kind: str = "math", *, gold_column: str = "answer", benchmark_column: str | None = None,
                  problem_id_column: str | None = None, data_dir: str | None = None, timeout: float = 10.0,
-                 workers: int = 0, verifier_options: Mapping[str, Any] | None = None) -> None:
+                 workers: int = 0, verifier_options: Mapping[str, Any] | None = None,
+                 stop: Sequence[str] = ()) -> None:
         from passbound.verify import configured_verifiers
 
         self.kind = kind
@@ -54,6 +56,7 @@ class VerifierReward:
         self.benchmark_column, self.problem_id_column = benchmark_column, problem_id_column
         self.data_dir = data_dir
         self.timeout, self.workers = timeout, workers
+        self.stop = tuple(s for s in stop if s)  # the template's stop strings: graded as vLLM would return it
         self._verifiers = configured_verifiers([kind], {kind: dict(verifier_options or {})})
         self.version = self._verifiers[kind].version
         self.__name__ = f"passbound_{kind}"  # TRL logs each reward under its function's name
@@ -98,7 +101,7 @@ class VerifierReward:
 
     def __call__(self, prompts: Sequence[Any] | None = None, completions: Sequence[Any] = (),
                  completion_ids: Any = None, **columns: Any) -> list[float | None]:
-        texts = [completion_text(c) for c in completions]
+        texts = [self._until_stop(completion_text(c)) for c in completions]
         problems = [self._problem(i, columns) for i in range(len(texts))]
         graded = [i for i, p in enumerate(problems) if p is not None]
         rewards: list[float | None] = [None] * len(texts)
@@ -110,6 +113,12 @@ class VerifierReward:
                     self.events[r.status] += 1
                     log.warning("reward 0 for row %d: verifier %s (%s)", i, r.status, r.detail or "no detail")
         return rewards
+
+    def _until_stop(self, text: str) -> str:
+        """The text before the first stop string: transformers' generation in TRL runs on past a
+        raw template's stop (a few-shot prompt's next "Question:"), where vLLM would have ended."""
+        cut = min((i for i in (text.find(s) for s in self.stop) if i >= 0), default=len(text))
+        return text[:cut]
 
     def close(self) -> None:
         with self._lock:
