@@ -46,10 +46,25 @@ def test_only_passing_samples_capped_per_problem(run_dir: Path, tmp_path: Path) 
     problems = sorted(per_problem)
     assert [len(per_problem[p]) for p in problems] == [1, 2, 2]  # problems 1, 2, 3 (0 never passed)
     assert all(sorted(v) == list(range(len(v))) for v in per_problem.values())  # lowest indices first
-    for code, args in ((2, ["--teacher", "nobody"]), (2, ["--teacher", "teacher", "--max-per-problem", "0"])):
+    for code, args in ((2, ["--teacher", "nobody"]), (2, ["--teacher", "teacher", "--max-per-problem", "0"]),
+                       (2, []), (2, ["--teacher", "teacher", "--references"])):
         with pytest.raises(SystemExit) as exc:
             main(["distill", str(run_dir), "--out", str(tmp_path / "x.jsonl"), *args])
         assert exc.value.code == code
+
+
+def test_reference_solutions_in_the_studied_template(run_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "ref.jsonl"
+    main(["distill", str(run_dir), "--references", "--template", "few-shot", "--out", str(out)])
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    from passbound.store import RunDir
+
+    problems = {p.id: p for p in RunDir(run_dir).read_problems("synthetic")}
+    assert sorted(r["problem_id"] for r in rows) == sorted(problems)  # every problem, whatever the teacher did
+    for r in rows:  # a raw template: prompt/completion pairs, the prompt exactly as the study renders it
+        assert set(r) == {"prompt", "completion", "benchmark", "problem_id", "index"}
+        assert r["prompt"].endswith("Question: " + problems[r["problem_id"]].prompt.strip() + "\nAnswer:")
+        assert r["completion"] == problems[r["problem_id"]].metadata["solution"]
 
 
 @pytest.mark.e2e

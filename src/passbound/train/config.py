@@ -25,6 +25,7 @@
     seed = 0
     save_every = 50                         # a checkpoint folder every N steps
     device = "cpu"                          # cpu: transformers generation; gpu: vLLM colocate
+    precision = "auto"                      # bf16 autocast where the hardware has it; float32 | bfloat16
     [study]                                 # the study written at the end: base + every checkpoint
     n = 64
     benchmarks = [{ name = "synthetic", limit = 100 }]
@@ -79,6 +80,8 @@ class TrainSettings(_Strict):
     seed: int = 0
     save_every: int = Field(default=50, gt=0)
     device: Literal["cpu", "gpu"] = "cpu"
+    # Mixed precision: auto = bfloat16 autocast where the CPU has native bf16 (AVX512-BF16/AMX) or on GPU.
+    precision: Literal["auto", "float32", "bfloat16"] = "auto"
 
 
 class TrainStudy(_Strict):

@@ -48,6 +48,22 @@ def _dataset(config: TrainConfig) -> tuple[Any, str]:
     return Dataset.from_list(rows), loaded.kind
 
 
+def bf16_autocast(device: str, precision: str) -> bool:
+    """bfloat16 autocast (weights and optimizer stay float32) where it is fast: on GPU, and on CPUs
+    with native bf16 arithmetic (measured: one GRPO step of the full demo, 8 completions of 64 tokens,
+    see train/demo_full.py); float32 on others, where bf16 runs ~5x slower."""
+    if precision != "auto":
+        return precision == "bfloat16"
+    if device == "gpu":
+        return True
+    from passbound.engines.cpu_format import cpu_number_format
+
+    chosen = cpu_number_format({})
+    console.print(f"train: number format {'bfloat16 autocast' if chosen.dtype == 'bfloat16' else 'float32'} "
+                  f"({chosen.reason})")
+    return chosen.dtype == "bfloat16"
+
+
 def write_curves(log_history: list[dict[str, Any]], path: Path, reward_name: str) -> Path:
     """One row per logged step: reward mean/std, pass rate (= mean reward: rewards are 0/1), KL,
     entropy, mean completion length, loss."""
@@ -106,7 +122,7 @@ def train(config: TrainConfig) -> dict[str, Path]:
                   per_device_train_batch_size=t.batch_size, num_generations=a.num_generations,
                   max_completion_length=t.max_completion_length, temperature=t.temperature, seed=t.seed,
                   beta=a.beta, save_strategy="steps", save_steps=t.save_every, logging_steps=1, report_to=[],
-                  use_cpu=t.device == "cpu", bf16=False, use_vllm=t.device == "gpu")
+                  use_cpu=t.device == "cpu", bf16=bf16_autocast(t.device, t.precision), use_vllm=t.device == "gpu")
     if t.device == "gpu":
         common["vllm_mode"] = "colocate"
     if a.name == "grpo":
@@ -116,8 +132,11 @@ def train(config: TrainConfig) -> dict[str, Path]:
     else:
         args, trainer_class = RLOOConfig(**common), RLOOTrainer
     curves = output / "curves.csv"
+    from passbound.prompts import get_template
+
+    stop = getattr(get_template(config.model.template), "stop", ())
     with VerifierReward(kind, gold_column="answer", timeout=config.reward.timeout,
-                        verifier_options=config.reward.options) as reward:
+                        verifier_options=config.reward.options, stop=stop) as reward:
         class Curves(TrainerCallback):  # curves.csv after every logged step: a kill keeps them
             def on_log(self, _args: Any, state: Any, _control: Any, **_: Any) -> None:
                 write_curves(state.log_history, curves, reward.__name__)

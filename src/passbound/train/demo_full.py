@@ -1,0 +1,127 @@
+"""`passbound demo --full`: the study in miniature, with real training, offline on CPU.
+
+Base = SmolLM2-135M-Instruct (embedded); RL = the base after GRPO on the synthetic benchmark's
+train split with passbound's math verifier as the reward (every checkpoint is studied); distilled
+= the base after SFT on a teacher that knows more: the synthetic generator's own step-by-step
+solutions of train-split problems (Yue et al. 2025 distil from a stronger model; the generator is
+the strongest teacher there is for its problems). Then pass@k to k = n on the held-out test split
+(disjoint from train by construction) for all of them, ΔSE, overlap, support, the step series and
+the report, in one run directory. Each part resumes: training from its newest checkpoint, the
+student when its folder is complete, sampling from its committed shards.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from passbound.config import StudyConfig, study_from_dict
+from passbound.progress import console
+
+TEMPLATE = "few-shot"  # the quick demo's: the 135M model keeps its answer format with it
+
+
+@dataclass(frozen=True)
+class FullDemo:
+    """Sizes of the full demo (defaults: about an hour on a 2-core CPU; see the README)."""
+
+    out: Path
+    steps: int = 16  # GRPO steps
+    save_every: int = 8
+    train_problems: int = 512
+    train_max_tokens: int = 64  # TRL's generation cannot stop at the few-shot "Question:"; answers come well before
+    group: int = 4  # GRPO group size (completions per prompt)
+    prompts_per_step: int = 2
+    learning_rate: float = 1e-5
+    sft_steps: int = 96
+    sft_batch: int = 8
+    sft_learning_rate: float = 3e-5
+    problems: int = 10  # test-split problems studied
+    n: int = 256
+    max_tokens: int = 128
+    engine: str = "vllm"
+
+
+def train_config(demo: FullDemo) -> Any:
+    from passbound.train.config import TrainConfig
+
+    return TrainConfig.model_validate({
+        "name": "demo-grpo", "output": str((demo.out / "grpo").resolve()),
+        "model": {"path": "embedded", "template": TEMPLATE},
+        "data": {"benchmark": "synthetic", "split": "train", "limit": demo.train_problems,
+                 "options": {"n_problems": demo.train_problems, "levels": [1, 2], "seed": 0}},
+        "algorithm": {"name": "grpo", "loss_type": "dapo", "beta": 0.0, "num_generations": demo.group},
+        "training": {"steps": demo.steps, "learning_rate": demo.learning_rate, "batch_size": demo.group * demo.prompts_per_step,
+                     "max_completion_length": min(demo.train_max_tokens, demo.max_tokens), "temperature": 0.8, "seed": 0,
+                     "save_every": demo.save_every, "device": "cpu"},
+    })
+
+
+def distilled_student(demo: FullDemo) -> Path:
+    """SFT of the base on the generator's solutions of train problems (reused when already there)."""
+    from passbound.benchmarks.synthetic import generate_synthetic
+    from passbound.train.distill import reference_rows_of, train_student, write_sft
+
+    folder = demo.out / "distill"
+    final = folder / "model"
+    if (final / "config.json").is_file() and any(final.glob("*.safetensors")):
+        console.print(f"demo: distilled student already at {final}")
+        return final
+    problems = generate_synthetic(seed=0, n_problems=demo.train_problems, levels=[1, 2], split="train")
+    rows = reference_rows_of(problems, TEMPLATE)
+    write_sft(rows, folder / "sft.jsonl")
+    console.print(f"demo: SFT of the base on {len(rows)} reference solutions ({demo.sft_steps} steps)")
+    return train_student(rows, "embedded", folder, steps=demo.sft_steps, learning_rate=demo.sft_learning_rate,
+                         batch_size=demo.sft_batch)
+
+
+def full_study(demo: FullDemo, checkpoints: list[tuple[int, Path]], student: Path) -> StudyConfig:
+    from passbound.models.embedded import embedded_model_path
+
+    common: dict[str, Any] = {"engine": demo.engine, "template": TEMPLATE}
+    if demo.engine == "vllm":
+        common["engine_options"] = {"max_model_len": 1024}
+    models = [{**common, "name": "base", "path": str(embedded_model_path()), "role": "base"}]
+    models += [{**common, "name": f"grpo-step-{step}", "path": str(folder), "role": "checkpoint", "step": step,
+                "base": "base", "algorithm": "grpo/dapo", "training_curves": str(demo.out / "grpo" / "curves.csv")}
+               for step, folder in checkpoints]
+    models.append({**common, "name": "distill-sft", "path": str(student), "role": "distill", "base": "base"})
+    return study_from_dict({
+        "name": "demo --full: SmolLM2-135M-Instruct, GRPO checkpoints and an SFT student",
+        "output": str((demo.out / "study").resolve()), "models": models,
+        "benchmarks": [{"name": "synthetic", "limit": demo.problems,
+                        "options": {"n_problems": demo.problems, "levels": [1, 2], "seed": 0, "split": "test"}}],
+        "sampling": {"n": demo.n, "temperature": 0.8, "top_p": 0.95, "max_tokens": demo.max_tokens, "seed": 0,
+                     "chunk_size": 5},
+        "analysis": {"bootstrap": 1000, "ci": 0.95, "seed": 0},
+    }, source="passbound demo --full")
+
+
+def run_full_demo(demo: FullDemo, *, show_progress: bool = True) -> dict[str, Path]:
+    """Train, distil, then study; returns the report paths."""
+    from passbound.stages import analyse_run, prepare_run, report_run, sample_run, verify_run
+    from passbound.train.run import checkpoints, train
+
+    demo.out.mkdir(parents=True, exist_ok=True)
+    took: dict[str, float] = {}
+    start = time.monotonic()
+    console.print(f"demo: GRPO on {demo.train_problems} synthetic train problems, {demo.steps} steps")
+    config = train_config(demo)
+    train(config)
+    took["GRPO"], start = time.monotonic() - start, time.monotonic()
+    student = distilled_student(demo)
+    took["SFT"], start = time.monotonic() - start, time.monotonic()
+    study = full_study(demo, checkpoints(Path(config.output)), student)
+    rd = prepare_run(study)
+    sample_run(study, rd, show_progress=show_progress)
+    took["sampling"], start = time.monotonic() - start, time.monotonic()
+    verify_run(study, rd, show_progress=show_progress)
+    analyse_run(study, rd)
+    paths = report_run(rd)
+    took["verify, analyse, report"] = time.monotonic() - start
+    line = ", ".join(f"{k} {v / 60:.1f} min" for k, v in took.items())
+    (demo.out / "timings.txt").write_text(line + "\n", encoding="utf-8")  # this invocation's (a resume's: the rest)
+    console.print(f"demo: {line}")
+    return paths
