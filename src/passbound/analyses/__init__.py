@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
     from passbound.config import AnalysisSpec
 
-_MODULES = ("passbound.analyses.beyond_n", "passbound.analyses.bayes", "passbound.analyses.along_training",
+_MODULES = ("passbound.analyses.diversity", "passbound.analyses.beyond_n", "passbound.analyses.bayes", "passbound.analyses.along_training",
             "passbound.analyses.contamination", "passbound.analyses.chance", "passbound.analyses.training_curves")
 
 
@@ -46,6 +46,7 @@ class Analysis:
     compute: Callable[[AnalysisInputs], pd.DataFrame]
     section: Callable[[pd.DataFrame, Any], str] | None = None  # (table, report context) -> HTML
     text_columns: tuple[str, ...] = field(default=("model", "role", "benchmark"))
+    nav: tuple[str, str] | None = None  # (anchor, label) of the report's navigation link, when it has rows
 
     def run(self, inputs: AnalysisInputs) -> pd.DataFrame:
         import pandas as pd

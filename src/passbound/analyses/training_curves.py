@@ -130,4 +130,4 @@ def section(table: pd.DataFrame, report: Any) -> str:
 
 
 register(Analysis("training_curves", COLUMNS, compute, section,
-                  text_columns=("training_run", "algorithm", "base_model")))
+                  text_columns=("training_run", "algorithm", "base_model"), nav=("training-curves", "Training")))

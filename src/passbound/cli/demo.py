@@ -55,7 +55,7 @@ def demo_study(out: Path, *, engine: str = "vllm", n: int = 16, problems: int = 
 @click.option("--max-tokens", type=click.IntRange(min=1), default=None, help="Token budget per sample [160; 128 with --full].")
 @click.option("--steps", type=click.IntRange(min=1), default=None, help="--full: GRPO steps [16].")
 @click.option("--save-every", type=click.IntRange(min=1), default=None, help="--full: a checkpoint every N steps [8].")
-@click.option("--sft-steps", type=click.IntRange(min=1), default=None, help="--full: SFT steps of the student [96].")
+@click.option("--sft-steps", type=click.IntRange(min=1), default=None, help="--full: SFT steps of the student [32].")
 @click.option("--no-progress", is_flag=True, help="Hide progress bars.")
 def demo(out: Path | None, full: bool, engine: str, n: int | None, problems: int | None, max_tokens: int | None,
          steps: int | None, save_every: int | None, sft_steps: int | None, no_progress: bool) -> None:

@@ -3,7 +3,7 @@
 The report never recomputes metrics: it only reads the analyse stage's tables, so a report can
 be regenerated (new styling, new wording) without touching samples or verdicts. Optional tables
 (delta_se, paired, crossover, majk, and the boundary tables overlap, accuracy_hist, series,
-algorithms, support, and perplexity, diversity) may be missing or empty: a one-model study has no base to compare with,
+algorithms, support, perplexity, and the registered analyses' tables) may be missing or empty: a one-model study has no base to compare with,
 and runs analysed by older versions have no boundary tables. They load as empty frames with the
 expected columns, and the report leaves their sections out.
 """
@@ -46,11 +46,9 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "support": ("benchmark", "model", "base_model", "n_problems", "n_preserved", "n_expansion",
                 "n_shrinkage", "n_neither", "expansion_rate", "expansion_ci_low",
                 "expansion_ci_high", "shrinkage_rate", "shrinkage_ci_low", "shrinkage_ci_high"),
-    # passbound ppl (perplexity.csv) and the analyse stage's diversity.csv
+    # passbound ppl (perplexity.csv); diversity.csv and the other registered analyses: passbound/analyses/
     "perplexity": ("scorer", "of_model", "benchmark", "n_samples", "mean_ppl", "median_ppl", "q25", "q75",
                    "mean_log_ppl", "mean_entropy"),
-    "diversity": ("model", "benchmark", "n_problems", "n_samples", "mean_distinct", "median_distinct",
-                  "mean_distinct_frac", "mean_distinct_correct", "n_problems_with_correct", "no_answer_rate"),
 }
 REQUIRED = ("passk", "summary")
 # Names and ids are text even when they look like numbers ("7", "1e3"): read them as str.
@@ -75,7 +73,6 @@ class RunData:
     algorithms: pd.DataFrame
     support: pd.DataFrame
     perplexity: pd.DataFrame
-    diversity: pd.DataFrame
     manifest: dict[str, Any] = field(default_factory=dict)
     analyses: dict[str, pd.DataFrame] = field(default_factory=dict)  # passbound.analyses tables, by name
 

@@ -126,7 +126,7 @@ class _Html:
                 "<a href=\"#curves\">pass@k curves</a><a href=\"#delta-se\">ΔSE</a>"
                 + "".join(f"<a href=\"#{a}\">{label}</a>"
                           for a, label in boundary_nav(self.run, self.boundary_svgs) + cot_nav(self.run)
-                                            + ppl_nav(self.run))
+                                            + ppl_nav(self.run) + self.analysis_nav())
                 + "<a href=\"#results\">Results</a><a href=\"#passk-table\">pass@k table</a>"
                 "<a href=\"#provenance\">Provenance</a></nav>")
 
@@ -310,6 +310,12 @@ class _Html:
 
     def table(self, name: str) -> Any:
         return self.run.table(name)
+
+    def analysis_nav(self) -> list[tuple[str, str]]:
+        """Navigation links of the registered analyses that have rows in this run."""
+        from passbound.analyses import registered
+
+        return [a.nav for a in registered() if a.nav is not None and not self.run.table(a.name).empty]
 
     def analysis_sections(self) -> list[str]:
         """Each registered analysis's own section (passbound/analyses/), in registration order."""

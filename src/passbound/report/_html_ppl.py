@@ -1,7 +1,8 @@
-"""report.html sections for perplexity (perplexity.csv + ppl figures) and answer diversity.
+"""report.html section for perplexity (perplexity.csv + ppl figures); answer diversity is a
+registered analysis (passbound/analyses/diversity.py).
 
-Each section returns "" when its table is empty or missing (no ``passbound ppl`` run, or a run
-analysed before diversity.csv existed), so the page simply has fewer sections. User text
+The section is "" when its table is empty or missing (no ``passbound ppl`` run), so the page
+simply has one section fewer. User text
 (model, scorer and benchmark names) is escaped.
 """
 
@@ -69,34 +70,11 @@ def perplexity_section(run: RunData, name: Name, svgs: dict[str, bytes]) -> str:
     return "".join(out) + _table(head, rows, 3)
 
 
-def diversity_section(run: RunData, name: Name) -> str:
-    """diversity.csv: distinct final answers per problem, per model and benchmark."""
-    df = run.diversity
-    if df.empty:
-        return ""
-    head = ["Benchmark", "Model", "Problems", "Samples", "Distinct answers (mean)", "(median)",
-            "Distinct / samples", "Distinct correct", "Problems solved", "No answer (%)"]
-    rows = []
-    for bench in _benches(run, df):
-        for i, r in enumerate(df[df["benchmark"] == bench].itertuples()):
-            rows.append(f"<tr><td class=\"grp\">{_e(bench) if i == 0 else ''}</td><td>{name(str(r.model))}</td>"
-                        f"<td class=\"n\">{kfmt(_f(r.n_problems))}</td><td class=\"n\">{kfmt(_f(r.n_samples))}</td>"
-                        + _num(r.mean_distinct) + _num(r.median_distinct, 1) + _num(r.mean_distinct_frac, 3)
-                        + _num(r.mean_distinct_correct) + f"<td class=\"n\">{kfmt(_f(r.n_problems_with_correct))}</td>"
-                        + _num(100 * _f(r.no_answer_rate), 1) + "</tr>")
-    return ("<h2 id=\"diversity\">Answer diversity</h2>" + _table(head, rows, 2)
-            + "<p class=\"note\">Distinct final answers per problem among its n samples (answers normalised "
-            "as for majority voting; samples without an answer excluded). Distinct correct: among passing "
-            "samples, averaged over problems with at least one pass. Training that sharpens the output "
-            "distribution lowers diversity (Yue et al., 2025, §4).</p>")
-
-
 def ppl_nav(run: RunData) -> list[tuple[str, str]]:
     """(anchor, label) for the sections this module will render."""
-    return [(a, label) for a, label, ok in (("perplexity", "Perplexity", not run.perplexity.empty),
-                                             ("diversity", "Diversity", not run.diversity.empty)) if ok]
+    return [("perplexity", "Perplexity")] if not run.perplexity.empty else []
 
 
 def ppl_sections(run: RunData, name: Name, svgs: dict[str, bytes]) -> list[str]:
-    """The perplexity and diversity sections in page order; absent ones dropped."""
-    return [p for p in (perplexity_section(run, name, svgs), diversity_section(run, name)) if p]
+    """The perplexity section, when the run has perplexity.csv (diversity: passbound/analyses/)."""
+    return [p for p in (perplexity_section(run, name, svgs),) if p]

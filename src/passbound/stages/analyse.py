@@ -44,9 +44,6 @@ def analyse_run(study: StudyConfig, run: RunDir) -> dict[str, Path]:
     tables = analyse_verdicts(verdicts, models, study.k_grid, **options,
                               adaptive_first=adaptive.first if adaptive is not None else None)
     tables.update(analyse_boundary(verdicts, models, study.k_grid, **options))
-    from passbound.metrics.diversity import diversity_table
-
-    tables["diversity"] = diversity_table(verdicts)  # distinct final answers per problem
     cot = cot_passk_for_run(run, verdicts, models, study.k_grid, **options)  # only with judgments/annotations
     if cot is not None:
         tables["cot_passk"] = cot

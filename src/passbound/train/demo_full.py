@@ -35,7 +35,7 @@ class FullDemo:
     group: int = 4  # GRPO group size (completions per prompt)
     prompts_per_step: int = 2
     learning_rate: float = 1e-5
-    sft_steps: int = 96
+    sft_steps: int = 32
     sft_batch: int = 8
     sft_learning_rate: float = 3e-5
     problems: int = 10  # test-split problems studied
