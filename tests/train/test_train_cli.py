@@ -73,6 +73,10 @@ def test_train_killed_resumes_and_study_the_checkpoints(tmp_path: Path) -> None:
     assert {p.name: p.read_bytes() for p in first.glob("*.safetensors")} == weights  # committed work untouched
     curves = pd.read_csv(out / "curves.csv")
     assert list(curves["step"]) == [1, 2, 3] and curves["pass_rate"].between(0, 1).all()
+    finished = passbound("train", str(config))  # once more: finished, so nothing trains (no checkpoint-4)
+    assert finished.returncode == 0 and "nothing to train" in " ".join((finished.stdout + finished.stderr).split())
+    assert not (out / "checkpoints" / "checkpoint-4").exists()
+    assert pd.read_csv(out / "curves.csv").equals(curves)
 
     from transformers import AutoModelForCausalLM
 

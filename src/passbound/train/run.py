@@ -10,6 +10,7 @@ a finished run.
 from __future__ import annotations
 
 import csv
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -117,6 +118,16 @@ def train(config: TrainConfig) -> dict[str, Path]:
     output = Path(config.output)
     output.mkdir(parents=True, exist_ok=True)
     data, kind = _dataset(config)
+    curves = output / "curves.csv"
+    done = checkpoints(output)
+    if done and done[-1][0] >= config.training.steps:
+        # Already trained that far. Resuming a Trainer at max_steps would still run one more step
+        # (seen: a rerun of a finished 16-step run made checkpoint-17), so nothing is loaded.
+        console.print(f"train: {done[-1][1]} is at step {done[-1][0]} >= steps = {config.training.steps}; "
+                      "nothing to train (raise steps to continue)")
+        state = json.loads((done[-1][1] / "trainer_state.json").read_text(encoding="utf-8"))
+        write_curves(state.get("log_history", []), curves, f"passbound_{kind}")
+        return {"curves": curves, "study": write_study(config, output)}
     t, a = config.training, config.algorithm
     common = dict(output_dir=str(output / "checkpoints"), max_steps=t.steps, learning_rate=t.learning_rate,
                   per_device_train_batch_size=t.batch_size, num_generations=a.num_generations,
@@ -131,7 +142,6 @@ def train(config: TrainConfig) -> dict[str, Path]:
         args, trainer_class = GRPOConfig(**common), GRPOTrainer
     else:
         args, trainer_class = RLOOConfig(**common), RLOOTrainer
-    curves = output / "curves.csv"
     from passbound.prompts import get_template
 
     stop = getattr(get_template(config.model.template), "stop", ())
