@@ -66,7 +66,7 @@ def distilled_student(demo: FullDemo) -> Path:
 
     folder = demo.out / "distill"
     final = folder / "model"
-    if (final / "config.json").is_file() and any(final.glob("*.safetensors")):
+    if (final / "config.json").is_file() and any(final.glob("*.safetensors")) and (final / "tokenizer_config.json").is_file():
         console.print(f"demo: distilled student already at {final}")
         return final
     problems = generate_synthetic(seed=0, n_problems=demo.train_problems, levels=[1, 2], split="train")
