@@ -50,9 +50,9 @@ def _dataset(config: TrainConfig) -> tuple[Any, str]:
 
 
 def bf16_autocast(device: str, precision: str) -> bool:
-    """bfloat16 autocast (weights and optimizer stay float32) where it is fast: on GPU, and on CPUs
-    with native bf16 arithmetic (measured: one GRPO step of the full demo, 8 completions of 64 tokens,
-    see train/demo_full.py); float32 on others, where bf16 runs ~5x slower."""
+    """bfloat16 autocast (weights and optimizer stay float32) on GPU and on CPUs with native bf16
+    arithmetic, float32 on other CPUs: the engines' rule (engines/cpu_format.py, measured for vLLM:
+    bf16 ~5x slower without native support); not yet timed against float32 for training."""
     if precision != "auto":
         return precision == "bfloat16"
     if device == "gpu":
@@ -153,8 +153,7 @@ def train(config: TrainConfig) -> dict[str, Path]:
 
         trainer = trainer_class(model=resolve_model(config.model.path), reward_funcs=[reward], args=args,
                                 train_dataset=data, callbacks=[Curves()])
-        done = checkpoints(output)  # complete ones only: trainer_state.json is the last file a save writes
-        if done:
+        if done:  # complete checkpoints only: trainer_state.json is the last file a save writes
             console.print(f"train: resuming from {done[-1][1]}")
         # The newest complete checkpoint by path: TRL's own "latest" would pick a folder a kill left half-written.
         trainer.train(resume_from_checkpoint=str(done[-1][1]) if done else None)
