@@ -127,16 +127,21 @@ def flatten(config: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return out
 
 
+def chat_prompt(rendered: Any) -> list[dict[str, str]]:
+    """verl's ``prompt`` column is always chat messages: a raw-text template becomes one user turn."""
+    if isinstance(rendered, str):
+        return [{"role": "user", "content": rendered}]
+    return [dict(m) for m in rendered]
+
+
 def verl_rows(problems: Sequence[Any], template: Any, split: str, data_dir: str | None = None) -> list[dict[str, Any]]:
     """verl's parquet rows: one user turn as the template renders it, the gold as ground truth;
     ``extra_info`` names the problem (and the local data folder, when it came from one)."""
-    from passbound.train.distill import _prompt_messages
-
     rows = []
     for i, p in enumerate(problems):
         rows.append({
             "data_source": p.benchmark,
-            "prompt": _prompt_messages(template.render(p)),
+            "prompt": chat_prompt(template.render(p)),
             "ability": "code" if p.kind == "code" else "math",
             "reward_model": {"style": "rule", "ground_truth": p.target},
             "extra_info": {"kind": p.kind, "benchmark": p.benchmark, "problem_id": p.id, "index": i, "split": split,
