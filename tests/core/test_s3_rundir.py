@@ -162,6 +162,7 @@ def test_a_study_on_s3_is_written_resumed_and_reported(tmp_path: Path, embedded_
     assert missing.returncode == 2 and "holds no run" in missing.stderr
 
 
+@pytest.mark.slow  # CI time: the S3 study test above and the Ray test in tests/runners are the default run's end-to-end tests
 def test_the_ray_runner_writes_to_s3(tmp_path: Path, embedded_model: Path, s3: dict[str, str],
                                      monkeypatch: pytest.MonkeyPatch) -> None:
     """Ray replicas open the bucket themselves (no shared filesystem): they pull only what their tasks read,

@@ -53,6 +53,7 @@ def assert_no_duplicates(run: Path, kind: str) -> int:
     return len(table)
 
 
+@pytest.mark.slow  # CI time (88 s): tests/e2e/test_visual_study.py kills vLLM sampling and resumes in the default run
 def test_kill_during_sampling_then_resume(tmp_path: Path, embedded_model: Path) -> None:
     study = tmp_path / "study.toml"
     study.write_text(smol_synthetic(embedded_model, name="resume", problems=6, n=4, max_tokens=24, seed=7, chunk_size=1,

@@ -80,8 +80,11 @@ def test_mathvision_study_resumes_after_kill_and_reports_images(tmp_path: Path, 
     res = passbound("import", str(file), str(answers), "--model", "teacher", progress_flag=False)
     assert res.returncode == 0, res.stderr
 
+    # vLLM's engine in processes of its own (on a small CPU machine passbound runs it in-process):
+    # they must end with the killed passbound.
     proc = subprocess.Popen([sys.executable, "-m", "passbound", "sample", str(file), "--no-progress"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "VLLM_ENABLE_V1_MULTIPROCESSING": "1"})
     deadline = time.monotonic() + 600
     while len(RunDir(run_path).chunks("samples", "vl", "mathvision")) < 2:
         assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""

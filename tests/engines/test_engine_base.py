@@ -58,11 +58,12 @@ def test_cpu_defaults_fill_gaps_but_keep_user_choices() -> None:
 
 
 def test_small_machines_reserve_no_core_for_the_scheduler() -> None:
-    assert cpu_environment({}, cores=2) == {"VLLM_CPU_NUM_OF_RESERVED_CPU": "0"}
+    assert cpu_environment({}, cores=2) == {"VLLM_CPU_NUM_OF_RESERVED_CPU": "0", "VLLM_ENABLE_V1_MULTIPROCESSING": "0"}
     assert cpu_environment({}, cores=64) == {}  # vLLM's own default on large machines
     # the user's own binding wins
-    assert cpu_environment({"VLLM_CPU_OMP_THREADS_BIND": "0-1"}, cores=2) == {}
-    assert cpu_environment({"VLLM_CPU_NUM_OF_RESERVED_CPU": "1"}, cores=2) == {}
+    assert cpu_environment({"VLLM_CPU_OMP_THREADS_BIND": "0-1"}, cores=2) == {"VLLM_ENABLE_V1_MULTIPROCESSING": "0"}
+    assert cpu_environment({"VLLM_CPU_NUM_OF_RESERVED_CPU": "1"}, cores=2) == {"VLLM_ENABLE_V1_MULTIPROCESSING": "0"}
+    assert cpu_environment({"VLLM_ENABLE_V1_MULTIPROCESSING": "1"}, cores=2) == {"VLLM_CPU_NUM_OF_RESERVED_CPU": "0"}
 
 
 @pytest.mark.parametrize(

@@ -51,6 +51,7 @@ def _agreement(a: list[list[str]], b: list[list[str]]) -> float:
     return sum(x == y for x, y in pairs) / len(pairs)
 
 
+@pytest.mark.slow  # CI time (73 s): the schema test above is the openai engine's end-to-end test in the default run
 def test_same_seeds_same_texts(server, embedded_model, slice_prompts, sampling, texts) -> None:
     """The seeds reach the server: the same seeds give (almost) the same samples, others do not.
 
@@ -66,6 +67,7 @@ def test_same_seeds_same_texts(server, embedded_model, slice_prompts, sampling, 
     assert _agreement(once, other) <= 0.25
 
 
+@pytest.mark.slow  # CI time: a second client on the same server; the schema test covers the engine
 def test_split_requests_still_return_n(server, embedded_model, slice_prompts, sampling, check_schema) -> None:
     split = engines.create("openai", model=str(embedded_model), base_url=server, max_n_per_request=2)
     results = split.generate(slice_prompts, **sampling)

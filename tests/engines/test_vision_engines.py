@@ -121,6 +121,7 @@ def test_perplexity_with_images_hf_and_vllm_agree(tiny_vl: Path, images, vllm_sc
         assert a.nll == pytest.approx(b.nll, rel=1e-3) and a.entropy is not None
 
 
+@pytest.mark.slow  # CI time (72 s, a server of its own): vLLM and transformers get the image in the default run
 def test_openai_server_gets_the_image(tiny_vl: Path, images, tmp_path: Path) -> None:
     red, noise = images
     with vllm_server(tiny_vl, tmp_path / "server.log", "--dtype", "float32") as url:

@@ -65,6 +65,7 @@ def _replicas() -> list[psutil.Process]:
     return found
 
 
+@pytest.mark.slow  # CI time (194 s on a 2-core AVX2 box): test_ray_runner_matches_the_local_runner is Ray's end-to-end test in the default run
 def test_killing_a_replica_loses_and_duplicates_nothing(tmp_path: Path, embedded_model: Path) -> None:
     study = _study(tmp_path, embedded_model, "killed", RAY, problems=8, max_tokens=24)
     run = RunDir(tmp_path / "killed")
