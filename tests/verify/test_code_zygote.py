@@ -216,3 +216,49 @@ def test_modules_planted_in_the_work_dir_are_never_imported_by_the_harness(verif
         assert verifier.check(plain, planter).status in ("fail", "error")
         assert verifier.check(plain, wrong_answer).status in ("fail", "error")
     assert verifier.check(plain, plain.target).status == "pass"
+
+
+@pytest.fixture(scope="module")
+def plus(shared_data: Path) -> Problem:
+    return load_benchmark("humaneval_plus", data_dir=shared_data, limit=1).problems[0]
+
+
+def test_a_run_stops_at_its_first_wrong_output_and_the_sandbox_serves_the_next(verifier: CodeVerifier,
+                                                                                plus: Problem) -> None:
+    # Wrong from the first test on, then 0.3 s per test (each under its 1 s limit): judged to the
+    # end that runs into the run's budget and costs the sandbox; stopped at the first wrong output
+    # it takes a fraction of a second on the same sandbox.
+    ep = plus.metadata["entry_point"]
+    slow_wrong = f"_calls = []\n\ndef {ep}(*args):\n    import time\n    if _calls:\n        time.sleep(0.3)\n" \
+                 "    _calls.append(1)\n    return 'wrong'\n"  # fmt: skip
+    verifier.reference(plus)  # computed first: not part of the timing
+    server = server_of(verifier)
+    assert verifier.check(plus, plus.target).status == "pass"
+    pid, runs = server._proc.pid, server.runs  # type: ignore[union-attr]
+    start = time.monotonic()
+    result = verifier.check(plus, slow_wrong)
+    assert result.status == "fail" and result.detail.startswith("base test 0:"), result
+    assert time.monotonic() - start < 2.0
+    # A stop that arrives after its run ended is skipped before the next request's header.
+    server._proc.stdin.write(b"!!")  # type: ignore[union-attr]
+    server._proc.stdin.flush()  # type: ignore[union-attr]
+    assert verifier.check(plus, plus.target).status == "pass"
+    assert server._proc.pid == pid and server.runs == runs + 2  # type: ignore[union-attr]
+
+
+def test_outputs_travel_as_digests_only_where_evalplus_compares_exactly(verifier: CodeVerifier, plus: Problem) -> None:
+    # evalplus sets atol = 1e-6 at the first float-valued expected output of a test set, and it
+    # sticks for the rest of that set: [1, 2] then matches [1, 2.0000000001] by np.allclose. In
+    # the next set it starts at 0 again (exact, so a digest can stand for the value).
+    outputs = "[0.5, [1, 2], [1, 2]]"
+    meta = {**plus.metadata, "entry_point": "f", "base_input": [[0], [1]], "plus_input": [[2]], "atol": 0}
+    problem = Problem(id="digests", benchmark=plus.benchmark, prompt="", target=f"def f(x):\n    return {outputs}[x]\n",
+                      kind=plus.kind, metadata=meta)  # fmt: skip
+    ref = verifier.reference(problem)
+    assert ref["base"][0] == 0.5 and ref["base"][1] == [1, 2]  # raw: compared with a tolerance
+    assert isinstance(ref["plus"][0], code_module.Digest)
+    near = "[0.5, [1, 2.0000000001], [1, 2]]"
+    assert verifier.check(problem, f"def f(x):\n    return {near}[x]\n").status == "pass"
+    near_in_plus = "[0.5, [1, 2], [1, 2.0000000001]]"
+    result = verifier.check(problem, f"def f(x):\n    return {near_in_plus}[x]\n")
+    assert result.status == "fail" and result.detail.startswith("plus test 0:"), result

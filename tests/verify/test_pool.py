@@ -164,3 +164,14 @@ def test_an_interrupted_batch_does_not_leak_into_the_next(rogue_pool: GradingPoo
         rogue_pool.grade([problem(f"i{k}") for k in range(6)], ["\\boxed{sleep:0.3}"] * 6, on_progress=fail)
     results = rogue_pool.grade([problem("n1"), problem("n2")], ["\\boxed{n1}", "\\boxed{zz}"])
     assert [r.status for r in results] == ["pass", "fail"]
+
+
+def test_slow_items_spread_over_every_worker() -> None:
+    # Items of unknown cost go out one at a time, and slow ones stay single: four 0.4 s items
+    # ahead of quick ones are graded two per worker (in one chunk of four, by one worker, they
+    # would take twice as long while the other worker idles).
+    with GradingPool(timeout=10.0, workers=2, verifiers={"math": MisbehavingVerifier()}) as pool:
+        pool.start(kinds=("math",))
+        answers = [f"\\boxed{{sleep:0.4{k}}}" for k in range(4)] + [f"\\boxed{{q{k}}}" for k in range(12)]
+        results = pool.grade([problem(f"q{k}") for k in range(16)], answers)
+    assert len({r.detail for r in results[:4]}) == 2, [r.detail for r in results[:4]]

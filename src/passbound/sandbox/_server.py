@@ -25,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -122,9 +123,14 @@ class SandboxServer:
 
     # -- runs ------------------------------------------------------------------------------
 
-    def request(self, payload: bytes, *, timeout: float) -> SandboxResult:
+    def request(self, payload: bytes, *, timeout: float, watch: Callable[[bytes], bool] | None = None) -> SandboxResult:
         """Send one run; its output up to the end marker, as a ``SandboxResult``. A run past
-        ``timeout`` or the output cap kills the whole sandbox (the next request starts anew)."""
+        ``timeout`` or the output cap kills the whole sandbox (the next request starts anew).
+
+        ``watch`` sees all the output as it arrives (in pieces, never past the output cap); the
+        first time it returns True the server is sent one ``!`` on its request pipe: the
+        program's cue to end the run early (the code harness stops at it; the run still ends
+        as usual, with its end marker and clean-up)."""
         if self._proc is None or self._proc.poll() is not None or self.runs >= self.max_runs:
             self.close()
             self._start()
@@ -141,7 +147,7 @@ class SandboxServer:
         except TimeoutError:
             self.close()
             return SandboxResult("timeout", None, signal.SIGKILL, "", "", time.monotonic() - start)
-        out, why = self._read_until(marker, deadline, self.limits.max_output_bytes, line=True)
+        out, why = self._read_until(marker, deadline, self.limits.max_output_bytes, line=True, watch=watch)
         duration = time.monotonic() - start
         if why:
             self.close()
@@ -153,12 +159,14 @@ class SandboxServer:
         stdout = body.decode("utf-8", errors="replace")
         return SandboxResult("ok" if exit_code == 0 else "error", exit_code, sig, stdout, "", duration)
 
-    def _read_until(self, marker: bytes, deadline: float, cap: int, line: bool = False) -> tuple[bytes, str]:
+    def _read_until(self, marker: bytes, deadline: float, cap: int, line: bool = False,
+                    watch: Callable[[bytes], bool] | None = None) -> tuple[bytes, str]:
         """Read stdout until ``marker`` (and, with ``line``, the newline after it); (bytes, why):
         why is "" when found, else "timeout", "output_limit" or "ended"."""
         assert self._proc is not None and self._proc.stdout is not None
         fd = self._proc.stdout.fileno()
         buf = bytearray()
+        stopped = False
         with selectors.DefaultSelector() as sel:
             sel.register(fd, selectors.EVENT_READ)
             while True:
@@ -175,7 +183,18 @@ class SandboxServer:
                 chunk = os.read(fd, _READ_CHUNK)
                 if not chunk:
                     return bytes(buf[:cap]), "ended"
+                if watch is not None and len(buf) < cap and watch(chunk[: cap - len(buf)]) and not stopped:
+                    stopped = True
+                    self._stop_run(deadline)
                 buf += chunk
+
+    def _stop_run(self, deadline: float) -> None:
+        """Ask the running program to end its run early (a lost stop only costs time)."""
+        assert self._proc is not None and self._proc.stdin is not None
+        try:
+            _write_all(self._proc.stdin.fileno(), b"!", deadline)
+        except (OSError, TimeoutError):
+            pass  # the server is gone or stuck: the read below ends it as usual
 
 
 def _write_all(fd: int, data: bytes, deadline: float) -> None:

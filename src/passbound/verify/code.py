@@ -18,6 +18,11 @@ Design (why a program that cheats never passes):
 * **Expected outputs never enter the sandbox.** They are computed once per problem by running
   the reference solution (in the sandbox too) and kept in the grader (memory + a disk cache).
   To fake a pass a program would have to print correct outputs, i.e. solve the problem.
+* **Judged as the records arrive.** On a warm sandbox (``zygote``) the grader judges each
+  record as it comes and, at the first verdict that can no longer be a pass (a wrong output, an
+  exception, a timeout), tells the run to stop (``_code_records``): a program that is wrong on
+  its first test does not run the other thousand (evalplus stops a test set at its first
+  failure too). Outputs that evalplus compares exactly travel as digests (``_harness.codec``).
 * **No record, no pass.** A test without a nonce-tagged record, or a missing final "done"
   record, is never a pass: ``sys.exit(0)``, ``os._exit(0)``, killing the harness or the
   interpreter end as error / fail / timeout.
@@ -69,14 +74,19 @@ from passbound.verify._code_compare import (
     lcb_call_match,
     lcb_stdio_match,
 )
+from passbound.verify._code_records import Digest, Records, RecordStream, Verdict, ended
 from passbound.verify._harness import source as _harness_source
 from passbound.verify._harness.codec import decode, encode
 from passbound.verify.result import GradeResult
 
-SEMANTICS_VERSION = "code-2"  # code-2: an evalplus timeout is confirmed by a second run
+SEMANTICS_VERSION = "code-3"  # code-2: an evalplus timeout is confirmed by a second run; code-3: digests for all
+# plain outputs (not after a float-valued one in a set), strings hashed as bytes
 _STARTUP_S = 3.0  # interpreter start, harness set-up and result encoding, on a loaded box
 _MEMORY_CACHE = 512  # problems whose reference outputs a worker keeps in memory
-DIGEST_OVER = 64 << 10  # expected outputs larger than this (bytes, encoded) travel as digests
+# Expected outputs longer than this (bytes, canonical text) travel as digests, where evalplus
+# compares exactly: every output, so that no program's output is encoded, sent, decoded and
+# compared value by value (a digest is as strong as the value: equal digests mean == values).
+DIGEST_OVER = 0
 # Entry points whose outputs evalplus judges by a special oracle, never by plain ==.
 _SPECIAL = MBPP_OUTPUT_NOT_NONE_TASKS | MBPP_OUTPUT_SET_EQ_TASKS | {
     "are_equivalent", "sum_div", "surface_Area", "digit_distance_nums", "find_zero"}
@@ -95,13 +105,6 @@ def default_cache_dir() -> Path:
 
 class ReferenceError_(Exception):
     """The reference solution itself failed (bad data or a broken sandbox)."""
-
-
-@dataclass(frozen=True)
-class Digest:
-    """An output known only by its canonical digest (see ``_harness.codec``)."""
-
-    hexdigest: str
 
 
 def _expected(payload: dict[str, Any]) -> Any:
@@ -276,13 +279,14 @@ class CodeVerifier:
         meta = problem.metadata
         plain = not meta.get("atol") and meta["entry_point"] not in _SPECIAL
         spec = {"mode": "function", "tests": [encode(a) for a in tests], "limits": [per] * len(tests),
-                "entry_point": meta["entry_point"], "load_limit": per, "digest_over": DIGEST_OVER if plain else None}
+                "entry_point": meta["entry_point"], "load_limit": per, "digest_over": DIGEST_OVER if plain else None,
+                "set_starts": [0, len(base)]}
         result, records = self._run(problem.target, spec, per + _STARTUP_S)
         outs, times = [], []
         for i in range(len(tests)):
             rec = records.tests.get(i)
             if rec is None or rec.get("s") != "ok":
-                why = (rec or {}).get("e") or (rec or {}).get("s") or f"no result ({_ended(result)})"
+                why = (rec or {}).get("e") or (rec or {}).get("s") or f"no result ({ended(result)})"
                 raise ReferenceError_(f"{problem.id} test {i}: {why}")
             outs.append({"h": rec["h"]} if "h" in rec else {"o": rec.get("o")})
             times.append(float(rec.get("t", 0.0)))
@@ -335,16 +339,26 @@ class CodeVerifier:
         return Sandbox(isolation=self.isolation, memory_mb=memory_mb, max_processes=self.max_processes,
                        max_output_bytes=(self.max_output_mb << 20) + (1 << 20))  # fmt: skip
 
-    def _run(self, program: str, spec: dict[str, Any], timeout: float) -> tuple[Any, _Records]:
+    def _run(self, program: str, spec: dict[str, Any], timeout: float,
+             verdict: Verdict | None = None) -> tuple[Any, Records]:
+        """Run ``program`` under ``spec``; its result and records. With ``verdict``, a warm
+        sandbox's run is judged as its records arrive and stopped once it cannot pass."""
         nonce = secrets.token_hex(16)
         spec = {**spec, "nonce": nonce, "max_output_bytes": self.max_output_mb << 20}
-        result = self._zygote_run(program, spec, timeout) if self.zygote else None
+        stream = RecordStream(nonce)
+
+        def watch(chunk: bytes) -> bool:
+            stream.feed(chunk)
+            return verdict is not None and verdict.partial(stream.records) is not None
+
+        result = self._zygote_run(program, spec, timeout, watch) if self.zygote else None
         if result is None:
             files = {"spec.json": json.dumps(spec, allow_nan=True), "solution.py": program}
             result = self._sandbox().run(harness_source(), timeout=timeout, extra_files=files)
-        return result, _Records.parse(result.stdout, nonce)
+        # Judged on exactly what the run's output holds (the stream's parses are reused).
+        return result, Records.parse(result.stdout, nonce, stream.parsed)
 
-    def _zygote_run(self, program: str, spec: dict[str, Any], timeout: float) -> Any | None:
+    def _zygote_run(self, program: str, spec: dict[str, Any], timeout: float, watch: Any = None) -> Any | None:
         """Run on this process's warm sandboxed server (None: none here, or another thread has it).
 
         Isolation is that of a one-shot run: the server is a sandbox of the same tier, limits and
@@ -360,7 +374,7 @@ class CodeVerifier:
             return None
         try:
             request = {"spec": spec, "source": program, "cpu_seconds": math.ceil(timeout) + 1}
-            return server.request(json.dumps(request, allow_nan=True).encode(), timeout=timeout)
+            return server.request(json.dumps(request, allow_nan=True).encode(), timeout=timeout, watch=watch)
         except Exception:  # noqa: BLE001 - the server could not start: run this program one-shot
             _SERVERS[_server_key(self)] = (None, lock)
             return None
@@ -370,39 +384,9 @@ class CodeVerifier:
     def _run_and_judge(self, program: str, plan: _Plan, judge: Any) -> GradeResult:
         spec = {"mode": plan.mode, "tests": plan.tests, "limits": plan.limits, "entry_point": plan.entry_point,
                 "load_limit": plan.budget, **(plan.extra or {})}  # fmt: skip
-        result, rec = self._run(program, spec, plan.budget)
-        if rec.load is None:
-            if result.status == "timeout":
-                return GradeResult("timeout", program, f"no result within {plan.budget:.0f}s")
-            return GradeResult("error", program, f"program ended before loading ({_ended(result)})")
-        if rec.load.get("s") == "timeout":
-            return GradeResult("timeout", program, "loading the program timed out")
-        if rec.load.get("s") != "ok":
-            return GradeResult("error", program, f"program failed to load: {rec.load.get('e', '?')}")
-        for i, label in enumerate(plan.labels):
-            r = rec.tests.get(i)
-            if r is None:
-                if result.status == "timeout":
-                    return GradeResult("timeout", program, f"{label}: run exceeded its {plan.budget:.0f}s budget")
-                return GradeResult("error", program, f"{label}: no result, program ended ({_ended(result)})")
-            if r is _CONFLICT:
-                return GradeResult("fail", program, f"{label}: conflicting results (forked process?)")
-            status = r.get("s")
-            if status == "timeout" or float(r.get("t") or 0.0) > plan.limits[i]:
-                return GradeResult("timeout", program, f"{label}: over its {plan.limits[i]:.2f}s limit")
-            if status == "exc":
-                return GradeResult("fail", program, f"{label}: {r.get('e', 'exception')}"[:300])
-            if status != "ok":
-                return GradeResult("fail", program, f"{label}: {status}")
-            try:
-                out = Digest(str(r["h"])) if "h" in r else decode(r.get("o"))
-            except Exception:  # noqa: BLE001 - malformed output: never a pass
-                return GradeResult("fail", program, f"{label}: malformed result")
-            if not judge(i, out):
-                return GradeResult("fail", program, f"{label}: wrong output")
-        if not rec.done:
-            return GradeResult("error", program, f"program ended before the harness finished ({_ended(result)})")
-        return GradeResult("pass", program)
+        verdict = Verdict(program, plan.labels, plan.limits, plan.budget, judge)
+        result, rec = self._run(program, spec, plan.budget, verdict)
+        return verdict.final(rec, result)
 
 
 _SERVERS: dict[tuple[Any, ...], tuple[Any, threading.Lock]] = {}
@@ -434,55 +418,7 @@ def _server_for(verifier: CodeVerifier) -> tuple[Any, threading.Lock]:
         return _SERVERS[key]
 
 
-_CONFLICT: dict[str, Any] = {"s": "conflict"}
-# A record longer than this is dropped unread (the sandbox caps all output at max_output_mb).
-MAX_RECORD_CHARS = 16 << 20
 _REFERENCES: OrderedDict[str, dict[str, list[Any]]] = OrderedDict()
-
-
-@dataclass
-class _Records:
-    """The nonce-tagged records of one run (anything else on stdout is ignored)."""
-
-    load: dict[str, Any] | None
-    tests: dict[int, dict[str, Any]]
-    done: bool
-
-    @classmethod
-    def parse(cls, stdout: str, nonce: str) -> _Records:
-        load, tests, done, raw = None, {}, False, {}
-        tag = nonce + " "
-        for line in stdout.split("\n"):
-            if not line.startswith(tag) or len(line) > MAX_RECORD_CHARS:
-                continue
-            try:
-                rec = json.loads(line[len(tag):])
-            except (ValueError, RecursionError):  # forged: malformed or 100k levels deep
-                continue
-            if not isinstance(rec, dict):
-                continue
-            kind = rec.get("k")
-            if kind == "load" and load is None:
-                load = rec
-            elif kind == "done":
-                done = True
-            elif kind == "test" and isinstance(rec.get("i"), int):
-                i, text = rec["i"], line[len(tag):]
-                if i in raw and raw[i] != text:
-                    tests[i] = _CONFLICT
-                elif i not in raw:
-                    raw[i], tests[i] = text, rec
-        return cls(load, tests, done)
-
-
-def _ended(result: Any) -> str:
-    if result.status == "oom":
-        return "out of memory"
-    if result.status == "output_limit":
-        return "output limit"
-    if result.signal:
-        return f"signal {result.signal}"
-    return f"exit code {result.exit_code}"
 
 
 def _evalplus_inputs(problem: Problem) -> tuple[list[Any], list[Any]]:

@@ -14,7 +14,9 @@ How it works:
   that is longer than the pool's. The pool has no per-kind branches.
 * Worker processes ("spawn": no inherited locks or threads) run the verifier's ``check`` on
   their *main* thread, where signal-based timeouts work. Work goes out in small chunks to
-  amortise IPC; a worker reports each item as it finishes, with a ``time.monotonic()`` stamp
+  amortise IPC, sized by how long the verifier's items took so far (about ``CHUNK_SECONDS`` of
+  work each): a chunk of slow items (code that runs for seconds) would leave the other workers
+  idle at the end while one works through it; a worker reports each item as it finishes, with a ``time.monotonic()`` stamp
   (system-wide on Linux), so the parent knows which item is running and since when.
 * An item past ``timeout`` gets its worker SIGKILLed and replaced; that item is "timeout", the
   rest of its chunk goes back to the queue. A worker that dies (segfault, killed from outside)
@@ -41,6 +43,9 @@ from passbound.verify.result import GradeResult
 
 # Seconds a fresh worker may take to import its verifiers before the pool gives up on it.
 STARTUP_TIMEOUT = 120.0
+# About this much work per chunk: enough items to amortise a round trip (~0.1-1 ms), few enough
+# that slow items spread over every worker (items of unknown cost go out one at a time).
+CHUNK_SECONDS = 0.02
 
 
 @dataclass
@@ -118,6 +123,7 @@ class GradingPool:
         self._ctx = mp.get_context("spawn")
         self._workers: list[_Worker] = []
         self._start_failures = 0
+        self._item_seconds: dict[int, float] = {}  # id(verifier) -> recent seconds per item
         self.stats = PoolStats()
         # Training frameworks call rewards from worker threads and event loops: calls from several
         # threads take turns on the workers (the pipes carry one batch at a time). Time is enforced
@@ -281,7 +287,8 @@ class GradingPool:
         while pending or any(w.chunk for w in self._workers) or not all(w.ready for w in self._workers):
             for w in self._workers:  # hand out work
                 if w.ready and not w.chunk and pending:
-                    size = max(1, min(self.chunk_size, len(pending) // (2 * len(self._workers))))
+                    size = max(1, min(self.chunk_size, len(pending) // (2 * len(self._workers)),
+                                      self._chunk_by_time(jobs[pending[0]][0])))
                     ids = [pending.popleft() for _ in range(min(size, len(pending)))]
                     w.chunk.extend(ids)
                     w.item_started = time.monotonic()
@@ -305,6 +312,7 @@ class GradingPool:
                         job, status, detail, t_done = msg
                         assert w.chunk and w.chunk[0] == job, "worker reported out of order"
                         w.chunk.popleft()
+                        self._note_seconds(jobs[job][0], t_done - w.item_started)
                         w.item_started = t_done
                         stats.graded += 1
                         finish(job, status, detail)
@@ -335,6 +343,17 @@ class GradingPool:
                 self._retire(w, kill=True)
                 if pending and len(self._workers) < want:
                     self._spawn()
+
+
+    def _chunk_by_time(self, verifier: Any) -> int:
+        seconds = self._item_seconds.get(id(verifier))
+        return 1 if seconds is None else int(CHUNK_SECONDS / max(seconds, 1e-6))
+
+    def _note_seconds(self, verifier: Any, seconds: float) -> None:
+        """A decaying maximum of one verifier's item time: one slow item keeps chunks small for
+        a while (costs vary a lot between problems; a chunk is only as quick as its slowest)."""
+        old = self._item_seconds.get(id(verifier))
+        self._item_seconds[id(verifier)] = seconds if old is None else max(seconds, 0.9 * old)
 
 
 def grade_many(

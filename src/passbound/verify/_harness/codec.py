@@ -4,13 +4,16 @@ Why a module of its own: it is the one piece of the harness that also runs in th
 (``code.py`` decodes the records with it), so it imports nothing but the standard library and no
 sibling module. Both sides use this one definition.
 
-Large outputs: evalplus has references whose outputs run to 100-250 MB (HumanEval/15, /130,
-Mbpp/255). For tests listed in ``spec["digest"]`` the harness sends ``digest(value)`` instead of
-the value: SHA-256 of a canonical text in which values that are ``==`` get the same text
-(``1``, ``1.0`` and ``True`` alike; dict and set order ignored; tuples still differ from lists),
-so equal digests mean equal values. The reference run picks those tests itself
-(``spec["digest_over"]``: outputs whose canonical text is longer than that, unless
-float-valued, NaN or unserialisable, which need the full comparison).
+Digests: evalplus has references whose outputs run to 100-250 MB (HumanEval/15, /130,
+Mbpp/255), and every output sent as a value costs encoding, a decode and a comparison in the
+grader. For tests listed in ``spec["digest"]`` the candidate's process sends ``digest(value)``
+instead of the value: SHA-256 of a canonical text in which values that are ``==`` get the same
+text (``1``, ``1.0`` and ``True`` alike; dict and set order ignored; tuples still differ from
+lists), so equal digests mean equal values. A candidate gains nothing by sending a digest of its
+own making: matching the expected one means knowing the expected value, which never enters the
+sandbox. The reference run picks those tests itself (``spec["digest_over"]``: outputs whose
+canonical text is longer than that, unless evalplus compares them with a tolerance: float-valued,
+or later in a test set than a float-valued one; or NaN or unserialisable).
 """
 
 import hashlib
@@ -194,10 +197,21 @@ def _sequence(x, flags, depth):
     yield closing
 
 
+# A top-level string is hashed as its UTF-8 bytes (surrogates kept, so distinct strings stay
+# distinct) behind a prefix no other canonical text starts with: the largest outputs are strings
+# (HumanEval/15 returns ~7 MB ones), and escaping them as JSON first cost 4x the hashing.
+_STR_PREFIX = b"\x00str\x00"
+
+
 def digest(value, flags=None):
     """(SHA-256 hex of the canonical text of ``value``, its length in bytes). ``flags`` collects
     "nan" and "opaque": values whose digest cannot stand for them in a comparison."""
     flags = set() if flags is None else flags
+    if isinstance(value, str):
+        if type(value) is not str:  # a subclass counts as its plain value, as everywhere else
+            value = decode(encode(value))
+        data = value.encode("utf-8", "surrogatepass")
+        return hashlib.sha256(_STR_PREFIX + data).hexdigest(), len(data) + len(_STR_PREFIX)
     h, size = hashlib.sha256(), 0
     chunks = _sequence(value, flags, 0) if type(value) in (list, tuple) else [_canon(value, flags)]
     buf = []

@@ -7,11 +7,13 @@ cap are enforced: a reader never waits past its deadline nor buffers past its ca
 
 _EOF = object()  # the child is gone (it exited or was killed from inside)
 _CAP = object()  # the child sent more than any result may be
+_STOP = object()  # the host asked the run to stop (its verdict is already decided)
 
 
-def _read_line(fd, buf, deadline, cap):
+def _read_line(fd, buf, deadline, cap, stop_fd=None):
     """One newline-terminated message from ``fd``: None on timeout, ``_CAP`` past ``cap`` bytes,
-    ``_EOF`` when the writer is gone."""
+    ``_EOF`` when the writer is gone, ``_STOP`` when ``stop_fd`` (the zygote's request pipe,
+    which carries nothing else during a run) has a byte to read (the byte is left there)."""
     import os
     import select
     import time
@@ -22,9 +24,11 @@ def _read_line(fd, buf, deadline, cap):
             return _CAP
         if left is not None and left <= 0:
             return None
-        ready, _, _ = select.select([fd], [], [], left)
+        ready, _, _ = select.select([fd] if stop_fd is None else [fd, stop_fd], [], [], left)
         if not ready:
             return None
+        if stop_fd is not None and stop_fd in ready:
+            return _STOP
         chunk = os.read(fd, 1 << 20)
         if not chunk:
             return _EOF

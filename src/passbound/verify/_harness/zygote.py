@@ -15,11 +15,14 @@ from .driver import _drive, _private_stdout
 # records go to fd 1, then ``\n<tag> end <wait status>\n`` once every process of the run is
 # gone and the writable places are empty again. The zygote itself never reads a request: per
 # run it forks a harness, which forks the candidate and only then reads the request, so no
-# process a candidate could inherit from ever held a nonce.
+# process a candidate could inherit from ever held a nonce. During a run the host may write one
+# ``!`` on fd 0 (stop: the verdict is decided); the harness then ends the run, and a ``!`` that
+# arrives after the run ended is skipped before the next request's header.
 
 
 def _read_request(fd):
-    """One framed request from ``fd`` (read exactly, never past it), or None at end of input."""
+    """One framed request from ``fd`` (read exactly, never past it), or None at end of input.
+    A ``!`` before the header is a stop for an earlier run that came after it ended: skipped."""
     import os
 
     header = b""
@@ -27,6 +30,8 @@ def _read_request(fd):
         byte = os.read(fd, 1)
         if not byte or len(header) > 20:
             return None
+        if byte == b"!" and not header:
+            continue
         header += byte
     size, body = int(header), []
     while size > 0:
@@ -52,7 +57,7 @@ def _serve_one():
         if cpu:  # per run: the zygote's own limit is set for its whole life
             for pid in (0, child.pid):
                 resource.prlimit(pid, resource.RLIMIT_CPU, (int(cpu), int(cpu) + 1))
-        _drive(child, builtins, request["spec"], request["source"], _private_stdout())
+        _drive(child, builtins, request["spec"], request["source"], _private_stdout(), stop_fd=0)
     finally:
         child.kill()
     return 0

@@ -1,0 +1,194 @@
+"""A run's nonce-tagged records, parsed and judged in the trusted grader, also while they arrive.
+
+Why a module of its own: the verdict is made here, from records the harness wrote under the
+run's nonce, and the same walk serves two purposes: judging a finished run, and judging a run
+still in progress so that the grader can stop it at its first wrong output (evalplus stops a
+test set at its first failure too). Stopping early is only ever decided by a verdict that is
+not a pass and cannot become one: later records can add failures (a conflicting duplicate)
+but never undo one, and a pass needs the harness's final "done" record.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from passbound.verify._harness.codec import decode
+from passbound.verify.result import GradeResult
+
+# A record longer than this is dropped unread (the sandbox caps all output at max_output_mb).
+MAX_RECORD_CHARS = 16 << 20
+CONFLICT: dict[str, Any] = {"s": "conflict"}
+
+
+@dataclass(frozen=True)
+class Digest:
+    """An output known only by its canonical digest (see ``_harness.codec``)."""
+
+    hexdigest: str
+
+
+@dataclass
+class Records:
+    """The nonce-tagged records of one run (anything else on stdout is ignored)."""
+
+    load: dict[str, Any] | None = None
+    tests: dict[int, dict[str, Any]] = field(default_factory=dict)
+    done: bool = False
+    raw: dict[int, str] = field(default_factory=dict)  # each test's first record text
+
+    def add(self, body: str, parsed: dict[str, str | Any] | None = None) -> None:
+        """One record (its text after ``<nonce> ``); ``parsed``: texts already decoded, reused."""
+        if len(body) > MAX_RECORD_CHARS:
+            return
+        rec = parsed.get(body) if parsed is not None else None
+        if rec is None:
+            try:
+                rec = json.loads(body)
+            except (ValueError, RecursionError):  # forged: malformed or 100k levels deep
+                return
+            if parsed is not None and isinstance(rec, dict):
+                parsed[body] = rec
+        if not isinstance(rec, dict):
+            return
+        kind = rec.get("k")
+        if kind == "load" and self.load is None:
+            self.load = rec
+        elif kind == "done":
+            self.done = True
+        elif kind == "test" and isinstance(rec.get("i"), int):
+            i = rec["i"]
+            if i in self.raw and self.raw[i] != body:
+                self.tests[i] = CONFLICT
+            elif i not in self.raw:
+                self.raw[i], self.tests[i] = body, rec
+
+    @classmethod
+    def parse(cls, stdout: str, nonce: str, parsed: dict[str, Any] | None = None) -> Records:
+        records, tag = cls(), nonce + " "
+        for line in stdout.split("\n"):
+            if line.startswith(tag):
+                records.add(line[len(tag):], parsed)
+        return records
+
+
+class RecordStream:
+    """Records as the run's output arrives in pieces (``feed``); remembers each record's parse."""
+
+    def __init__(self, nonce: str) -> None:
+        self.tag = (nonce + " ").encode()
+        self.records = Records()
+        self.parsed: dict[str, Any] = {}
+        self._partial: list[bytes] = []
+        self._partial_len = 0
+
+    def feed(self, chunk: bytes) -> None:
+        lines = chunk.split(b"\n")
+        if len(lines) == 1:  # no line ends here: keep the piece (bounded: over-long lines are dropped)
+            if self._partial_len <= MAX_RECORD_CHARS + len(self.tag):
+                self._partial.append(chunk)
+                self._partial_len += len(chunk)
+            return
+        first = lines[0]
+        if self._partial:
+            too_long = self._partial_len + len(first) > MAX_RECORD_CHARS + len(self.tag)
+            first = b"" if too_long else b"".join(self._partial) + first
+            self._partial, self._partial_len = [], 0
+        tail = lines.pop()
+        lines[0] = first
+        for line in lines:
+            if line.startswith(self.tag):
+                self.records.add(line[len(self.tag):].decode("utf-8", "replace"), self.parsed)
+        if tail:
+            self._partial, self._partial_len = [tail], len(tail)
+
+
+def ended(result: Any) -> str:
+    if result.status == "oom":
+        return "out of memory"
+    if result.status == "output_limit":
+        return "output limit"
+    if result.signal:
+        return f"signal {result.signal}"
+    return f"exit code {result.exit_code}"
+
+
+class Verdict:
+    """Judges one run's records in test order; with ``result=None`` (the run still going) it
+    returns a verdict only once one is certain (never a pass), else None."""
+
+    def __init__(self, program: str, labels: list[str], limits: list[float], budget: float,
+                 judge: Callable[[int, Any], bool]) -> None:  # fmt: skip
+        self.program, self.labels, self.limits, self.budget, self.judge = program, labels, limits, budget, judge
+        self._judged: dict[int, tuple[dict[str, Any], GradeResult | None]] = {}
+        self._settled = 0  # tests 0..settled-1 were judged ok (while streaming: where to resume)
+
+    def partial(self, rec: Records) -> GradeResult | None:
+        """A certain verdict from a run in progress (a load failure, a wrong output), else None."""
+        return self._walk(rec, None, self._settled)
+
+    def final(self, rec: Records, result: Any) -> GradeResult:
+        verdict = self._walk(rec, result, 0)
+        assert verdict is not None
+        return verdict
+
+    def _walk(self, rec: Records, result: Any, start: int) -> GradeResult | None:
+        program, budget = self.program, self.budget
+        if rec.load is None:
+            if result is None:
+                return None
+            if result.status == "timeout":
+                return GradeResult("timeout", program, f"no result within {budget:.0f}s")
+            return GradeResult("error", program, f"program ended before loading ({ended(result)})")
+        if rec.load.get("s") == "timeout":
+            return GradeResult("timeout", program, "loading the program timed out")
+        if rec.load.get("s") != "ok":
+            return GradeResult("error", program, f"program failed to load: {rec.load.get('e', '?')}")
+        for i in range(start, len(self.labels)):
+            label = self.labels[i]
+            r = rec.tests.get(i)
+            if r is None:
+                if result is None:
+                    return None
+                if result.status == "timeout":
+                    return GradeResult("timeout", program, f"{label}: run exceeded its {budget:.0f}s budget")
+                return GradeResult("error", program, f"{label}: no result, program ended ({ended(result)})")
+            done = self._judged.get(i)
+            if done is None or done[0] is not r:
+                done = (r, self._judge_one(i, label, r))
+                self._judged[i] = done
+            if done[1] is not None:
+                return done[1]
+            if result is None:
+                self._settled = i + 1
+        if result is None:
+            return None
+        if not rec.done:
+            return GradeResult("error", program, f"program ended before the harness finished ({ended(result)})")
+        return GradeResult("pass", program)
+
+    def _judge_one(self, i: int, label: str, r: dict[str, Any]) -> GradeResult | None:
+        """Test ``i``'s record: None when it passed, else the verdict it makes."""
+        program = self.program
+        if r is CONFLICT:
+            return GradeResult("fail", program, f"{label}: conflicting results (forked process?)")
+        status = r.get("s")
+        try:
+            seconds = float(r.get("t") or 0.0)
+        except (TypeError, ValueError):
+            seconds = float("inf")
+        if status == "timeout" or seconds > self.limits[i]:
+            return GradeResult("timeout", program, f"{label}: over its {self.limits[i]:.2f}s limit")
+        if status == "exc":
+            return GradeResult("fail", program, f"{label}: {r.get('e', 'exception')}"[:300])
+        if status != "ok":
+            return GradeResult("fail", program, f"{label}: {status}")
+        try:
+            out = Digest(str(r["h"])) if "h" in r else decode(r.get("o"))
+        except Exception:  # noqa: BLE001 - malformed output: never a pass
+            return GradeResult("fail", program, f"{label}: malformed result")
+        if not self.judge(i, out):
+            return GradeResult("fail", program, f"{label}: wrong output")
+        return None
