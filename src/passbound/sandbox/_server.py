@@ -127,8 +127,8 @@ class SandboxServer:
         """Send one run; its output up to the end marker, as a ``SandboxResult``. A run past
         ``timeout`` or the output cap kills the whole sandbox (the next request starts anew).
 
-        ``watch`` sees all the output as it arrives (in pieces, never past the output cap); the
-        first time it returns True the server is sent one ``!`` on its request pipe: the
+        ``watch`` sees the output as it arrives, in pieces, up to the output cap (so all of a
+        run's output whenever that is under the cap); the first time it returns True the server is sent one ``!`` on its request pipe: the
         program's cue to end the run early (the code harness stops at it; the run still ends
         as usual, with its end marker and clean-up)."""
         if self._proc is None or self._proc.poll() is not None or self.runs >= self.max_runs:

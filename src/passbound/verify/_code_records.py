@@ -83,8 +83,16 @@ class RecordStream:
         self.parsed: dict[str, Any] = {}
         self._partial: list[bytes] = []
         self._partial_len = 0
+        self.fed = 0  # bytes seen
+
+    def finish(self) -> Records:
+        """The records of everything fed (an unterminated last line counts, as in ``parse``)."""
+        if self._partial:
+            self.feed(b"\n")
+        return self.records
 
     def feed(self, chunk: bytes) -> None:
+        self.fed += len(chunk)
         lines = chunk.split(b"\n")
         if len(lines) == 1:  # no line ends here: keep the piece (bounded: over-long lines are dropped)
             if self._partial_len <= MAX_RECORD_CHARS + len(self.tag):

@@ -122,6 +122,18 @@ class _Plan:
     labels: list[str]  # "base 3", "plus 17", "test 2" ... for details
     entry_point: str = ""
     extra: dict[str, Any] | None = None
+    tests_json: str | None = None  # json.dumps(tests), made once per problem
+
+
+@dataclass(frozen=True)
+class _EvalplusPlan:
+    """An evalplus problem's plan, expected outputs and inputs (kept per problem)."""
+
+    raw: tuple[Any, Any, Any]  # the problem's own inputs and atol, to check a cache hit
+    plan: _Plan
+    expected: list[Any]
+    inputs: list[Any]
+    n_base: int
 
 
 @dataclass(frozen=True)
@@ -223,25 +235,45 @@ class CodeVerifier:
 
     def _judge_evalplus(self, problem: Problem, program: str) -> GradeResult:
         meta = problem.metadata
-        ref = self.reference(problem)
-        base, plus = _evalplus_inputs(problem)
-        limits = [max(self.min_time_limit, self.gt_time_limit_factor * t) for t in ref["base_time"] + ref["plus_time"]]
-        nb = len(base)
-        budget = min(self.per_set_timeout, sum(limits[:nb])) + min(self.per_set_timeout, sum(limits[nb:])) + 2
-        plan = _Plan("function", [encode(a) for a in base + plus], limits, budget + _STARTUP_S,
-                     [f"base test {i}" for i in range(nb)] + [f"plus test {i}" for i in range(len(plus))],
-                     meta["entry_point"])  # fmt: skip
+        ready = self._evalplus_plan(problem)
+        plan, expected, inputs, nb = ready.plan, ready.expected, ready.inputs, ready.n_base
         comparers = [EvalplusComparer(meta["dataset"], meta["entry_point"], meta.get("atol") or 0) for _ in "bp"]
-        expected = ref["base"] + ref["plus"]
-        inputs = base + plus
 
         def judge(i: int, out: Any) -> bool:
             if isinstance(expected[i], Digest) or isinstance(out, Digest):
                 return out == expected[i]
             return comparers[i >= nb].match(inputs[i], out, expected[i])
 
-        plan.extra = {"digest": [i for i, e in enumerate(expected) if isinstance(e, Digest)]}
         return self._run_and_judge(program, plan, judge)
+
+    def _evalplus_plan(self, problem: Problem) -> _EvalplusPlan:
+        """What every program of an evalplus problem is run and judged with, made once per
+        problem in this process (the encoded tests alone are ~18k values for some problems)."""
+        meta = problem.metadata
+        key = (self, problem.benchmark, problem.id, problem.target, meta.get("dataset"), meta.get("entry_point"))
+        ready = _PLANS.get(key)
+        # Same key, same inputs (a deep comparison, far cheaper than re-encoding): a problem
+        # edited under the same id never reuses another's plan.
+        if ready is not None and ready.raw == (meta.get("base_input"), meta.get("plus_input"), meta.get("atol")):
+            _PLANS.move_to_end(key)
+            return ready
+        ref = self.reference(problem)
+        base, plus = _evalplus_inputs(problem)
+        limits = [max(self.min_time_limit, self.gt_time_limit_factor * t) for t in ref["base_time"] + ref["plus_time"]]
+        nb = len(base)
+        budget = min(self.per_set_timeout, sum(limits[:nb])) + min(self.per_set_timeout, sum(limits[nb:])) + 2
+        tests = [encode(a) for a in base + plus]
+        plan = _Plan("function", tests, limits, budget + _STARTUP_S,
+                     [f"base test {i}" for i in range(nb)] + [f"plus test {i}" for i in range(len(plus))],
+                     meta["entry_point"], tests_json=json.dumps(tests))  # fmt: skip
+        expected = ref["base"] + ref["plus"]
+        plan.extra = {"digest": [i for i, e in enumerate(expected) if isinstance(e, Digest)]}
+        ready = _EvalplusPlan((meta.get("base_input"), meta.get("plus_input"), meta.get("atol")), plan, expected,
+                              base + plus, nb)  # fmt: skip
+        _PLANS[key] = ready
+        while len(_PLANS) > _PLAN_CACHE:
+            _PLANS.popitem(last=False)
+        return ready
 
     def reference(self, problem: Problem) -> dict[str, list[Any]]:
         """Expected outputs and reference times of an evalplus problem, computed once per
@@ -339,26 +371,31 @@ class CodeVerifier:
         return Sandbox(isolation=self.isolation, memory_mb=memory_mb, max_processes=self.max_processes,
                        max_output_bytes=(self.max_output_mb << 20) + (1 << 20))  # fmt: skip
 
-    def _run(self, program: str, spec: dict[str, Any], timeout: float,
-             verdict: Verdict | None = None) -> tuple[Any, Records]:
+    def _run(self, program: str, spec: dict[str, Any], timeout: float, verdict: Verdict | None = None,
+             tests_json: str | None = None) -> tuple[Any, Records]:
         """Run ``program`` under ``spec``; its result and records. With ``verdict``, a warm
-        sandbox's run is judged as its records arrive and stopped once it cannot pass."""
+        sandbox's run is judged as its records arrive and stopped once it cannot pass.
+        ``tests_json``: ``spec["tests"]`` already as JSON (spliced in, not encoded again)."""
         nonce = secrets.token_hex(16)
         spec = {**spec, "nonce": nonce, "max_output_bytes": self.max_output_mb << 20}
+        spec_json = _spec_json(spec, tests_json)
         stream = RecordStream(nonce)
 
         def watch(chunk: bytes) -> bool:
             stream.feed(chunk)
             return verdict is not None and verdict.partial(stream.records) is not None
 
-        result = self._zygote_run(program, spec, timeout, watch) if self.zygote else None
+        result = self._zygote_run(program, spec_json, timeout, watch) if self.zygote else None
+        if result is not None and stream.fed < (self.max_output_mb << 20) + (1 << 20):
+            # Under the output cap the stream saw all of the run's output (the server's contract):
+            # its records are those of ``result.stdout`` (and the end marker, which is no record).
+            return result, stream.finish()
         if result is None:
-            files = {"spec.json": json.dumps(spec, allow_nan=True), "solution.py": program}
+            files = {"spec.json": spec_json, "solution.py": program}
             result = self._sandbox().run(harness_source(), timeout=timeout, extra_files=files)
-        # Judged on exactly what the run's output holds (the stream's parses are reused).
         return result, Records.parse(result.stdout, nonce, stream.parsed)
 
-    def _zygote_run(self, program: str, spec: dict[str, Any], timeout: float, watch: Any = None) -> Any | None:
+    def _zygote_run(self, program: str, spec_json: str, timeout: float, watch: Any = None) -> Any | None:
         """Run on this process's warm sandboxed server (None: none here, or another thread has it).
 
         Isolation is that of a one-shot run: the server is a sandbox of the same tier, limits and
@@ -373,8 +410,9 @@ class CodeVerifier:
         if server is None or not lock.acquire(blocking=False):
             return None
         try:
-            request = {"spec": spec, "source": program, "cpu_seconds": math.ceil(timeout) + 1}
-            return server.request(json.dumps(request, allow_nan=True).encode(), timeout=timeout, watch=watch)
+            request = '{"spec": %s, "source": %s, "cpu_seconds": %d}' % (spec_json, json.dumps(program),
+                                                                          math.ceil(timeout) + 1)  # fmt: skip
+            return server.request(request.encode(), timeout=timeout, watch=watch)
         except Exception:  # noqa: BLE001 - the server could not start: run this program one-shot
             _SERVERS[_server_key(self)] = (None, lock)
             return None
@@ -385,7 +423,7 @@ class CodeVerifier:
         spec = {"mode": plan.mode, "tests": plan.tests, "limits": plan.limits, "entry_point": plan.entry_point,
                 "load_limit": plan.budget, **(plan.extra or {})}  # fmt: skip
         verdict = Verdict(program, plan.labels, plan.limits, plan.budget, judge)
-        result, rec = self._run(program, spec, plan.budget, verdict)
+        result, rec = self._run(program, spec, plan.budget, verdict, plan.tests_json)
         return verdict.final(rec, result)
 
 
@@ -419,6 +457,16 @@ def _server_for(verifier: CodeVerifier) -> tuple[Any, threading.Lock]:
 
 
 _REFERENCES: OrderedDict[str, dict[str, list[Any]]] = OrderedDict()
+_PLAN_CACHE = 64  # evalplus problems whose plan a worker keeps (the largest are a few MB)
+_PLANS: OrderedDict[tuple[Any, ...], _EvalplusPlan] = OrderedDict()
+
+
+def _spec_json(spec: dict[str, Any], tests_json: str | None) -> str:
+    """``json.dumps(spec)``, with ``tests_json`` standing for ``spec["tests"]`` when given."""
+    if tests_json is None:
+        return json.dumps(spec, allow_nan=True)
+    rest = json.dumps({k: v for k, v in spec.items() if k != "tests"}, allow_nan=True)
+    return rest[:-1] + ', "tests": ' + tests_json + "}"
 
 
 def _evalplus_inputs(problem: Problem) -> tuple[list[Any], list[Any]]:

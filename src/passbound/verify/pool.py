@@ -280,6 +280,7 @@ class GradingPool:
     def _drive(self, jobs: list[tuple[Any, Any, str]], finish: Callable[[int, str, str], None],
                timeouts: Sequence[float]) -> None:
         pending = deque(range(len(jobs)))
+        warm: set[Any] = set()  # problems with a finished job (their per-problem work is done)
         stats = self.stats
         want = min(self.n_workers, len(jobs))
         while len(self._workers) < want:
@@ -289,7 +290,7 @@ class GradingPool:
                 if w.ready and not w.chunk and pending:
                     size = max(1, min(self.chunk_size, len(pending) // (2 * len(self._workers)),
                                       self._chunk_by_time(jobs[pending[0]][0])))
-                    ids = [pending.popleft() for _ in range(min(size, len(pending)))]
+                    ids = self._next_chunk(pending, jobs, warm, size)
                     w.chunk.extend(ids)
                     w.item_started = time.monotonic()
                     w.conn.send([(j, *jobs[j]) for j in ids])
@@ -313,6 +314,7 @@ class GradingPool:
                         assert w.chunk and w.chunk[0] == job, "worker reported out of order"
                         w.chunk.popleft()
                         self._note_seconds(jobs[job][0], t_done - w.item_started)
+                        warm.add(_problem_key(jobs[job][1]))
                         w.item_started = t_done
                         stats.graded += 1
                         finish(job, status, detail)
@@ -345,6 +347,22 @@ class GradingPool:
                     self._spawn()
 
 
+    def _next_chunk(self, pending: deque[int], jobs: list[tuple[Any, Any, str]], warm: set[Any],
+                    size: int) -> list[int]:
+        """The next ``size`` jobs in order, unless the first is of a problem that another worker
+        is starting on: then the first nearby job of another problem, alone. A problem's first
+        job does its per-problem work (code: the reference run, seconds for HumanEval/15); a
+        second worker starting the same problem would repeat it instead of doing other work."""
+        starting = {_problem_key(jobs[j][1]) for w in self._workers for j in w.chunk} - warm
+        if starting and _problem_key(jobs[pending[0]][1]) in starting:
+            for k in range(1, min(len(pending), _LOOKAHEAD)):
+                key = _problem_key(jobs[pending[k]][1])
+                if key in warm or key not in starting:
+                    job = pending[k]
+                    del pending[k]
+                    return [job]
+        return [pending.popleft() for _ in range(min(size, len(pending)))]
+
     def _chunk_by_time(self, verifier: Any) -> int:
         seconds = self._item_seconds.get(id(verifier))
         return 1 if seconds is None else int(CHUNK_SECONDS / max(seconds, 1e-6))
@@ -354,6 +372,13 @@ class GradingPool:
         a while (costs vary a lot between problems; a chunk is only as quick as its slowest)."""
         old = self._item_seconds.get(id(verifier))
         self._item_seconds[id(verifier)] = seconds if old is None else max(seconds, 0.9 * old)
+
+
+_LOOKAHEAD = 256  # pending jobs searched for one of a problem no other worker is starting on
+
+
+def _problem_key(problem: Any) -> tuple[Any, Any]:
+    return (getattr(problem, "benchmark", None), getattr(problem, "id", None))
 
 
 def grade_many(
