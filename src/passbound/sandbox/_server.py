@@ -11,8 +11,11 @@ after ``max_runs`` runs.
 
 Contract with the program (started as ``program.py <argv...>`` in the work dir): it writes
 ``<tag> ready\\n`` when it is ready, reads requests from fd 0 as ``<length>\\n<bytes>``, and ends
-each run's output with ``\\n<tag> end <wait status>\\n``. Only tiers with a pid namespace run a
-server (its clean-up signals every process it can see, which must be the sandbox's alone).
+each run's output with ``\\n<tag> end <wait status>\\n``. A ``!`` on fd 0 during a run (sent
+when ``request``'s ``watch`` says so) asks it to end that run early; a ``!`` that arrives after
+the run ended must be skipped before the next request's header. Only tiers with a pid
+namespace run a server (its clean-up signals every process it can see, which must be the
+sandbox's alone).
 """
 
 from __future__ import annotations
@@ -128,9 +131,9 @@ class SandboxServer:
         ``timeout`` or the output cap kills the whole sandbox (the next request starts anew).
 
         ``watch`` sees the output as it arrives, in pieces, up to the output cap (so all of a
-        run's output whenever that is under the cap); the first time it returns True the server is sent one ``!`` on its request pipe: the
-        program's cue to end the run early (the code harness stops at it; the run still ends
-        as usual, with its end marker and clean-up)."""
+        run's output whenever that is under the cap); the first time it returns True the server
+        is sent one ``!`` on its request pipe: the program's cue to end the run early (the code
+        harness stops at it; the run still ends as usual, with its end marker and clean-up)."""
         if self._proc is None or self._proc.poll() is not None or self.runs >= self.max_runs:
             self.close()
             self._start()

@@ -13,11 +13,12 @@ How it works:
   ``dedupe_key(problem, answer)``, and a per-item hard timeout ``item_timeout(problem)`` when
   that is longer than the pool's. The pool has no per-kind branches.
 * Worker processes ("spawn": no inherited locks or threads) run the verifier's ``check`` on
-  their *main* thread, where signal-based timeouts work. Work goes out in small chunks to
-  amortise IPC, sized by how long the verifier's items took so far (about ``CHUNK_SECONDS`` of
-  work each): a chunk of slow items (code that runs for seconds) would leave the other workers
-  idle at the end while one works through it; a worker reports each item as it finishes, with a ``time.monotonic()`` stamp
-  (system-wide on Linux), so the parent knows which item is running and since when.
+  their *main* thread, where signal-based timeouts work. Work goes out in small chunks to amortise
+  IPC, sized by how long the verifier's items took so far (about ``CHUNK_SECONDS`` of work
+  each): a chunk of slow items (code that runs for seconds) would leave the other workers idle
+  at the end while one works through it; a worker reports each item as it finishes, with a
+  ``time.monotonic()`` stamp (system-wide on Linux), so the parent knows which item is running
+  and since when.
 * An item past ``timeout`` gets its worker SIGKILLed and replaced; that item is "timeout", the
   rest of its chunk goes back to the queue. A worker that dies (segfault, killed from outside)
   costs its current item an "error" the same way. Results come back in input order.
