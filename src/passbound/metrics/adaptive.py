@@ -1,31 +1,41 @@
-"""Adaptive sampling: where a second round of samples goes, and pass@k from unequal sample counts.
+"""Adaptive sampling: where a second round of samples goes, pass@k from unequal sample counts,
+and how far that curve can be from the one the full budget would have measured.
 
 Most of a paper-scale budget goes to problems whose pass@k at large k is already certain after a
 few samples: a problem solved 10 times in 16 has pass@256 = 1 to many decimals. Round one draws
 n0 per problem; round two tops chosen problems up to n, in order of how uncertain their pass@K
 (K = n) still is, until the budget is spent.
 
-Uncertainty and estimates come from the empirical-Bayes posterior of ``beta_passk`` (a Beta prior
-fitted to every problem's round-one counts): for a problem with n_i samples and c_i passes,
+Estimates come from the empirical-Bayes posterior of ``beta_passk`` (Kazdan et al. 2025;
+Schaeffer et al. 2025: a Beta prior over the benchmark's success probabilities, fitted by maximum
+likelihood to every problem's counts, round two included): for a problem with n_i samples and
+c_i passes,
 
 - where unbiased estimation is possible despite the choice of round two (k <= n0 from round one;
   k up to a topped-up problem's round-two count from round two alone): the unbiased estimator
   (Chen et al. 2021);
-- elsewhere: the posterior mean E[1 - (1 - p)^k | c_i, n_i], with its posterior variance
-  E[(1 - p)^(2k)] - E[(1 - p)^k]^2 as the error bound that the interval carries.
+- elsewhere: the posterior mean E[1 - (1 - p)^k | c_i, n_i].
 
-Its bias on simulations is measured in tests/metrics/test_adaptive.py.
+The interval (``prediction_error``, ``widen``): the bootstrap over problems, widened in quadrature
+by the root-mean-square error of the adaptive curve as a prediction of the full-budget curve
+under the posterior predictive, averaged over a grid posterior of the prior itself. Four samples
+per problem with almost no passes cannot pin the prior's shape near p = 0, which decides pass@k
+at k >> n0; a single fitted prior's posterior variance left that out (coverage 40% at k = n on
+the weak-model simulation). Coverage and bias per k are measured by benchmarks/adaptive_sim.py.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from statistics import NormalDist
 
 import numpy as np
 import numpy.typing as npt
-from scipy.special import betaln
+from scipy.special import betaln, gammaln
+from scipy.stats import betabinom
 
-from passbound.metrics.beta_passk import fit_beta_binomial
+from passbound.metrics.beta_passk import _pairs, fit_beta_binomial
+from passbound.metrics.bootstrap import bootstrap_ci
 from passbound.metrics.passk import pass_at_k_matrix
 
 Array = npt.NDArray[np.float64]
@@ -81,15 +91,17 @@ def mixed_pass_at_k(n: npt.ArrayLike, c: npt.ArrayLike, ks: Sequence[int], *, n0
     Hence: k <= n0 uses round one alone for every problem; a topped-up problem with at least k
     round-two samples uses those alone (unbiased: round two is independent of the choice); every
     other entry is the posterior mean given all of that problem's samples, which the choice does
-    not bias (it depends on observed data only), with the prior fitted to round one (to all
-    samples where round one passed nothing, or everything: a prior fitted to that collapses).
+    not bias (it depends on observed data only). The prior is fitted to every sample, round two
+    included: the choice depends on observed counts only, so the beta-binomial likelihood of all
+    counts is still the right one (Rubin 1976, ignorability). Fitted to round one alone (4 samples
+    x 24 problems, ~2 passes) its shape near p = 0 was a guess: +8.4 points at k = n = 32 on the
+    weak-model simulation; fitted to all samples, +0.1 (benchmarks/adaptive_sim.py, 40 seeds).
     """
     n, c = np.asarray(n, dtype=np.int64), np.asarray(c, dtype=np.int64)
     ks = list(ks)
     if n0 is None or c0 is None:
         est = pass_at_k_matrix(n, c, ks)
         short = np.isnan(est)
-        fit_c, fit_n = c, n
     else:
         c0 = np.asarray(c0, dtype=np.int64)
         est = np.full((n.size, len(ks)), np.nan)
@@ -103,16 +115,9 @@ def mixed_pass_at_k(n: npt.ArrayLike, c: npt.ArrayLike, ks: Sequence[int], *, n0
             second[m == 0] = np.nan
             est[:, later] = second
         short = np.isnan(est)
-        fit_c, fit_n = c0, np.full(n.size, n0)
-        if c0.sum() in (0, n0 * n.size):
-            # Round one all failures (or all passes): its fitted prior collapses to p = 0 (or 1) and
-            # calls every problem it did not top up settled, with a zero error bound. Fit to every
-            # sample instead: round two was chosen from observed counts only, so the beta-binomial
-            # likelihood of all counts is still the right one (the choice is ignorable for it).
-            fit_c, fit_n = c, n
     var = np.zeros_like(est)
     if short.any():
-        a, b = prior if prior is not None else fit_beta_binomial(fit_c, fit_n)
+        a, b = prior if prior is not None else fit_beta_binomial(c, n)
         cf, nf = c.astype(np.float64), n.astype(np.float64)
         for j, k in enumerate(ks):
             rows = short[:, j]
@@ -122,3 +127,80 @@ def mixed_pass_at_k(n: npt.ArrayLike, c: npt.ArrayLike, ks: Sequence[int], *, n0
                 est[rows, j] = 1.0 - m1
                 var[rows, j] = np.clip(m2 - m1**2, 0.0, None)
     return est, var
+
+
+_GRID = 48  # points per axis of the prior's grid posterior
+
+
+def _prior_posterior(c: npt.NDArray[np.int64], n: npt.NDArray[np.int64]) -> tuple[Array, Array]:
+    """Grid posterior of the prior Beta(a, b) given every problem's counts: its mean a / (a + b)
+    uniform on (0, 1), its concentration a + b log-uniform on [0.01, 1e4]. The ML fit is one point
+    of this; with few passes the likelihood is flat along the shape near p = 0, and the grid keeps
+    every shape the data allow. Returns the grid's (a, b) [G, 2] and posterior weights [G]."""
+    cu, nu, w = _pairs(c, n)
+    lm, lk = np.meshgrid(np.linspace(-9.0, 9.0, _GRID), np.linspace(np.log(1e-2), np.log(1e4), _GRID), indexing="ij")
+    mu, kappa = 1.0 / (1.0 + np.exp(-lm.ravel())), np.exp(lk.ravel())
+    a, b = mu * kappa, (1.0 - mu) * kappa
+    loglik = w @ (betaln(a[None, :] + cu[:, None], b[None, :] + (nu - cu)[:, None]) - betaln(a, b)[None, :])
+    logpost = loglik + np.log(mu * (1.0 - mu))  # the Jacobian of logit(mu); log kappa is the grid's own scale
+    wt = np.exp(logpost - logpost.max())
+    keep = wt > 1e-6
+    return np.stack([a[keep], b[keep]], axis=1), wt[keep] / wt[keep].sum()
+
+
+def _full_moments(c0: npt.NDArray[np.int64], c: npt.NDArray[np.int64], n: npt.NDArray[np.int64], n0: int,
+                  n_full: int, ks: Sequence[int], priors: Array) -> tuple[Array, Array, Array]:
+    """Per prior (a, b): [G, U, K] E[f] and E[f^2] over the U distinct (c0, c, n) of a problem's
+    full-budget estimate f = pass@k(n_full, c0 + X), and each problem's index into U [P].
+
+    The full run shares round one and draws m = n_full - n0 more samples; X, the passes among
+    them, is BetaBinomial(m, a + c, b + n - c) under the posterior given every adaptive sample."""
+    keys, inv = np.unique(np.stack([c0, c, n], axis=1), axis=0, return_inverse=True)
+    m = n_full - n0
+    x = np.arange(m + 1)
+    f = np.stack([pass_at_k_matrix(np.full(x.size, n_full), int(k0) + x, ks) for k0 in keys[:, 0]])  # [U, m+1, K]
+    al = priors[:, 0, None, None] + keys[None, :, 1, None]  # [G, U, 1]
+    be = priors[:, 1, None, None] + (keys[:, 2] - keys[:, 1])[None, :, None]
+    log_choose = gammaln(m + 1) - gammaln(x + 1) - gammaln(m - x + 1)
+    pmf = np.exp(log_choose + betaln(x + al, m - x + be) - betaln(al, be))  # [G, U, m+1]
+    return np.einsum("gux,uxk->guk", pmf, f), np.einsum("gux,uxk->guk", pmf, f**2), inv.ravel()
+
+
+def prediction_error(n: npt.ArrayLike, c: npt.ArrayLike, ks: Sequence[int], est: Array, *, n0: int,
+                     c0: npt.ArrayLike, n_full: int | None = None) -> Array:
+    """[K] E[(F - A)^2 | data]: the mean squared error of the adaptive curve A (``est`` [P, K]
+    averaged over problems) as a prediction of F, the curve a full run sharing round one would
+    measure (the unbiased estimator on ``n_full`` samples per problem; default the most any
+    problem has, at least max(ks)).
+
+    Posterior predictive (Gelman et al., BDA3 ch. 5-6): given a prior (a, b), each problem's
+    full-budget estimate has the exact moments of ``_full_moments``, independent across problems,
+    so E[(F - A)^2 | a, b] = sum_i Var(f_i) / P^2 + (mean_i E[f_i] - A)^2; then averaged over the
+    grid posterior of (a, b), which carries the prior fit's own uncertainty (the part a single
+    fitted prior leaves out). Under that model it is the error the interval must carry.
+    """
+    n, c, c0 = (np.asarray(x, dtype=np.int64) for x in (n, c, c0))
+    n_full = max(int(n.max()), max(ks)) if n_full is None else n_full
+    priors, weights = _prior_posterior(c, n)
+    m1, m2, inv = _full_moments(c0, c, n, n0, n_full, ks, priors)
+    per_key = np.bincount(inv, minlength=m1.shape[1]).astype(np.float64)  # problems per (c0, c, n)
+    var = np.einsum("u,guk->gk", per_key, np.clip(m2 - m1**2, 0.0, None)) / n.size**2
+    shift = np.einsum("u,guk->gk", per_key, m1) / n.size - est.mean(axis=0)
+    return weights @ (var + shift**2)
+
+
+def widen(mean: Array, low: Array, high: Array, error: Array, ci: float) -> tuple[Array, Array]:
+    """The bootstrap interval widened by z x sqrt(``error``), added in quadrature on each side."""
+    extra = NormalDist().inv_cdf(0.5 + ci / 2) * np.sqrt(error)
+    return (np.clip(mean - np.sqrt((mean - low) ** 2 + extra**2), 0.0, 1.0),
+            np.clip(mean + np.sqrt((high - mean) ** 2 + extra**2), 0.0, 1.0))
+
+
+def adaptive_curve(n: npt.ArrayLike, c: npt.ArrayLike, ks: Sequence[int], *, n0: int, c0: npt.ArrayLike,
+                   n_boot: int = 1000, ci: float = 0.95, seed: int = 0) -> tuple[Array, Array, Array]:
+    """Benchmark pass@k [K] of an adaptive run and its interval (low [K], high [K]), as the
+    analysis reports them."""
+    est, _ = mixed_pass_at_k(n, c, ks, n0=n0, c0=c0)
+    mean = est.mean(axis=0)
+    low, high = bootstrap_ci(est, n_boot, ci, seed)
+    return (mean, *widen(mean, low, high, prediction_error(n, c, ks, est, n0=n0, c0=c0), ci))
