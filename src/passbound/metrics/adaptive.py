@@ -6,22 +6,22 @@ few samples: a problem solved 10 times in 16 has pass@256 = 1 to many decimals. 
 n0 per problem; round two tops chosen problems up to n, in order of how uncertain their pass@K
 (K = n) still is, until the budget is spent.
 
-Estimates come from the empirical-Bayes posterior of ``beta_passk`` (Kazdan et al. 2025;
-Schaeffer et al. 2025: a Beta prior over the benchmark's success probabilities, fitted by maximum
-likelihood to every problem's counts, round two included): for a problem with n_i samples and
-c_i passes,
+Estimates: for a problem with n_i samples and c_i passes,
 
 - where unbiased estimation is possible despite the choice of round two (k <= n0 from round one;
   k up to a topped-up problem's round-two count from round two alone): the unbiased estimator
   (Chen et al. 2021);
-- elsewhere: the posterior mean E[1 - (1 - p)^k | c_i, n_i].
+- elsewhere: the posterior mean E[1 - (1 - p)^k | c_i, n_i] (the Beta-binomial pass@k of
+  Kazdan et al. 2025 and Schaeffer et al. 2025), with the prior over the benchmark's success
+  probabilities not one ML fit but a grid posterior given every problem's counts, round two
+  included (``_grid_posterior``): a Beta, or a Beta plus a share of impossible problems (p = 0).
 
 The interval (``prediction_error``, ``widen``): the bootstrap over problems, widened in quadrature
-by the root-mean-square error of the adaptive curve as a prediction of the full-budget curve
-under the posterior predictive, averaged over a grid posterior of the prior itself. Four samples
-per problem with almost no passes cannot pin the prior's shape near p = 0, which decides pass@k
-at k >> n0; a single fitted prior's posterior variance left that out (coverage 40% at k = n on
-the weak-model simulation). Coverage and bias per k are measured by benchmarks/adaptive_sim.py.
+by the root-mean-square error of the adaptive curve as a prediction of the full-budget curve under
+that posterior predictive. Four samples per problem with almost no passes cannot pin the prior's
+shape near p = 0, which decides pass@k at k >> n0; one fitted prior and its posterior variance
+left that out (on the weak-model simulation +8.4 points at k = n = 32, held by the interval in 40%
+of runs). Coverage and bias per k: benchmarks/adaptive_sim.py and tests/metrics/test_adaptive.py.
 """
 
 from __future__ import annotations
@@ -32,9 +32,8 @@ from statistics import NormalDist
 import numpy as np
 import numpy.typing as npt
 from scipy.special import betaln, gammaln
-from scipy.stats import betabinom
 
-from passbound.metrics.beta_passk import _pairs, fit_beta_binomial
+from passbound.metrics.beta_passk import _pairs
 from passbound.metrics.bootstrap import bootstrap_ci
 from passbound.metrics.passk import pass_at_k_matrix
 
@@ -91,11 +90,12 @@ def mixed_pass_at_k(n: npt.ArrayLike, c: npt.ArrayLike, ks: Sequence[int], *, n0
     Hence: k <= n0 uses round one alone for every problem; a topped-up problem with at least k
     round-two samples uses those alone (unbiased: round two is independent of the choice); every
     other entry is the posterior mean given all of that problem's samples, which the choice does
-    not bias (it depends on observed data only). The prior is fitted to every sample, round two
-    included: the choice depends on observed counts only, so the beta-binomial likelihood of all
-    counts is still the right one (Rubin 1976, ignorability). Fitted to round one alone (4 samples
-    x 24 problems, ~2 passes) its shape near p = 0 was a guess: +8.4 points at k = n = 32 on the
-    weak-model simulation; fitted to all samples, +0.1 (benchmarks/adaptive_sim.py, 40 seeds).
+    not bias (it depends on observed data only). The prior is learnt from every sample, round two
+    included: the choice depends on observed counts only, so the likelihood of all counts is still
+    the right one (Rubin 1976, ignorability). Fitted by ML to round one alone (4 samples x 24
+    problems, ~2 passes) its shape near p = 0 was a guess: +8.4 points at k = n = 32 on the
+    weak-model simulation (tests/metrics/test_adaptive.py measures it). The posterior mean is
+    averaged over ``_prior_posterior``'s grid; ``prior`` = (a, b) uses that one Beta instead.
     """
     n, c = np.asarray(n, dtype=np.int64), np.asarray(c, dtype=np.int64)
     ks = list(ks)
@@ -117,52 +117,113 @@ def mixed_pass_at_k(n: npt.ArrayLike, c: npt.ArrayLike, ks: Sequence[int], *, n0
         short = np.isnan(est)
     var = np.zeros_like(est)
     if short.any():
-        a, b = prior if prior is not None else fit_beta_binomial(c, n)
-        cf, nf = c.astype(np.float64), n.astype(np.float64)
+        priors, weights = _prior_posterior(c, n) if prior is None else (np.array([[*prior, 0.0]]), np.ones(1))
+        pairs, inv = np.unique(np.stack([c, n], axis=1), axis=0, return_inverse=True)  # problems sharing (c, n)
+        inv = inv.ravel()
         for j, k in enumerate(ks):
             rows = short[:, j]
             if rows.any():
-                m1 = _miss_moment(cf[rows], nf[rows], a, b, k)
-                m2 = _miss_moment(cf[rows], nf[rows], a, b, 2 * k)
-                est[rows, j] = 1.0 - m1
-                var[rows, j] = np.clip(m2 - m1**2, 0.0, None)
+                m1 = weights @ _miss(pairs[:, 0], pairs[:, 1], priors, k)
+                m2 = weights @ _miss(pairs[:, 0], pairs[:, 1], priors, 2 * k)
+                est[rows, j] = 1.0 - m1[inv[rows]]
+                var[rows, j] = np.clip(m2 - m1**2, 0.0, None)[inv[rows]]
     return est, var
 
 
-_GRID = 48  # points per axis of the prior's grid posterior
+_GRID = (32, 32, 16)  # grid points for the prior's mean, concentration and share of impossible problems
+_MASS = 0.999  # the grid posterior keeps its heaviest points up to this much mass ...
+_POINTS = 512  # ... and at most this many
+
+
+def _miss(c: npt.NDArray[np.int64], n: npt.NDArray[np.int64], priors: Array, k: int) -> Array:
+    """[G, P] E[(1 - p)^k | c, n] under each prior (a, b, pi) of ``priors`` [G, 3]: p = 0 with
+    probability pi (an impossible problem), else Beta(a, b)."""
+    a, b, pi = (priors[:, i, None] for i in range(3))
+    c, n = c[None, :].astype(np.float64), n[None, :].astype(np.float64)
+    beta = np.exp(betaln(a + c, b + n - c + k) - betaln(a + c, b + n - c))
+    return np.where(c == 0, _impossible(n, a, b, pi) * (1.0 - beta) + beta, beta)
+
+
+def _impossible(n: Array, a: Array, b: Array, pi: Array) -> Array:
+    """P(p = 0 | no pass in n samples) under the prior (a, b, pi)."""
+    return pi / (pi + (1.0 - pi) * np.exp(betaln(a, b + n) - betaln(a, b)))
+
+
+def _log_posterior(cu: Array, nu: Array, w: Array, lm: Array, lk: Array) -> tuple[Array, Array, Array, Array]:
+    """Log posterior (unnormalised) of the prior on the grid logit(mu) x log(kappa) x pi; with
+    the grid's a, b and pi, flattened. ``cu``, ``nu``, ``w``: distinct (c, n) pairs and counts."""
+    gp = _GRID[2]
+    pis = np.concatenate([[0.0], (np.arange(gp) + 0.5) / gp])
+    LM, LK, pi = (g.ravel() for g in np.meshgrid(lm, lk, pis, indexing="ij"))
+    mu, kappa = 1.0 / (1.0 + np.exp(-LM)), np.exp(LK)
+    a, b = mu * kappa, (1.0 - mu) * kappa
+    # log P(c | n) up to the binomial coefficient: (1 - pi) B(a + c, b + n - c) / B(a, b) + pi [c = 0]
+    lik = np.log1p(-pi)[:, None] + betaln(a[:, None] + cu[None, :], b[:, None] + (nu - cu)[None, :]) \
+        - betaln(a, b)[:, None]
+    with np.errstate(divide="ignore"):
+        lik = np.where(cu[None, :] == 0, np.logaddexp(lik, np.log(pi)[:, None]), lik)
+    log_prior = np.log(mu * (1.0 - mu)) + np.where(pi == 0.0, np.log(0.5), np.log(0.5 / gp))
+    return lik @ w + log_prior, a, b, pi
+
+
+_LAST: dict[bytes, tuple[Array, Array]] = {}  # the last grid posterior: the estimate and its error share it
 
 
 def _prior_posterior(c: npt.NDArray[np.int64], n: npt.NDArray[np.int64]) -> tuple[Array, Array]:
-    """Grid posterior of the prior Beta(a, b) given every problem's counts: its mean a / (a + b)
-    uniform on (0, 1), its concentration a + b log-uniform on [0.01, 1e4]. The ML fit is one point
-    of this; with few passes the likelihood is flat along the shape near p = 0, and the grid keeps
-    every shape the data allow. Returns the grid's (a, b) [G, 2] and posterior weights [G]."""
+    """``_grid_posterior``, remembered for the last counts it was asked about."""
+    key = np.stack([c, n]).astype(np.int64).tobytes()
+    if key not in _LAST:
+        _LAST.clear()
+        _LAST[key] = _grid_posterior(c, n)
+    return _LAST[key]
+
+
+def _grid_posterior(c: npt.NDArray[np.int64], n: npt.NDArray[np.int64]) -> tuple[Array, Array]:
+    """Grid posterior of the prior given every problem's counts: p = 0 with probability pi (a
+    problem no sample can solve; a Beta has no room for these), else Beta(a, b). Even prior odds
+    on pi = 0 (a plain Beta) against pi > 0 (flat), flat on the mean mu = a / (a + b) and on
+    log(a + b) in [0.01, 1e4]. An ML fit is one point of this; with few passes the likelihood is
+    flat along the shape near p = 0, and the grid keeps every shape the data allow (Gelman et al.,
+    BDA3 5.3, a grid over a hierarchical model's hyperparameters). A second grid zooms in on where
+    the first put its mass, so a sharp posterior (many problems) is not rounded to one coarse
+    point. Returns the heaviest points (a, b, pi) [G, 3] and their weights [G]."""
     cu, nu, w = _pairs(c, n)
-    lm, lk = np.meshgrid(np.linspace(-9.0, 9.0, _GRID), np.linspace(np.log(1e-2), np.log(1e4), _GRID), indexing="ij")
-    mu, kappa = 1.0 / (1.0 + np.exp(-lm.ravel())), np.exp(lk.ravel())
-    a, b = mu * kappa, (1.0 - mu) * kappa
-    loglik = w @ (betaln(a[None, :] + cu[:, None], b[None, :] + (nu - cu)[:, None]) - betaln(a, b)[None, :])
-    logpost = loglik + np.log(mu * (1.0 - mu))  # the Jacobian of logit(mu); log kappa is the grid's own scale
-    wt = np.exp(logpost - logpost.max())
-    keep = wt > 1e-6
-    return np.stack([a[keep], b[keep]], axis=1), wt[keep] / wt[keep].sum()
+    lm, lk = np.linspace(-9.0, 9.0, _GRID[0]), np.linspace(np.log(1e-2), np.log(1e4), _GRID[1])
+    for zoom in (False, True):
+        logpost, a, b, pi = _log_posterior(cu, nu, w, lm, lk)
+        wt = np.exp(logpost - logpost.max())
+        if not zoom:
+            shape = (lm.size, lk.size, -1)
+            seen = (wt > 1e-9).reshape(shape).any(axis=2)
+            i, j = np.flatnonzero(seen.any(axis=1)), np.flatnonzero(seen.any(axis=0))
+            lm = np.linspace(lm[max(i[0] - 1, 0)], lm[min(i[-1] + 1, lm.size - 1)], _GRID[0])
+            lk = np.linspace(lk[max(j[0] - 1, 0)], lk[min(j[-1] + 1, lk.size - 1)], _GRID[1])
+    order = np.argsort(-wt)
+    cum = np.cumsum(wt[order]) / wt.sum()
+    keep = order[: min(_POINTS, int(np.searchsorted(cum, _MASS)) + 1)]
+    return np.stack([a[keep], b[keep], pi[keep]], axis=1), wt[keep] / wt[keep].sum()
 
 
 def _full_moments(c0: npt.NDArray[np.int64], c: npt.NDArray[np.int64], n: npt.NDArray[np.int64], n0: int,
                   n_full: int, ks: Sequence[int], priors: Array) -> tuple[Array, Array, Array]:
-    """Per prior (a, b): [G, U, K] E[f] and E[f^2] over the U distinct (c0, c, n) of a problem's
-    full-budget estimate f = pass@k(n_full, c0 + X), and each problem's index into U [P].
+    """Per prior (a, b, pi): [G, U, K] E[f] and E[f^2] over the U distinct (c0, c, n) of a
+    problem's full-budget estimate f = pass@k(n_full, c0 + X), and each problem's index into U [P].
 
     The full run shares round one and draws m = n_full - n0 more samples; X, the passes among
-    them, is BetaBinomial(m, a + c, b + n - c) under the posterior given every adaptive sample."""
+    them, is BetaBinomial(m, a + c, b + n - c) under the posterior given every adaptive sample,
+    or 0 where the problem is impossible (posterior probability ``_impossible`` when c = 0)."""
     keys, inv = np.unique(np.stack([c0, c, n], axis=1), axis=0, return_inverse=True)
     m = n_full - n0
     x = np.arange(m + 1)
     f = np.stack([pass_at_k_matrix(np.full(x.size, n_full), int(k0) + x, ks) for k0 in keys[:, 0]])  # [U, m+1, K]
-    al = priors[:, 0, None, None] + keys[None, :, 1, None]  # [G, U, 1]
-    be = priors[:, 1, None, None] + (keys[:, 2] - keys[:, 1])[None, :, None]
+    a, b, pi = (priors[:, i, None, None] for i in range(3))  # [G, 1, 1]
+    al = a + keys[None, :, 1, None]  # [G, U, 1]
+    be = b + (keys[:, 2] - keys[:, 1])[None, :, None]
     log_choose = gammaln(m + 1) - gammaln(x + 1) - gammaln(m - x + 1)
     pmf = np.exp(log_choose + betaln(x + al, m - x + be) - betaln(al, be))  # [G, U, m+1]
+    zero = np.where(keys[None, :, 1, None] == 0, _impossible(keys[None, :, 2, None].astype(np.float64), a, b, pi), 0.0)
+    pmf = (1.0 - zero) * pmf
+    pmf[:, :, 0] += zero[:, :, 0]
     return np.einsum("gux,uxk->guk", pmf, f), np.einsum("gux,uxk->guk", pmf, f**2), inv.ravel()
 
 
