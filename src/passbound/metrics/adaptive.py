@@ -234,10 +234,10 @@ def prediction_error(n: npt.ArrayLike, c: npt.ArrayLike, ks: Sequence[int], est:
     measure (the unbiased estimator on ``n_full`` samples per problem; default the most any
     problem has, at least max(ks)).
 
-    Posterior predictive (Gelman et al., BDA3 ch. 5-6): given a prior (a, b), each problem's
+    Posterior predictive (Gelman et al., BDA3 ch. 5-6): given a prior (a, b, pi), each problem's
     full-budget estimate has the exact moments of ``_full_moments``, independent across problems,
-    so E[(F - A)^2 | a, b] = sum_i Var(f_i) / P^2 + (mean_i E[f_i] - A)^2; then averaged over the
-    grid posterior of (a, b), which carries the prior fit's own uncertainty (the part a single
+    so E[(F - A)^2 | prior] = sum_i Var(f_i) / P^2 + (mean_i E[f_i] - A)^2; then averaged over
+    the grid posterior of the prior, which carries the prior's own uncertainty (what a single
     fitted prior leaves out). Under that model it is the error the interval must carry.
     """
     n, c, c0 = (np.asarray(x, dtype=np.int64) for x in (n, c, c0))
