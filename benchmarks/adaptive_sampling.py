@@ -25,39 +25,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from passbound.metrics.adaptive import mixed_pass_at_k, second_round
-from passbound.metrics.bootstrap import bootstrap_ci
-from passbound.metrics.passk import pass_at_k_matrix
+sys.path.insert(0, str(Path(__file__).parent))
+from adaptive_sim import Scenario, sweep  # noqa: E402
 
 
 def simulate(seeds: int, problems: int = 400, n: int = 256, first: int = 16, budget: float = 0.3) -> None:
-    ks = [1, 4, 16, 64, 256]
-    diffs, inside, fractions = [], np.zeros(len(ks)), []
-    for seed in range(seeds):
-        rng = np.random.default_rng(seed)
-        p = rng.beta(0.3, 1.5, problems)
-        draws = rng.random((problems, n)) < p[:, None]
-        full = pass_at_k_matrix(np.full(problems, n), draws.sum(1), ks).mean(0)
-        c0 = draws[:, :first].sum(1)
-        top = second_round(c0, first, n, budget)
-        counts = np.full(problems, first)
-        counts[top] = n
-        c = c0.copy()
-        c[top] = draws[top].sum(1)
-        est, var = mixed_pass_at_k(counts, c, ks, n0=first, c0=c0)
-        mean = est.mean(0)
-        low, high = bootstrap_ci(est, 500, 0.95, seed)
-        extra = 1.96 * np.sqrt(var.sum(0)) / problems
-        low, high = mean - np.hypot(mean - low, extra), mean + np.hypot(high - mean, extra)
-        diffs.append(mean - full)
-        inside += (low <= full) & (full <= high)
-        fractions.append(counts.sum() / (problems * n))
-    d = np.array(diffs)
+    """Part (a): the moderate shape through ``adaptive_sim`` (the sweep over shapes lives there)."""
+    table = sweep([Scenario("moderate", problems, n, first, budget)], seeds)
     print(f"(a) simulation, {seeds} seeds, {problems} problems, n = {n}, first = {first}, budget = {budget}")
-    print(f"    samples used: {100 * np.mean(fractions):.1f}% of the full budget")
-    for j, k in enumerate(ks):
-        print(f"    k = {k:4d}: mean diff {100 * d[:, j].mean():+.2f} pts, worst {100 * np.abs(d[:, j]).max():.2f} pts, "
-              f"full estimate inside the adaptive 95% CI in {100 * inside[j] / seeds:.0f}% of runs")
+    print(f"    samples used: {100 * table['fraction'].iloc[0]:.1f}% of the full budget")
+    for row in table.itertuples():
+        print(f"    k = {row.k:4d}: mean diff {100 * row.bias:+.2f} pts (sd {100 * row.sd:.2f}), full estimate inside "
+              f"the adaptive 95% CI in {100 * row.coverage:.0f}% of runs")
 
 
 STUDY = """

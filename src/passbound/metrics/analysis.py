@@ -47,7 +47,7 @@ class _Curves:
     per_problem: npt.NDArray[np.float64]
     pass1: npt.NDArray[np.float64]
     maj: npt.NDArray[np.float64]
-    variance: npt.NDArray[np.float64] | None = None  # [P, K] posterior variance of model-based entries
+    error: npt.NDArray[np.float64] | None = None  # [K] adaptive runs: mean squared error vs the full budget
 
 
 def analyse_verdicts(
@@ -68,8 +68,9 @@ def analyse_verdicts(
     is the number of Monte-Carlo subsets per problem for maj@k (see ``passbound.metrics.majority``).
     Bootstrap CIs are percentile intervals at level ``ci`` over problems, ``n_boot`` resamples.
     ``adaptive_first``: the run sampled adaptively with this many samples per problem in round one;
-    per-problem pass@k then comes from ``passbound.metrics.adaptive.mixed_pass_at_k`` and the
-    posterior error of its model-based entries widens the CI (added in quadrature).
+    per-problem pass@k then comes from ``passbound.metrics.adaptive.mixed_pass_at_k`` and its
+    error as a prediction of the full budget's curve (``prediction_error``) widens the CI (added
+    in quadrature).
     """
     ks = sorted({int(k) for k in k_grid})
     if not ks or ks[0] < 1:
@@ -78,16 +79,17 @@ def analyse_verdicts(
     curves: dict[tuple[str, str], _Curves] = {}
     for g in iter_groups(verdicts, first=adaptive_first):
         maj = maj_at_k_matrix(g.answers, g.n, g.answer_correct, ks, draws=maj_draws, seed=seed)
-        variance = None
+        error = None
         if adaptive_first is not None:
-            from passbound.metrics.adaptive import mixed_pass_at_k
+            from passbound.metrics.adaptive import mixed_pass_at_k, prediction_error
 
-            per_problem, variance = mixed_pass_at_k(g.n, g.c, ks, n0=adaptive_first, c0=g.c_first)
+            per_problem, _ = mixed_pass_at_k(g.n, g.c, ks, n0=adaptive_first, c0=g.c_first)
+            error = prediction_error(g.n, g.c, ks, per_problem, n0=adaptive_first, c0=g.c_first)
         else:
             per_problem = pass_at_k_matrix(g.n, g.c, ks)
         curves[(g.model, g.benchmark)] = _Curves(
             group=g,
-            variance=variance,
+            error=error,
             per_problem=per_problem,
             pass1=g.c / g.n,
             maj=maj.mean(axis=0),  # NaN at k where some problem has fewer than k samples
@@ -111,7 +113,7 @@ def analyse_verdicts(
 def _reach(cv: _Curves) -> int:
     """Largest k every problem has an estimate for: its fewest samples, or with adaptive sampling
     (posterior estimates where samples are short) its most."""
-    return int(cv.group.n.max()) if cv.variance is not None else int(cv.group.n.min())
+    return int(cv.group.n.max()) if cv.error is not None else int(cv.group.n.min())
 
 
 def _k_max(ks: list[int], n_min: int) -> int | None:
@@ -129,13 +131,10 @@ def _model_rows(
     n_min = _reach(cv)
     mean = cv.per_problem.mean(axis=0)
     low, high = bootstrap_ci(cv.per_problem, n_boot, ci, seed)
-    if cv.variance is not None and cv.variance.any():
-        from statistics import NormalDist
+    if cv.error is not None:
+        from passbound.metrics.adaptive import widen
 
-        z = NormalDist().inv_cdf(0.5 + ci / 2)
-        extra = z * np.sqrt(cv.variance.sum(axis=0)) / g.n.size  # the posterior entries' own error
-        low = np.clip(mean - np.sqrt((mean - low) ** 2 + extra**2), 0.0, 1.0)
-        high = np.clip(mean + np.sqrt((high - mean) ** 2 + extra**2), 0.0, 1.0)
+        low, high = widen(mean, low, high, cv.error, ci)
     for i, k in enumerate(ks):
         rows["passk"].append(dict(model=g.model, role=role, benchmark=g.benchmark, k=k, pass_at_k=mean[i],
                                   ci_low=low[i], ci_high=high[i], n_problems=g.n.size, n_samples=n_min))
