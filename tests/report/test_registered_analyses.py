@@ -111,3 +111,69 @@ def test_edge_cases_of_the_registered_analyses() -> None:
     assert len(check) and check["covered"].all()
     assert beyond(AnalysisInputs(verdicts(1, 1), models, [1], spec)).empty
     assert list(bayes(AnalysisInputs(verdicts(8, 3), models, [1, 3], spec))["k"]) == [1, 3, 8]
+
+
+ONE_FILE_ANALYSIS = '''
+"""A researcher's analysis in one file: problems with at least one pass, per model and benchmark."""
+from passbound.analyses import Analysis, per_problem_counts, register
+
+
+def compute(inputs):
+    counts = per_problem_counts(inputs.verdicts)
+    solved = counts.assign(n_solved=counts["c"] > 0).groupby(["model", "benchmark"], sort=True)["n_solved"].sum()
+    return solved.astype(int).reset_index()[["model", "benchmark", "n_solved"]]
+
+
+def section(table, report):
+    items = "".join(f"<li>{report.name(r.model)}: {int(r.n_solved)} solved</li>" for r in table.itertuples())
+    return f'<h2 id="solved-count">Solved problems</h2><ul>{items}</ul>'
+
+
+def markdown(table, run):
+    return ["## Solved problems", ""] + [f"- {r.model}: {int(r.n_solved)} solved" for r in table.itertuples()] + [""]
+
+
+register(Analysis("solved_count", ("model", "benchmark", "n_solved"), compute, section, text_columns=("model", "benchmark"),
+                  nav=("solved-count", "Solved"), markdown=markdown))
+'''
+
+
+def test_an_analysis_is_one_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A module that only declares its table, section and Markdown lines reaches the CSV, report.html
+    (section and navigation link) and summary.md; the study's own tables come from one computation each."""
+    import sys
+
+    import passbound.analyses as analyses
+    import passbound.metrics.analysis as metrics_analysis
+    from passbound.report import load_run
+
+    (tmp_path / "plugins").mkdir()
+    (tmp_path / "plugins" / "solved_count_analysis.py").write_text(ONE_FILE_ANALYSIS)
+    monkeypatch.syspath_prepend(str(tmp_path / "plugins"))
+    monkeypatch.setattr(analyses, "_MODULES", (*analyses._MODULES, "solved_count_analysis"))
+    monkeypatch.setattr(analyses, "_REGISTERED", dict(analyses._REGISTERED))  # the registry as it was, after the test
+    calls = []
+    real = metrics_analysis.analyse_verdicts
+    monkeypatch.setattr(metrics_analysis, "analyse_verdicts", lambda *a, **k: calls.append(1) or real(*a, **k))
+    try:
+        run = make_run(tmp_path)
+        declared = {a.name: a for a in analyses.registered()}
+        data = load_run(run)
+    finally:
+        sys.modules.pop("solved_count_analysis", None)  # with the registry restored, as if never imported
+
+    assert len(calls) == 1  # six tables (passk, delta_se, paired, crossover, majk, summary), one computation
+    verdicts = pd.concat([pd.read_parquet(p) for p in sorted((run / "verdicts").rglob("*.parquet"))])
+    expected = int(verdicts.assign(ok=verdicts["status"].eq("pass")).groupby("problem_id")["ok"].any().sum())
+    solved = pd.read_csv(run / "solved_count.csv")
+    assert solved.to_dict("records") == [{"model": "m", "benchmark": "synthetic", "n_solved": expected}]
+    html = (run / "report.html").read_text()
+    assert 'id="solved-count"' in html and 'href="#solved-count"' in html and f"{expected} solved" in html
+    assert f"- m: {expected} solved" in (run / "summary.md").read_text()
+
+    # Every table the analyse stage wrote is a declared one, and the report reads each with its columns.
+    written = {p.stem for p in run.glob("*.csv")}
+    assert {"passk", "summary", "support", "solved_count"} <= written <= set(declared) | {"perplexity"}
+    for name in written:
+        assert list(data.table(name).columns[:len(declared[name].columns)]) == list(declared[name].columns)
+    assert data.passk is data.table("passk") and len(data.passk)

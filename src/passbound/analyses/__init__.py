@@ -1,9 +1,14 @@
 """Analyses declared in one file each: a table (name, columns, compute) and its report section.
 
 The analyse stage runs every registered analysis on the run's verdicts and writes
-``<name>.csv``; the report reads those tables back (never recomputing) and renders each
-analysis's section, in registration order. Adding an analysis is adding one module here and
-naming it in ``_MODULES``.
+``<name>.csv``; the report reads those tables back through the store (never recomputing) and
+renders each analysis's HTML section and Markdown lines, in registration order. Adding an
+analysis is adding one module here and naming it in ``_MODULES``.
+
+The study's own tables are registered the same way (``passk_tables``, ``boundary``,
+``cot_passk``); several tables of one computation share it through ``AnalysisInputs.shared``.
+Their report sections are the page's fixed frame (summary, curves, results), so only the ones
+that stand alone declare a section here.
 """
 
 from __future__ import annotations
@@ -19,7 +24,10 @@ if TYPE_CHECKING:
 
     from passbound.config import AnalysisSpec
 
-_MODULES = ("passbound.analyses.diversity", "passbound.analyses.beyond_n", "passbound.analyses.bayes", "passbound.analyses.along_training",
+from passbound.store.tables import TEXT_COLUMNS, TableSchema
+
+_MODULES = ("passbound.analyses.passk_tables", "passbound.analyses.boundary", "passbound.analyses.cot_passk",
+            "passbound.analyses.diversity", "passbound.analyses.beyond_n", "passbound.analyses.bayes", "passbound.analyses.along_training",
             "passbound.analyses.contamination", "passbound.analyses.chance", "passbound.analyses.training_curves")
 
 
@@ -32,9 +40,22 @@ class AnalysisInputs:
     k_grid: Sequence[int]
     spec: AnalysisSpec
     run_path: Path | None = None  # for analyses of side tables (e.g. the contamination probe's shards)
+    adaptive_first: int | None = None  # samples per problem in round one when the run sampled adaptively
+    _memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def role(self, model: str) -> str:
         return next((str(m["role"]) for m in self.models if m["name"] == model), "other")
+
+    @property
+    def options(self) -> dict[str, Any]:
+        """The bootstrap settings every interval uses: ``n_boot``, ``ci``, ``seed``."""
+        return {"n_boot": self.spec.bootstrap, "ci": self.spec.ci, "seed": self.spec.seed}
+
+    def shared(self, key: str, compute: Callable[[], Any]) -> Any:
+        """``compute()`` once per analyse run: tables derived from one computation share it."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
 
 
 @dataclass(frozen=True)
@@ -43,15 +64,24 @@ class Analysis:
 
     name: str  # the table is RUN/<name>.csv
     columns: tuple[str, ...]
-    compute: Callable[[AnalysisInputs], pd.DataFrame]
+    compute: Callable[[AnalysisInputs], pd.DataFrame | None]  # None: the run has nothing for this table
     section: Callable[[pd.DataFrame, Any], str] | None = None  # (table, report context) -> HTML
     text_columns: tuple[str, ...] = field(default=("model", "role", "benchmark"))
     nav: tuple[str, str] | None = None  # (anchor, label) of the report's navigation link, when it has rows
+    markdown: Callable[[pd.DataFrame, Any], list[str]] | None = None  # (table, run data) -> summary.md lines
+    required: bool = False  # a run without this table cannot be reported
 
-    def run(self, inputs: AnalysisInputs) -> pd.DataFrame:
+    @property
+    def schema(self) -> TableSchema:
+        """Where the table lives and how the store reads it back."""
+        return TableSchema(self.name, tuple(self.columns), tuple(self.text_columns), self.required)
+
+    def run(self, inputs: AnalysisInputs) -> pd.DataFrame | None:
         import pandas as pd
 
         frame = self.compute(inputs)
+        if frame is None:
+            return None
         if list(frame.columns) != list(self.columns):
             raise AssertionError(f"analysis {self.name!r} returned columns {list(frame.columns)}, "
                                  f"declared {list(self.columns)}")
@@ -91,4 +121,4 @@ def ordered_groups(counts: pd.DataFrame, models: Sequence[dict[str, Any]]) -> li
     return sorted(groups, key=lambda x: (listed.index(x[0]) if x[0] in listed else len(listed), x[0], x[1]))
 
 
-__all__ = ["Analysis", "AnalysisInputs", "ordered_groups", "per_problem_counts", "register", "registered"]
+__all__ = ["TEXT_COLUMNS", "Analysis", "AnalysisInputs", "ordered_groups", "per_problem_counts", "register", "registered"]

@@ -113,8 +113,8 @@ def passk_figure(run: RunData, benchmark: str, colors: dict[str, str]) -> Figure
 
 def _chance_curve(ax, run: RunData, benchmark: str) -> None:
     """A uniform guesser's pass@k on the benchmark's multiple-choice problems (chance.csv), grey."""
-    table = run.analyses.get("chance")
-    if table is None or table.empty:
+    table = run.table("chance")
+    if table.empty:
         return
     d = table[table["benchmark"] == benchmark]
     if d.empty:
@@ -128,8 +128,8 @@ def _predicted_past_n(ax, run: RunData, model: str, benchmark: str, color: str) 
     """The beta-binomial prediction from k = n on (passk_beyond_n.csv), dotted, lighter band."""
     import numpy as np
 
-    table = run.analyses.get("passk_beyond_n")
-    if table is None or table.empty:
+    table = run.table("passk_beyond_n")
+    if table.empty:
         return []
     d = table[(table["model"] == model) & (table["benchmark"] == benchmark)].sort_values("k")
     d = d[d["k"] >= d["n_samples"]]

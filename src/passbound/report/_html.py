@@ -28,7 +28,7 @@ from passbound.report._findings import (
     pts,
 )
 from passbound.report._html_boundary import boundary_nav, boundary_sections
-from passbound.report._html_drilldown import cot_nav, cot_sections
+from passbound.report._html_drilldown import drilldown_nav, drilldown_sections
 from passbound.report._html_ppl import ppl_nav, ppl_sections
 from passbound.report._html_util import esc as _e
 
@@ -125,8 +125,8 @@ class _Html:
                 + " · ".join(bits) + "</p>\n<nav><a href=\"#summary\">Summary</a>"
                 "<a href=\"#curves\">pass@k curves</a><a href=\"#delta-se\">ΔSE</a>"
                 + "".join(f"<a href=\"#{a}\">{label}</a>"
-                          for a, label in boundary_nav(self.run, self.boundary_svgs) + cot_nav(self.run)
-                                            + ppl_nav(self.run) + self.analysis_nav())
+                          for a, label in boundary_nav(self.run, self.boundary_svgs) + ppl_nav(self.run)
+                                            + self.analysis_nav() + drilldown_nav(self.run))
                 + "<a href=\"#results\">Results</a><a href=\"#passk-table\">pass@k table</a>"
                 "<a href=\"#provenance\">Provenance</a></nav>")
 
@@ -321,15 +321,16 @@ class _Html:
         """Each registered analysis's own section (passbound/analyses/), in registration order."""
         from passbound.analyses import registered
 
-        return [a.section(self.run.table(a.name), self) for a in registered() if a.section is not None]
+        return [a.section(self.run.table(a.name), self) for a in registered()
+                if a.section is not None and not self.run.table(a.name).empty]
 
     def page(self) -> str:
         study = self.run.manifest.get("study_name") or self.run.run_dir.name
         body = "\n".join([self.header(), self.summary(), self.curves(), self.delta_se_table(),
                           *boundary_sections(self.run, self.name, self.boundary_svgs),
-                          *cot_sections(self.run, self.name),
                           *ppl_sections(self.run, self.name, self.boundary_svgs),
                           *self.analysis_sections(),
+                          *drilldown_sections(self.run, self.name),
                           self.results_table(), self.passk_table(), self.provenance()])
         return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
                 "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"

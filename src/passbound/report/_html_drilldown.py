@@ -1,4 +1,4 @@
-"""report.html sections for CoT validity: CoT-pass@k next to pass@k, and the drill-down to samples.
+"""report.html's CoT drill-down to samples (CoT-pass@k is a registered analysis: passbound/analyses/cot_passk.py).
 
 Unlike the other sections, the drill-down reads the run directory itself (problems, verdicts,
 sample texts, judgments, annotations/human.jsonl): it shows data, not a metric. Its size is
@@ -13,18 +13,14 @@ nothing, so the page still works from file:// on an air-gapped machine. All run 
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from passbound.report._findings import ci, pct
-from passbound.report._html_util import as_float as _f
+from passbound.report._findings import pct
 from passbound.report._html_util import esc as _e
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from passbound.cot.drilldown import DrillProblem
     from passbound.report._data import RunData
 
@@ -32,8 +28,6 @@ Name = Callable[[str], str]
 MAX_PROBLEMS = 50
 MAX_SAMPLES = 3
 MAX_CHARS = 4096
-COT_COLUMNS = ("model", "role", "benchmark", "k", "cot_pass_at_k", "ci_low", "ci_high", "n_problems", "n_samples",
-               "judged_fraction")
 
 STYLE = """<style>
 #drilldown .dd-tools { margin:8px 0 14px; display:flex; gap:14px; align-items:center; flex-wrap:wrap; }
@@ -94,19 +88,6 @@ SCRIPT = """<script>
 </script>"""
 
 
-def read_cot_passk(run: RunData) -> pd.DataFrame:
-    """cot_passk.csv through the store's reader; a missing, stale or unreadable table is no section."""
-    import pandas as pd
-
-    from passbound.errors import DataError
-    from passbound.store.tables import read_table
-
-    try:
-        return read_table(run.run_dir, "cot_passk", COT_COLUMNS, text=("model", "benchmark"))
-    except DataError:
-        return pd.DataFrame(columns=list(COT_COLUMNS))
-
-
 def _has_verdicts(run: RunData) -> bool:
     from passbound.store import RunDir
 
@@ -114,62 +95,14 @@ def _has_verdicts(run: RunData) -> bool:
     return store.exists() and store.chunks_any("verdicts")
 
 
-def cot_nav(run: RunData) -> list[tuple[str, str]]:
-    """(anchor, label) nav links for the sections ``cot_sections`` will render."""
-    links = []
-    if not read_cot_passk(run).empty:
-        links.append(("cot-passk", "CoT-pass@k"))
-    if _has_verdicts(run):
-        links.append(("drilldown", "Drill-down"))
-    return links
+def drilldown_nav(run: RunData) -> list[tuple[str, str]]:
+    """The drill-down's (anchor, label) nav link, when ``drilldown_sections`` renders it."""
+    return [("drilldown", "Drill-down")] if _has_verdicts(run) else []
 
 
-def cot_sections(run: RunData, name: Name) -> list[str]:
-    """The CoT-pass@k section (when cot_passk.csv has rows) and the drill-down (when the run has verdicts)."""
-    out = []
-    cot = read_cot_passk(run)
-    if not cot.empty:
-        out.append(cot_passk_section(run, cot, name))
-    if _has_verdicts(run):
-        out.append(drilldown_section(run, name))
-    return out
-
-
-def cot_passk_section(run: RunData, cot: pd.DataFrame, name: Name) -> str:
-    """Per benchmark: pass@k and CoT-pass@k side by side for each judged model, with CIs and coverage."""
-    parts = ["<section id=\"cot-passk\"><h2>CoT-pass@k: correct answers with valid reasoning</h2>"
-             "<p class=\"note\">CoT-pass@k counts a sample only if its answer passed <em>and</em> its "
-             "reasoning was judged valid (a human verdict overrides the LLM judge). Correct samples with no "
-             "verdict count as not valid, so where the judged share is below 100% CoT-pass@k is a lower "
-             "bound. Intervals are bootstrap CIs over problems.</p>"]
-    plain = run.passk
-    for bench in [b for b in run.benchmarks if b in set(cot["benchmark"])] + sorted(
-            set(cot["benchmark"]) - set(run.benchmarks)):
-        sub = cot[cot["benchmark"] == bench]
-        models = [m for m in run.models if m in set(sub["model"])] + sorted(set(sub["model"]) - set(run.models))
-        ks = sorted({int(k) for k in sub["k"].dropna()})
-        shown = [k for k in ks if k & (k - 1) == 0] + ([ks[-1]] if ks and ks[-1] & (ks[-1] - 1) else [])
-        head = "".join(f"<th class=\"n\">{name(m)} pass@k</th><th class=\"n\">CoT-pass@k</th>" for m in models)
-        rows = []
-        for k in shown:
-            cells = []
-            for m in models:
-                p = plain[(plain["benchmark"] == bench) & (plain["model"] == m) & (plain["k"] == k)]
-                c = sub[(sub["model"] == m) & (sub["k"] == k)]
-                for r, col in ((p, "pass_at_k"), (c, "cot_pass_at_k")):
-                    if r.empty or math.isnan(_f(r[col].iloc[0])):
-                        cells.append("<td class=\"n muted\">—</td>")
-                        continue
-                    interval = ci(_f(r["ci_low"].iloc[0]), _f(r["ci_high"].iloc[0]))
-                    cells.append(f"<td class=\"n\">{pct(_f(r[col].iloc[0]))}"
-                                 + (f"<small class=\"ci\">{interval}</small>" if interval else "") + "</td>")
-            rows.append(f"<tr><td class=\"n\">{k}</td>{''.join(cells)}</tr>")
-        judged = "".join(f"<td class=\"n\" colspan=\"2\">{pct(_f(sub.loc[sub['model'] == m, 'judged_fraction'].iloc[0]))}"
-                         "</td>" for m in models)
-        rows.append(f"<tr class=\"judged\"><td>judged (%)</td>{judged}</tr>")
-        parts.append(f"<h3>{_e(bench)}</h3><div class=\"scroll\"><table class=\"passk cot\"><thead><tr>"
-                     f"<th class=\"n\">k</th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>")
-    return "".join(parts) + "</section>"
+def drilldown_sections(run: RunData, name: Name) -> list[str]:
+    """The drill-down, when the run has verdicts (CoT-pass@k is an analysis: passbound/analyses/cot_passk.py)."""
+    return [drilldown_section(run, name)] if _has_verdicts(run) else []
 
 
 def _load_problems(run: RunData) -> tuple[list[DrillProblem], str]:

@@ -1,4 +1,5 @@
-"""summary.md: the headline findings and the two key tables, for a terminal or a PR comment.
+"""summary.md: the headline findings, the key tables and the registered analyses' own lines (their
+``markdown``), for a terminal or a PR comment.
 
 Model and benchmark names are user input; they are put in code spans so Markdown never
 interprets them (no emphasis from ``_``, no raw HTML from ``<...>``), with ``|`` escaped so a
@@ -36,7 +37,7 @@ def code(text: object) -> str:
     return f"{fence}{pad}{s}{pad}{fence}"
 
 
-def _table(head: list[str], rows: list[list[str]], right: set[int]) -> list[str]:
+def md_table(head: list[str], rows: list[list[str]], right: set[int]) -> list[str]:
     align = ["---:" if i in right else "---" for i in range(len(head))]
     out = ["| " + " | ".join(head) + " |", "| " + " | ".join(align) + " |"]
     out += ["| " + " | ".join(r) + " |" for r in rows]
@@ -60,36 +61,16 @@ def _headline(f: BenchmarkFindings) -> list[str]:
     return lines
 
 
-def _support(run: RunData) -> list[str]:
-    """Support table (per problem vs the base, k = n); nothing for runs without it."""
-    if run.support.empty:
-        return []
-    rows = [[code(r.benchmark), code(r.model), code(r.base_model), kfmt(r.n_problems),
-             kfmt(r.n_preserved), kfmt(r.n_expansion), kfmt(r.n_shrinkage), kfmt(r.n_neither),
-             "yes" if int(r.n_expansion) == 0 else "no"] for r in run.support.itertuples()]
-    return ["## Support vs the base (k = n)", ""] + _table(
-        ["benchmark", "model", "base", "problems", "preserved", "expansion", "shrinkage",
-         "neither", "model ⊆ base"], rows, {3, 4, 5, 6, 7}) + [""]
+def _analyses(run: RunData) -> list[str]:
+    """The summary.md lines of every registered analysis that declares some and has rows in this run."""
+    from passbound.analyses import registered
 
-
-def _cot_passk(run: RunData) -> list[str]:
-    """CoT-pass@k beside plain pass@k at k = 1 and the largest k (only when the run has judgments)."""
-    from passbound.report._html_drilldown import read_cot_passk
-
-    cot = read_cot_passk(run)
-    if cot.empty:
-        return []
-    plain = {(r.model, r.benchmark, int(r.k)): float(r.pass_at_k) for r in run.passk.itertuples()}
-    rows = []
-    for (model, bench), g in cot.groupby(["model", "benchmark"], sort=False):
-        for k in sorted({int(g["k"].min()), int(g["k"].max())}):
-            r = g[g["k"] == k].iloc[0]
-            rows.append([code(bench), code(model), kfmt(k), pct(plain.get((model, bench, k), float("nan"))),
-                         pct(float(r.cot_pass_at_k)), ci(float(r.ci_low), float(r.ci_high)),
-                         pct(float(r.judged_fraction))])
-    return ["## CoT-pass@k (correct answer and valid reasoning)", ""] + _table(
-        ["benchmark", "model", "k", "pass@k (%)", "CoT-pass@k (%)", "CI", "judged (%)"], rows, {2, 3, 4, 6}) + [
-        "", "Correct samples not judged valid count as failures: below 100% judged, CoT-pass@k is a lower bound.", ""]
+    out: list[str] = []
+    for analysis in registered():
+        table = run.table(analysis.name)
+        if analysis.markdown is not None and not table.empty:
+            out += analysis.markdown(table, run)
+    return out
 
 
 def render_markdown(run: RunData, findings: list[BenchmarkFindings]) -> str:
@@ -118,11 +99,10 @@ def render_markdown(run: RunData, findings: list[BenchmarkFindings]) -> str:
                  pct(float(r.base_pass_at_kmax)), pct(float(r.rl_pass_at_1)),
                  pts(float(r.delta_se)), ci(float(r.ci_low), float(r.ci_high))]
                 for r in run.delta_se.itertuples()]
-        out += _table(["benchmark", "RL model", "base", "k_max", "base pass@k_max (%)",
+        out += md_table(["benchmark", "RL model", "base", "k_max", "base pass@k_max (%)",
                        "RL pass@1 (%)", "ΔSE (pts)", "CI"], rows, {3, 4, 5, 6}) + [""]
 
-    out += _support(run)
-    out += _cot_passk(run)
+    out += _analyses(run)
     out += ["## Per-benchmark results", ""]
     order = {name: i for i, name in enumerate(run.models)}
     summ = run.summary.assign(_b=run.summary["benchmark"].map(
@@ -132,7 +112,7 @@ def render_markdown(run: RunData, findings: list[BenchmarkFindings]) -> str:
         rows.append([code(r.benchmark), code(r.model), str(r.role), pct(float(r.pass_at_1)),
                      pct(float(r.pass_at_kmax)), kfmt(r.k_max), pct(float(r.maj_at_kmax)),
                      kfmt(r.n_timeout), kfmt(r.n_error), kfmt(r.n_no_answer)])
-    out += _table(["benchmark", "model", "role", "pass@1 (%)", "pass@k_max (%)", "k_max",
+    out += md_table(["benchmark", "model", "role", "pass@1 (%)", "pass@k_max (%)", "k_max",
                    "maj@k_max (%)", "timeouts", "errors", "no answer"], rows,
                   {3, 4, 5, 6, 7, 8, 9})
     return "\n".join(out) + "\n"

@@ -20,7 +20,7 @@ from typing import Any
 
 import pandas as pd
 
-from passbound.report._data import TEXT_COLUMNS
+from passbound.store.tables import TEXT_COLUMNS
 
 MISSING_MD, MISSING_TEX = "—", "---"
 _RATE = re.compile(r"(^|_)(pass_at|maj_at)|fraction$|_rate$|_acc$")

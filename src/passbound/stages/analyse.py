@@ -1,4 +1,4 @@
-"""Analysis stage: pass@k with CIs, ΔSE, maj@k and per-benchmark tables, written as CSV."""
+"""Analysis stage: every registered analysis (passbound/analyses/) on the committed verdicts, written as CSV."""
 
 from __future__ import annotations
 
@@ -21,11 +21,10 @@ def model_records(study: StudyConfig) -> list[dict]:
 
 
 def analyse_run(study: StudyConfig, run: RunDir) -> dict[str, Path]:
-    """Compute every table from the committed verdicts and write ``<table>.csv`` files."""
-    from passbound.metrics.analysis import analyse_verdicts
-    from passbound.metrics.boundary import analyse_boundary
-    from passbound.cot.passk import cot_passk_for_run
+    """Compute every registered analysis's table from the committed verdicts and write ``<table>.csv``."""
     import pandas as pd
+
+    from passbound.analyses import AnalysisInputs, registered
 
     names = [m.name for m in study.models]
     verdicts = run.read_all("verdicts", models=names).to_pandas()
@@ -38,25 +37,15 @@ def analyse_run(study: StudyConfig, run: RunDir) -> dict[str, Path]:
         verdicts = verdicts[pd.MultiIndex.from_frame(verdicts[["benchmark", "problem_id"]]).isin(keep)]
     if unverified > 0:
         console.print(f"[yellow]analyse: {unverified} samples have no verdict yet; run `passbound verify`[/]")
-    models = model_records(study)
-    options = {"n_boot": study.analysis.bootstrap, "ci": study.analysis.ci, "seed": study.analysis.seed}
     adaptive = study.sampling.adaptive
-    tables = analyse_verdicts(verdicts, models, study.k_grid, **options,
-                              adaptive_first=adaptive.first if adaptive is not None else None)
-    tables.update(analyse_boundary(verdicts, models, study.k_grid, **options))
-    cot = cot_passk_for_run(run, verdicts, models, study.k_grid, **options)  # only with judgments/annotations
-    if cot is not None:
-        tables["cot_passk"] = cot
-    from passbound.analyses import AnalysisInputs, registered
-
-    inputs = AnalysisInputs(verdicts=verdicts, models=models, k_grid=study.k_grid, spec=study.analysis,
-                            run_path=run.path)
+    inputs = AnalysisInputs(verdicts=verdicts, models=model_records(study), k_grid=study.k_grid, spec=study.analysis,
+                            run_path=run.path, adaptive_first=adaptive.first if adaptive is not None else None)
+    tables = {}
     for analysis in registered():  # one file each under passbound/analyses/
-        tables[analysis.name] = analysis.run(inputs)
-    paths = {}
-    for name, frame in tables.items():
-        paths[name] = run.write_text(f"{name}.csv", frame.to_csv(index=False))
-    return paths
+        table = analysis.run(inputs)
+        if table is not None:  # None: nothing of this kind in the run (e.g. no CoT judgments)
+            tables[analysis.name] = table
+    return {name: run.write_text(f"{name}.csv", frame.to_csv(index=False)) for name, frame in tables.items()}
 
 
 def write_side_analysis(study: StudyConfig, run: RunDir, name: str) -> Path:

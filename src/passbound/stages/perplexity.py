@@ -24,13 +24,11 @@ from passbound.progress import console, progress_bar
 from passbound.stages.sample import active_problems
 from passbound.store import RunDir
 from passbound.store import atomic_write_table
-from passbound.store.side_tables import PPL_SCHEMA, perplexity_shard_path, read_perplexity  # noqa: F401 (re-export)
+from passbound.store.side_tables import PERPLEXITY_TABLE, PPL_SCHEMA, perplexity_shard_path, read_perplexity  # noqa: F401 (re-export)
 
 if TYPE_CHECKING:
     import pandas as pd
 
-SUMMARY_COLUMNS = ("scorer", "of_model", "benchmark", "n_samples", "mean_ppl", "median_ppl", "q25", "q75",
-                   "mean_log_ppl", "mean_n_tokens", "mean_entropy", "temperature", "engine")
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 _BATCH = 32  # samples per scoring call (one progress step)
 
@@ -177,7 +175,8 @@ def summarise_perplexity(run: RunDir) -> Path | None:
             "temperature": g["temperature"].dropna().iloc[0] if g["temperature"].notna().any() else np.nan,
             "engine": ",".join(sorted(set(g["engine"]))),
         })
-    return run.write_text("perplexity.csv", pd.DataFrame(out, columns=list(SUMMARY_COLUMNS)).to_csv(index=False))
+    return run.write_text(PERPLEXITY_TABLE.path(run.path).name,
+                          pd.DataFrame(out, columns=list(PERPLEXITY_TABLE.columns)).to_csv(index=False))
 
 
 def perplexity_run(study: StudyConfig, run: RunDir, *, show_progress: bool = True) -> int:

@@ -5,6 +5,7 @@ analyse stage) depend on the store alone and never on another stage's module:
 
     RUN/perplexity/<scorer>__<of_model>/<benchmark>.parquet   written by `passbound ppl`
     RUN/judgments/<model>/<benchmark>.parquet                 written by `passbound judge`
+    RUN/perplexity.csv                                        their summary, written by `passbound ppl`
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from typing import TYPE_CHECKING
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+from passbound.store.tables import TableSchema
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -32,6 +35,12 @@ JUDGMENT_SCHEMA = pa.schema([
     ("judgment", pa.string()), ("judge", pa.string()), ("template", pa.string()), ("output", pa.large_string()),
     ("time", pa.string()),
 ])
+
+
+# One row per scorer, scored model and benchmark: the summary the report reads.
+PERPLEXITY_TABLE = TableSchema("perplexity", (
+    "scorer", "of_model", "benchmark", "n_samples", "mean_ppl", "median_ppl", "q25", "q75", "mean_log_ppl",
+    "mean_n_tokens", "mean_entropy", "temperature", "engine"))
 
 
 def perplexity_shard_path(run: RunDir, scorer: str, of: str, benchmark: str) -> Path:

@@ -5,6 +5,7 @@ file an error that says what to do rather than a KeyError later."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,8 +15,31 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
+# Names and ids are text even when they look like numbers ("7", "1e3"): these columns read as str
+# in every table that has them.
+TEXT_COLUMNS = ("model", "role", "benchmark", "rl_model", "base_model", "reference", "relation", "model_only_ids",
+                "reference_only_ids", "bin", "scorer", "of_model", "problem_id")
+
+
 def table_path(run_dir: Path, name: str) -> Path:
     return Path(run_dir) / f"{name}.csv"
+
+
+@dataclass(frozen=True)
+class TableSchema:
+    """One table of the run directory: its name (RUN/<name>.csv), the columns readers rely on, the
+    columns read as text, and whether a run without it cannot be reported."""
+
+    name: str
+    columns: tuple[str, ...]
+    text_columns: tuple[str, ...] = TEXT_COLUMNS
+    required: bool = False
+
+    def path(self, run_dir: Path) -> Path:
+        return table_path(run_dir, self.name)
+
+    def read(self, run_dir: Path) -> pd.DataFrame:
+        return read_table(run_dir, self.name, self.columns, text=self.text_columns, required=self.required)
 
 
 def read_table(run_dir: Path, name: str, columns: Sequence[str], *, text: Sequence[str] = (),

@@ -1,0 +1,47 @@
+"""The reasoning-boundary tables as registered analyses: ``overlap``, ``accuracy_hist``, ``series``,
+``algorithms``, ``support`` and ``support_problems``, all from one
+:func:`passbound.metrics.boundary.analyse_boundary` call shared by the declarations.
+
+Their HTML sections come with figures and read several of these tables at once
+(``passbound.report._html_boundary``); the support table's Markdown lines are declared here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from passbound.analyses import TEXT_COLUMNS, Analysis, AnalysisInputs, register
+from passbound.metrics.boundary import BOUNDARY_COLUMNS
+
+
+def _tables(inputs: AnalysisInputs) -> dict[str, pd.DataFrame]:
+    from passbound.metrics.boundary import analyse_boundary
+
+    return inputs.shared("boundary", lambda: analyse_boundary(inputs.verdicts, inputs.models, inputs.k_grid,
+                                                              **inputs.options))
+
+
+def _compute(name: str):
+    def compute(inputs: AnalysisInputs) -> pd.DataFrame:
+        return _tables(inputs)[name]
+    return compute
+
+
+def support_markdown(table: pd.DataFrame, run: Any) -> list[str]:
+    """Support per problem vs the base at k = n: preserved, expanded, shrunk, and whether model ⊆ base."""
+    from passbound.report._findings import kfmt
+    from passbound.report._markdown import code, md_table
+
+    rows = [[code(r.benchmark), code(r.model), code(r.base_model), kfmt(r.n_problems), kfmt(r.n_preserved),
+             kfmt(r.n_expansion), kfmt(r.n_shrinkage), kfmt(r.n_neither), "yes" if int(r.n_expansion) == 0 else "no"]
+            for r in table.itertuples()]
+    return ["## Support vs the base (k = n)", ""] + md_table(
+        ["benchmark", "model", "base", "problems", "preserved", "expansion", "shrinkage", "neither", "model ⊆ base"],
+        rows, {3, 4, 5, 6, 7}) + [""]
+
+
+for _name, _columns in BOUNDARY_COLUMNS.items():
+    register(Analysis(_name, tuple(_columns), _compute(_name), text_columns=TEXT_COLUMNS,
+                      markdown=support_markdown if _name == "support" else None))

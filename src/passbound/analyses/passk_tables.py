@@ -1,0 +1,33 @@
+"""The study's pass@k tables (Yue et al. 2025, §2-3) as registered analyses.
+
+``passk``, ``delta_se``, ``paired``, ``crossover``, ``majk`` and ``summary`` come from one call to
+:func:`passbound.metrics.analysis.analyse_verdicts`, shared by the six declarations. They are the
+report's frame (headline, curves, ΔSE, results, pass@k table), which ``passbound.report`` renders
+around the other sections, so they declare no section of their own here.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from passbound.analyses import TEXT_COLUMNS, Analysis, AnalysisInputs, register
+from passbound.metrics.analysis import COLUMNS
+
+REQUIRED = ("passk", "summary")  # the report's headline and results cannot be written without them
+
+
+def _tables(inputs: AnalysisInputs) -> dict[str, pd.DataFrame]:
+    from passbound.metrics.analysis import analyse_verdicts
+
+    return inputs.shared("passk_tables", lambda: analyse_verdicts(
+        inputs.verdicts, inputs.models, inputs.k_grid, **inputs.options, adaptive_first=inputs.adaptive_first))
+
+
+def _compute(name: str):
+    def compute(inputs: AnalysisInputs) -> pd.DataFrame:
+        return _tables(inputs)[name]
+    return compute
+
+
+for _name, _columns in COLUMNS.items():
+    register(Analysis(_name, tuple(_columns), _compute(_name), text_columns=TEXT_COLUMNS, required=_name in REQUIRED))
