@@ -76,3 +76,7 @@ def test_contamination_section_renders_the_table() -> None:
                                rouge_l_mean=0.5, rouge_l_median=0.4, partial_accuracy=0.0)], columns=list(COLUMNS))
     html = section(table, SimpleNamespace(name=lambda s: s.replace("<", "&lt;").replace(">", "&gt;")))
     assert 'id="contamination"' in html and "33.3%" in html and "m&lt;1&gt;" in html and "60%" in html
+    from passbound.analyses.contamination import markdown
+
+    md = "\n".join(markdown(table, None))
+    assert "| `gsm8k` | `m<1>` | 60.0 | 3 | 33.3 | 0.500 | 0.0 |" in md  # names in code spans, rates in %

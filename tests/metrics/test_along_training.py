@@ -58,6 +58,17 @@ def test_section_lists_every_checkpoint() -> None:
     assert section(table.iloc[0:0], SimpleNamespace(name=str)) == ""
 
 
+def test_summary_md_lines_count_each_checkpoint() -> None:
+    from passbound.analyses.along_training import markdown
+
+    table = compute(AnalysisInputs(verdicts(), MODELS, [1, 4], AnalysisSpec()))
+    lines = markdown(table, None)
+    rows = [line for line in lines if line.startswith("| `")]
+    assert lines[0].startswith("## Along training") and len(rows) == len(table) == 4
+    first = table.iloc[-1]
+    assert rows[-1].endswith(f"| {int(first.first_solved)} | {int(first.lost)} | {int(first.regained)} |")
+
+
 def test_a_checkpoint_without_verdicts_on_a_benchmark_adds_no_rows_there() -> None:
     v = pd.concat([verdicts(), pd.DataFrame(rows("B", "code", {"x": 1}))], ignore_index=True)
     table = compute(AnalysisInputs(v, MODELS, [1, 4], AnalysisSpec()))

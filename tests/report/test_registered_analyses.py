@@ -67,6 +67,9 @@ def test_tables_sections_and_dotted_curve(tmp_path: Path) -> None:
 
     html = (run / "report.html").read_text()
     assert 'id="beyond-n"' in html and 'id="bayes"' in html
+    md = (run / "summary.md").read_text()
+    last = beyond.iloc[-1]
+    assert f"| `synthetic` | `m` | {N} | {100 * passk['pass_at_k'].iloc[-1]:.1f} | {int(last.k)} | {100 * last.predicted:.1f} |" in md
     svg = (run / "figures" / "passk_synthetic.svg").read_text()
     # The only model is an RL model (solid line): a dash pattern can only come from the prediction.
     assert re.search(r"stroke-dasharray", svg)
@@ -79,6 +82,7 @@ def test_switched_off_analyses_leave_no_rows_and_no_sections(tmp_path: Path) -> 
         assert table.empty and len(table.columns) > 3
     html = (run / "report.html").read_text()
     assert 'id="beyond-n"' not in html and 'id="bayes"' not in html
+    assert "pass@k past n" not in (run / "summary.md").read_text()
     assert "stroke-dasharray" not in (run / "figures" / "passk_synthetic.svg").read_text()
 
 

@@ -86,5 +86,15 @@ def section(table: pd.DataFrame, report: Any) -> str:
                          ["Benchmark", "Model", "Step", "Solved", "First solved", "Lost", "Regained"], rows, 2)
 
 
-register(Analysis("along_training", COLUMNS, compute, section,
+def markdown(table: pd.DataFrame, run: Any) -> list[str]:
+    """Per checkpoint: solved, first solved, lost and regained problems."""
+    from passbound.report._markdown import code, md_table
+
+    rows = [[code(r.benchmark), code(r.model), str(int(r.step)), f"{int(r.n_solved)} / {int(r.n_problems)}",
+             str(int(r.first_solved)), str(int(r.lost)), str(int(r.regained))] for r in table.itertuples()]
+    return ["## Along training: problems solved, lost, regained", ""] + md_table(
+        ["benchmark", "model", "step", "solved", "first solved", "lost", "regained"], rows, {2, 3, 4, 5, 6}) + [""]
+
+
+register(Analysis("along_training", COLUMNS, compute, section, markdown=markdown,
                   text_columns=("benchmark", "base_model", "model", "first_solved_ids", "lost_ids", "regained_ids")))

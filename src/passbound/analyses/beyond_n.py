@@ -134,5 +134,21 @@ def section(table: pd.DataFrame, report: Any) -> str:
                          rows, 2)
 
 
-register(Analysis("passk_beyond_n", COLUMNS, compute, section))
+def markdown(table: pd.DataFrame, run: Any) -> list[str]:
+    """Measured pass@n and the predicted pass@k at the largest k, per model and benchmark."""
+    from passbound.report._findings import ci, pct
+    from passbound.report._markdown import code, md_table
+
+    rows = []
+    for (model, bench), g in table.groupby(["model", "benchmark"], sort=False):
+        last = g.sort_values("k").iloc[-1]
+        n = int(last["n_samples"])
+        at_n = g.loc[g["k"] == n, "measured"]
+        rows.append([code(bench), code(model), str(n), pct(float(at_n.iloc[0])) if len(at_n) else "—", str(int(last["k"])),
+                     pct(float(last["predicted"])), ci(float(last["ci_low"]), float(last["ci_high"]))])
+    return ["## pass@k past n (beta-binomial prediction)", ""] + md_table(
+        ["benchmark", "model", "n", "pass@n measured (%)", "k", "pass@k predicted (%)", "CI"], rows, {2, 3, 4, 5}) + [""]
+
+
+register(Analysis("passk_beyond_n", COLUMNS, compute, section, markdown=markdown))
 register(Analysis("passk_beyond_n_check", CHECK_COLUMNS, compute_check))

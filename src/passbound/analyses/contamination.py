@@ -54,4 +54,17 @@ def section(table: pd.DataFrame, report: Any) -> str:
                                         "median", "Correct from partial"], rows, 2)
 
 
-register(Analysis("contamination", COLUMNS, compute, section, text_columns=("model", "benchmark")))
+def markdown(table: pd.DataFrame, run: Any) -> list[str]:
+    """How often each model reproduces the rest of a problem, or answers it, from its first part."""
+    from passbound.report._findings import pct
+    from passbound.report._markdown import code, md_table
+
+    rows = [[code(r.benchmark), code(r.model), pct(float(r.fraction)), str(int(r.n_problems)),
+             pct(float(r.exact_match_rate)), f"{float(r.rouge_l_mean):.3f}", pct(float(r.partial_accuracy))]
+            for r in table.itertuples()]
+    return ["## Contamination probe (Wu et al., 2025)", ""] + md_table(
+        ["benchmark", "model", "shown (%)", "problems", "exact rest (%)", "ROUGE-L mean", "correct from partial (%)"],
+        rows, {2, 3, 4, 5, 6}) + [""]
+
+
+register(Analysis("contamination", COLUMNS, compute, section, text_columns=("model", "benchmark"), markdown=markdown))
