@@ -3,7 +3,7 @@
 Each run draws every problem's success probability p from a shape, then every sample a full
 run would draw (P x n Bernoulli(p)). The full budget's estimate is the unbiased pass@k on all n;
 the adaptive run sees round one (``first`` per problem), tops up the problems ``second_round``
-picks, and reports ``adaptive_curve``'s mean and interval, exactly as ``passbound run`` does.
+picks (``replay``), and reports ``adaptive_curve``'s mean and interval, exactly as ``passbound run`` does.
 Per (scenario, k) over seeds: how often the interval holds the full-budget value, the mean
 difference (bias), its spread, the interval's half-width and the fraction of samples used.
 
@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from passbound.metrics.adaptive import adaptive_curve, second_round
+from passbound.metrics.adaptive import adaptive_curve, replay
 from passbound.metrics.passk import pass_at_k_matrix
 
 Shape = Callable[[np.random.Generator, int], np.ndarray]
@@ -65,12 +65,7 @@ def run_once(sc: Scenario, seed: int, *, n_boot: int = 400, ci: float = 0.95) ->
     p = SHAPES[sc.shape](rng, sc.problems)
     draws = rng.random((sc.problems, sc.n)) < p[:, None]  # every sample the full run would draw
     full = pass_at_k_matrix(np.full(sc.problems, sc.n), draws.sum(axis=1), sc.ks).mean(axis=0)
-    c0 = draws[:, : sc.first].sum(axis=1)
-    top = second_round(c0, sc.first, sc.n, sc.budget)
-    counts = np.full(sc.problems, sc.first)
-    counts[top] = sc.n
-    c = c0.copy()
-    c[top] = draws[top].sum(axis=1)
+    counts, c, c0 = replay(draws, sc.first, sc.budget)
     mean, low, high = adaptive_curve(counts, c, sc.ks, n0=sc.first, c0=c0, n_boot=n_boot, ci=ci, seed=seed)
     return dict(full=full, mean=mean, low=low, high=high, fraction=counts.sum() / (sc.problems * sc.n))
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from passbound.metrics.adaptive import adaptive_curve, mixed_pass_at_k, second_round
+from passbound.metrics.adaptive import adaptive_curve, mixed_pass_at_k, replay, second_round
 from passbound.metrics.analysis import analyse_verdicts
 from passbound.metrics.beta_passk import fit_beta_binomial
 from passbound.metrics.passk import pass_at_k_matrix
@@ -28,13 +28,7 @@ def simulate(seed: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def adaptive(draws: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    c0 = draws[:, :FIRST].sum(axis=1)
-    top = second_round(c0, FIRST, N, BUDGET)
-    n = np.full(P, FIRST)
-    n[top] = N
-    c = c0.copy()
-    c[top] = draws[top].sum(axis=1)
-    return n, c, c0
+    return replay(draws, FIRST, BUDGET)
 
 
 def test_round_two_goes_to_uncertain_problems_within_budget() -> None:
@@ -118,12 +112,7 @@ def test_no_selection_bias_between_first_and_n() -> None:
     for _ in range(60):
         p = rng.beta(0.3, 1.0, 300)
         draws = rng.random((300, n)) < p[:, None]
-        c0 = draws[:, :n0].sum(axis=1)
-        top = second_round(c0, n0, n, 0.5)
-        counts = np.full(300, n0)
-        counts[top] = n
-        c = c0.copy()
-        c[top] = draws[top].sum(axis=1)
+        counts, c, c0 = replay(draws, n0, 0.5)
         est, _ = mixed_pass_at_k(counts, c, ks, n0=n0, c0=c0)
         errors.append(est.mean(axis=0) - np.array([np.mean(1 - (1 - p) ** k) for k in ks]))
     bias = np.mean(errors, axis=0)
@@ -190,12 +179,7 @@ def test_prior_fitted_to_round_one_alone_runs_high_at_k_n() -> None:
         p = rng.beta(0.1, 3.0, WEAK.problems)
         draws = rng.random((WEAK.problems, WEAK.n)) < p[:, None]
         full = pass_at_k_matrix(np.full(WEAK.problems, WEAK.n), draws.sum(axis=1), ks).mean()
-        c0 = draws[:, :WEAK.first].sum(axis=1)
-        top = second_round(c0, WEAK.first, WEAK.n, WEAK.budget)
-        n = np.full(WEAK.problems, WEAK.first)
-        n[top] = WEAK.n
-        c = c0.copy()
-        c[top] = draws[top].sum(axis=1)
+        n, c, c0 = replay(draws, WEAK.first, WEAK.budget)
         if c0.sum() == 0 or c.sum() == 0:
             continue  # nothing to fit either way
         one = fit_beta_binomial(c0, np.full(WEAK.problems, WEAK.first))
@@ -203,3 +187,15 @@ def test_prior_fitted_to_round_one_alone_runs_high_at_k_n() -> None:
         gaps["all samples"].append(mixed_pass_at_k(n, c, ks, n0=WEAK.first, c0=c0)[0].mean() - full)
     assert np.mean(gaps["round one"]) > 0.06, np.mean(gaps["round one"])  # measured: +12.6 points (33 seeds)
     assert abs(np.mean(gaps["all samples"])) < 0.05, np.mean(gaps["all samples"])  # measured: +2.5 (SE 2)
+
+
+def test_replay_keeps_round_one_and_tops_up_whole_problems() -> None:
+    """Replaying the design on known outcomes: round one is the first n0 draws; a topped-up problem
+    counts all n of its draws, the others only their first n0."""
+    draws = np.zeros((6, 8), dtype=bool)
+    draws[0, :2] = True  # solved twice in round one: settled enough to skip
+    draws[1, 5] = True  # unsolved in round one, solved later: only a top-up finds it
+    n, c, c0 = replay(draws, 2, 0.5)  # budget 24 samples: round one 12, two top-ups of 6
+    assert list(c0) == [2, 0, 0, 0, 0, 0]
+    assert list(n) == [2, 8, 8, 2, 2, 2]  # the unsolved, first in problem order among equals
+    assert list(c) == [2, 1, 0, 0, 0, 0]

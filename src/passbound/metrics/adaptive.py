@@ -76,6 +76,23 @@ def second_round(c0: npt.ArrayLike, n0: int, n: int, budget: float) -> npt.NDArr
     return np.sort(chosen[sd[chosen] > _SETTLED])
 
 
+def replay(draws: npt.ArrayLike, n0: int, budget: float) -> tuple[npt.NDArray[np.int64], ...]:
+    """What an adaptive run would have seen of a full run's outcomes: ``draws`` [P, n] (True = pass,
+    each problem's samples in drawing order) -> (samples n_i, passes c_i, round-one passes c0_i).
+
+    Round one is each problem's first ``n0`` samples; ``second_round`` picks from them the problems
+    topped up to all n. Simulations and a finished full run replay the design the same way, so its
+    cost and its error can be measured where the full-budget answer is known.
+    """
+    draws = np.asarray(draws, dtype=bool)
+    P, n = draws.shape
+    c0 = draws[:, :n0].sum(axis=1).astype(np.int64)
+    top = second_round(c0, n0, n, budget)
+    counts, c = np.full(P, n0, dtype=np.int64), c0.copy()
+    counts[top], c[top] = n, draws[top].sum(axis=1)
+    return counts, c, c0
+
+
 def mixed_pass_at_k(n: npt.ArrayLike, c: npt.ArrayLike, ks: Sequence[int], *, n0: int | None = None,
                     c0: npt.ArrayLike | None = None,
                     prior: tuple[float, float] | None = None) -> tuple[Array, Array]:
