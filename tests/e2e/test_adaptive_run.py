@@ -40,6 +40,10 @@ def test_two_rounds_through_the_cli(tmp_path: Path, embedded_model: Path) -> Non
 
     verdicts = run.read_all("verdicts").to_pandas()
     assert len(verdicts) == len(samples) and not verdicts.duplicated(["problem_id", "index"]).any()
+    # Too few round-one passes to learn the prior from: the run says so (and says it only then).
+    round_one = int((verdicts["index"] < 2).mul(verdicts["status"].eq("pass")).sum())
+    output = " ".join((done.stdout + done.stderr).split())
+    assert ("round one passed" in output) == (round_one < 5), output[-2000:]
     passk = pd.read_csv(tmp_path / "run" / "passk.csv")
     assert passk["pass_at_k"].notna().all() and passk["k"].max() == 8 and (passk["n_samples"] == 8).all()
 
