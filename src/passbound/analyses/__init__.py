@@ -51,6 +51,11 @@ class AnalysisInputs:
         """The bootstrap settings every interval uses: ``n_boot``, ``ci``, ``seed``."""
         return {"n_boot": self.spec.bootstrap, "ci": self.spec.ci, "seed": self.spec.seed}
 
+    @property
+    def counts(self) -> pd.DataFrame:
+        """``per_problem_counts`` of every verdict, counted once for all the analyses that read it."""
+        return self.shared("per_problem_counts", lambda: per_problem_counts(self.verdicts))
+
     def shared(self, key: str, compute: Callable[[], Any]) -> Any:
         """``compute()`` once per analyse run: tables derived from one computation share it."""
         if key not in self._memo:

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from passbound.analyses import Analysis, AnalysisInputs, per_problem_counts, register
+from passbound.analyses import Analysis, AnalysisInputs, register
 
 COLUMNS = ("benchmark", "base_model", "model", "step", "n_problems", "n_solved", "first_solved", "lost", "regained",
            "first_solved_ids", "lost_ids", "regained_ids")
@@ -40,7 +40,7 @@ def compute(inputs: AnalysisInputs) -> pd.DataFrame:
     seqs = sequences(list(inputs.models))
     if not seqs or inputs.verdicts.empty:
         return pd.DataFrame(rows, columns=list(COLUMNS))
-    counts = per_problem_counts(inputs.verdicts)
+    counts = inputs.counts
     solved = counts.assign(solved=counts["c"] > 0).pivot_table(
         index=["benchmark", "problem_id"], columns="model", values="solved", aggfunc="first")
     for base, seq in seqs:

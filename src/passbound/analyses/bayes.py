@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from passbound.analyses import Analysis, AnalysisInputs, ordered_groups, per_problem_counts, register
+from passbound.analyses import Analysis, AnalysisInputs, ordered_groups, register
 from passbound.metrics.beta_passk import bayes_at_n
 
 COLUMNS = ("model", "role", "benchmark", "k", "posterior_mean", "cri_low", "cri_high", "n_problems", "n_samples")
@@ -25,7 +25,7 @@ def compute(inputs: AnalysisInputs) -> pd.DataFrame:
     draws = inputs.spec.bayes_draws
     if draws < 1 or inputs.verdicts.empty:
         return pd.DataFrame(rows, columns=list(COLUMNS))
-    for model, bench, g in ordered_groups(per_problem_counts(inputs.verdicts), inputs.models):
+    for model, bench, g in ordered_groups(inputs.counts, inputs.models):
         c, n = g["c"].to_numpy(np.int64), g["n"].to_numpy(np.int64)
         n_min = int(n.min())
         ks = sorted({k for k in inputs.k_grid if k <= n_min} | {n_min})

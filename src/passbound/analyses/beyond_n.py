@@ -51,7 +51,7 @@ def compute(inputs: AnalysisInputs) -> pd.DataFrame:
     rows: list[dict[str, Any]] = []
     if factor < 1 or inputs.verdicts.empty:
         return pd.DataFrame(rows, columns=list(COLUMNS))
-    counts = per_problem_counts(inputs.verdicts)
+    counts = inputs.counts
     for model, bench, g in ordered_groups(counts, inputs.models):
         c, n = g["c"].to_numpy(np.int64), g["n"].to_numpy(np.int64)
         n_min = int(n.min())
@@ -71,7 +71,7 @@ def compute_check(inputs: AnalysisInputs) -> pd.DataFrame:
     rows: list[dict[str, Any]] = []
     if inputs.spec.extrapolate < 1 or inputs.verdicts.empty:
         return pd.DataFrame(rows, columns=list(CHECK_COLUMNS))
-    full = per_problem_counts(inputs.verdicts)
+    full = inputs.counts
     for model, bench, g in ordered_groups(full, inputs.models):
         n_min = int(g["n"].min())
         m = n_min // 4

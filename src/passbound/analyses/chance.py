@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from passbound.analyses import Analysis, AnalysisInputs, ordered_groups, per_problem_counts, register
+from passbound.analyses import Analysis, AnalysisInputs, ordered_groups, register
 
 COLUMNS = ("model", "benchmark", "k", "n_problems", "n_choice", "pass_at_k", "choice_pass_at_k",
            "chance_pass_at_k", "chance_share")
@@ -50,7 +50,7 @@ def compute(inputs: AnalysisInputs) -> pd.DataFrame:
     options = option_counts(inputs.run_path)
     if not options:
         return pd.DataFrame(columns=list(COLUMNS))
-    counts = per_problem_counts(inputs.verdicts)
+    counts = inputs.counts
     rows = []
     for model, benchmark, g in ordered_groups(counts[counts["benchmark"].isin(list(options))], inputs.models):
         m = g["problem_id"].map(options[benchmark]).fillna(0).to_numpy(dtype=int)
