@@ -237,3 +237,25 @@ def test_a_refused_import_leaves_an_existing_run_untouched(tmp_path: Path, study
     manifest = (tmp_path / "run" / "manifest.json").read_bytes()
     again = passbound("import", str(study), str(src), "--model", "other-tool")
     assert again.returncode == 2 and (tmp_path / "run" / "manifest.json").read_bytes() == manifest
+
+
+def test_reimport_after_deleting_samples_refuses_their_stale_verdicts(tmp_path: Path, study: Path,
+                                                                      problems: list) -> None:
+    """Verdicts of deleted samples have the imported samples' keys and row count: verify would keep
+    them and passk.csv would grade the new texts with the old verdicts."""
+    import shutil
+
+    first = write_jsonl(tmp_path / "first.jsonl", rows_for(problems))
+    assert passbound("import", str(study), str(first), "--model", "other-tool").returncode == 0
+    done = passbound("verify", str(tmp_path / "run"), "--no-progress")
+    assert done.returncode == 0, done.stderr
+    shutil.rmtree(tmp_path / "run" / "samples" / "other-tool")
+    before = sorted(p.relative_to(tmp_path) for p in (tmp_path / "run").rglob("*") if p.is_file())
+    manifest = (tmp_path / "run" / "manifest.json").read_bytes()
+
+    wrong = [dict(r, text="no answer") for r in rows_for(problems)]
+    res = passbound("import", str(study), str(write_jsonl(tmp_path / "second.jsonl", wrong)), "--model", "other-tool")
+    assert res.returncode == 2, res.stderr
+    assert "verdicts" in res.stderr and "no longer there" in " ".join(res.stderr.split())
+    assert sorted(p.relative_to(tmp_path) for p in (tmp_path / "run").rglob("*") if p.is_file()) == before
+    assert (tmp_path / "run" / "manifest.json").read_bytes() == manifest

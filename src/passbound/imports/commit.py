@@ -21,6 +21,7 @@ import pyarrow as pa
 from passbound.config import StudyConfig
 from passbound.errors import ConfigError, DataError, RunDirError
 from passbound.imports.formats import FORMATS, ImportedRow
+from passbound.store import RunDir
 from passbound.types import Problem, Sample
 
 _SHOWN = 5  # offending rows named in one error message
@@ -122,6 +123,20 @@ def _check_indices(matched: dict[tuple[str, str], dict[int, ImportedRow]], n: in
                     "Import every index 0..n-1 of each problem, or lower n")
 
 
+def _check_chunk_free(run: RunDir, model: str, benchmark: str, chunk: int) -> None:
+    """A chunk an import writes must hold neither samples nor verdicts of ``model``: verdicts left
+    from deleted samples have the same keys and row count, so verify would take them for current."""
+    fix = (f"import into a new model name, or delete both {run.path / 'samples' / model} and "
+           f"{run.path / 'verdicts' / model} first. Nothing was imported.")
+    if run.has_shard("samples", model, benchmark, chunk):
+        raise RunDirError(f"{run.shard_path('samples', model, benchmark, chunk)} already holds samples of "
+                          f"model {model!r}; {fix}")
+    if run.has_shard("verdicts", model, benchmark, chunk):
+        raise RunDirError(f"{run.shard_path('verdicts', model, benchmark, chunk)} holds verdicts of samples of "
+                          f"model {model!r} that are no longer there; they would pass for the imported samples' "
+                          f"verdicts: {fix}")
+
+
 def import_samples(study: StudyConfig, model: str, path: Path, *, fmt: str = "jsonl", benchmark: str | None = None,
                    ids: str | None = None, check_question: bool = True) -> ImportSummary:
     """Validate ``path`` against ``study`` and commit its rows as ``model``'s samples."""
@@ -129,7 +144,6 @@ def import_samples(study: StudyConfig, model: str, path: Path, *, fmt: str = "js
     from passbound.stages import prepare_run
     from passbound.stages.prepare import record_versions
     from passbound.stages.sample import chunked
-    from passbound.store import RunDir
     from passbound.store.rundir import samples_to_table
 
     if fmt not in FORMATS:
@@ -169,10 +183,7 @@ def import_samples(study: StudyConfig, model: str, path: Path, *, fmt: str = "js
             covered = [p for p in chunk if (bench, p.id) in matched]
             if not covered:
                 continue
-            if existing.has_shard("samples", model, bench, index):
-                raise RunDirError(f"{existing.shard_path('samples', model, bench, index)} already holds samples of "
-                                  f"model {model!r}; import into a new model name, or delete "
-                                  f"{existing.path / 'samples' / model} first. Nothing was imported.")
+            _check_chunk_free(existing, model, bench, index)
             samples = [Sample(model, bench, p.id, j, r.text, r.finish_reason, r.n_tokens, None, None)
                        for p in covered for j, r in sorted(matched[(bench, p.id)].items())]
             try:
