@@ -10,6 +10,7 @@ import gzip
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -259,3 +260,25 @@ def test_reimport_after_deleting_samples_refuses_their_stale_verdicts(tmp_path: 
     assert "verdicts" in res.stderr and "no longer there" in " ".join(res.stderr.split())
     assert sorted(p.relative_to(tmp_path) for p in (tmp_path / "run").rglob("*") if p.is_file()) == before
     assert (tmp_path / "run" / "manifest.json").read_bytes() == manifest
+
+
+def _lm_eval_lines(problems: list, doc: Callable[[object], object]) -> list[dict]:
+    return [{"doc_id": i, "doc": doc(p), "resps": [["a", "b", "c"]]} for i, p in enumerate(problems)]
+
+
+def test_positions_are_checked_whatever_the_question_field_is_called(tmp_path: Path, study: Path, problems: list,
+                                                                      capsys: pytest.CaptureFixture) -> None:
+    """lm-eval's aime24 docs say "Problem": a file in another order must still be caught, and a
+    file whose rows carry no question at all needs --no-check-question to be trusted."""
+    lm_eval = ("--model", "other-tool", "--format", "lm-eval", "--benchmark", "synthetic")
+    shuffled = [dict(line, doc_id=5 - line["doc_id"])
+                for line in _lm_eval_lines(problems, lambda p: {"ID": p.id, "Problem": p.prompt})]
+    code, err = in_process(capsys, "import", str(study), str(write_jsonl(tmp_path / "a.jsonl", shuffled)), *lm_eval)
+    assert code == 2 and "different problem than the file's question" in err, err
+
+    bare = write_jsonl(tmp_path / "b.jsonl", _lm_eval_lines(problems, lambda p: {"Answer": p.target}))
+    code, err = in_process(capsys, "import", str(study), str(bare), *lm_eval)
+    assert code == 2 and "carry no question text" in " ".join(err.split()), err
+    assert not (tmp_path / "run").exists()
+    code, err = in_process(capsys, "import", str(study), str(bare), *lm_eval, "--no-check-question")
+    assert code == 0, err

@@ -23,7 +23,8 @@ from passbound.progress import console
               help="How rows name problems: by problem id, or by position in the benchmark's problem list "
                    "(default: id for jsonl, position for the other formats).")
 @click.option("--no-check-question", is_flag=True,
-              help="Do not compare the file's question text with the problem a position points to.")
+              help="Do not compare the file's question text with the problem a position points to "
+                   "(needed to import by position rows that carry no question).")
 @out_option
 @data_dir_option
 def import_(study_file: Path, sample_file: Path, model: str, fmt: str, benchmark: str | None, ids: str | None,

@@ -106,6 +106,16 @@ def _position(key: str | int) -> int | None:
     return int(key) if re.fullmatch(r"[0-9]{1,18}", key) else None
 
 
+def _check_positions_checkable(rows: list[ImportedRow]) -> None:
+    """A position is only trusted when its row's question text can confirm it: a file in another
+    dataset order would otherwise be graded against other problems' answers without a word."""
+    blind = [row.where for row in rows if row.question is None]
+    if blind:
+        raise _fail("rows name problems by position but carry no question text to check the position against "
+                    "(a 'problem', 'question' or 'prompt' field)", blind,
+                    "Pass --no-check-question if the file's order is the study's, or --ids id with a matching id field")
+
+
 def _check_indices(matched: dict[tuple[str, str], dict[int, ImportedRow]], n: int, model: str) -> None:
     missing, beyond = [], []
     for (benchmark, pid), by_index in matched.items():
@@ -170,6 +180,8 @@ def import_samples(study: StudyConfig, model: str, path: Path, *, fmt: str = "js
                         "Use --ids id if the file names problems by id")
     loaded = {b.name: list(load_benchmark(b.name, path=b.path, data_dir=study.data_dir, limit=b.limit, split=b.split,
                                           options=dict(b.options)).problems) for b in study.benchmarks}  # fmt: skip
+    if by == "position" and check_question:
+        _check_positions_checkable(rows)
     matched = _resolve(rows, loaded, benchmark, by, check_question)
     n = study.sampling.for_model(spec).n
     _check_indices(matched, n, model)

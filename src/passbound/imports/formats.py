@@ -121,12 +121,16 @@ def read_jsonl(path: Path) -> Iterator[ImportedRow]:
         )
 
 
+_QUESTION_FIELDS = ("problem", "question", "prompt")
+
+
 def _question(doc: Any) -> str | None:
-    if isinstance(doc, dict):
-        for name in ("problem", "question", "prompt"):
-            if isinstance(doc.get(name), str):
-                return doc[name]
-    return None
+    """The statement a dataset row records, under any capitalisation: lm-eval's aime24 docs
+    (Maxwell-Jia/AIME_2024) say "Problem", and a missed field would leave the position unchecked."""
+    if not isinstance(doc, dict):
+        return None
+    by_name = {name.lower(): value for name, value in doc.items() if isinstance(value, str)}
+    return next((by_name[name] for name in _QUESTION_FIELDS if name in by_name), None)
 
 
 def read_lm_eval(path: Path) -> Iterator[ImportedRow]:
@@ -159,7 +163,7 @@ def read_limit_of_rlvr(path: Path) -> Iterator[ImportedRow]:
                               text=_text(where, f"code[{j}]", text),
                               finish_reason=reason if isinstance(reason, str) and _text(where, "finish_reason", reason)
                               else None,
-                              question=obj.get("question") if isinstance(obj.get("question"), str) else None)
+                              question=_question(obj))
 
 
 # name -> (reader, how its keys name problems: "id" = by problem id, "position" = by dataset position)
