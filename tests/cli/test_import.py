@@ -282,3 +282,20 @@ def test_positions_are_checked_whatever_the_question_field_is_called(tmp_path: P
     assert not (tmp_path / "run").exists()
     code, err = in_process(capsys, "import", str(study), str(bare), *lm_eval, "--no-check-question")
     assert code == 0, err
+
+
+def test_a_write_that_fails_midway_exits_2_and_takes_back_its_shards(tmp_path: Path, study: Path, problems: list,
+                                                                    capsys: pytest.CaptureFixture) -> None:
+    """Chunk 2's place is taken by a folder, so its write fails after chunks 0 and 1 are written:
+    no traceback, and no shard left behind to refuse the retry as a second import."""
+    folder = tmp_path / "run" / "samples" / "other-tool" / "synthetic"
+    (folder / "chunk-000002.parquet").mkdir(parents=True)
+    src = write_jsonl(tmp_path / "s.jsonl", rows_for(problems))
+    code, err = in_process(capsys, "import", str(study), str(src), "--model", "other-tool")
+    assert code == 2 and "cannot write the import" in " ".join(err.split()), err
+    assert sorted(p.name for p in folder.iterdir()) == ["chunk-000002.parquet"]
+
+    (folder / "chunk-000002.parquet").rmdir()
+    code, err = in_process(capsys, "import", str(study), str(src), "--model", "other-tool")
+    assert code == 0, err
+    assert RunDir(tmp_path / "run").chunks("samples", "other-tool", "synthetic") == [0, 1, 2]

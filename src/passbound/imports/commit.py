@@ -15,6 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 
@@ -147,12 +148,33 @@ def _check_chunk_free(run: RunDir, model: str, benchmark: str, chunk: int) -> No
                           f"verdicts: {fix}")
 
 
+def _commit(study: StudyConfig, model: str, shards: list[tuple[str, int, pa.Table]], entry: dict[str, Any]) -> None:
+    """Write the shards and the manifest's import entry. An OSError on the way (a full disk, a file
+    where a folder should be) removes the shards written so far, so the retry is not refused as a
+    second import of the same chunks."""
+    from passbound.stages import prepare_run
+    from passbound.stages.prepare import record_versions
+
+    written: list[Path] = []
+    try:
+        run = prepare_run(study)
+        for bench, index, table in shards:
+            written.append(run.write_shard("samples", model, bench, index, table))
+        manifest = run.read_manifest()
+        run.update_manifest(imports=[*manifest.get("imports", []), entry])
+        if not manifest.get("engine_versions", {}).get(model):
+            record_versions(run, "engine_versions", {model: f"imported ({entry['format']})"})
+    except OSError as exc:
+        for shard in written:
+            shard.unlink(missing_ok=True)
+        raise RunDirError(f"cannot write the import into {study.output}: {exc}. The samples it had written were "
+                          "removed; fix the cause and import again.") from None
+
+
 def import_samples(study: StudyConfig, model: str, path: Path, *, fmt: str = "jsonl", benchmark: str | None = None,
                    ids: str | None = None, check_question: bool = True) -> ImportSummary:
     """Validate ``path`` against ``study`` and commit its rows as ``model``'s samples."""
     from passbound.benchmarks import load_benchmark
-    from passbound.stages import prepare_run
-    from passbound.stages.prepare import record_versions
     from passbound.stages.sample import chunked
     from passbound.store.rundir import samples_to_table
 
@@ -178,10 +200,10 @@ def import_samples(study: StudyConfig, model: str, path: Path, *, fmt: str = "js
         if bad:
             raise _fail("--ids position needs non-negative integer positions", bad,
                         "Use --ids id if the file names problems by id")
+        if check_question:
+            _check_positions_checkable(rows)
     loaded = {b.name: list(load_benchmark(b.name, path=b.path, data_dir=study.data_dir, limit=b.limit, split=b.split,
                                           options=dict(b.options)).problems) for b in study.benchmarks}  # fmt: skip
-    if by == "position" and check_question:
-        _check_positions_checkable(rows)
     matched = _resolve(rows, loaded, benchmark, by, check_question)
     n = study.sampling.for_model(spec).n
     _check_indices(matched, n, model)
@@ -203,17 +225,11 @@ def import_samples(study: StudyConfig, model: str, path: Path, *, fmt: str = "js
             except (pa.ArrowException, UnicodeError, OverflowError) as exc:
                 raise DataError(f"{path}: a row of {bench} cannot be stored ({exc}). Nothing was imported.") from None
             planned.append((bench, index, table, len(covered) == len(chunk)))
-    run = prepare_run(study)
-    for bench, index, table, _ in planned:
-        run.write_shard("samples", model, bench, index, table)
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    problems = defaultdict(int)
+    problems: dict[str, int] = defaultdict(int)
     for bench, _ in matched:
         problems[bench] += 1
-    entry = {"model": model, "file": str(path.resolve()), "sha256": digest, "format": fmt, "rows": len(rows),
-             "problems": dict(problems), "imported": datetime.now(timezone.utc).isoformat(timespec="seconds")}
-    manifest = run.read_manifest()
-    run.update_manifest(imports=[*manifest.get("imports", []), entry])
-    if not manifest.get("engine_versions", {}).get(model):
-        record_versions(run, "engine_versions", {model: f"imported ({fmt})"})
+    entry = {"model": model, "file": str(path.resolve()), "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+             "format": fmt, "rows": len(rows), "problems": dict(problems),
+             "imported": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+    _commit(study, model, [(bench, index, table) for bench, index, table, _ in planned], entry)
     return ImportSummary(model, len(rows), dict(problems), len(planned), sum(1 for *_, whole in planned if not whole))
