@@ -299,3 +299,15 @@ def test_a_write_that_fails_midway_exits_2_and_takes_back_its_shards(tmp_path: P
     code, err = in_process(capsys, "import", str(study), str(src), "--model", "other-tool")
     assert code == 0, err
     assert RunDir(tmp_path / "run").chunks("samples", "other-tool", "synthetic") == [0, 1, 2]
+
+
+def test_a_key_given_twice_in_one_row_exits_2(tmp_path: Path, study: Path, problems: list,
+                                              capsys: pytest.CaptureFixture) -> None:
+    """json.loads keeps the last of two "text" values; the importer must not pick one silently."""
+    lines = [json.dumps(r) for r in rows_for(problems)]
+    lines[4] = lines[4].replace('"text": ', '"text": "first", "text": ', 1)
+    src = tmp_path / "twice.jsonl"
+    src.write_text("\n".join(lines) + "\n")
+    code, err = in_process(capsys, "import", str(study), str(src), "--model", "other-tool")
+    assert code == 2 and f"{src}:5: field 'text' appears twice" in " ".join(err.split()), err
+    assert not (tmp_path / "run").exists()

@@ -51,6 +51,21 @@ def _is_gzip(path: Path) -> bool:
         raise DataError(f"cannot read {path}: {exc}") from None
 
 
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object whose key repeats (a hand-edited or concatenated line) is ambiguous: json.loads
+    would keep the last value without a word, e.g. the second of two texts."""
+    seen: set[str] = set()
+    for key, _ in pairs:
+        if key in seen:
+            raise _DuplicateKey(key)
+        seen.add(key)
+    return dict(pairs)
+
+
 def _lines(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
     """(where, object) for every non-blank line; a line that is not a JSON object stops the import."""
     import gzip
@@ -64,7 +79,10 @@ def _lines(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
                     continue
                 where = f"{path}:{number}"
                 try:
-                    obj = json.loads(line)
+                    obj = json.loads(line, object_pairs_hook=_unique_keys)
+                except _DuplicateKey as exc:
+                    raise DataError(f"{where}: field {exc.args[0]!r} appears twice in one object (JSON keeps only "
+                                    "the last); keep one") from None
                 except json.JSONDecodeError as exc:
                     raise DataError(f"{where}: not valid JSON ({exc.msg}); every line must be one JSON object") from None
                 except (RecursionError, ValueError) as exc:  # nesting too deep, an integer too long
