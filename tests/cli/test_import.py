@@ -311,3 +311,21 @@ def test_a_key_given_twice_in_one_row_exits_2(tmp_path: Path, study: Path, probl
     code, err = in_process(capsys, "import", str(study), str(src), "--model", "other-tool")
     assert code == 2 and f"{src}:5: field 'text' appears twice" in " ".join(err.split()), err
     assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"finish_reason": [1, "stop", "length"]}, "finish_reason 0 is a int, expected a string or null"),
+    ({"code": [["a", "b", "c"]]}, "completion 0 in 'code' is a list, expected a string"),
+])
+def test_limit_of_rlvr_odd_entries_exit_2(tmp_path: Path, study: Path, problems: list, change: dict, message: str,
+                                          capsys: pytest.CaptureFixture) -> None:
+    """A finish reason that is not a string was dropped unseen; a nested 'code' list was reported
+    as a finish_reason problem."""
+    lines = [{"idx": i, "question": p.prompt, "code": ["a", "b", "c"], "finish_reason": ["stop", "stop", "length"]}
+             for i, p in enumerate(problems)]  # fmt: skip
+    lines[2].update(change)
+    src = write_jsonl(tmp_path / "rlvr.jsonl", lines)
+    code, err = in_process(capsys, "import", str(study), str(src), "--model", "other-tool", "--format", "limit-of-rlvr",
+                           "--benchmark", "synthetic")
+    assert code == 2 and f"{src}:3: {message}" in " ".join(err.split()), err
+    assert not (tmp_path / "run").exists()

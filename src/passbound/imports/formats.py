@@ -166,22 +166,34 @@ def read_lm_eval(path: Path) -> Iterator[ImportedRow]:
                               text=_text(where, f"resps[{j}]", text), question=_question(obj.get("doc")))
 
 
+def _completions(where: str, name: str, values: list[Any]) -> list[str]:
+    """Every entry of a list of completions must be a string (a nested list is a different layout)."""
+    for j, text in enumerate(values):
+        if not isinstance(text, str):
+            raise DataError(f"{where}: completion {j} in {name!r} is a {type(text).__name__}, expected a string")
+    return [_text(where, f"{name}[{j}]", text) for j, text in enumerate(values)]
+
+
+def _reasons(where: str, reasons: Any, count: int) -> list[str | None]:
+    """One finish reason (a string, or null) per completion; anything else would be dropped unseen."""
+    if reasons is None:
+        return [None] * count
+    if not isinstance(reasons, list) or len(reasons) != count:
+        raise DataError(f"{where}: 'finish_reason' must be a list with one entry per completion in 'code'")
+    bad = next((j for j, r in enumerate(reasons) if r is not None and not isinstance(r, str)), None)
+    if bad is not None:
+        raise DataError(f"{where}: finish_reason {bad} is a {type(reasons[bad]).__name__}, expected a string or null")
+    return [_optional_text(where, "finish_reason", r) or None for r in reasons]
+
+
 def read_limit_of_rlvr(path: Path) -> Iterator[ImportedRow]:
     for where, obj in _lines(path):
         idx = _count(where, "idx", _field(where, obj, "idx", int))
-        codes = _field(where, obj, "code", list)
-        reasons = obj.get("finish_reason")
-        if reasons is not None and (not isinstance(reasons, list) or len(reasons) != len(codes)):
-            raise DataError(f"{where}: 'finish_reason' must be a list with one entry per completion in 'code'")
-        for j, text in enumerate(codes):
-            if not isinstance(text, str):
-                raise DataError(f"{where}: completion {j} in 'code' is a {type(text).__name__}, expected a string")
-            reason = reasons[j] if reasons is not None else None
+        codes = _completions(where, "code", _field(where, obj, "code", list))
+        reasons = _reasons(where, obj.get("finish_reason"), len(codes))
+        for j, (text, reason) in enumerate(zip(codes, reasons)):
             yield ImportedRow(where=where, benchmark=None, key=idx, index=j,  # type: ignore[arg-type]
-                              text=_text(where, f"code[{j}]", text),
-                              finish_reason=reason if isinstance(reason, str) and _text(where, "finish_reason", reason)
-                              else None,
-                              question=_question(obj))
+                              text=text, finish_reason=reason, question=_question(obj))
 
 
 # name -> (reader, how its keys name problems: "id" = by problem id, "position" = by dataset position)
