@@ -13,6 +13,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 
 from passbound.store import RunDir
@@ -329,3 +331,30 @@ def test_limit_of_rlvr_odd_entries_exit_2(tmp_path: Path, study: Path, problems:
                            "--benchmark", "synthetic")
     assert code == 2 and f"{src}:3: {message}" in " ".join(err.split()), err
     assert not (tmp_path / "run").exists()
+
+
+def test_a_chunk_completed_around_imported_problems_gives_the_same_passk(tmp_path: Path, study: Path, problems: list,
+                                                                         capsys: pytest.CaptureFixture) -> None:
+    """A chunk an import filled in part is completed by sampling after the imported rows, so its
+    problems are out of list order; the bootstrap resampled problems in row order and moved the
+    intervals of passk.csv away from those of the same samples sampled."""
+    from passbound.analyses import registered
+    from passbound.config import load_study
+    from passbound.stages.analyse import analysis_inputs
+
+    rows = [{"benchmark": "synthetic", "problem_id": p.id, "index": j,  # problem i passes i % 4 of 3 times
+             "text": f"\\boxed{{{p.target if j < i % 4 else 'none'}}}"} for i, p in enumerate(problems) for j in range(3)]
+    run = tmp_path / "run"
+    for args in (("import", str(study), str(write_jsonl(tmp_path / "s.jsonl", rows)), "--model", "other-tool"),
+                 ("verify", str(run), "--no-progress")):
+        code, err = in_process(capsys, *args)
+        assert code == 0, err
+    passk = next(a for a in registered() if a.name == "passk")
+    config, rundir = load_study(study), RunDir(run)
+    sampled = passk.run(analysis_inputs(config, rundir))
+
+    for kind in ("samples", "verdicts"):  # chunk 0 as sampling leaves it around an imported second problem
+        table = rundir.read_shard(kind, "other-tool", "synthetic", 0)
+        rundir.write_shard(kind, "other-tool", "synthetic", 0, pa.concat_tables(
+            [table.filter(pc.equal(table["problem_id"], problems[j].id)) for j in (1, 0)]))
+    assert passk.run(analysis_inputs(config, rundir)).equals(sampled)

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from passbound.config import StudyConfig
 from passbound.progress import console
 from passbound.stages.sample import active_problems
 from passbound.store import RunDir
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from passbound.analyses import AnalysisInputs
 
 
 def model_records(study: StudyConfig) -> list[dict]:
@@ -20,11 +26,25 @@ def model_records(study: StudyConfig) -> list[dict]:
     return out
 
 
-def analyse_run(study: StudyConfig, run: RunDir) -> dict[str, Path]:
-    """Compute every registered analysis's table from the committed verdicts and write ``<table>.csv``."""
+def _in_problem_order(verdicts: pd.DataFrame, problems: pd.MultiIndex) -> pd.DataFrame:
+    """Verdict rows in the order a run sampled start to finish holds them: each benchmark's problem
+    list, then sample index. The bootstrap resamples problems in the order they first appear, so a
+    chunk that an import filled in part and sampling completed (its rows in another order) must not
+    move the intervals."""
     import pandas as pd
 
-    from passbound.analyses import AnalysisInputs, registered
+    position = pd.Series(range(len(problems)), index=problems)
+    rank = position.reindex(pd.MultiIndex.from_frame(verdicts[["benchmark", "problem_id"]])).to_numpy()
+    ordered = verdicts.assign(_rank=rank).sort_values(["model", "benchmark", "_rank", "index"], kind="stable")
+    return ordered.drop(columns="_rank").reset_index(drop=True)
+
+
+def analysis_inputs(study: StudyConfig, run: RunDir) -> AnalysisInputs:
+    """The committed verdicts of the study's models and problems, in problem-list order, with the
+    settings every analysis reads."""
+    import pandas as pd
+
+    from passbound.analyses import AnalysisInputs
 
     names = [m.name for m in study.models]
     verdicts = run.read_all("verdicts", models=names).to_pandas()
@@ -35,11 +55,19 @@ def analyse_run(study: StudyConfig, run: RunDir) -> dict[str, Path]:
     )
     if len(verdicts):
         verdicts = verdicts[pd.MultiIndex.from_frame(verdicts[["benchmark", "problem_id"]]).isin(keep)]
+        verdicts = _in_problem_order(verdicts, keep)
     if unverified > 0:
         console.print(f"[yellow]analyse: {unverified} samples have no verdict yet; run `passbound verify`[/]")
     adaptive = study.sampling.adaptive
-    inputs = AnalysisInputs(verdicts=verdicts, models=model_records(study), k_grid=study.k_grid, spec=study.analysis,
-                            run_path=run.path, adaptive_first=adaptive.first if adaptive is not None else None)
+    return AnalysisInputs(verdicts=verdicts, models=model_records(study), k_grid=study.k_grid, spec=study.analysis,
+                          run_path=run.path, adaptive_first=adaptive.first if adaptive is not None else None)
+
+
+def analyse_run(study: StudyConfig, run: RunDir) -> dict[str, Path]:
+    """Compute every registered analysis's table from the committed verdicts and write ``<table>.csv``."""
+    from passbound.analyses import registered
+
+    inputs = analysis_inputs(study, run)
     tables = {}
     for analysis in registered():  # one file each under passbound/analyses/
         table = analysis.run(inputs)
