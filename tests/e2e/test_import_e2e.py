@@ -56,19 +56,20 @@ def test_imported_samples_equal_sampled_ones(tmp_path: Path, embedded_model: Pat
     pd.testing.assert_frame_equal(samples(whole)[COLUMNS], drawn[COLUMNS])
     pd.testing.assert_frame_equal(pd.read_csv(ref / "passk.csv"), pd.read_csv(whole / "passk.csv"))
 
-    # Three of six problems imported (chunk 1 only half): the run samples the other three.
-    first_three = sorted(drawn["problem_id"].unique())[:3]
+    # Problems 1, 2 and 4 imported, the second half of chunk 0 and the first of chunks 1 and 2: the
+    # run samples the other three, and chunk 0's sampled problem lands after its imported one.
+    imported = [sorted(drawn["problem_id"].unique())[i] for i in (1, 2, 4)]
     part = tmp_path / "partial"
-    src = export(tmp_path / "part.jsonl", drawn[drawn["problem_id"].isin(first_three)])
+    src = export(tmp_path / "part.jsonl", drawn[drawn["problem_id"].isin(imported)])
     res = passbound("import", str(study), str(src), "--model", "smol", "--out", str(part))
     assert res.returncode == 0, res.stderr
-    assert "1 chunks are partly covered" in " ".join((res.stdout + res.stderr).split())
+    assert "3 chunks are partly covered" in " ".join((res.stdout + res.stderr).split())
     res = passbound("run", str(study), "--out", str(part))
     assert res.returncode == 0, res.stderr
     completed = samples(part)
     pd.testing.assert_frame_equal(completed[COLUMNS], drawn[COLUMNS])
-    assert completed[completed["problem_id"].isin(first_three)]["seed"].isna().all()
-    assert completed[~completed["problem_id"].isin(first_three)]["seed"].notna().all()
+    assert completed[completed["problem_id"].isin(imported)]["seed"].isna().all()
+    assert completed[~completed["problem_id"].isin(imported)]["seed"].notna().all()
     pd.testing.assert_frame_equal(pd.read_csv(ref / "passk.csv"), pd.read_csv(part / "passk.csv"))
     verdicts = RunDir(part).read_all("verdicts").to_pandas()
     assert len(verdicts) == 24 and not verdicts.duplicated(["problem_id", "index"]).any()
