@@ -26,17 +26,18 @@ def model_records(study: StudyConfig) -> list[dict]:
     return out
 
 
-def _in_problem_order(verdicts: pd.DataFrame, problems: pd.MultiIndex) -> pd.DataFrame:
-    """Verdict rows in the order a run sampled start to finish holds them: each benchmark's problem
-    list, then sample index. The bootstrap resamples problems in the order they first appear, so a
-    chunk that an import filled in part and sampling completed (its rows in another order) must not
-    move the intervals."""
+def _in_problem_order(verdicts: pd.DataFrame, models: list[str], problems: pd.MultiIndex) -> pd.DataFrame:
+    """Verdict rows in the order a run sampled start to finish holds them: models in study order,
+    each benchmark's problem list, then sample index. The bootstrap resamples problems in the order
+    they first appear, so a chunk that an import filled in part and sampling completed (its rows in
+    another order) must not move the intervals."""
     import pandas as pd
 
     position = pd.Series(range(len(problems)), index=problems)
     rank = position.reindex(pd.MultiIndex.from_frame(verdicts[["benchmark", "problem_id"]])).to_numpy()
-    ordered = verdicts.assign(_rank=rank).sort_values(["model", "benchmark", "_rank", "index"], kind="stable")
-    return ordered.drop(columns="_rank").reset_index(drop=True)
+    model = verdicts["model"].map({m: i for i, m in enumerate(models)}).to_numpy()
+    ordered = verdicts.assign(_model=model, _rank=rank).sort_values(["_model", "_rank", "index"], kind="stable")
+    return ordered.drop(columns=["_model", "_rank"]).reset_index(drop=True)
 
 
 def analysis_inputs(study: StudyConfig, run: RunDir) -> AnalysisInputs:
@@ -55,7 +56,7 @@ def analysis_inputs(study: StudyConfig, run: RunDir) -> AnalysisInputs:
     )
     if len(verdicts):
         verdicts = verdicts[pd.MultiIndex.from_frame(verdicts[["benchmark", "problem_id"]]).isin(keep)]
-        verdicts = _in_problem_order(verdicts, keep)
+        verdicts = _in_problem_order(verdicts, names, keep)
     if unverified > 0:
         console.print(f"[yellow]analyse: {unverified} samples have no verdict yet; run `passbound verify`[/]")
     adaptive = study.sampling.adaptive
