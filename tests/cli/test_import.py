@@ -358,3 +358,28 @@ def test_a_chunk_completed_around_imported_problems_gives_the_same_passk(tmp_pat
         rundir.write_shard(kind, "other-tool", "synthetic", 0, pa.concat_tables(
             [table.filter(pc.equal(table["problem_id"], problems[j].id)) for j in (1, 0)]))
     assert passk.run(analysis_inputs(config, rundir)).equals(sampled)
+
+
+def test_analysing_a_partial_import_says_which_problems_it_covers(tmp_path: Path, study: Path, problems: list,
+                                                                  capsys: pytest.CaptureFixture) -> None:
+    """Two of six problems imported, verified and analysed without `run`: passk.csv covers two
+    problems, and the analyse stage says so rather than leave it to n_problems."""
+    import pandas as pd
+
+    rows = [r for r in rows_for(problems) if r["problem_id"] in {problems[0].id, problems[1].id}]
+    run = tmp_path / "run"
+    for args in (("import", str(study), str(write_jsonl(tmp_path / "s.jsonl", rows)), "--model", "other-tool"),
+                 ("verify", str(run), "--no-progress")):
+        code, err = in_process(capsys, *args)
+        assert code == 0, err
+    code, err = in_process(capsys, "analyse", str(run))
+    assert code == 0, err
+    assert "other-tool/synthetic has verdicts for 2 of 6 problems" in " ".join(err.split())
+    assert set(pd.read_csv(run / "passk.csv")["n_problems"]) == {2}
+    rows = [r for r in rows_for(problems) if r["problem_id"] not in {problems[0].id, problems[1].id}]
+    for args in (("import", str(study), str(write_jsonl(tmp_path / "rest.jsonl", rows)), "--model", "other-tool"),
+                 ("verify", str(run), "--no-progress")):
+        code, err = in_process(capsys, *args)
+        assert code == 0, err
+    code, err = in_process(capsys, "analyse", str(run))
+    assert code == 0 and "has verdicts for" not in err  # every problem covered: nothing to say

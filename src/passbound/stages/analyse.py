@@ -40,6 +40,19 @@ def _in_problem_order(verdicts: pd.DataFrame, models: list[str], problems: pd.Mu
     return ordered.drop(columns=["_model", "_rank"]).reset_index(drop=True)
 
 
+def _warn_partial(verdicts: pd.DataFrame, problems: pd.MultiIndex) -> None:
+    """A model with verdicts for only some of a benchmark's problems (a subset imported, a run cut
+    short) gets pass@k over those alone; the tables say so in n_problems, this says it out loud."""
+    import pandas as pd
+
+    total = pd.Series(problems.get_level_values(0)).value_counts()
+    covered = verdicts.groupby(["model", "benchmark"], sort=False)["problem_id"].nunique()
+    for (model, bench), got in covered.items():
+        if got < total.get(bench, 0):
+            console.print(f"[yellow]analyse: {model}/{bench} has verdicts for {got} of {total[bench]} problems; its "
+                          "pass@k covers those only (`passbound run` samples and verifies the rest)[/]")
+
+
 def analysis_inputs(study: StudyConfig, run: RunDir) -> AnalysisInputs:
     """The committed verdicts of the study's models and problems, in problem-list order, with the
     settings every analysis reads."""
@@ -57,6 +70,7 @@ def analysis_inputs(study: StudyConfig, run: RunDir) -> AnalysisInputs:
     if len(verdicts):
         verdicts = verdicts[pd.MultiIndex.from_frame(verdicts[["benchmark", "problem_id"]]).isin(keep)]
         verdicts = _in_problem_order(verdicts, names, keep)
+        _warn_partial(verdicts, keep)
     if unverified > 0:
         console.print(f"[yellow]analyse: {unverified} samples have no verdict yet; run `passbound verify`[/]")
     adaptive = study.sampling.adaptive
