@@ -94,3 +94,28 @@ def test_extraction_policy_is_part_of_the_version() -> None:
     assert strict.grade("42", "so it is 42 I think").status == "no_answer"
     assert lenient.grade("42", "so it is 42 I think").status == "pass"
     assert lenient.grade("x+1", "we get $x+1$ at the end").status == "pass"
+
+
+# math-verify drops everything from the first \text{ to a final "}" as a unit, so these read as 5.
+@pytest.mark.parametrize(
+    "answer",
+    [
+        pytest.param("5 \\text{ or 7}", id="hedge-inside-text"),
+        pytest.param("5 \\mbox{ (or possibly 7)}", id="hedge-inside-mbox"),
+        pytest.param("5 \\mathrm{ or 7}", id="hedge-inside-mathrm"),
+        pytest.param("5\\text{ apples or }7\\text{ pears}", id="value-between-units"),
+        pytest.param("5 \\text{ cm} + 2\\text{ cm}", id="sum-of-lengths"),
+        pytest.param("5 \\text{ if } n \\text{ is even, else } 7", id="conditional-in-text"),
+        pytest.param("5\\mathrm{e}", id="euler-constant-cut-off"),
+    ],
+)
+def test_text_after_the_value_cannot_hide_more_math(answer: str) -> None:
+    assert V.grade("5", f"\\boxed{{{answer}}}").status == "fail"
+
+
+@pytest.mark.parametrize(
+    "answer",
+    ["5 \\text{ cm}", "5\\,\\text{cm}^2", "5 \\text{ m}/\\text{s}", "5 \\text{ m}\\cdot\\text{s}^{-1}", "5 \\text{ dollars}"],
+)
+def test_units_after_the_value_still_pass(answer: str) -> None:
+    assert V.grade("5", f"\\boxed{{{answer}}}").status == "pass"

@@ -24,6 +24,7 @@ from passbound.types import Problem
 from passbound.verify._answer_format import answer_format, check_format, strip_unit
 from passbound.verify._answer_forms import comparable_forms
 from passbound.verify._exact import compare_numbers
+from passbound.verify._hidden_text import text_hides_math
 from passbound.verify.extract import FALLBACKS, extract_answer
 from passbound.verify.result import GradeResult
 
@@ -202,6 +203,8 @@ class MathVerifier:
         if quick is not None:
             return quick
         original, answer = answer, strip_unit(answer, answer_format(problem)[1])
+        if text_hides_math(answer):
+            return GradeResult("fail", original, "text after the value hides more math")
         if threading.current_thread() is not threading.main_thread():
             # math-verify would raise inside and every answer would quietly become "fail".
             raise RuntimeError("MathVerifier.check needs a main thread (math-verify times out with "
