@@ -119,3 +119,18 @@ def test_text_after_the_value_cannot_hide_more_math(answer: str) -> None:
 )
 def test_units_after_the_value_still_pass(answer: str) -> None:
     assert V.grade("5", f"\\boxed{{{answer}}}").status == "pass"
+
+
+# math-verify reads an equation against a plain gold by its right-hand side.
+@pytest.mark.parametrize(
+    ("answer", "status"),
+    [
+        pytest.param("7 = 5", "fail", id="false-equation"),
+        pytest.param("x = 7 = 5", "fail", id="contradictory-chain"),
+        pytest.param("7 = 5.0", "fail", id="false-equation-float"),
+        pytest.param("x = 2 + 3 = 5", "pass", id="true-chain"),
+        pytest.param("x = 5", "pass", id="assignment"),
+    ],
+)
+def test_an_equation_between_different_numbers_fails(answer: str, status: str) -> None:
+    assert V.grade("5", f"\\boxed{{{answer}}}").status == status

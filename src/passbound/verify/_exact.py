@@ -66,6 +66,19 @@ def compare_numbers(gold: Any, pred: Any, float_rounding: int) -> bool | None:
     return False if _relative_gap(gold_v, pred_v, _EXACT_DIGITS) > 10.0 ** -(_EXACT_DIGITS - 10) else None
 
 
+def states_unequal_numbers(expr: Any, float_rounding: int) -> bool:
+    """True for an equation (or chain) that sets two different numbers equal: ``7 = 5``,
+    ``x = 7 = 5``. math-verify reads an equation against a plain gold by its right-hand side, so
+    without this ``\\boxed{7 = 5}`` would pass for 5; ``x = 2 + 3 = 5`` stays a fine answer."""
+    sp = _sympy()
+    parts = expr.args if isinstance(expr, sp.And) else (expr,)
+    for eq in parts:
+        if isinstance(eq, sp.Eq) and _is_number(eq.lhs) and _is_number(eq.rhs):
+            if compare_numbers(eq.lhs, eq.rhs, float_rounding) is False:
+                return True
+    return False
+
+
 def _compare_sequences(gold: list[Any], pred: list[Any], float_rounding: int) -> bool | None:
     """Elementwise: any element that exactly differs fails the whole; all exactly equal passes."""
     if len(gold) != len(pred):

@@ -23,7 +23,7 @@ from passbound.errors import ConfigError
 from passbound.types import Problem
 from passbound.verify._answer_format import answer_format, check_format, strip_unit
 from passbound.verify._answer_forms import comparable_forms
-from passbound.verify._exact import compare_numbers
+from passbound.verify._exact import compare_numbers, states_unequal_numbers
 from passbound.verify._hidden_text import text_hides_math
 from passbound.verify.extract import FALLBACKS, extract_answer
 from passbound.verify.result import GradeResult
@@ -215,6 +215,8 @@ class MathVerifier:
         pred, pred_timed_out = _parse_answer(pred_text, self.timeout_s)
         if gold_timed_out or pred_timed_out:
             return GradeResult("timeout", original, "math-verify parse timeout")
+        if any(states_unequal_numbers(p, self.float_rounding) for p in pred if not isinstance(p, str)):
+            return GradeResult("fail", original, "sets two different numbers equal")
         return self._compare(gold, pred, original)
 
     def _compare(self, gold: Sequence[Any], pred: Sequence[Any], answer: str) -> GradeResult:
