@@ -134,3 +134,19 @@ def test_units_after_the_value_still_pass(answer: str) -> None:
 )
 def test_an_equation_between_different_numbers_fails(answer: str, status: str) -> None:
     assert V.grade("5", f"\\boxed{{{answer}}}").status == status
+
+
+# A float carries 15 significant digits in sympy, so math-verify's rounding to 6 decimals could
+# not see a difference in the units place of a 21-digit number.
+@pytest.mark.parametrize(
+    ("gold", "answer", "status"),
+    [
+        pytest.param("100000000000000000001", "1.0 \\times 10^{20}", "fail", id="float-times-power-off-by-one"),
+        pytest.param("10^{20}+1", "10.0^{20}", "fail", id="float-base-off-by-one"),
+        pytest.param("(10^{20}+1, 2)", "(1.0 \\times 10^{20}, 2)", "fail", id="off-by-one-in-tuple"),
+        pytest.param("123456789012", "1.23456789012 \\times 10^{11}", "pass", id="scientific-exactly-equal"),
+        pytest.param("\\pi", "3.141593", "pass", id="pi-to-six-decimals"),
+    ],
+)
+def test_floats_are_compared_as_written(gold: str, answer: str, status: str) -> None:
+    assert V.grade(gold, f"\\boxed{{{answer}}}").status == status
