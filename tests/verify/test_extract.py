@@ -101,3 +101,10 @@ def test_phrase_far_from_the_end_still_counts() -> None:
 )
 def test_a_phrase_that_hedges_names_no_answer(text: str) -> None:
     assert extract_answer(text) is None
+
+
+def test_a_box_around_a_box_and_more_names_no_answer() -> None:
+    # The inner box would be found last and read alone; math-verify too reads the inner box.
+    assert extract_answer("\\boxed{\\boxed{5} \\text{ or } 7}") is None
+    assert extract_answer("\\boxed{7 \\text{ or } \\boxed{5}}") is None
+    assert extract_answer("\\boxed{\\boxed{5}}") == "5"  # a doubled box is still one answer

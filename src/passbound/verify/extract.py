@@ -90,6 +90,19 @@ def _last_box(text: str, end: int) -> tuple[int, int, str] | None:
     return None
 
 
+def _outermost(text: str, box: tuple[int, int, str] | None) -> tuple[int, int, str] | None:
+    """The box itself, or the box around it: ``\\boxed{\\boxed{5}}`` is 5, but
+    ``\\boxed{\\boxed{5} \\text{ or } 7}`` boxes more than 5 and names no single answer (None)."""
+    while box is not None:
+        outer = _last_box(text, box[0])
+        if outer is None or outer[1] < box[1]:
+            return box
+        if outer[2] != text[box[0] : box[1]]:
+            return None
+        box = (outer[0], outer[1], box[2])
+    return None
+
+
 def _last_box_run(text: str) -> tuple[int, str] | None:
     """(start, answer) of the last box, joined with the boxes right before it.
 
@@ -97,7 +110,7 @@ def _last_box_run(text: str) -> tuple[int, str] | None:
     \\quad\\text{and}\\quad \\boxed{(6, 2)}``) states the list of them; boxes separated by
     anything but commas, "and"/"or" and spacing are separate statements, and only the last counts.
     """
-    last = _last_box(text, len(text))
+    last = _outermost(text, _last_box(text, len(text)))
     if last is None:
         return None
     start, _, content = last
