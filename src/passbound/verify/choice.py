@@ -26,7 +26,7 @@ from passbound.verify.extract import extract_answer
 from passbound.verify.math import MathVerifier
 from passbound.verify.result import GradeResult
 
-SEMANTICS_VERSION = "choice-1"
+SEMANTICS_VERSION = "choice-2"  # choice-2: no other label after a label-only letter
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 _WRAPPER_RE = re.compile(r"^\\(?:text|mathrm|textbf|mathbf|textrm|mbox)\s*\{(.*)\}$", re.DOTALL)

@@ -30,8 +30,10 @@ from passbound.verify.result import GradeResult
 
 # math-2: exact numbers compared exactly, box runs, last statement wins, prose phrases, thousands
 # separators, "x \in [a, b]", named unknowns. math-3: a problem's declared unit, precision and
-# list answers (MathVista; see _answer_format).
-SEMANTICS_VERSION = "math-3"
+# list answers (MathVista; see _answer_format). math-4: text that hides math after a value, hedged
+# answer phrases, boxes around boxes and equations between different numbers fail; floats are
+# compared as written.
+SEMANTICS_VERSION = "math-4"
 # extraction policy -> the fallbacks it adds after boxes and answer phrases.
 EXTRACTION_POLICIES = {"strict": (), "lenient": ("last_math", "last_number")}
 
