@@ -86,3 +86,16 @@ def test_declared_format_is_part_of_the_dedupe_key() -> None:
     """The same answer under a different precision is a different question."""
     v = MathVerifier()
     assert v.dedupe_key(free("1.2", precision=1), "1.23") != v.dedupe_key(free("1.2", precision=2), "1.23")
+
+
+@pytest.mark.parametrize(("answer", "status"), [
+    ("(D) or (E)", "fail"),
+    ("D. or E", "fail"),
+    ("D: not D, E", "fail"),
+    ("(D) or A is right", "fail"),
+    ("(D) because the figure shows it", "pass"),
+    ("(D) A triangle's angles sum to 180", "pass"),
+])
+def test_label_options_the_reason_after_the_letter_names_no_other_label(answer: str, status: str) -> None:
+    """Label-only options do not compare the text after the letter, so it must not hedge."""
+    assert ChoiceVerifier().check(LABELS, answer).status == status

@@ -85,3 +85,26 @@ def test_megabyte_completions_are_fast() -> None:
 def test_phrase_far_from_the_end_still_counts() -> None:
     # Small models often state an answer and then degenerate until the token limit.
     assert answer_phrase("The answer is 3. " + "More rambling. " * 10_000) == "3"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The final answer is $5$ or $7$.",
+        "The answer is $5$, $6$, or $7$.",
+        "The answer is $5$ (or $7$).",
+        "The answer is \\(5\\) or \\(7\\).",
+        "The answer is $5$ if $n$ is even and $7$ otherwise.",
+        "The answer is $5$? Actually no, it is 7.",
+        "\\boxed{5}. On second thought, the answer is $5$ or $7$.",  # the later hedge wins over the box
+    ],
+)
+def test_a_phrase_that_hedges_names_no_answer(text: str) -> None:
+    assert extract_answer(text) is None
+
+
+def test_a_box_around_a_box_and_more_names_no_answer() -> None:
+    # The inner box would be found last and read alone; math-verify too reads the inner box.
+    assert extract_answer("\\boxed{\\boxed{5} \\text{ or } 7}") is None
+    assert extract_answer("\\boxed{7 \\text{ or } \\boxed{5}}") is None
+    assert extract_answer("\\boxed{\\boxed{5}}") == "5"  # a doubled box is still one answer

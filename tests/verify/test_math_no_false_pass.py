@@ -94,3 +94,59 @@ def test_extraction_policy_is_part_of_the_version() -> None:
     assert strict.grade("42", "so it is 42 I think").status == "no_answer"
     assert lenient.grade("42", "so it is 42 I think").status == "pass"
     assert lenient.grade("x+1", "we get $x+1$ at the end").status == "pass"
+
+
+# math-verify drops everything from the first \text{ to a final "}" as a unit, so these read as 5.
+@pytest.mark.parametrize(
+    "answer",
+    [
+        pytest.param("5 \\text{ or 7}", id="hedge-inside-text"),
+        pytest.param("5 \\mbox{ (or possibly 7)}", id="hedge-inside-mbox"),
+        pytest.param("5 \\mathrm{ or 7}", id="hedge-inside-mathrm"),
+        pytest.param("5\\text{ apples or }7\\text{ pears}", id="value-between-units"),
+        pytest.param("5 \\text{ cm} + 2\\text{ cm}", id="sum-of-lengths"),
+        pytest.param("5 \\text{ if } n \\text{ is even, else } 7", id="conditional-in-text"),
+        pytest.param("5\\mathrm{e}", id="euler-constant-cut-off"),
+    ],
+)
+def test_text_after_the_value_cannot_hide_more_math(answer: str) -> None:
+    assert V.grade("5", f"\\boxed{{{answer}}}").status == "fail"
+
+
+@pytest.mark.parametrize(
+    "answer",
+    ["5 \\text{ cm}", "5\\,\\text{cm}^2", "5 \\text{ m}/\\text{s}", "5 \\text{ m}\\cdot\\text{s}^{-1}", "5 \\text{ dollars}"],
+)
+def test_units_after_the_value_still_pass(answer: str) -> None:
+    assert V.grade("5", f"\\boxed{{{answer}}}").status == "pass"
+
+
+# math-verify reads an equation against a plain gold by its right-hand side.
+@pytest.mark.parametrize(
+    ("answer", "status"),
+    [
+        pytest.param("7 = 5", "fail", id="false-equation"),
+        pytest.param("x = 7 = 5", "fail", id="contradictory-chain"),
+        pytest.param("7 = 5.0", "fail", id="false-equation-float"),
+        pytest.param("x = 2 + 3 = 5", "pass", id="true-chain"),
+        pytest.param("x = 5", "pass", id="assignment"),
+    ],
+)
+def test_an_equation_between_different_numbers_fails(answer: str, status: str) -> None:
+    assert V.grade("5", f"\\boxed{{{answer}}}").status == status
+
+
+# A float carries 15 significant digits in sympy, so math-verify's rounding to 6 decimals could
+# not see a difference in the units place of a 21-digit number.
+@pytest.mark.parametrize(
+    ("gold", "answer", "status"),
+    [
+        pytest.param("100000000000000000001", "1.0 \\times 10^{20}", "fail", id="float-times-power-off-by-one"),
+        pytest.param("10^{20}+1", "10.0^{20}", "fail", id="float-base-off-by-one"),
+        pytest.param("(10^{20}+1, 2)", "(1.0 \\times 10^{20}, 2)", "fail", id="off-by-one-in-tuple"),
+        pytest.param("123456789012", "1.23456789012 \\times 10^{11}", "pass", id="scientific-exactly-equal"),
+        pytest.param("\\pi", "3.141593", "pass", id="pi-to-six-decimals"),
+    ],
+)
+def test_floats_are_compared_as_written(gold: str, answer: str, status: str) -> None:
+    assert V.grade(gold, f"\\boxed{{{answer}}}").status == status

@@ -9,11 +9,14 @@ sees a pair of numbers we decide what exact arithmetic can decide:
 * both exact (integers, rationals, factorials, powers, surds: no float literal anywhere): equal
   rationals pass, unequal rationals fail; irrational exact numbers that differ at 50 significant
   digits fail; anything else goes on to math-verify;
-* a float on either side: a relative difference above ``10^-(float_rounding-1)`` fails (math-verify
-  may still fail the rest, e.g. ``3.14`` for ``\\pi``).
+* a float on either side: a relative difference above ``10^-(float_rounding-1)`` fails, and so does
+  an absolute difference of ``10^-float_rounding`` or more with the floats read exactly as written
+  (``1.0 \\times 10^{20}`` is not ``10^{20}+1``), while a decimal exactly equal to the gold as
+  written passes; math-verify decides the rest (and fails e.g. ``3.14`` for ``\\pi``).
 
 Tuples and intervals are compared element by element the same way. Everything here only ever
-turns a math-verify *pass* into a fail, or settles exact rationals exactly; it never loosens.
+turns a math-verify *pass* into a fail, or settles exact values exactly (rationals, a decimal
+that is the gold as written); it never loosens.
 """
 
 from __future__ import annotations
@@ -59,11 +62,29 @@ def compare_numbers(gold: Any, pred: Any, float_rounding: int) -> bool | None:
     if not (_is_number(gold) and _is_number(pred)) or _is_percent(gold) or _is_percent(pred):
         return None  # percentages: math-verify's own rule (9% equals 9 and 0.09)
     if _has_float(gold) or _has_float(pred):
-        return False if _relative_gap(gold, pred, 30) > 10.0 ** -(float_rounding - 1) else None
+        if _relative_gap(gold, pred, 30) > 10.0 ** -(float_rounding - 1):
+            return False
+        gap = _absolute_gap(gold, pred)
+        if gap == 0:
+            return True  # the decimal as written is the gold exactly (1.23456789012 \\times 10^{11})
+        return False if gap >= 10.0 ** -float_rounding else None
     gold_v, pred_v = gold.doit(), pred.doit()
     if gold_v.is_Rational and pred_v.is_Rational:
         return bool(gold_v == pred_v)
     return False if _relative_gap(gold_v, pred_v, _EXACT_DIGITS) > 10.0 ** -(_EXACT_DIGITS - 10) else None
+
+
+def states_unequal_numbers(expr: Any, float_rounding: int) -> bool:
+    """True for an equation (or chain) that sets two different numbers equal: ``7 = 5``,
+    ``x = 7 = 5``. math-verify reads an equation against a plain gold by its right-hand side, so
+    without this ``\\boxed{7 = 5}`` would pass for 5; ``x = 2 + 3 = 5`` stays a fine answer."""
+    sp = _sympy()
+    parts = expr.args if isinstance(expr, sp.And) else (expr,)
+    for eq in parts:
+        if isinstance(eq, sp.Eq) and _is_number(eq.lhs) and _is_number(eq.rhs):
+            if compare_numbers(eq.lhs, eq.rhs, float_rounding) is False:
+                return True
+    return False
 
 
 def _compare_sequences(gold: list[Any], pred: list[Any], float_rounding: int) -> bool | None:
@@ -74,6 +95,28 @@ def _compare_sequences(gold: list[Any], pred: list[Any], float_rounding: int) ->
     if any(v is False for v in verdicts):
         return False
     return True if all(v is True for v in verdicts) else None
+
+
+def _as_written(expr: Any) -> Any:
+    """``expr`` with each float replaced by the exact decimal it was written as (``1.0`` -> 1)."""
+    sp = _sympy()
+    return expr.xreplace({f: sp.Rational(str(f)) for f in expr.atoms(sp.Float)})
+
+
+def _absolute_gap(a: Any, b: Any) -> float:
+    """|a - b| with floats read exactly as written, at 50 significant digits.
+
+    math-verify rounds both sides to ``float_rounding`` decimals, but at a float's own 15-digit
+    precision: ``1.0 \\times 10^{20}`` then equals ``10^{20} + 1``. Two numbers at least
+    ``10^-float_rounding`` apart never round to the same decimals, so such a gap is a fail.
+    Returns +inf where evaluation fails (the caller then vetoes a pass).
+    """
+    sp = _sympy()
+    try:
+        gap = sp.N(sp.Abs(_as_written(a) - _as_written(b)), _EXACT_DIGITS)
+        return float(gap) if gap.is_real else float("inf")
+    except (TypeError, ValueError, ArithmeticError, RecursionError):
+        return float("inf")
 
 
 def _relative_gap(a: Any, b: Any, digits: int) -> float:

@@ -26,7 +26,7 @@ from passbound.verify.extract import extract_answer
 from passbound.verify.math import MathVerifier
 from passbound.verify.result import GradeResult
 
-SEMANTICS_VERSION = "choice-1"
+SEMANTICS_VERSION = "choice-2"  # choice-2: no other label after a label-only letter
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 _WRAPPER_RE = re.compile(r"^\\(?:text|mathrm|textbf|mathbf|textrm|mbox)\s*\{(.*)\}$", re.DOTALL)
@@ -38,6 +38,10 @@ _DEGREE_RE = re.compile(r"\^\s*\{?\\circ\}?|°|\\degree")
 _LOOSE_DROP_RE = re.compile(r"[\s$*]|\\[,;!: ]")
 _MATHY_RE = re.compile(r"[0-9\\^_=+*/]")
 _PROSE_RE = re.compile(r"(?<!\\)\b[A-Za-z]{2,}\s+[A-Za-z]{2,}")
+# A label in running text: "(D)" or a lone capital ("or D").
+_LABEL_IN_TEXT_RE = re.compile(r"\(([A-Z])\)|\b([A-Z])\b")
+# ...but "A triangle", "I think": the article and the pronoun before a word that is not a verdict.
+_ARTICLE_RE = re.compile(r"[AI]\s+(?!(?:is|are|was|or|and|not)\b)[a-z]")
 
 
 def _unwrap(text: str) -> str:
@@ -119,6 +123,8 @@ class ChoiceVerifier:
         with_text = _LETTER_TEXT_RE.fullmatch(s)
         if with_text:  # "(B) 145°": the text must be option B's
             letter, rest = with_text.group(1) or with_text.group(2), with_text.group(3)
+            if _labels_only(problem) and _names_a_label(rest, len(choices)):
+                return GradeResult("fail", answer, f"names ({letter}) and another option label")
             if letter in LETTERS[: len(choices)] and not _labels_only(problem):
                 index = LETTERS.index(letter)
                 if loose(rest) != loose(choices[index]) and _only_match(choices, rest) != index:
@@ -151,6 +157,19 @@ class ChoiceVerifier:
 
 def _labels_only(problem: Problem) -> bool:
     return bool((problem.metadata or {}).get("labels_only"))
+
+
+def _names_a_label(text: str, count: int) -> bool:
+    """Whether the text after "(C)" names an option label again: "(C) or (D)", "C. not C, D".
+
+    With label-only options the text after the letter is a reason and is not compared; a label
+    in it makes the answer name several options (or take back the first)."""
+    labels = LETTERS[:count]
+    for m in _LABEL_IN_TEXT_RE.finditer(text):
+        label = m.group(1) or m.group(2)
+        if label in labels and not (m.group(2) and _ARTICLE_RE.match(text, m.start())):
+            return True
+    return False
 
 
 def _mathy(text: str) -> bool:

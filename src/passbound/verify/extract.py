@@ -30,6 +30,8 @@ _HEAD_WINDOW = 200
 _NUMBER_RE = re.compile(r"-?\d[\d,]*(?:\.\d+)?|-?\.\d+")
 _MATH_RE = re.compile(r"\$([^$]+)\$")
 _SENTENCE_END_RE = re.compile(r"\.(?:\s|$)")
+# More math after a phrase's first math span: another span, or a number.
+_MORE_MATH_RE = re.compile(r"\$|\\\(|\\\[|\d")
 # A phrase's tail that opens with two words is a sentence ("The largest $n$ is 34"), not an answer.
 _PROSE_RE = re.compile(r"[A-Za-z]{2,}\s+[A-Za-z$]")
 _MATHY_RE = re.compile(r"[0-9\\]")
@@ -88,6 +90,19 @@ def _last_box(text: str, end: int) -> tuple[int, int, str] | None:
     return None
 
 
+def _outermost(text: str, box: tuple[int, int, str] | None) -> tuple[int, int, str] | None:
+    """The box itself, or the box around it: ``\\boxed{\\boxed{5}}`` is 5, but
+    ``\\boxed{\\boxed{5} \\text{ or } 7}`` boxes more than 5 and names no single answer (None)."""
+    while box is not None:
+        outer = _last_box(text, box[0])
+        if outer is None or outer[1] < box[1]:
+            return box
+        if outer[2] != text[box[0] : box[1]]:
+            return None
+        box = (outer[0], outer[1], box[2])
+    return None
+
+
 def _last_box_run(text: str) -> tuple[int, str] | None:
     """(start, answer) of the last box, joined with the boxes right before it.
 
@@ -95,7 +110,7 @@ def _last_box_run(text: str) -> tuple[int, str] | None:
     \\quad\\text{and}\\quad \\boxed{(6, 2)}``) states the list of them; boxes separated by
     anything but commas, "and"/"or" and spacing are separate statements, and only the last counts.
     """
-    last = _last_box(text, len(text))
+    last = _outermost(text, _last_box(text, len(text)))
     if last is None:
         return None
     start, _, content = last
@@ -115,8 +130,18 @@ def last_boxed(text: str) -> str | None:
     return run[1] if run else None
 
 
-def _clean_phrase_answer(rest: str) -> str | None:
-    """Cut a phrase's tail ("$\\frac12$. So ...") down to the answer ("\\frac12")."""
+def _says_more(after: str) -> bool:
+    """Math after the first math span in the same sentence: "$5$ or $7$", "$5$ if $n$ is even"."""
+    end = _SENTENCE_END_RE.search(after)
+    return bool(_MORE_MATH_RE.search(after[: end.start()] if end else after))
+
+
+def _clean_phrase_answer(rest: str) -> tuple[str | None, bool]:
+    """Cut a phrase's tail ("$\\frac12$. So ...") down to the answer ("\\frac12").
+
+    Returns (answer, hedged): hedged when the sentence goes on with more math after the first
+    math span ("$5$ or $7$"), which names no single answer.
+    """
     rest = rest.lstrip().lstrip("*").lstrip().split("\n", 1)[0].strip()
     if _PROSE_RE.match(rest):
         # "Final Answer: The largest $n$ is 34": the answer is what the sentence says it is.
@@ -129,20 +154,27 @@ def _clean_phrase_answer(rest: str) -> str | None:
     if rest.startswith("$"):
         inner = rest.lstrip("$")
         close = inner.find("$")
+        if close >= 0 and _says_more(inner[close:].lstrip("$")):
+            return None, True
         rest = inner[:close] if close >= 0 else inner
     elif rest.startswith("\\("):
         close = rest.find("\\)")
+        if close >= 0 and _says_more(rest[close + 2 :]):
+            return None, True
         rest = rest[2:close] if close >= 0 else rest[2:]
     else:
         end = _SENTENCE_END_RE.search(rest)
         if end is not None:
             rest = rest[: end.start()]
     rest = rest.strip().strip("*").strip().rstrip(".,;:").strip()
-    return rest or None
+    return rest or None, False
 
 
-def _last_phrase(text: str) -> tuple[int, str] | None:
+def _last_phrase(text: str) -> tuple[int, str | None] | None:
     """(position, answer) of the last "the answer is" / "final answer:" phrase, else None.
+
+    The answer is None when the phrase hedges ("the answer is $5$ or $7$"): the last statement
+    then names no answer, and an earlier box does not count either.
 
     Searched backwards from each "answer" (a case-insensitive ``rfind``), not with a regex over
     the whole text: 4x faster on typical completions, where few words are "answer".
@@ -155,8 +187,8 @@ def _last_phrase(text: str) -> tuple[int, str] | None:
         after = _PHRASE_TAIL_RE.match(low, pos + len("answer"))
         if before is None or after is None:
             continue
-        answer = _clean_phrase_answer(text[after.end() : after.end() + 2000])
-        return (before.start(), answer) if answer else None
+        answer, hedged = _clean_phrase_answer(text[after.end() : after.end() + 2000])
+        return (before.start(), answer) if answer or hedged else None
     return None
 
 
@@ -196,7 +228,9 @@ def extract_answer(text: str, fallbacks: Sequence[str] = ()) -> str | None:
     fallback in order.
     """
     box, phrase = _last_box_run(text), _last_phrase(text)
-    if box is not None and phrase is not None and (phrase[0] < box[0] or not _MATHY_RE.search(phrase[1])):
+    if box is not None and phrase is not None and (
+        phrase[0] < box[0] or (phrase[1] is not None and not _MATHY_RE.search(phrase[1]))
+    ):
         phrase = None  # "... \\boxed{42}. The answer is boxed above." keeps the box
     answer = (phrase or box or (0, None))[1]
     for name in fallbacks:

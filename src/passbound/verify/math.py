@@ -23,14 +23,17 @@ from passbound.errors import ConfigError
 from passbound.types import Problem
 from passbound.verify._answer_format import answer_format, check_format, strip_unit
 from passbound.verify._answer_forms import comparable_forms
-from passbound.verify._exact import compare_numbers
+from passbound.verify._exact import compare_numbers, states_unequal_numbers
+from passbound.verify._hidden_text import text_hides_math
 from passbound.verify.extract import FALLBACKS, extract_answer
 from passbound.verify.result import GradeResult
 
 # math-2: exact numbers compared exactly, box runs, last statement wins, prose phrases, thousands
 # separators, "x \in [a, b]", named unknowns. math-3: a problem's declared unit, precision and
-# list answers (MathVista; see _answer_format).
-SEMANTICS_VERSION = "math-3"
+# list answers (MathVista; see _answer_format). math-4: text that hides math after a value, hedged
+# answer phrases, boxes around boxes and equations between different numbers fail; floats are
+# compared as written.
+SEMANTICS_VERSION = "math-4"
 # extraction policy -> the fallbacks it adds after boxes and answer phrases.
 EXTRACTION_POLICIES = {"strict": (), "lenient": ("last_math", "last_number")}
 
@@ -202,6 +205,8 @@ class MathVerifier:
         if quick is not None:
             return quick
         original, answer = answer, strip_unit(answer, answer_format(problem)[1])
+        if text_hides_math(answer):
+            return GradeResult("fail", original, "text after the value hides more math")
         if threading.current_thread() is not threading.main_thread():
             # math-verify would raise inside and every answer would quietly become "fail".
             raise RuntimeError("MathVerifier.check needs a main thread (math-verify times out with "
@@ -212,6 +217,8 @@ class MathVerifier:
         pred, pred_timed_out = _parse_answer(pred_text, self.timeout_s)
         if gold_timed_out or pred_timed_out:
             return GradeResult("timeout", original, "math-verify parse timeout")
+        if any(states_unequal_numbers(p, self.float_rounding) for p in pred if not isinstance(p, str)):
+            return GradeResult("fail", original, "sets two different numbers equal")
         return self._compare(gold, pred, original)
 
     def _compare(self, gold: Sequence[Any], pred: Sequence[Any], answer: str) -> GradeResult:
