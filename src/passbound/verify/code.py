@@ -79,8 +79,9 @@ from passbound.verify._harness import source as _harness_source
 from passbound.verify._harness.codec import decode, encode
 from passbound.verify.result import GradeResult
 
-SEMANTICS_VERSION = "code-3"  # code-2: an evalplus timeout is confirmed by a second run; code-3: digests for all
-# plain outputs (not after a float-valued one in a set), strings hashed as bytes
+SEMANTICS_VERSION = "code-4"  # code-2: an evalplus timeout is confirmed by a second run; code-3: digests for all
+# plain outputs (not after a float-valued one in a set), strings hashed as bytes; code-4: test 0 is timed from
+# the sending of the inputs (work before "ready" counts; reference times re-measured)
 _STARTUP_S = 3.0  # interpreter start, harness set-up and result encoding, on a loaded box
 _MEMORY_CACHE = 512  # problems whose reference outputs a worker keeps in memory
 # Expected outputs longer than this (bytes, canonical text) travel as digests, where evalplus

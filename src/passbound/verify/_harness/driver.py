@@ -125,13 +125,15 @@ def _drive_records(child, builtins, spec, source, out_fd, write, before_wait, st
         emit({"k": "done"})
         return
 
+    # Test 0's clock starts as the batch is sent, not at "ready": the candidate's code can run
+    # before "ready" (a patched ``decode`` in its process), and work done there must be timed.
+    start = time.monotonic()
     reply, _ = child.ask({"tests": tests}, spec["load_limit"])
     if reply is _EOF:
         return
     if reply is None or reply.get("s") != "ready":
         emit({"k": "load", "s": "exc", "e": "the program did not take its tests"})
         return
-    start = time.monotonic()
     for i in range(len(tests)):
         if b"\n" not in child.buf[0]:
             before_wait()
