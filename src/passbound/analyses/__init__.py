@@ -6,7 +6,8 @@ renders each analysis's HTML section and Markdown lines, in registration order. 
 analysis is adding one module here and naming it in ``_MODULES``.
 
 The study's own tables are registered the same way (``passk_tables``, ``boundary``,
-``cot_passk``); several tables of one computation share it through ``AnalysisInputs.shared``.
+``cot_passk``); ``register_tables`` declares several tables of one computation, which runs once
+through ``AnalysisInputs.shared``.
 Their report sections are the page's fixed frame (summary, curves, results), so only the ones
 that stand alone declare a section here.
 """
@@ -103,6 +104,19 @@ def register(analysis: Analysis) -> Analysis:
     return analysis
 
 
+def register_tables(key: str, compute_all: Callable[[AnalysisInputs], dict[str, pd.DataFrame]],
+                    columns: dict[str, Sequence[str]], *, required: Sequence[str] = (),
+                    markdown: dict[str, Callable[[pd.DataFrame, Any], list[str]]] | None = None) -> None:
+    """Register each table of one computation (``compute_all`` -> {name: table}), which runs once
+    per analyse run however many of its tables are declared."""
+    for name, cols in columns.items():
+        def compute(inputs: AnalysisInputs, name: str = name) -> pd.DataFrame:
+            return inputs.shared(key, lambda: compute_all(inputs))[name]
+
+        register(Analysis(name, tuple(cols), compute, text_columns=TEXT_COLUMNS, required=name in required,
+                          markdown=(markdown or {}).get(name)))
+
+
 def registered() -> list[Analysis]:
     """Every analysis, in the order of ``_MODULES``."""
     for module in _MODULES:
@@ -126,4 +140,5 @@ def ordered_groups(counts: pd.DataFrame, models: Sequence[dict[str, Any]]) -> li
     return sorted(groups, key=lambda x: (listed.index(x[0]) if x[0] in listed else len(listed), x[0], x[1]))
 
 
-__all__ = ["TEXT_COLUMNS", "Analysis", "AnalysisInputs", "ordered_groups", "per_problem_counts", "register", "registered"]
+__all__ = ["TEXT_COLUMNS", "Analysis", "AnalysisInputs", "ordered_groups", "per_problem_counts", "register",
+           "register_tables", "registered"]

@@ -12,21 +12,14 @@ from typing import Any
 
 import pandas as pd
 
-from passbound.analyses import TEXT_COLUMNS, Analysis, AnalysisInputs, register
+from passbound.analyses import AnalysisInputs, register_tables
 from passbound.metrics.boundary import BOUNDARY_COLUMNS
 
 
 def _tables(inputs: AnalysisInputs) -> dict[str, pd.DataFrame]:
     from passbound.metrics.boundary import analyse_boundary
 
-    return inputs.shared("boundary", lambda: analyse_boundary(inputs.verdicts, inputs.models, inputs.k_grid,
-                                                              **inputs.options))
-
-
-def _compute(name: str):
-    def compute(inputs: AnalysisInputs) -> pd.DataFrame:
-        return _tables(inputs)[name]
-    return compute
+    return analyse_boundary(inputs.verdicts, inputs.models, inputs.k_grid, **inputs.options)
 
 
 def support_markdown(table: pd.DataFrame, run: Any) -> list[str]:
@@ -44,6 +37,4 @@ def support_markdown(table: pd.DataFrame, run: Any) -> list[str]:
          "retained (%)", "new (%)"], rows, {3, 4, 5, 6, 7, 9, 10}) + [""]
 
 
-for _name, _columns in BOUNDARY_COLUMNS.items():
-    register(Analysis(_name, tuple(_columns), _compute(_name), text_columns=TEXT_COLUMNS,
-                      markdown=support_markdown if _name == "support" else None))
+register_tables("boundary", _tables, BOUNDARY_COLUMNS, markdown={"support": support_markdown})

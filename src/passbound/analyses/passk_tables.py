@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from passbound.analyses import TEXT_COLUMNS, Analysis, AnalysisInputs, register
+from passbound.analyses import AnalysisInputs, register_tables
 from passbound.metrics.analysis import COLUMNS
 
 REQUIRED = ("passk", "summary")  # the report's headline and results cannot be written without them
@@ -19,15 +19,8 @@ REQUIRED = ("passk", "summary")  # the report's headline and results cannot be w
 def _tables(inputs: AnalysisInputs) -> dict[str, pd.DataFrame]:
     from passbound.metrics.analysis import analyse_verdicts
 
-    return inputs.shared("passk_tables", lambda: analyse_verdicts(
-        inputs.verdicts, inputs.models, inputs.k_grid, **inputs.options, adaptive_first=inputs.adaptive_first))
+    return analyse_verdicts(inputs.verdicts, inputs.models, inputs.k_grid, **inputs.options,
+                            adaptive_first=inputs.adaptive_first)
 
 
-def _compute(name: str):
-    def compute(inputs: AnalysisInputs) -> pd.DataFrame:
-        return _tables(inputs)[name]
-    return compute
-
-
-for _name, _columns in COLUMNS.items():
-    register(Analysis(_name, tuple(_columns), _compute(_name), text_columns=TEXT_COLUMNS, required=_name in REQUIRED))
+register_tables("passk_tables", _tables, COLUMNS, required=REQUIRED)
