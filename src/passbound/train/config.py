@@ -33,12 +33,12 @@
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from passbound._toml import tomllib
 from passbound.errors import ConfigError
 
 
