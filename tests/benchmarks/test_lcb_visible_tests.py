@@ -277,3 +277,32 @@ def test_training_config_refuses_it_unless_told_to(data_dir: Path, tmp_path: Pat
     (tmp_path / "allowed.toml").write_text(base + "[reward]\nallow_visible_tests = true\n")
     data, kind = _dataset(load_train_config(tmp_path / "allowed.toml"))
     assert kind == "code" and len(data) == 3
+
+
+def test_private_tests_inflate_within_a_bound(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import passbound.benchmarks.code_lcb as code_lcb
+
+    monkeypatch.setattr(code_lcb, "MAX_PRIVATE_BYTES", 1 << 16)
+    bomb = base64.b64encode(zlib.compress(b"\0" * (1 << 20))).decode()  # 1 KiB that inflates to 1 MiB
+    path = tmp_path / "lcb.jsonl"
+    path.write_text(json.dumps({**ROWS["test5.jsonl"][0], "private_test_cases": bomb}) + "\n")
+    with pytest.raises(DataError, match="inflates to more than 0 MiB"):
+        load_benchmark("livecodebench", path=path)
+
+
+def test_a_run_recorded_before_the_marking_is_marked_from_its_tests(data_dir: Path) -> None:
+    from dataclasses import replace
+
+    from passbound.benchmarks.visible import KEY, visible_tests_only
+
+    for problem in load_benchmark("livecodebench", data_dir=data_dir).problems:
+        older = replace(problem, metadata={k: v for k, v in problem.metadata.items() if k != KEY})
+        assert visible_tests_only(older) is problem.metadata[KEY]
+
+
+def test_a_truncated_hub_file_names_its_line(tmp_path: Path, data_dir: Path) -> None:
+    folder = tmp_path / "livecodebench"
+    folder.mkdir()
+    (folder / "test5.jsonl").write_text((data_dir / "livecodebench" / "test5.jsonl").read_text()[:-40])
+    with pytest.raises(DataError, match=r"test5\.jsonl: line 2 is not one JSON object"):
+        load_benchmark("livecodebench", data_dir=tmp_path, options={"version_tag": "v5"})

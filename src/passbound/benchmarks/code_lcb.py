@@ -184,6 +184,8 @@ def _iso(value: Any) -> str | None:
 
 # ----------------------------------------------------------------- private tests, without unpickling
 
+# Bound on one problem's inflated private tests: far above the hub's largest, far below a bomb's.
+MAX_PRIVATE_BYTES = 1 << 30
 _SAFE_PICKLE_OPS = frozenset({"PROTO", "FRAME", "MEMOIZE", "PUT", "BINPUT", "LONG_BINPUT", "STOP"})
 _STRING_OPS = frozenset({"SHORT_BINUNICODE", "BINUNICODE", "BINUNICODE8", "UNICODE"})
 
@@ -200,9 +202,12 @@ def decode_private_tests(value: str) -> list[Any]:
     except json.JSONDecodeError:
         pass
     try:
-        raw = zlib.decompress(base64.b64decode(value.encode("ascii"), validate=True))
+        inflate = zlib.decompressobj()
+        raw = inflate.decompress(base64.b64decode(value.encode("ascii"), validate=True), MAX_PRIVATE_BYTES + 1)
     except (ValueError, zlib.error) as exc:
         raise ValueError(f"is neither JSON nor base64+zlib data ({exc})") from None
+    if len(raw) > MAX_PRIVATE_BYTES:
+        raise ValueError(f"inflates to more than {MAX_PRIVATE_BYTES >> 20} MiB (a decompression bomb?)")
     text = None
     try:
         for op, arg, _pos in pickletools.genops(raw):
@@ -277,16 +282,22 @@ def _stream_hub_file(file: Path, label: str, window: tuple[str | None, str | Non
         for lineno, line in enumerate(fh, start=1):
             if not line.strip():
                 continue
-            try:
-                day = _line_date(line)
-                row = None
-                if day is None:  # no plain "contest_date" key: parse the row to find it
-                    row = json.loads(line)
-                    day = str(row.get("contest_date") or "")[:10]
-                if (start is None or day >= start) and (end is None or day < end):
-                    rows.append((f"{label} line {lineno}", row if row is not None else json.loads(line)))
-            except (json.JSONDecodeError, AttributeError) as exc:
-                raise DataError(f"{file}: line {lineno} is not one JSON object ({exc}); is the download complete?") from None
+            day = _line_date(line)
+            row = None if day is not None else _object(line, file, lineno)
+            if row is not None:  # no plain "contest_date" key: the parsed row says
+                day = str(row.get("contest_date") or "")[:10]
+            if (start is None or day >= start) and (end is None or day < end):
+                rows.append((f"{label} line {lineno}", row if row is not None else _object(line, file, lineno)))
+
+
+def _object(line: str, file: Path, lineno: int) -> dict[str, Any]:
+    try:
+        row = json.loads(line)
+    except json.JSONDecodeError as exc:
+        row = exc
+    if not isinstance(row, dict):
+        raise DataError(f"{file}: line {lineno} is not one JSON object; is the download complete?")
+    return row
 
 
 def load_lcb_hub_rows(options: dict[str, Any], name: str) -> tuple[list[tuple[str, dict[str, Any]]], str]:
