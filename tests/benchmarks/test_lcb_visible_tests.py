@@ -109,8 +109,9 @@ def test_a_partial_copy_of_a_release_is_refused_not_shrunk(tmp_path: Path, data_
     folder = tmp_path / "livecodebench"
     folder.mkdir()
     (folder / "test5.jsonl").write_text((data_dir / "livecodebench" / "test5.jsonl").read_text())
-    with pytest.raises(DataError, match=r"without test\.jsonl, test2\.jsonl, test3\.jsonl, test4\.jsonl of "
-                                        r"version_tag 'release_v5'.*'v5' reads test5\.jsonl alone"):
+    with pytest.raises(DataError, match=r"lacks test\.jsonl, test2\.jsonl, test3\.jsonl, test4\.jsonl of "
+                                        r"livecodebench/code_generation_lite version_tag 'release_v5'.*'v5' reads "
+                                        r"test5\.jsonl alone"):
         load_benchmark("livecodebench", data_dir=tmp_path)
     assert len(load_benchmark("livecodebench", data_dir=tmp_path, options={"version_tag": "v5"})) == 2
 

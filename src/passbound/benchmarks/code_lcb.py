@@ -293,8 +293,8 @@ def _stream_hub_file(file: Path, label: str, window: tuple[str | None, str | Non
 def _object(line: str, file: Path, lineno: int) -> dict[str, Any]:
     try:
         row = json.loads(line)
-    except json.JSONDecodeError as exc:
-        row = exc
+    except json.JSONDecodeError:
+        row = None
     if not isinstance(row, dict):
         raise DataError(f"{file}: line {lineno} is not one JSON object; is the download complete?")
     return row
@@ -345,8 +345,8 @@ def load_lcb_folder_rows(path: str | Path | None, data_dir: str | Path | None, o
     missing = [f for f in files if not (folder / f).is_file()]
     if missing:
         raise DataError(
-            f"benchmark {name!r}: {folder} holds a local copy of {LCB_HUB.repo} without {', '.join(missing)} of "
-            f"version_tag {tag!r}; download them into that folder, or pick a version those files hold "
+            f"benchmark {name!r}: {folder} lacks {', '.join(missing)} of {LCB_HUB.repo} version_tag {tag!r}; "
+            "download them into that folder, or pick a version the files there hold "
             f"(version_tag 'v5' reads test5.jsonl alone), or give one file with path=."
         )
     window = date_window(options, STUDY_WINDOW)
