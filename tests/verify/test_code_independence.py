@@ -250,3 +250,27 @@ def _host_bytes() -> int:
         for root, _, names in os.walk(d):
             total += sum(os.path.getsize(os.path.join(root, n)) for n in names if os.path.isfile(os.path.join(root, n)))
     return total - len(code_module.harness_source().encode())
+
+
+def test_a_server_on_the_hosts_files_keeps_them_and_shares_no_scratch_dir(problem, tmp_path) -> None:
+    """The unshare tier shows the host's file system: the server must neither empty the host's
+    /tmp after a run (as root, that is every user's files: the tree before per-run namespaces
+    did) nor let one program's /tmp files reach the next (each run gets its own /tmp)."""
+    try:
+        if not sandbox_capabilities(isolation="unshare")["pid_namespace"]:
+            pytest.skip("no unshare tier here")
+    except RuntimeError:
+        pytest.skip("no unshare tier here")
+    canary = Path(tempfile.mkdtemp(prefix="passbound-canary-")) / "keep"
+    canary.write_text("host file")
+    try:
+        verifier = CodeVerifier(**OPTIONS, isolation="unshare")
+        writer = program(problem, "    _FILES[:] = ['/tmp/stash.txt', '/var/tmp/stash.txt', '/dev/shm/stash.txt']\n"
+                                  "    _put('seen')\n    return None\n", "unshare")  # fmt: skip
+        assert check(verifier, problem, writer) == "fail"
+        assert check(verifier, problem, program(problem, COPIER, "unshare")) == "fail"
+        assert canary.read_text() == "host file"
+        assert not any(Path(d, "stash.txt").exists() for d in ("/tmp", "/var/tmp", "/dev/shm"))
+    finally:
+        canary.unlink(missing_ok=True)
+        canary.parent.rmdir()

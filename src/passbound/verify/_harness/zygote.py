@@ -3,11 +3,12 @@
 Why a module of its own: it owns the process lifecycle around a run, and the ``__main__`` block
 that the sandbox runs. A zygote's runs must be independent draws (pass@k's estimator assumes
 it, and a policy under RL learns to pass on state an earlier sample left), so where the zygote
-is root (the sandbox's per-run uid is given) every run starts in namespaces of its own, made by
+is root (bubblewrap or unshare as root) every run starts in namespaces of its own, made by
 forking: new pid, IPC, network and mount namespaces, a fresh size-capped tmpfs as its home, a
-fresh /proc, then the uid drop. When the run's first process exits the kernel kills the rest;
-its files, IPC objects, sockets and pid counter go with its namespaces, and the zygote (root,
-in another pid namespace) is out of the program's reach. Elsewhere (bubblewrap without root)
+fresh /proc, then the drop to the per-run uid (where the tier has one). When the run's first
+process exits the kernel kills the rest; its files, IPC objects, sockets and pid counter go with
+its namespaces, and the zygote (root, in another pid namespace) is out of the program's reach.
+Elsewhere (bubblewrap without root, whose /tmp is the sandbox's own)
 the zygote runs as the program's uid and sweeps instead: kill every other process, empty every
 writable place, check its own limits and priority, and leave (a fresh sandbox) when anything
 differs from the start.
@@ -145,13 +146,14 @@ def _enter_run(libc, cfg):
     import socket
     import struct
 
-    uid, home = cfg["uid"], cfg["home"]
+    uid, home = cfg.get("uid"), cfg["home"]
     _mount(libc, None, "/", None, _MS_REC | _MS_PRIVATE)
     opts = "size=%dm,nr_inodes=%d" % (cfg["disk_mb"], cfg["inodes"])
     for scratch in cfg.get("scratch") or ():  # world-writable host dirs (no private root): fresh too
         _mount(libc, "tmpfs", scratch, "tmpfs", _MS_NOSUID | _MS_NODEV, opts + ",mode=1777")
     os.makedirs(home, 0o755, exist_ok=True)  # inside a fresh /tmp, made again (root's, 0755 parents)
-    _mount(libc, "tmpfs", home, "tmpfs", _MS_NOSUID | _MS_NODEV, opts + ",mode=0700,uid=%d,gid=%d" % (uid, uid))
+    owner = ",uid=%d,gid=%d" % (uid, uid) if uid is not None else ""
+    _mount(libc, "tmpfs", home, "tmpfs", _MS_NOSUID | _MS_NODEV, opts + ",mode=0700" + owner)
     _mount(libc, "proc", "/proc", "proc", _MS_NOSUID | _MS_NODEV | _MS_NOEXEC)
     _mount(libc, "/proc/sys", "/proc/sys", None, _MS_BIND | _MS_REC)
     _mount(libc, None, "/proc/sys", None, _MS_BIND | _MS_REMOUNT | _MS_RDONLY | _MS_NOSUID | _MS_NODEV | _MS_NOEXEC)
@@ -161,6 +163,8 @@ def _enter_run(libc, cfg):
     except OSError:
         pass  # no loopback only fails programs that use one
     os.chdir(home)
+    if uid is None:  # a tier without a per-run uid: the program runs as root, as in a one-shot run
+        return
     os.setgroups([])
     os.setresgid(uid, uid, uid)
     os.setresuid(uid, uid, uid)
@@ -214,7 +218,9 @@ def _zygote(tag, cfg=None):
     cfg = cfg or {}
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
-    fresh = cfg.get("uid") is not None and os.geteuid() == 0
+    # Root: namespaces per run. Never a sweep as root: where the tier shares the host's files
+    # (unshare), emptying /tmp would empty the host's.
+    fresh = os.geteuid() == 0 and bool(cfg.get("home"))
     home = cfg.get("home") or os.getcwd()
     if fresh:
         pid = os.fork()  # a first, empty run: namespaces and mounts must work here, or no zygote
@@ -244,7 +250,7 @@ def _zygote(tag, cfg=None):
         if not fresh:
             _kill_the_rest()
         # Before the next program: nothing left of this one, else a fresh sandbox for it.
-        clean = fresh or (_empty(home) and _empty("/tmp", above) and _empty("/dev/shm"))
+        clean = fresh or (_empty(home) and os.geteuid() != 0 and _empty("/tmp", above) and _empty("/dev/shm"))
         clean = clean and _pids() <= baseline[0] and _own_state() == baseline[1]
         if os.WIFEXITED(status) and os.WEXITSTATUS(status) == 3:
             return
