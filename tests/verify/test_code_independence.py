@@ -261,6 +261,8 @@ def test_a_server_on_the_hosts_files_keeps_them_and_shares_no_scratch_dir(proble
             pytest.skip("no unshare tier here")
     except RuntimeError:
         pytest.skip("no unshare tier here")
+    if "_in_namespaces" not in code_module.harness_source():  # never run this against an older tree
+        pytest.skip("this tree's zygote sweeps /tmp as root: on the unshare tier that is the host's /tmp")
     canary = Path(tempfile.mkdtemp(prefix="passbound-canary-")) / "keep"
     canary.write_text("host file")
     try:
