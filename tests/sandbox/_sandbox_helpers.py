@@ -20,12 +20,17 @@ _COMBOS = [("bwrap", sys.executable), ("unshare", _SYSTEM_PY), ("uid", _SYSTEM_P
 
 
 def available_tiers() -> list[tuple[str, str]]:
-    """(isolation, python) pairs that work on this machine."""
+    """(isolation, python) pairs that work on this machine. A tier named in
+    $PASSBOUND_REQUIRED_TIERS (CI: bwrap,unshare) that does not work is an error, not a skip."""
+    required = {t for t in os.environ.get("PASSBOUND_REQUIRED_TIERS", "").split(",") if t}
     found = []
     for isolation, python in _COMBOS:
         try:
             sandbox_capabilities(python, isolation)
-        except RuntimeError:
+        except RuntimeError as exc:
+            if isolation in required:
+                raise RuntimeError(f"sandbox tier {isolation} is required here (PASSBOUND_REQUIRED_TIERS) "
+                                   f"and does not work: {exc}") from exc
             continue
         found.append((isolation, python))
     return found

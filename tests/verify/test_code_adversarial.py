@@ -168,14 +168,16 @@ def test_patching_builtins_cannot_defeat_plain_humaneval_asserts(pool, shared_da
 @pytest.mark.parametrize(
     "attack, status",
     # The parent is the harness (the candidate runs in its child): killing it, or the process
-    # group, leaves no records: an error.
-    [("os.kill(os.getppid(), 9)", "error"), ("os.killpg(0, 9)", "error")],
+    # group, leaves no records: an error. On a warm sandbox with per-run namespaces the harness
+    # is the init of the run's pid namespace, which a kill from inside never reaches: the program
+    # runs on and its 0.5 s per call overruns the test set's budget.
+    [("os.kill(os.getppid(), 9)", ("error", "timeout")), ("os.killpg(0, 9)", ("error",))],
     ids=["ppid", "own-group"],
 )
 def test_killing_the_parent_or_group_never_passes_and_the_pool_lives(pool, problem, attack, status) -> None:
     workers = pool.worker_pids()
     s, detail = grade(pool, problem, with_body(problem, f"    import os, time\n    {attack}\n    time.sleep(0.5)\n"))
-    assert s == status, detail
+    assert s in status, detail
     assert "worker died" not in detail and pool.stats.deaths == 0
     assert all(os.kill(pid, 0) is None for pid in workers)  # every grading worker is alive
     assert_pool_still_grades(pool, problem)

@@ -89,13 +89,15 @@ class Tier:
             "notes": list(self.notes),
         }
 
-    def command(self, python: str, boot: str, workdir: str) -> list[str]:
+    def command(self, python: str, boot: str, workdir: str, home: tuple[str, int] | None = None) -> list[str]:
         """argv that runs ``python -s -B -c boot`` inside this tier (bwrap: the real interpreter
-        with ``-S``, no site-packages, in a root that holds only what it needs)."""
+        with ``-S``, no site-packages, in a root that holds only what it needs). ``home``: (path
+        in ``workdir``, MiB): bwrap binds ``workdir`` read-only and mounts a tmpfs of that size
+        there, the only place the program can write (a warm sandbox's)."""
         inner = [python, "-s", "-B", "-c", boot]
         if self.name == "bwrap":
             real = os.path.realpath(shutil.which(python) or python)
-            return _bwrap_prefix(workdir, self.python_paths) + [real, "-S", "-s", "-B", "-c", boot]
+            return _bwrap_prefix(workdir, self.python_paths, home) + [real, "-S", "-s", "-B", "-c", boot]
         if self.name == "unshare":
             # sh is pid 1 (pid 1 ignores default-action signals; Python must not be it).
             return [
@@ -105,7 +107,7 @@ class Tier:
         return inner
 
 
-def _bwrap_prefix(workdir: str, python_paths: tuple[str, ...]) -> list[str]:
+def _bwrap_prefix(workdir: str, python_paths: tuple[str, ...], home: tuple[str, int] | None = None) -> list[str]:
     """A root made of only what a program needs: the system's libraries and binaries (/usr, /lib*,
     /bin), the dynamic loader's configuration, the interpreter's own directories and the work dir.
 
@@ -136,8 +138,22 @@ def _bwrap_prefix(workdir: str, python_paths: tuple[str, ...]) -> list[str]:
                 cmd += ["--perms", "0755", "--dir", parent]
         if path != workdir and not any(_under(path, d) for d in _SYSTEM_DIRS):
             cmd += ["--ro-bind", path, path]
-    cmd += ["--bind", workdir, workdir, "--chdir", workdir, "--"]
-    return cmd
+    if home is None:
+        return cmd + ["--bind", workdir, workdir, "--chdir", workdir, "--"]
+    cmd += ["--ro-bind", workdir, workdir]
+    if _bwrap_has_size():
+        cmd += ["--size", str(home[1] << 20)]
+    return cmd + ["--perms", "01777", "--tmpfs", home[0], "--chdir", home[0], "--"]
+
+
+@lru_cache(maxsize=1)
+def _bwrap_has_size() -> bool:
+    """bubblewrap >= 0.7 caps a tmpfs (``--size``); older ones mount it uncapped."""
+    try:
+        out = subprocess.run(["bwrap", "--help"], capture_output=True, text=True, timeout=30).stdout
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return "--size" in out
 
 
 # Whole system directories a program may read (binaries and shared libraries; /usr holds the

@@ -83,7 +83,10 @@ def _passbound_boot(cfg):
 def _passbound_seccomp(spec):
     # Classic BPF over seccomp_data {nr, arch, ip, args[6]}: refuse new user namespaces
     # (unshare/clone with CLONE_NEWUSER, setns), clone3 (ENOSYS: glibc falls back to clone, whose
-    # flags the filter can read), kernel keyrings, and PR_SET_DUMPABLE; allow everything else.
+    # flags the filter can read), kernel keyrings, PR_SET_DUMPABLE, SysV IPC and POSIX message
+    # queues (objects that outlive every process and hold host memory outside every rlimit; the
+    # standard library never uses them) and every other ABI (i386 int 0x80 would bypass the
+    # table); allow everything else.
     import ctypes, struct
     arch, nr = spec["arch"], spec["nr"]
     EPERM, ENOSYS, ALLOW = 0x50000 | 1, 0x50000 | 38, 0x7FFF0000
@@ -93,12 +96,12 @@ def _passbound_seccomp(spec):
     def jeq(k, target):
         prog.append([0x15, target, 0, k])  # jt patched to a label below
     stmt(0x20, 4)  # A = arch
-    prog.append([0x15, 1, 0, arch]); stmt(0x06, ALLOW)  # other ABIs: not filtered (none exist here)
+    prog.append([0x15, 1, 0, arch]); stmt(0x06, EPERM)  # other ABIs (i386 via int 0x80): refused
     stmt(0x20, 0)  # A = nr
     prog.append([0x35, 0, 1, 0x40000000]); stmt(0x06, EPERM)  # x32 ABI numbers
     jumps = [("flags", nr["unshare"]), ("flags", nr["clone"]), ("enosys", nr["clone3"]),
              ("eperm", nr["setns"]), ("eperm", nr["add_key"]), ("eperm", nr["request_key"]),
-             ("eperm", nr["keyctl"]), ("prctl", nr["prctl"])]
+             ("eperm", nr["keyctl"]), ("prctl", nr["prctl"])] + [("eperm", k) for k in spec["ipc"]]
     first = len(prog)
     for label, k in jumps:
         jeq(k, label)
@@ -126,11 +129,14 @@ _passbound_boot(%r)
 """
 
 # Syscall numbers the seccomp filter needs, per machine (AUDIT_ARCH value and table).
+# ``ipc``: shmget shmat shmctl semget semop semctl semtimedop msgget msgsnd msgrcv msgctl mq_open.
 SECCOMP_ARCHES = {
     "x86_64": {"arch": 0xC000003E, "nr": {"clone": 56, "unshare": 272, "setns": 308, "clone3": 435,
-                                          "add_key": 248, "request_key": 249, "keyctl": 250, "prctl": 157}},
+                                          "add_key": 248, "request_key": 249, "keyctl": 250, "prctl": 157},
+               "ipc": [29, 30, 31, 64, 65, 66, 220, 68, 69, 70, 71, 240]},
     "aarch64": {"arch": 0xC00000B7, "nr": {"clone": 220, "unshare": 97, "setns": 268, "clone3": 435,
-                                           "add_key": 217, "request_key": 218, "keyctl": 219, "prctl": 167}},
+                                           "add_key": 217, "request_key": 218, "keyctl": 219, "prctl": 167},
+                "ipc": [194, 196, 195, 190, 193, 191, 192, 186, 189, 188, 187, 180]},
 }
 
 

@@ -81,9 +81,10 @@ from passbound.verify._harness import source as _harness_source
 from passbound.verify._harness.codec import decode, encode
 from passbound.verify.result import GradeResult
 
-SEMANTICS_VERSION = "code-4"  # code-2: an evalplus timeout is confirmed by a second run; code-3: digests for all
+SEMANTICS_VERSION = "code-5"  # code-2: an evalplus timeout is confirmed by a second run; code-3: digests for all
 # plain outputs (not after a float-valued one in a set), strings hashed as bytes; code-4: test 0 is timed from
-# the sending of the inputs (work before "ready" counts; reference times re-measured)
+# the sending of the inputs (work before "ready" counts; reference times re-measured); code-5: every program
+# starts from the same sandbox state (nothing of an earlier one; a timeout confirmed in a fresh sandbox)
 _STARTUP_S = 3.0  # interpreter start, harness set-up and result encoding, on a loaded box
 _MEMORY_CACHE = 512  # problems whose reference outputs a worker keeps in memory
 # Expected outputs longer than this (bytes, canonical text) travel as digests, where evalplus
@@ -150,7 +151,8 @@ class CodeVerifier:
     ``extract_mode`` for ``extract_code``; ``cache_dir`` for reference outputs ("" = memory only);
     ``confirm_timeouts``: an evalplus-style timeout is re-run once and stands only if it repeats;
     ``zygote``: programs run in a long-lived sandboxed interpreter that forks per program (same
-    isolation, see ``_zygote_run``) where the tier has a pid namespace, else one sandbox each.
+    isolation, see ``_zygote_run``) where the tier has a pid namespace, else one sandbox each;
+    ``max_disk_mb``: the size of the tmpfs a warm sandbox's program writes in.
     """
 
     min_time_limit: float = 1.0
@@ -167,6 +169,7 @@ class CodeVerifier:
     cache_dir: str | None = None
     confirm_timeouts: bool = True
     zygote: bool = True
+    max_disk_mb: int = 256
 
     name = "code"
 
@@ -234,8 +237,9 @@ class CodeVerifier:
                 if result.status == "timeout" and self.confirm_timeouts:
                     # Limits are 4x the reference's time measured once; on a busy machine an
                     # honest program can overrun them by chance. A timeout stands only if a
-                    # second run times out too (costs a second run for timeouts only).
-                    result = self._judge_evalplus(problem, program)
+                    # second run times out too (costs a second run for timeouts only), in a fresh
+                    # sandbox: nothing the first run left (a checkpoint) may reach the second.
+                    result = self._judge_evalplus(problem, program, fresh=True)
                 return result
             if meta.get("test") and meta.get("entry_point"):
                 return self._judge_check(problem, program)
@@ -245,7 +249,7 @@ class CodeVerifier:
 
     # -- evalplus ------------------------------------------------------------------------
 
-    def _judge_evalplus(self, problem: Problem, program: str) -> GradeResult:
+    def _judge_evalplus(self, problem: Problem, program: str, fresh: bool = False) -> GradeResult:
         meta = problem.metadata
         ready = self._evalplus_plan(problem)
         plan, expected, inputs, nb = ready.plan, ready.expected, ready.inputs, ready.n_base
@@ -256,7 +260,7 @@ class CodeVerifier:
                 return out == expected[i]
             return comparers[i >= nb].match(inputs[i], out, expected[i])
 
-        return self._run_and_judge(program, plan, judge)
+        return self._run_and_judge(program, plan, judge, fresh)
 
     def _evalplus_plan(self, problem: Problem) -> _EvalplusPlan:
         """What every program of an evalplus problem is run and judged with, made once per
@@ -384,10 +388,11 @@ class CodeVerifier:
                        max_output_bytes=(self.max_output_mb << 20) + (1 << 20))  # fmt: skip
 
     def _run(self, program: str, spec: dict[str, Any], timeout: float, verdict: Verdict | None = None,
-             tests_json: str | None = None) -> tuple[Any, Records]:
+             tests_json: str | None = None, fresh: bool = False) -> tuple[Any, Records]:
         """Run ``program`` under ``spec``; its result and records. With ``verdict``, a warm
         sandbox's run is judged as its records arrive and stopped once it cannot pass.
-        ``tests_json``: ``spec["tests"]`` already as JSON (spliced in, not encoded again)."""
+        ``tests_json``: ``spec["tests"]`` already as JSON (spliced in, not encoded again);
+        ``fresh``: in a sandbox no program ran in before."""
         nonce = secrets.token_hex(16)
         spec = {**spec, "nonce": nonce, "max_output_bytes": self.max_output_mb << 20}
         spec_json = _spec_json(spec, tests_json)
@@ -397,7 +402,7 @@ class CodeVerifier:
             stream.feed(chunk)
             return verdict is not None and verdict.partial(stream.records) is not None
 
-        result = self._zygote_run(program, spec_json, timeout, watch) if self.zygote else None
+        result = self._zygote_run(program, spec_json, timeout, watch, fresh) if self.zygote else None
         if result is not None and stream.fed < (self.max_output_mb << 20) + (1 << 20):
             # Under the output cap the stream saw all of the run's output (the server's contract):
             # its records are those of ``result.stdout`` (and the end marker, which is no record).
@@ -407,14 +412,16 @@ class CodeVerifier:
             result = self._sandbox().run(harness_source(), timeout=timeout, extra_files=files)
         return result, Records.parse(result.stdout, nonce, stream.parsed)
 
-    def _zygote_run(self, program: str, spec_json: str, timeout: float, watch: Any = None) -> Any | None:
+    def _zygote_run(self, program: str, spec_json: str, timeout: float, watch: Any = None,
+                    fresh: bool = False) -> Any | None:
         """Run on this process's warm sandboxed server (None: none here, or another thread has it).
 
         Isolation is that of a one-shot run: the server is a sandbox of the same tier, limits and
         seccomp filter; per program it forks a harness that forks the candidate before reading
-        the request (no process the candidate descends from held its nonce); afterwards every
-        other process in the sandbox is killed and the work dir emptied; a run over its budget
-        or output cap, or one that kills the server, costs the whole sandbox (a fresh one next).
+        the request (no process the candidate descends from held its nonce), in namespaces and a
+        tmpfs of its own where the tier drops to a per-run uid (else everything is killed and
+        emptied after it, and a server that cannot restore its start state is replaced); a run
+        over its budget or output cap, or one that kills the server, costs the whole sandbox.
         """
         import math
 
@@ -424,18 +431,18 @@ class CodeVerifier:
         try:
             request = '{"spec": %s, "source": %s, "cpu_seconds": %d}' % (spec_json, json.dumps(program),
                                                                           math.ceil(timeout) + 1)  # fmt: skip
-            return server.request(request.encode(), timeout=timeout, watch=watch)
+            return server.request(request.encode(), timeout=timeout, watch=watch, fresh=fresh)
         except Exception:  # noqa: BLE001 - the server could not start: run this program one-shot
             _SERVERS[_server_key(self)] = (None, lock)
             return None
         finally:
             lock.release()
 
-    def _run_and_judge(self, program: str, plan: _Plan, judge: Any) -> GradeResult:
+    def _run_and_judge(self, program: str, plan: _Plan, judge: Any, fresh: bool = False) -> GradeResult:
         spec = {"mode": plan.mode, "tests": plan.tests, "limits": plan.limits, "entry_point": plan.entry_point,
                 "load_limit": plan.budget, **(plan.extra or {})}  # fmt: skip
         verdict = Verdict(program, plan.labels, plan.limits, plan.budget, judge)
-        result, rec = self._run(program, spec, plan.budget, verdict, plan.tests_json)
+        result, rec = self._run(program, spec, plan.budget, verdict, plan.tests_json, fresh)
         return verdict.final(rec, result)
 
 
@@ -445,7 +452,8 @@ _SERVERS_LOCK = threading.Lock()
 
 def _server_key(verifier: CodeVerifier) -> tuple[Any, ...]:
     sandbox = verifier._sandbox()
-    return (sandbox.isolation, sandbox.python, sandbox.memory_mb, sandbox.max_processes, sandbox.max_output_bytes)
+    return (sandbox.isolation, sandbox.python, sandbox.memory_mb, sandbox.max_processes, sandbox.max_output_bytes,
+            verifier.max_disk_mb)
 
 
 def _server_for(verifier: CodeVerifier) -> tuple[Any, threading.Lock]:
@@ -460,7 +468,8 @@ def _server_for(verifier: CodeVerifier) -> tuple[Any, threading.Lock]:
                 server: Any = SandboxServer(harness_source(), argv=["zygote"], isolation=sandbox.isolation,
                                             python=sandbox.python, memory_mb=sandbox.memory_mb,
                                             max_processes=sandbox.max_processes,
-                                            max_output_bytes=sandbox.max_output_bytes)  # fmt: skip
+                                            max_output_bytes=sandbox.max_output_bytes,
+                                            disk_mb=verifier.max_disk_mb)  # fmt: skip
                 atexit.register(server.close)
             except ServerUnavailable:
                 server = None

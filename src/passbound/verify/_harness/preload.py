@@ -22,11 +22,13 @@ import builtins  # noqa: E402,F401 - loaded now, used by the modules below
 import io  # noqa: E402,F401
 import resource  # noqa: E402,F401
 import select  # noqa: E402,F401
+import socket  # noqa: E402,F401 - the zygote brings up a run's loopback
 import signal  # noqa: E402,F401
 import subprocess  # noqa: E402,F401
 import time  # noqa: E402,F401
 
 try:
-    import ctypes  # noqa: F401 - the zygote's prctl; an interpreter without it has no zygote
+    import ctypes  # noqa: F401 - the zygote's prctl, unshare and mount; without it there is no zygote
+    import fcntl  # noqa: F401
 except ImportError:
     pass

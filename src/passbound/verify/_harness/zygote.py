@@ -1,8 +1,17 @@
 """The harness's entry points: one run per interpreter (``_main``), or a zygote serving many.
 
-Why a module of its own: it owns the process lifecycle around a run (fork the harness, which
-forks the candidate before reading the request; afterwards kill every other process in the
-sandbox and empty the writable places), and the ``__main__`` block that the sandbox runs.
+Why a module of its own: it owns the process lifecycle around a run, and the ``__main__`` block
+that the sandbox runs. A zygote's runs must be independent draws (pass@k's estimator assumes
+it, and a policy under RL learns to pass on state an earlier sample left), so where the zygote
+is root (bubblewrap or unshare as root) every run starts in namespaces of its own, made by
+forking: new pid, IPC, network and mount namespaces, a fresh size-capped tmpfs as its home, a
+fresh /proc, then the drop to the per-run uid (where the tier has one). When the run's first
+process exits the kernel kills the rest; its files, IPC objects, sockets and pid counter go with
+its namespaces, and the zygote (root, in another pid namespace) is out of the program's reach.
+Elsewhere (bubblewrap without root, whose /tmp is the sandbox's own)
+the zygote runs as the program's uid and sweeps instead: kill every other process, empty every
+writable place, check its own limits and priority, and leave (a fresh sandbox) when anything
+differs from the start.
 """
 
 import json
@@ -115,37 +124,140 @@ def _empty(path, keep=()):
     return False
 
 
-def _zygote(tag):
+# Linux constants (sched.h, mount.h, if.h).
+_NEWNS, _NEWPID, _NEWIPC, _NEWNET = 0x20000, 0x20000000, 0x08000000, 0x40000000
+_MS_RDONLY, _MS_NOSUID, _MS_NODEV, _MS_NOEXEC = 1, 2, 4, 8
+_MS_REMOUNT, _MS_BIND, _MS_REC, _MS_PRIVATE = 32, 4096, 16384, 1 << 18
+
+
+def _mount(libc, source, target, fstype, flags, data=None):
+    import ctypes
+
+    enc = [x.encode() if isinstance(x, str) else x for x in (source, target, fstype, data)]
+    if libc.mount(enc[0], enc[1], enc[2], flags, enc[3]) != 0:
+        raise OSError(ctypes.get_errno(), "mount %s" % target)
+
+
+def _enter_run(libc, cfg):
+    """In a run's first process (pid 1 of its own pid namespace, still root): the run's own
+    mounts, its loopback, then the drop to the sandbox uid. Raises where any step fails."""
+    import fcntl
+    import os
+    import socket
+    import struct
+
+    uid, home = cfg.get("uid"), cfg["home"]
+    _mount(libc, None, "/", None, _MS_REC | _MS_PRIVATE)
+    opts = "size=%dm,nr_inodes=%d" % (cfg["disk_mb"], cfg["inodes"])
+    for scratch in cfg.get("scratch") or ():  # world-writable host dirs (no private root): fresh too
+        _mount(libc, "tmpfs", scratch, "tmpfs", _MS_NOSUID | _MS_NODEV, opts + ",mode=1777")
+    os.makedirs(home, 0o755, exist_ok=True)  # inside a fresh /tmp, made again (root's, 0755 parents)
+    owner = ",uid=%d,gid=%d" % (uid, uid) if uid is not None else ""
+    _mount(libc, "tmpfs", home, "tmpfs", _MS_NOSUID | _MS_NODEV, opts + ",mode=0700" + owner)
+    _mount(libc, "proc", "/proc", "proc", _MS_NOSUID | _MS_NODEV | _MS_NOEXEC)
+    _mount(libc, "/proc/sys", "/proc/sys", None, _MS_BIND | _MS_REC)
+    _mount(libc, None, "/proc/sys", None, _MS_BIND | _MS_REMOUNT | _MS_RDONLY | _MS_NOSUID | _MS_NODEV | _MS_NOEXEC)
+    try:  # as in the sandbox's own network namespace: loopback up (SIOCSIFFLAGS, UP|LOOPBACK|RUNNING)
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+            fcntl.ioctl(sock, 0x8914, struct.pack("16sH22x", b"lo", 0x1 | 0x8 | 0x40))
+    except OSError:
+        pass  # no loopback only fails programs that use one
+    os.chdir(home)
+    if uid is None:  # a tier without a per-run uid: the program runs as root, as in a one-shot run
+        return
+    os.setgroups([])
+    os.setresgid(uid, uid, uid)
+    os.setresuid(uid, uid, uid)
+    if os.getresuid() != (uid, uid, uid) or os.getresgid() != (uid, uid, uid) or os.getgroups():
+        raise OSError("passbound sandbox: privilege drop failed")
+
+
+def _in_namespaces(libc, cfg, serve):
+    """A run in namespaces of its own (the zygote's child, root until ``_enter_run``): returns
+    the wait status of the run's first process, passed on as this process's own."""
+    import os
+    import signal
+
+    if libc.unshare(_NEWNS | _NEWPID | _NEWIPC | _NEWNET) != 0:
+        return 71
+    pid = os.fork()
+    if pid == 0:
+        code = 72
+        try:
+            _enter_run(libc, cfg)
+            code = serve()
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)  # its pid namespace, so every process of the run, is gone
+    if os.WIFSIGNALED(status):
+        signal.signal(os.WTERMSIG(status), signal.SIG_DFL)
+        os.kill(os.getpid(), os.WTERMSIG(status))
+    return os.WEXITSTATUS(status) if os.WIFEXITED(status) else 70
+
+
+def _pids():
+    import os
+
+    return {n for n in os.listdir("/proc") if n.isdigit()}
+
+
+def _own_state():
+    """What a program running as the zygote's uid could change about the zygote (its limits,
+    priority, scheduling, CPUs) and every later run would inherit."""
+    import os
+    import resource
+
+    limits = [resource.getrlimit(getattr(resource, n)) for n in dir(resource) if n.startswith("RLIMIT_")]
+    return (limits, os.getpriority(os.PRIO_PROCESS, 0), os.sched_getscheduler(0), os.sched_getaffinity(0))
+
+
+def _zygote(tag, cfg=None):
     import ctypes
     import os
 
-    ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
-    home = os.getcwd()
-    keep = set(os.listdir(home))
+    cfg = cfg or {}
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+    # Root: namespaces per run. Never a sweep as root: where the tier shares the host's files
+    # (unshare), emptying /tmp would empty the host's.
+    fresh = os.geteuid() == 0 and bool(cfg.get("home"))
+    home = cfg.get("home") or os.getcwd()
+    if fresh:
+        pid = os.fork()  # a first, empty run: namespaces and mounts must work here, or no zygote
+        if pid == 0:
+            os._exit(_in_namespaces(libc, cfg, lambda: 0))
+        if os.waitpid(pid, 0)[1] != 0:
+            return
     # /tmp is writable where the sandbox has its own user namespace; the work dir may be in it.
     above = {os.path.relpath(home, "/tmp").split(os.sep)[0]} if home.startswith("/tmp/") else set()
+    baseline = (_pids(), _own_state())
     os.write(1, ("%s ready\n" % tag).encode())
-    seq = 0
     while True:
-        seq += 1
-        run_dir = os.path.join(home, "run%d" % seq)
-        os.mkdir(run_dir, 0o700)
         pid = os.fork()
         if pid == 0:
             code = 70
             try:
-                os.chdir(run_dir)
-                code = _serve_one()
+                if fresh:
+                    code = _in_namespaces(libc, cfg, _serve_one)
+                else:
+                    os.chdir(home)
+                    os.mkdir("run", 0o700)  # the same name every run: nothing says how many came before
+                    os.chdir("run")
+                    code = _serve_one()
             finally:
                 os._exit(code)
         _, status = os.waitpid(pid, 0)
-        _kill_the_rest()
-        clean = _empty(home, keep) and _empty("/tmp", above)
+        if not fresh:
+            _kill_the_rest()
+        # Before the next program: nothing left of this one, else a fresh sandbox for it.
+        clean = fresh or (_empty(home) and os.geteuid() != 0 and _empty("/tmp", above) and _empty("/dev/shm"))
+        clean = clean and _pids() <= baseline[0] and _own_state() == baseline[1]
         if os.WIFEXITED(status) and os.WEXITSTATUS(status) == 3:
             return
-        os.write(1, ("\n%s end %d\n" % (tag, status)).encode())
+        os.write(1, ("\n%s end %d %d\n" % (tag, status, int(clean))).encode())
         if not clean:
-            return  # something would not go: the host starts a fresh sandbox
+            _kill_the_rest()
+            return  # the host starts a fresh sandbox for the next program
 
 
 def _main():
@@ -170,6 +282,6 @@ if __name__ == "__main__":
     import sys
 
     if sys.argv[1:2] == ["zygote"]:
-        _zygote(sys.argv[2])
+        _zygote(sys.argv[-1], json.loads(sys.argv[2]) if len(sys.argv) > 3 else None)
     else:
         _main()
