@@ -185,6 +185,14 @@ def test_prose_is_not_a_marker(completion: str) -> None:
     assert MathVerifier(extraction="lenient").grade("18", completion).status == "pass"
 
 
+@pytest.mark.parametrize(("completion", "expected"), [
+    ("The answer is 2k.", "2k"), ("The answer is 2 n.", "2 n"), ("The answer is 7.6 Z.", "7.6 Z"),
+    ("The answer is 2 pi.", "2 pi"), ("Answer: 3 sqrt 2", "3 sqrt 2"), ("Answer: 18 dollars", "18"),
+])
+def test_only_a_unit_word_leaves_a_marker_value(completion: str, expected: str) -> None:
+    assert extract_answer(completion) == expected
+
+
 def test_the_later_of_box_and_marker_wins() -> None:
     assert extract_answer("\\boxed{5}\n#### 6") == "6"
     assert extract_answer("Answer: 6\n\nSo \\boxed{5}.") == "5"

@@ -57,20 +57,28 @@ _CONNECTOR_RE = re.compile(
 )
 # A sentence ends at . ! ? before whitespace, or at a blank line; a paragraph at a blank line.
 _BOUNDARY_RE = re.compile(r"[.!?](?=\s)|\n[ \t]*\n")
-_PARAGRAPH_RE = re.compile(r"\n[ \t]*\n")
-# A hedge word, at most two words, then another value: "(or 16 if", "could also be 6",
-# "or possibly \boxed{5}". Used on a bounded window only.
-_HEDGE_RE = re.compile(
+# A hedge word, at most two words, then another value: "or 16 if", "could also be 6",
+# "or possibly \boxed{5}" (searched in the lower-cased text, over a bounded window).
+_HEDGE = (
     r"\b(?:or|either|possibly|perhaps|maybe|alternatively|otherwise|else|unless|could|might)\b"
-    r"(?:[ \t,:;]{1,4}[A-Za-z]{1,15}){0,2}[ \t,:;(]{0,4}"
-    r"(?:[-+]?\.?\d|\$|\\\(|\\\[|\\(?:boxed|fbox|framebox|[dt]?frac|sqrt)(?![A-Za-z]))"
-)  # searched in the lower-cased text
-
+    r"(?:[ \t,:;]{1,4}[a-z]{1,15}){0,2}[ \t,:;(]{0,4}"
+    r"(?:[-+]?\.?\d|\$|\\\(|\\\[|\\(?:boxed|fbox|framebox|[dt]?frac|sqrt)(?![a-z]))"
+)
+_HEDGE_RE = re.compile(_HEDGE)
 # ...or a hedge word right before an option letter: "\\boxed{D} (or C if ties count)".
-_LETTER_HEDGE_RE = re.compile(
+_LETTER_HEDGE = (
     r"\b(?i:or|either|possibly|perhaps|maybe|alternatively|otherwise|else)[ \t,:;]{1,4}"
     r"(?:(?i:option|choice)[ \t]+)?\(?[A-HJ-Z]\)?(?![A-Za-z])"
 )
+_LETTER_HEDGE_RE = re.compile(_LETTER_HEDGE)
+# After a box, the hedge must belong to it: only closing math, punctuation and at most four words
+# between ("\\boxed{5}, but it could also be 6"); "$\\boxed{49}$ has a remainder of 1 when
+# divided by 2, 3, 4, or 6" states one value.
+_LEAD = r"[\s$).,;:\\\]]*\(?[\s$]*(?:[A-Za-z'’-]+[ \t,]+){0,4}?"
+_BOX_HEDGE_RE = re.compile(_LEAD + _HEDGE)
+_BOX_LETTER_HEDGE_RE = re.compile(_LEAD + _LETTER_HEDGE)
+_SENTENCE_STOP_RE = re.compile(r"[.!?](?=\s)|\n")
+_PLAIN_NUMBER_RE = re.compile(r"[-+]?\d[\d,]*(?:\.\d+)?")
 
 # "answer" markers (matched on the lower-cased text): a word before it that makes it the answer,
 # then "is" or a colon.
@@ -83,7 +91,12 @@ _HEADING_WORDS = frozenset({"answer", "final answer", "the final answer", "final
 _GSM_RE = re.compile(r"^[ \t]*####[ \t]*([^\n]*)", re.MULTILINE)
 _WORD_RE = re.compile(r"(?<![\\A-Za-z])[A-Za-z]{2,}")
 _VALUE_START_RE = re.compile(r"[-+$\\(.\d]")
-_NUMBER_UNIT_RE = re.compile(r"([-+]?(?:\d[\d,]*(?:\.\d+)?|\.\d+))[ \t]*[A-Za-z]+\.?")
+# A number and one lower-case word after it ("18 dollars", "5 apples"), but not a variable ("2 n",
+# "2k") or a function or constant written in words ("2 pi", "3 sqrt").
+_NUMBER_UNIT_RE = re.compile(r"([-+]?(?:\d[\d,]*(?:\.\d+)?|\.\d+))[ \t]+([a-z]{2,})\.?")
+_MATH_WORDS = frozenset({"pi", "ln", "log", "lg", "exp", "sqrt", "sin", "cos", "tan", "cot", "sec", "csc", "arcsin",
+                         "arccos", "arctan", "sinh", "cosh", "tanh", "mod", "inf", "infinity", "deg", "choose", "times",
+                         "over", "e", "i"})
 _NUMBER_RE = re.compile(r"-?\d[\d,]*(?:\.\d+)?|-?\.\d+")
 _MATH_RE = re.compile(r"\$([^$]+)\$")
 _SENTENCE_END_RE = re.compile(r"\.(?:\s|$)")
@@ -153,17 +166,17 @@ def _box_statement(text: str, low: str, boxes: list[Box], skip: Skip) -> Stateme
     start, end = tops[first].start, tops[i].end
     if any(p is None for p in parts):
         return Statement(start, end, None)
-    if _hedges_after(text, low, end):
+    if _box_hedges(text, low, end):
         return Statement(start, end, None)
     near = max(0, start - _WINDOW)
     if (first > 0 and tops[first - 1].end > near) or _says_either(low, near, start):
         sentence = _sentence_start(text, start)  # only where an earlier box or "either" is near
-        said = {" ".join(p.split()) for p in parts if p}
+        said = {_value_key(p) for p in parts if p}
         for j in range(first - 1, -1, -1):  # other boxes earlier in the same sentence
             if tops[j].end <= sentence:
                 break
             other = _content(text, tops[j], by_start)
-            if other is not None and other.strip() and " ".join(other.split()) not in said:
+            if other is not None and other.strip() and _value_key(other) not in said:
                 return Statement(start, end, None)
         if _says_either(low, sentence, start):
             return Statement(start, end, None)
@@ -186,13 +199,34 @@ def _says_either(low: str, start: int, end: int) -> bool:
     return False
 
 
-def _hedges_after(text: str, low: str, pos: int) -> bool:
-    """Another value offered after a statement, in the rest of its paragraph (bounded; ``low``
-    is ``text`` lower-cased)."""
-    stop = min(len(low), pos + _WINDOW)
-    para = _PARAGRAPH_RE.search(low, pos, stop)
-    stop = para.start() if para else stop
-    return _HEDGE_RE.search(low, pos, stop) is not None or _LETTER_HEDGE_RE.search(text, pos, stop) is not None
+def _box_hedges(text: str, low: str, pos: int) -> bool:
+    """A hedge attached to the box that ends at ``pos``: in the rest of its sentence ("(or 16 if
+    ...)"), or opening the next one ("\\boxed{5}. Or possibly 6.")."""
+    for _ in range(2):
+        limit = min(len(low), pos + _WINDOW)
+        stop = _BOUNDARY_RE.search(low, pos, limit)
+        end = stop.start() if stop else limit
+        if _BOX_HEDGE_RE.match(low, pos, end) or _BOX_LETTER_HEDGE_RE.match(text, pos, end):
+            return True
+        if stop is None:
+            return False
+        pos = stop.end()
+    return False
+
+
+def _marker_hedges(text: str, low: str, pos: int) -> bool:
+    """Another value offered in the sentence of a marker's value, which starts at ``pos``."""
+    while pos < len(low) and low[pos].isspace():
+        pos += 1
+    stop = _SENTENCE_STOP_RE.search(low, pos, min(len(low), pos + _WINDOW))
+    stop = stop.start() if stop else min(len(low), pos + _WINDOW)
+    return bool(_HEDGE_RE.search(low, pos, stop) or _LETTER_HEDGE_RE.search(text, pos, stop))
+
+
+def _value_key(answer: str) -> str:
+    """What two boxes of one value share: the spelling without spaces, or the number ("025" is 25)."""
+    s = "".join(answer.split())
+    return str(int(s.replace(",", "").lstrip("+"))) if _PLAIN_NUMBER_RE.fullmatch(s) and "." not in s else s
 
 
 def last_boxed(text: str) -> str | None:
@@ -274,7 +308,7 @@ def _plain_value(rest: str) -> str | None:
     if rest.startswith("\\$"):
         rest = rest[2:].lstrip()
     unit = _NUMBER_UNIT_RE.fullmatch(rest)
-    if unit is not None:
+    if unit is not None and unit.group(2) not in _MATH_WORDS:
         rest = unit.group(1)
     return rest or None
 
@@ -325,7 +359,7 @@ def _phrase_statement(text: str, low: str, skip: Skip) -> Statement | None:
         answer, hedged = _clean_phrase_answer(text[value_at : value_at + 2000])
         if not (answer or hedged):
             return None
-        hedged = hedged or _hedges_after(text, low, value_at)
+        hedged = hedged or _marker_hedges(text, low, value_at)
         return Statement(pos, value_at, None if hedged else answer)
     return None
 
@@ -343,7 +377,7 @@ def _gsm_statement(text: str, low: str, skip: Skip) -> Statement | None:
     if found is None or skip(found.start(), found.end()):
         return None
     answer, hedged = _clean_phrase_answer(found.group(1))
-    hedged = hedged or _hedges_after(text, low, found.start(1))
+    hedged = hedged or _marker_hedges(text, low, found.start(1))
     return Statement(found.start(), found.end(), None if hedged else answer)
 
 
@@ -359,7 +393,7 @@ def _tag_statement(text: str, low: str, skip: Skip) -> Statement | None:
         if close < 0 or skip(pos, close):
             continue
         answer, hedged = _clean_phrase_answer(text[pos + len("<answer>") : close])
-        hedged = hedged or _hedges_after(text, low, pos + len("<answer>"))
+        hedged = hedged or _marker_hedges(text, low, pos + len("<answer>"))
         return Statement(pos, close + len("</answer>"), None if hedged else answer)
     return None
 
