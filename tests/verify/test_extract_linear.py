@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from passbound.verify.code_extract import extract_code
 from passbound.verify.extract import extract_answer
 
 MB = 1_000_000
@@ -70,3 +71,27 @@ def test_caps_still_find_the_answer() -> None:
     assert extract_answer("\\boxed{" + "{" * 100 + "1" + "}" * 100 + "}. So \\boxed{2}.") == "2"
     assert extract_answer("\\boxed{" * 1000 + "1" + "}" * 1000 + ". Hence \\boxed{3}.") == "3"
     assert extract_answer("So \\boxed{5}." + "\n" * MB) == "5"
+
+
+CODE_ROWS = {
+    "fence-line-of-spaces": "```" + " " * MB + "x" + " " * MB + "`",
+    "fence-line-of-tabs": "```" + " \t" * (MB // 2) + "`",
+    "many-fences": "```python\n" * (MB // 10),
+    "many-blocks": "```python\ndef f():\n    return 1\n```\n" * (MB // 36),
+    "unclosed-fence-long-body": "```python\n" + "x = 1\n" * (MB // 6),
+    "prose-lines": "This works because of the loop here, see below.\n" * (MB // 49),
+    "assignment-lines": ("a" + ", a" * 300 + " ==\n") * (MB // 905),
+    "think-then-code": "<think>" + "x" * MB + "</think>```python\nprint(1)\n```",
+}
+
+
+@pytest.mark.parametrize("text", CODE_ROWS.values(), ids=CODE_ROWS.keys())
+def test_a_megabyte_code_completion_of_each_kind_is_fast(text: str) -> None:
+    best = float("inf")
+    for _ in range(2):
+        started = time.perf_counter()
+        extract_code(text, entry_point="f")
+        best = min(best, time.perf_counter() - started)
+        if best < BOUND_S:
+            break
+    assert best < BOUND_S, f"{best:.2f} s"
