@@ -21,6 +21,10 @@ from passbound.verify.extract import answer_phrase, extract_answer, last_boxed
         ("\\boxed{7} and then a truncated \\boxed{\\frac{1", "7"),  # unterminated box skipped
         ("\\boxed{} then nothing", None),  # empty box is no answer
         ("\\boxedness is not a box", None),
+        ("\\boxed{\\pi}", "\\pi"),
+        ("\\boxed{a\\\\}", "a\\\\"),  # a line break before the closing brace
+        ("\\boxed{x \\fbox{3}}", None),  # a box around a box and more
+        ("\\boxed{\\fbox 3}", "3"),
     ],
 )
 def test_boxes(text: str, expected: str | None) -> None:

@@ -239,6 +239,9 @@ def _tag_statement(text: str, low: str, skip: Skip) -> Statement | None:
 
 def marker_statement(text: str, low: str, skip: Skip) -> Statement | None:
     """The latest explicit answer marker of any kind (``low``: the lower-cased text)."""
-    found = [s for s in (_phrase_statement(text, low, skip), _gsm_statement(text, low, skip),
-                         _tag_statement(text, low, skip)) if s is not None]
-    return max(found, key=lambda s: s.start) if found else None
+    best = _phrase_statement(text, low, skip)
+    for other in (_gsm_statement(text, low, skip) if "####" in text else None,
+                  _tag_statement(text, low, skip) if "<answer>" in low else None):
+        if other is not None and (best is None or other.start > best.start):
+            best = other
+    return best

@@ -115,8 +115,11 @@ def _inline_code(text: str, start: int, end: int) -> list[tuple[int, int]]:
 def code_spans(text: str) -> Spans:
     """Code, fenced and inline: a box or answer marker there is a program's output format."""
     if "`" not in text and "~~~" not in text:  # most math completions: skip the scan
-        return Spans([])
+        return _NO_SPANS
     return Spans(_merge(_code_spans(text)))
+
+
+_NO_SPANS = Spans([])
 
 
 def in_quote_line(text: str, pos: int) -> bool:
@@ -195,8 +198,9 @@ def _scan_from(text: str, start: int, brace: int, boxes: list[Box]) -> int:
     to resume."""
     limit = min(len(text), brace + MAX_BOX_CHARS)
     close = text.find("}", brace + 1, min(limit, brace + 2000))
-    if close >= 0 and text.find("{", brace + 1, close) < 0 and text.find("\\", brace + 1, close) < 0:
-        boxes.append(Box(start, close + 1, brace + 1, close))  # plain content: no tokens to match
+    if (close >= 0 and text.find("{", brace + 1, close) < 0 and text[close - 1] != "\\"
+            and text.find("box", brace + 1, close) < 0):
+        boxes.append(Box(start, close + 1, brace + 1, close))  # no group inside: no tokens to match
         return close + 1
     groups: list[bool] = []  # one entry per open "{": whether it opens a box
     open_boxes: list[list[int]] = []  # [start, content start, holds a box] of each open box
