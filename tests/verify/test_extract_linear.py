@@ -66,6 +66,12 @@ def test_a_megabyte_row_of_each_kind_is_fast(text: str) -> None:
     assert best < BOUND_S, f"{best:.2f} s"
 
 
+def test_huge_numbers_in_boxes_are_compared_as_text() -> None:
+    big = "9" * 5_000  # int() of it raises on Python >= 3.11 (and is quadratic before)
+    assert extract_answer(f"x = \\boxed{{{big}}} and y = \\boxed{{0{big}}}.") == "0" + big  # one value
+    assert extract_answer(f"x = \\boxed{{{big}}} and y = \\boxed{{8{big}}}.") is None
+
+
 def test_caps_still_find_the_answer() -> None:
     assert extract_answer("x" * MB + " So \\boxed{5}.") == "5"
     assert extract_answer("\\boxed{" + "{" * 100 + "1" + "}" * 100 + "}. So \\boxed{2}.") == "2"

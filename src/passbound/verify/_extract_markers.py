@@ -215,7 +215,7 @@ def _gsm_statement(text: str, low: str, skip: Skip) -> Statement | None:
             found = m
     if found is None or skip(found.start(), found.end()):
         return None
-    answer, hedged = _clean_phrase_answer(found.group(1))
+    answer, hedged = _clean_phrase_answer(text[found.start(1) : min(found.end(1), found.start(1) + 2000)])
     hedged = hedged or _marker_hedges(text, low, found.start(1))
     return Statement(found.start(), found.end(), None if hedged else answer)
 

@@ -166,7 +166,11 @@ def _box_hedges(text: str, low: str, pos: int) -> bool:
 def _value_key(answer: str) -> str:
     """What two boxes of one value share: the spelling without spaces, or the number ("025" is 25)."""
     s = "".join(answer.split())
-    return str(int(s.replace(",", "").lstrip("+"))) if _PLAIN_NUMBER_RE.fullmatch(s) and "." not in s else s
+    if not _PLAIN_NUMBER_RE.fullmatch(s) or "." in s:
+        return s
+    sign, digits = ("-", s[1:]) if s[0] == "-" else ("", s.lstrip("+"))
+    digits = digits.replace(",", "").lstrip("0") or "0"  # as text: no int() of a 5,000-digit box
+    return sign + digits if digits != "0" else "0"
 
 
 def last_boxed(text: str) -> str | None:
