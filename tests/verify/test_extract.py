@@ -15,12 +15,16 @@ from passbound.verify.extract import answer_phrase, extract_answer, last_boxed
         ("so $\\boxed{\\frac{1}{2}}$.", "\\frac{1}{2}"),
         ("\\boxed{\\left\\{ x : x^{2} \\in \\{1, {4}\\} \\right\\}}", "\\left\\{ x : x^{2} \\in \\{1, {4}\\} \\right\\}"),
         ("\\boxed{\\{1,2\\}}", "\\{1,2\\}"),  # escaped braces do not close the box
-        ("first \\boxed{3} then \\boxed{4} finally \\fbox{5}", "5"),  # last box wins
-        ("\\boxed{3} then \\boxed 7$.", "7"),  # \boxed without braces
+        ("First \\boxed{3}. Then \\boxed{4}. Finally \\fbox{5}.", "5"),  # last box wins
+        ("\\boxed{3} was wrong. So \\boxed 7$.", "7"),  # \boxed without braces
         ("\\boxed {12} with a space", "12"),
         ("\\boxed{7} and then a truncated \\boxed{\\frac{1", "7"),  # unterminated box skipped
         ("\\boxed{} then nothing", None),  # empty box is no answer
         ("\\boxedness is not a box", None),
+        ("\\boxed{\\pi}", "\\pi"),
+        ("\\boxed{a\\\\}", "a\\\\"),  # a line break before the closing brace
+        ("\\boxed{x \\fbox{3}}", None),  # a box around a box and more
+        ("\\boxed{\\fbox 3}", "3"),
     ],
 )
 def test_boxes(text: str, expected: str | None) -> None:
@@ -58,9 +62,12 @@ def test_fallbacks_are_off_by_default_and_opt_in() -> None:
 
 
 def test_ten_thousand_nested_braces() -> None:
+    # Deeper than any answer (MAX_BRACE_DEPTH): no answer, found fast; a box after it still counts.
     text = "\\boxed{" + "{" * 10_000 + "1" + "}" * 10_000 + "}"
     started = time.perf_counter()
-    assert last_boxed(text) == "{" * 10_000 + "1" + "}" * 10_000
+    assert last_boxed(text) is None
+    assert last_boxed("\\boxed{" + "{" * 20 + "1" + "}" * 20 + "}") == "{" * 20 + "1" + "}" * 20
+    assert last_boxed(text + ". So \\boxed{2}.") == "2"
     assert time.perf_counter() - started < 0.5
 
 

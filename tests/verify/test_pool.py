@@ -120,9 +120,10 @@ def test_pathological_math_ends_within_the_bound(math_pool: GradingPool) -> None
     filler = "Let us think step by step. " * 40_000  # ~1 MB
     cases = [
         ("5", "\\boxed{9^{9^{9^{9}}}}", {"timeout", "fail"}),  # bigint pow in C: only a kill stops it
-        ("1", "\\boxed{" + "{" * 10_000 + "1" + "}" * 10_000 + "}", {"timeout", "fail"}),
+        ("1", "\\boxed{" + "{" * 10_000 + "1" + "}" * 10_000 + "}", {"no_answer"}),  # past the depth cap
         ("42", filler + "\\boxed{42}", {"pass"}),
-        ("42", "\\boxed{" + "1+" * 300_000 + "1}", {"timeout", "fail"}),  # 600 kB expression
+        ("42", "\\boxed{" + "1+" * 300_000 + "1}", {"no_answer"}),  # 600 kB expression: past the box cap
+        ("42", "\\boxed{" + "1+" * 9_000 + "1}", {"timeout", "fail"}),  # 18 kB: within the cap, to the workers
         ("42", filler, {"no_answer"}),
         ("7", "so \\boxed{7}", {"pass"}),
         ("\\frac{3}{4}", "The answer is 0.75.", {"pass"}),

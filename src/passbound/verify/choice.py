@@ -26,7 +26,9 @@ from passbound.verify.extract import extract_answer
 from passbound.verify.math import MathVerifier
 from passbound.verify.result import GradeResult
 
-SEMANTICS_VERSION = "choice-2"  # choice-2: no other label after a label-only letter
+# choice-2: no other label after a label-only letter. choice-3: math-5's extraction (final
+# statement only, hedges give no answer, explicit answer markers).
+SEMANTICS_VERSION = "choice-3"
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 _WRAPPER_RE = re.compile(r"^\\(?:text|mathrm|textbf|mathbf|textrm|mbox)\s*\{(.*)\}$", re.DOTALL)
@@ -87,7 +89,7 @@ class ChoiceVerifier:
         self.math.warm_up()
 
     def extract(self, completion: str, problem: Problem | None = None) -> str | None:
-        return extract_answer(completion)
+        return extract_answer(completion, prompt=problem.prompt if problem else None)
 
     def dedupe_key(self, problem: Problem, answer: str) -> tuple[Any, ...]:
         return (problem.target, tuple(_choices(problem)), answer)

@@ -1,201 +1,236 @@
 """Pull the final answer out of a completion, cheaply and without parsing math.
 
 Extraction runs in the grading pool's *parent* process (so identical answers can be graded once),
-so everything here is linear-time string work that cannot hang: no sympy, no backtracking-prone
-regexes, a bounded number of attempts on pathological inputs (1 MB completions, 10k nested
-braces, thousands of unterminated boxes).
+so everything here is linear-time string work with caps (``MAX_SCAN_CHARS`` read from the end,
+brace depth and box length in ``_extract_scan``, a bounded number of candidates): no sympy, no
+regex with nested quantifiers over unbounded text.
 
-Order, first hit wins:
+The answer is the completion's final statement:
 
-1. the last complete ``\\boxed{...}`` / ``\\fbox{...}`` (nested braces matched, ``\\{`` and ``\\}``
-   are literal), or ``\\boxed 5`` without braces;
-2. the last "the answer is ..." / "final answer: ..." phrase;
-3. opt-in fallbacks (``"last_number"``, ``"last_math"``), off by default because they turn
-   rambling non-answers into guesses and inflate pass@k at large k.
+1. reasoning is dropped (``strip_reasoning``: what follows the last ``</think>``; an unclosed
+   ``<think>`` names no answer), and so are code blocks, inline code, ``>`` quoted lines and text
+   restating the question (``prompt``);
+2. the last complete ``\\boxed{}`` / ``\\fbox{}`` / ``\\framebox{}`` (with the boxes before it that
+   list the same answer), or the last explicit marker ("the answer is", "Answer:", ``#### 18``,
+   a "Final Answer" heading over the value, ``<answer>4</answer>``), whichever comes later;
+3. a statement that hedges names no answer (None): another value offered after it ("or 16",
+   "could also be 6"), "either" before it, or a different box in the same sentence;
+4. opt-in fallbacks (``"last_number"``, ``"last_math"``; the ``lenient`` policy), only when there is
+   no statement at all: guesses from prose inflate pass@k at large k.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Sequence
 
-_BOX_RE = re.compile(r"\\(?:boxed|fbox)(?![A-Za-z])")
-# "\\" is one token (a LaTeX line break), so "\\{" opens a group while "\{" is a literal brace.
-_BRACE_TOKEN_RE = re.compile(r"\\\\|\\[{}]|[{}]")
-_BARE_BOX_RE = re.compile(r"[ \t]*([^\s${}]+)")
-# "final answer" / "the answer", then "is" or a colon (matched on the lower-cased text).
-_PHRASE_HEAD_RE = re.compile(r"(?:final|the)\s+$")
-_PHRASE_TAIL_RE = re.compile(r"\s*(?:\*\*)?\s*(?:is\b\s*[:：]?|[:：])")
-_HEAD_WINDOW = 200
-_NUMBER_RE = re.compile(r"-?\d[\d,]*(?:\.\d+)?|-?\.\d+")
-_MATH_RE = re.compile(r"\$([^$]+)\$")
-_SENTENCE_END_RE = re.compile(r"\.(?:\s|$)")
-# More math after a phrase's first math span: another span, or a number.
-_MORE_MATH_RE = re.compile(r"\$|\\\(|\\\[|\d")
-# A phrase's tail that opens with two words is a sentence ("The largest $n$ is 34"), not an answer.
-_PROSE_RE = re.compile(r"[A-Za-z]{2,}\s+[A-Za-z$]")
-_MATHY_RE = re.compile(r"[0-9\\]")
-_IS_RE = re.compile(r"\s(?:is|equals|are)\s+(?:equal\s+to\s+)?|\s=\s")
+from passbound.verify._extract_markers import (HEDGE, LETTER_HEDGE, MAX_CANDIDATES, Skip, Statement,
+                                               marker_statement)
+from passbound.verify._extract_markers import WINDOW as _WINDOW
+from passbound.verify._extract_scan import BRACE_TOKEN_RE as _BRACE_TOKEN_RE  # noqa: F401 - _hidden_text
+from passbound.verify._extract_scan import Box, Spans, code_spans, in_quote_line, scan_boxes, strip_reasoning
+from passbound.verify._extract_scan import group_end as _group_end  # noqa: F401 - _hidden_text
 
-# How many boxes (from the end) to try before giving up; bounds the work on inputs with thousands
-# of unterminated "\boxed{" (each attempt may scan to the end of the text).
-MAX_BOX_ATTEMPTS = 4
+__all__ = ["FALLBACKS", "answer_phrase", "extract_answer", "last_boxed", "last_math", "last_number",
+           "strip_reasoning"]
+
+# Only the last this many characters of the answer part are read (a 32k-token completion is
+# ~130 KB); with linear scans this bounds one row's cost.
+MAX_SCAN_CHARS = 2_000_000
 # At most this many adjacent boxes are read as one listed answer.
 MAX_BOX_RUN = 32
+_MAX_GAP = 200  # the most text between two boxes of one listed answer
+_PROMPT_CAP = 65_536
+_CONTEXT = 60  # chars of a statement's line compared with the question
+_MIN_QUOTE = 30  # ...of which at least this many must match it
+_LINE = 240  # a line compared whole with the question is at most this long either side
+
 # What may stand between boxes that list one answer: spacing, commas, "and"/"or", math delimiters.
+# No two quantifiers can take the same characters, and it is matched only over gaps of at most
+# _MAX_GAP characters ("\text{" + 100 KB of spaces took math-4 minutes).
 _CONNECTOR_RE = re.compile(
-    r"(?:\s|[,;&~$]|\\[,;:! ]|\\q?quad(?![A-Za-z])|\\\\|\\\(|\\\)|\\\[|\\\]"
-    r"|\\(?:text|mathrm|textrm)\s*\{\s*(?:and|or|,)?\s*\}|\b(?:and|or)\b)*"
+    r"(?:\s|[,;&~$]|\\[,;:! ]|\\q?quad(?![A-Za-z])|\\\\|\\[()\[\]]"
+    r"|\\(?:text|mathrm|textrm)[ \t]*\{[ \t]*(?:(?:and|or|,)[ \t]*)?\}|\b(?:and|or)\b)*"
 )
+# A sentence ends at . ! ? before whitespace, or at a blank line; a paragraph at a blank line.
+_BOUNDARY_RE = re.compile(r"[.!?](?=\s)|\n[ \t]*\n")
+# After a box, the hedge must belong to it: only closing math, punctuation and at most four words
+# between ("\\boxed{5}, but it could also be 6"); "$\\boxed{49}$ has a remainder of 1 when
+# divided by 2, 3, 4, or 6" states one value.
+_LEAD = r"[\s$).,;:\\\]]*\(?[\s$]*(?:[A-Za-z'’-]+[ \t,]+){0,4}?"
+_BOX_HEDGE_RE = re.compile(_LEAD + HEDGE)
+_BOX_LETTER_HEDGE_RE = re.compile(_LEAD + LETTER_HEDGE)
+_PLAIN_NUMBER_RE = re.compile(r"[-+]?\d[\d,]*(?:\.\d+)?")
+
+_NUMBER_RE = re.compile(r"-?\d[\d,]*(?:\.\d+)?|-?\.\d+")
+_MATH_RE = re.compile(r"\$([^$]+)\$")
+_MATHY_RE = re.compile(r"[0-9\\]")
 FALLBACKS = ("last_number", "last_math")
 
 
-def _group_end(text: str, open_pos: int) -> int | None:
-    """Index just past the ``}`` that closes the ``{`` at ``open_pos``, or None if unbalanced."""
-    depth = 0
-    for match in _BRACE_TOKEN_RE.finditer(text, open_pos):
-        token = match.group()
-        if token == "{":
-            depth += 1
-        elif token == "}":
-            depth -= 1
-            if depth == 0:
-                return match.end()
-    return None
+# --- boxes -----------------------------------------------------------------------------------
 
 
-def _last_box(text: str, end: int) -> tuple[int, int, str] | None:
-    """(start, end, content) of the last complete box starting before ``end``, else None."""
-    for _ in range(MAX_BOX_ATTEMPTS):
-        start = max(text.rfind("\\boxed", 0, end), text.rfind("\\fbox", 0, end))
-        if start < 0:
+def _content(text: str, box: Box, by_start: dict[int, Box]) -> str | None:
+    """A box's answer: its content, or the content of the one box it wraps (``\\boxed{\\boxed{5}}``
+    is 5); None when it wraps a box and more (``\\boxed{\\boxed{5} \\text{ or } 7}``)."""
+    for _ in range(MAX_BOX_RUN):
+        lo, hi = box.lo, box.hi
+        while lo < hi and text[lo].isspace():
+            lo += 1
+        while hi > lo and text[hi - 1].isspace():
+            hi -= 1
+        if not box.holds_box:
+            return text[lo:hi]
+        inner = by_start.get(lo)
+        if inner is None or inner.end != hi:
             return None
-        end = start
-        match = _BOX_RE.match(text, start)
-        if match is None:  # e.g. "\boxedness": not a box command
-            continue
-        pos = match.end()
-        while pos < len(text) and text[pos] in " \t":
-            pos += 1
-        if pos < len(text) and text[pos] == "{":
-            close = _group_end(text, pos)
-            if close is None:  # truncated completion: try the box before it
-                continue
-            content = text[pos + 1 : close - 1].strip()
-        else:
-            bare = _BARE_BOX_RE.match(text, match.end())
-            content, close = (bare.group(1), bare.end()) if bare else ("", match.end())
-        if content:
-            return start, close, content
+        box = inner
     return None
 
 
-def _outermost(text: str, box: tuple[int, int, str] | None) -> tuple[int, int, str] | None:
-    """The box itself, or the box around it: ``\\boxed{\\boxed{5}}`` is 5, but
-    ``\\boxed{\\boxed{5} \\text{ or } 7}`` boxes more than 5 and names no single answer (None)."""
-    while box is not None:
-        outer = _last_box(text, box[0])
-        if outer is None or outer[1] < box[1]:
-            return box
-        if outer[2] != text[box[0] : box[1]]:
-            return None
-        box = (outer[0], outer[1], box[2])
-    return None
-
-
-def _last_box_run(text: str) -> tuple[int, str] | None:
-    """(start, answer) of the last box, joined with the boxes right before it.
-
-    A model that boxes each part of one answer (``\\boxed{1}, \\boxed{2}``, ``\\boxed{(2, 2)}
-    \\quad\\text{and}\\quad \\boxed{(6, 2)}``) states the list of them; boxes separated by
-    anything but commas, "and"/"or" and spacing are separate statements, and only the last counts.
-    """
-    last = _outermost(text, _last_box(text, len(text)))
-    if last is None:
-        return None
-    start, _, content = last
-    parts = [content]
-    while len(parts) < MAX_BOX_RUN:
-        before = _last_box(text, start)
-        if before is None or not _CONNECTOR_RE.fullmatch(text, before[1], start):
+def _box_statement(text: str, low: str, boxes: list[Box], skip: Skip) -> Statement | None:
+    """The last box run (boxes listing one answer) and whether its sentence commits to it."""
+    tops = [b for b in boxes if not b.nested]
+    by_start = {b.start: b for b in boxes} if len(tops) < len(boxes) else {}
+    i, passed = len(tops) - 1, 0
+    while i >= 0:
+        content = _content(text, tops[i], by_start)
+        if content != "" and not skip(tops[i].start, tops[i].end):
             break
-        start, parts = before[0], [before[2], *parts]
-    return start, ", ".join(parts)
+        i, passed = i - 1, passed + 1
+        if passed >= MAX_CANDIDATES:
+            return None
+    if i < 0:
+        return None
+    first, parts = i, [content]
+    while first > 0 and len(parts) < MAX_BOX_RUN:
+        before = tops[first - 1]
+        if tops[first].start - before.end > _MAX_GAP or skip(before.start, before.end):
+            break
+        if not _CONNECTOR_RE.fullmatch(text, before.end, tops[first].start):
+            break
+        first, parts = first - 1, [_content(text, before, by_start), *parts]
+    start, end = tops[first].start, tops[i].end
+    if any(p is None for p in parts):
+        return Statement(start, end, None)
+    if _box_hedges(text, low, end):
+        return Statement(start, end, None)
+    near = max(0, start - _WINDOW)
+    if (first > 0 and tops[first - 1].end > near) or _says_either(low, near, start):
+        sentence = _sentence_start(text, start)  # only where an earlier box or "either" is near
+        said = {_value_key(p) for p in parts if p}
+        for j in range(first - 1, -1, -1):  # other boxes earlier in the same sentence
+            if tops[j].end <= sentence:
+                break
+            other = _content(text, tops[j], by_start)
+            if other is not None and other.strip() and _value_key(other) not in said:
+                return Statement(start, end, None)
+        if _says_either(low, sentence, start):
+            return Statement(start, end, None)
+    return Statement(start, end, ", ".join(p for p in parts if p))
+
+
+def _sentence_start(text: str, pos: int) -> int:
+    start = max(0, pos - _WINDOW)
+    for m in _BOUNDARY_RE.finditer(text, start, pos):
+        start = m.end()
+    return start
+
+
+def _says_either(low: str, start: int, end: int) -> bool:
+    """ "either" as a word in ``low[start:end]`` ("either \\boxed{3} or \\boxed{4}")."""
+    while (pos := low.find("either", start, end)) >= 0:
+        if (pos == 0 or not low[pos - 1].isalpha()) and not low[pos + 6 : pos + 7].isalpha():
+            return True
+        start = pos + 6
+    return False
+
+
+def _box_hedges(text: str, low: str, pos: int) -> bool:
+    """A hedge attached to the box that ends at ``pos``: in the rest of its sentence ("(or 16 if
+    ...)"), or opening the next one ("\\boxed{5}. Or possibly 6.")."""
+    for _ in range(2):
+        limit = min(len(low), pos + _WINDOW)
+        stop = _BOUNDARY_RE.search(low, pos, limit)
+        end = stop.start() if stop else limit
+        if _BOX_HEDGE_RE.match(low, pos, end) or _BOX_LETTER_HEDGE_RE.match(text, pos, end):
+            return True
+        if stop is None:
+            return False
+        pos = stop.end()
+    return False
+
+
+def _value_key(answer: str) -> str:
+    """What two boxes of one value share: the spelling without spaces, or the number ("025" is 25)."""
+    s = "".join(answer.split())
+    if not _PLAIN_NUMBER_RE.fullmatch(s) or "." in s:
+        return s
+    sign, digits = ("-", s[1:]) if s[0] == "-" else ("", s.lstrip("+"))
+    digits = digits.replace(",", "").lstrip("0") or "0"  # as text: no int() of a 5,000-digit box
+    return sign + digits if digits != "0" else "0"
 
 
 def last_boxed(text: str) -> str | None:
-    """Content of the last complete ``\\boxed{}``/``\\fbox{}`` (or ``\\boxed X``), with the boxes
-    that list the same answer right before it; None if there is none."""
-    run = _last_box_run(text)
-    return run[1] if run else None
+    """Content of the last complete box (or ``\\boxed X``), with the boxes that list the same
+    answer right before it; None if there is none or its sentence hedges."""
+    found = _box_statement(text, text.lower(), scan_boxes(text), lambda s, e: False)
+    return found.answer if found else None
 
 
-def _says_more(after: str) -> bool:
-    """Math after the first math span in the same sentence: "$5$ or $7$", "$5$ if $n$ is even"."""
-    end = _SENTENCE_END_RE.search(after)
-    return bool(_MORE_MATH_RE.search(after[: end.start()] if end else after))
-
-
-def _clean_phrase_answer(rest: str) -> tuple[str | None, bool]:
-    """Cut a phrase's tail ("$\\frac12$. So ...") down to the answer ("\\frac12").
-
-    Returns (answer, hedged): hedged when the sentence goes on with more math after the first
-    math span ("$5$ or $7$"), which names no single answer.
-    """
-    rest = rest.lstrip().lstrip("*").lstrip().split("\n", 1)[0].strip()
-    if _PROSE_RE.match(rest):
-        # "Final Answer: The largest $n$ is 34": the answer is what the sentence says it is.
-        sentence = rest[: m.start()] if (m := _SENTENCE_END_RE.search(rest)) else rest
-        stated = None
-        for stated in _IS_RE.finditer(sentence):
-            pass
-        if stated is not None:
-            rest = sentence[stated.end() :]
-    if rest.startswith("$"):
-        inner = rest.lstrip("$")
-        close = inner.find("$")
-        if close >= 0 and _says_more(inner[close:].lstrip("$")):
-            return None, True
-        rest = inner[:close] if close >= 0 else inner
-    elif rest.startswith("\\("):
-        close = rest.find("\\)")
-        if close >= 0 and _says_more(rest[close + 2 :]):
-            return None, True
-        rest = rest[2:close] if close >= 0 else rest[2:]
-    else:
-        end = _SENTENCE_END_RE.search(rest)
-        if end is not None:
-            rest = rest[: end.start()]
-    rest = rest.strip().strip("*").strip().rstrip(".,;:").strip()
-    return rest or None, False
-
-
-def _last_phrase(text: str) -> tuple[int, str | None] | None:
-    """(position, answer) of the last "the answer is" / "final answer:" phrase, else None.
-
-    The answer is None when the phrase hedges ("the answer is $5$ or $7$"): the last statement
-    then names no answer, and an earlier box does not count either.
-
-    Searched backwards from each "answer" (a case-insensitive ``rfind``), not with a regex over
-    the whole text: 4x faster on typical completions, where few words are "answer".
-    """
-    low = text.lower()
-    end = len(low)
-    while (pos := low.rfind("answer", 0, end)) >= 0:
-        end = pos
-        before = _PHRASE_HEAD_RE.search(low, max(0, pos - _HEAD_WINDOW), pos)
-        after = _PHRASE_TAIL_RE.match(low, pos + len("answer"))
-        if before is None or after is None:
-            continue
-        answer, hedged = _clean_phrase_answer(text[after.end() : after.end() + 2000])
-        return (before.start(), answer) if answer or hedged else None
-    return None
+# --- answer markers (passbound.verify._extract_markers) -----------------------------------------
 
 
 def answer_phrase(text: str) -> str | None:
-    """The answer after the last "the answer is" / "final answer:" phrase, else None."""
-    found = _last_phrase(text)
-    return found[1] if found else None
+    """The answer after the last explicit marker ("the answer is", "Answer:", ``#### 18``...)."""
+    found = marker_statement(text, text.lower(), lambda s, e: False)
+    return found.answer if found else None
+
+
+# --- restated questions ----------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=64)
+def _normal_prompt(prompt: str) -> str:
+    """The question with its whitespace collapsed (cached: one question meets n completions)."""
+    return " ".join(prompt[:_PROMPT_CAP].split())
+
+
+def _quoter(text: str, prompt: str | None, code: Spans) -> Skip:
+    """Whether a statement at ``text[start:end]`` is code, a quotation or the question restated.
+
+    Restated: its whole line (``_MIN_QUOTE``+ characters) appears in the question, or it sits
+    inside a passage of the question, the ``_MIN_QUOTE`` characters on each side of it (on its
+    line) appearing in the question. A statement after the question's last
+    sentence ("What is the sum? \\boxed{14}") is the completion's own, and so is a value the
+    question happens to box too.
+    """
+    norm = _normal_prompt(prompt) if prompt else ""
+
+    def quoted(start: int, end: int) -> bool:
+        if code.covers(start) or in_quote_line(text, start):
+            return True
+        if not norm:
+            return False
+        lo, hi = max(0, start - _LINE), min(len(text), end + _LINE)
+        newline = text.rfind("\n", lo, start)
+        line_start = newline + 1 if newline >= 0 or lo == 0 else -1
+        line_end = text.find("\n", end, hi)
+        line_end = line_end if line_end >= 0 or hi == len(text) else -1
+        if line_start >= 0 and line_end >= 0:  # the whole line ("Answer: 5" from the question)
+            line = " ".join(text[line_start:line_end].split())
+            if len(line) >= _MIN_QUOTE and line in norm:
+                return True
+        before = " ".join(text[max(line_start, start - _CONTEXT) : start].split())[-_MIN_QUOTE:]
+        after = " ".join(text[end : line_end if line_end >= 0 else end + _CONTEXT].split())[:_MIN_QUOTE]
+        return min(len(before), len(after)) >= _MIN_QUOTE and before in norm and after in norm
+
+    return quoted
+
+
+# --- fallbacks and the entry point -----------------------------------------------------------
 
 
 def last_number(text: str) -> str | None:
@@ -220,21 +255,32 @@ _FALLBACK_FUNCS: dict[str, Callable[[str], str | None]] = {
 }
 
 
-def extract_answer(text: str, fallbacks: Sequence[str] = ()) -> str | None:
+def extract_answer(text: str, fallbacks: Sequence[str] = (), *, prompt: str | None = None,
+                   reasoning: tuple[str, str] = ("<think>", "</think>")) -> str | None:
     """The final answer of ``text``, or None.
 
-    The last statement wins: the last box run or the last answer phrase, whichever comes later
-    (an earlier ``\\boxed{255}`` revised by "The final answer is $10,455$" is 10,455); then each
-    fallback in order.
+    The last statement wins: the last box run or the last answer marker, whichever comes later
+    (an earlier ``\\boxed{255}`` revised by "The final answer is $10,455$" is 10,455); a marker
+    without math after a box ("The answer is boxed above.") keeps the box. A statement that
+    hedges gives None, and so does an unclosed reasoning block. ``prompt`` is the question:
+    statements that restate it are not answers. Fallbacks run only where nothing is stated.
     """
-    box, phrase = _last_box_run(text), _last_phrase(text)
-    if box is not None and phrase is not None and (
-        phrase[0] < box[0] or (phrase[1] is not None and not _MATHY_RE.search(phrase[1]))
+    body = strip_reasoning(text, *reasoning)
+    if body is None:
+        return None
+    body = body[-MAX_SCAN_CHARS:]
+    skip = _quoter(body, prompt, code_spans(body))
+    low = body.lower()
+    box, marker = _box_statement(body, low, scan_boxes(body), skip), marker_statement(body, low, skip)
+    if box is not None and marker is not None and (
+        marker.start < box.start or (marker.answer is not None and not _MATHY_RE.search(marker.answer))
     ):
-        phrase = None  # "... \\boxed{42}. The answer is boxed above." keeps the box
-    answer = (phrase or box or (0, None))[1]
+        marker = None
+    stated = marker or box
+    if stated is not None:
+        return stated.answer
     for name in fallbacks:
+        answer = _FALLBACK_FUNCS[name](body)
         if answer is not None:
-            break
-        answer = _FALLBACK_FUNCS[name](text)
-    return answer
+            return answer
+    return None

@@ -32,8 +32,9 @@ from passbound.verify.result import GradeResult
 # separators, "x \in [a, b]", named unknowns. math-3: a problem's declared unit, precision and
 # list answers (MathVista; see _answer_format). math-4: text that hides math after a value, hedged
 # answer phrases, boxes around boxes and equations between different numbers fail; floats are
-# compared as written.
-SEMANTICS_VERSION = "math-4"
+# compared as written. math-5: extraction reads the final statement (after </think>; not in code,
+# quotes or the restated question; hedged statements give no answer) and explicit answer markers.
+SEMANTICS_VERSION = "math-5"
 # extraction policy -> the fallbacks it adds after boxes and answer phrases.
 EXTRACTION_POLICIES = {"strict": (), "lenient": ("last_math", "last_number")}
 
@@ -169,7 +170,7 @@ class MathVerifier:
         _parse("1", self.timeout_s)
 
     def extract(self, completion: str, problem: Problem | None = None) -> str | None:
-        return extract_answer(completion, self.fallbacks)
+        return extract_answer(completion, self.fallbacks, prompt=problem.prompt if problem else None)
 
     def dedupe_key(self, problem: Problem, answer: str) -> tuple[Any, ...]:
         return (problem.target, answer, *answer_format(problem))
@@ -248,7 +249,7 @@ class MathVerifier:
 
     def grade(self, problem: Problem | str, completion: str) -> GradeResult:
         """Extract and grade one completion (pure; runs on the calling process's main thread)."""
-        answer = self.extract(completion)
+        answer = self.extract(completion, problem if isinstance(problem, Problem) else None)
         if answer is None:
             return GradeResult("no_answer", None, "no answer found")
         return self.check(problem, answer)
