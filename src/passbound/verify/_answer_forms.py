@@ -10,6 +10,7 @@ right. What they fix (all seen in models' completions):
   order of the names, so ``n = 2, k = 45`` equals ``k = 45, n = 2``;
 * scientific notation ``1e-3`` (Minerva's golds; math-verify reads it as ``1 \\cdot e - 3``) is
   ``1 \\times 10^{-3}``, in an answer only where the gold has no Euler's ``e``;
+* all reals: ``\\mathbb{R}`` is ``(-\\infty, \\infty)``;
 * a mixed number in plain text, ``2 1/2``, is ``2\\frac{1}{2}`` (math-verify reads ``3/2``);
 * a unit in plain words after a gold's number (``10 cm^2``) goes, and then from the answer too;
 * a line that goes on with a relation (``x &= 2+3 \\\\ &= 5``) joins the line before it, so the
@@ -39,6 +40,8 @@ _UNIT_WORDS = (r"(?:square |sq\.? |cubic )?(?:cm|mm|km|kg|mg|ml|mL|ft|feet|foot|
                r"|cents?|degrees?|units?|people|students|km/h|m/s)")
 _PLAIN_UNIT_RE = re.compile(r"([\d}])[ \t]*(?:\\[,;]|~|\\ )?[ \t]*" + _UNIT_WORDS + r"(?:[ \t]*\^[ \t]*\{?[23]\}?)?[ \t]*\.?[ \t]*$")
 _CONTINUED_LINE_RE = re.compile(r"(?:\\\\\s*&?|&)\s*(?=(?:=|<|>|\\(?:approx|le|ge|leq|geq)(?![A-Za-z])))")
+_REALS_RE = re.compile(r"^\s*\\mathbb\s*\{?R\}?\s*$")
+_ALL_REALS = r"(-\\infty, \\infty)"
 _PERCENT_RE = re.compile(r"(\d+(?:\.\d+)?|\.\d+)[ \t]*\\?%")
 _PERCENT_QUESTION_RE = re.compile(r"\bpercent|%", re.IGNORECASE)
 
@@ -147,6 +150,7 @@ def comparable_forms(gold: str, answer: str, percent: bool = True) -> tuple[str,
     gold or the question is a percent (see :func:`is_percent_question`)."""
     gold, answer = _drop_membership(join_thousands(gold)), _drop_membership(join_thousands(answer))
     gold, answer = _plain_mixed(gold), _plain_mixed(answer)
+    gold, answer = _REALS_RE.sub(_ALL_REALS, gold), _REALS_RE.sub(_ALL_REALS, answer)
     if "&" in answer or "\\\\" in answer:
         answer = _CONTINUED_LINE_RE.sub(" ", answer)
     gold = _scientific(gold)

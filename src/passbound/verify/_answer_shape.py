@@ -234,4 +234,8 @@ def shape_reason(answer: str, gold: str) -> str | None:
     reason = _layout_reason(answer) if _layout_reason(gold) is None else None
     if reason is not None:
         return reason
-    return _relation_reason(_mark_spacing(_mask_text(answer)), _mask_text(gold))
+    gold_masked = _mask_text(gold)
+    reason = _relation_reason(_mark_spacing(_mask_text(answer)), gold_masked)
+    if reason is not None and reason == _relation_reason(_mark_spacing(gold_masked), gold_masked):
+        return None  # the gold has that shape itself ("X = Y = Z")
+    return reason
