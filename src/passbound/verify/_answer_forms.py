@@ -30,7 +30,7 @@ _MEMBERSHIP_RE = re.compile(
     r"^\s*(?:[A-Za-z]|\\(?:theta|alpha|beta|gamma|lambda|mu|phi|omega|varphi))(?:_\{?[A-Za-z0-9]+\}?)?\s*\\in\s*"
     r"(?=[\[(]|\\left|\\\{|\\mathbb|\(-?\\infty|\\(?:emptyset|varnothing)(?![A-Za-z]))"
 )
-_ASSIGNMENT_RE = re.compile(r"^\s*([A-Za-z](?:_\{?[A-Za-z0-9]+\}?)?)\s*=\s*(.+?)\s*$", re.DOTALL)
+_ASSIGNMENT_RE = re.compile(r"^\s*(?:(?:\\q?quad|\\[,;: ]|~)\s*)*([A-Za-z](?:_\{?[A-Za-z0-9]+\}?)?)\s*=\s*(.+?)\s*$", re.DOTALL)
 _SCIENTIFIC_RE = re.compile(r"(?<![\w.\\}])(\d+(?:\.\d*)?|\.\d+)[eE]([+-]?\d{1,4})(?![\w.])")
 _EULER_RE = re.compile(r"(?<![\\A-Za-z])e(?![A-Za-z])")
 _PLAIN_MIXED_RE = re.compile(r"(?<![\w.}/^])(\d+)[ \t]+(\d+)[ \t]*/[ \t]*(\d+)(?![\w./])")
