@@ -132,6 +132,7 @@ def test_labels_ordinals_and_option_texts(problem: Problem, answer: str, status:
     pytest.param(NUMBERS, "x = 10", "pass", id="option-text-assignment"),
     pytest.param(LABELS, "(D) a triangle's angles sum to 180", "pass", id="article-is-not-a-label"),
     pytest.param(DEGREES, "(C) or d", "fail", id="second-label-after-text-option"),
+    pytest.param(LABELS, "(D) since e > 2", "pass", id="euler-e-in-a-reason-is-not-a-label"),
     pytest.param(LABELS, "\uff24) or \uff45", "fail", id="second-label-fullwidth"),
 ])
 def test_choice_guards_that_held_before(problem: Problem, answer: str, status: str) -> None:

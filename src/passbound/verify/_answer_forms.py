@@ -42,7 +42,8 @@ _PLAIN_UNIT_RE = re.compile(r"([\d}])[ \t]*(?:\\[,;]|~|\\ )?[ \t]*" + _UNIT_WORD
 _CONTINUED_LINE_RE = re.compile(r"(?:\\\\\s*&?|&)\s*(?=(?:=|<|>|\\(?:approx|le|ge|leq|geq)(?![A-Za-z])))")
 _REALS_RE = re.compile(r"^\s*\\mathbb\s*\{?R\}?\s*$")
 _ALL_REALS = r"(-\\infty, \\infty)"
-_PERCENT_RE = re.compile(r"(\d+(?:\.\d+)?|\.\d+)[ \t]*\\?%")
+_PERCENT_RE = re.compile(r"(\d+(?:\.\d+)?|\.\d+)[ \t]*(?:\\,|~|\\ )?[ \t]*"
+                         r"(?:\\?%|\\(?:text|mbox|mathrm)\s*\{\s*(?:\\?%|percent)\s*\}|percent\b)")
 _PERCENT_QUESTION_RE = re.compile(r"\bpercent|%", re.IGNORECASE)
 
 

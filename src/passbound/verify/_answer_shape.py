@@ -25,6 +25,7 @@ matching rule off. Everything is one linear pass over the string; nothing is par
 
 from __future__ import annotations
 
+import functools
 import re
 
 from passbound.verify._answer_forms import join_thousands
@@ -32,12 +33,14 @@ from passbound.verify._answer_forms import join_thousands
 # Text-like groups: their contents are words (units, names), not math.
 _TEXT_CMD_RE = re.compile(r"\\(?:text(?:bf|it|rm|sf|tt|normal|up)?|mbox|math(?:rm|it|bf|sf)|operatorname)\s*\{")
 _SEPARATOR_WORDS = {"or", "and", ","}
+_DIGIT_RE = re.compile(r"\d")
 _TEXT, _WIDE, _THIN, _BREAK = "\x01", "\x02", "\x03", "\x04"
 _DROP_RE = re.compile(r"\\(?:left|right|displaystyle|[bB]igg?[lr]?)(?![A-Za-z])|\$|\\!")
 _SPACE_RUN_RE = re.compile(
-    r"(?:\s|~|\\[,;:> ]|\\(?:q?quad|enspace|hfill|thinspace|medspace|thickspace)(?![A-Za-z])|\\hspace\*?\{[^{}]{0,40}\})+"
+    r"(?:\s|~|\\[,;:> ]|\\(?:q?quad|enspace|hfill|thinspace|medspace|thickspace)(?![A-Za-z])"
+    r"|\\(?:hspace\*?|[hv]?phantom|mspace|kern|hskip)\s*(?:\{[^{}]{0,40}\}|[-\d.]{1,8}\s*[a-z]{2}))+"
 )
-_WIDE_IN_RUN_RE = re.compile(r"\\(?:q?quad|enspace|hfill|hspace|medspace|thickspace)|\\[;:>]")
+_WIDE_IN_RUN_RE = re.compile(r"\\(?:q?quad|enspace|hfill|hspace|medspace|thickspace|[hv]?phantom|mspace|kern|hskip)|\\[;:>]")
 _ENV_OR_BREAK_RE = re.compile(_BREAK + r"|\\begin\{([A-Za-z]+)\*?\}|\\end\{([A-Za-z]+)\*?\}")
 # Environments whose rows are parts of one value.
 _ONE_VALUE_ENVS = {"matrix", "pmatrix", "bmatrix", "Bmatrix", "vmatrix", "Vmatrix", "smallmatrix", "cases",
@@ -61,10 +64,10 @@ _NAME_RE = re.compile(
 )
 # Two numbers with only thin spacing between them ("2\,8", "2 8", "2 \frac{5}{2}").
 _NUMBER_FRAC = r"\\[dt]?frac(?:\{(\d+)\}|(\d))(?:\{(\d+)\}|(\d))"
-_JUXTAPOSED_RE = re.compile(r"(\d+(?:\.\d*)?|\.\d+)" + _THIN + r"(?=-?\d|\.\d|" + _NUMBER_FRAC + ")")
+_JUXTAPOSED_RE = re.compile(r"(\d+(?:\.\d*)?|\.\d+)\}?" + _THIN + r"(?=\{?-?\d|\{?\.\d|" + _NUMBER_FRAC + ")")
 _MIXED_RIGHT_RE = re.compile(_NUMBER_FRAC + r"|(\d+)/(\d+)(?![\d.])")
 _WIDE_LEFT_OK = set(",;([{=<>+-*/&|:" + _TEXT)
-_WIDE_RIGHT_OK = set(",;)]}=<>+-*/&|^_!:" + _TEXT)
+_WIDE_RIGHT_OK = set(",;)]}=<>*/&|^_!:" + _TEXT)  # not "+", "-": "2 \\quad -8+16" names a second value
 _OPERATOR_CMD_RE = re.compile(r"\\(?:cdot|times|div|pm|mp|le|ge|leq|geq|approx|neq|cup|cap)(?![A-Za-z])")
 
 
@@ -78,7 +81,10 @@ def _mask_text(text: str) -> str:
             pos = m.start()
             break
         content = text[m.end() : end - 1].strip().lower()
-        out.append("," if content in _SEPARATOR_WORDS else _TEXT)
+        if _DIGIT_RE.search(content):
+            out.append("{" + text[m.end() : end - 1] + "}")  # "\\mathbf{2x}": math, not a label or unit
+        else:
+            out.append("," if content in _SEPARATOR_WORDS else _TEXT)
         pos = end
     out.append(text[pos:])
     return _DROP_RE.sub("", "".join(out).replace("\\\\", _BREAK))
@@ -136,9 +142,9 @@ def _spacing_reason(marked: str) -> str | None:
             continue
         return "names values set apart by spacing"
     for m in _JUXTAPOSED_RE.finditer(marked):
-        before = marked[m.start() - 1] if m.start() else ""
-        if before in ("_", "^"):
-            continue  # a subscript or an exponent, then a number: "\log_2 8"
+        before = marked[max(m.start() - 2, 0) : m.start()]
+        if before.endswith(("_", "^", "_{", "^{")) or (before.endswith("{") and before[:1].isalpha()):
+            continue  # a subscript, an exponent or a command's argument, then a number: "\log_{2} 8"
         if not _is_mixed_number(marked, m):
             return "names two numbers side by side"
     return None
@@ -228,14 +234,22 @@ def _layout_reason(text: str) -> str | None:
     return _line_break_reason(masked) or _spacing_reason(_mark_spacing(masked))
 
 
+@functools.lru_cache(maxsize=1024)
+def _gold_shape(gold: str) -> tuple[str | None, str, str | None]:
+    """(layout reason, masked text, relation reason) of a gold; one gold meets many answers."""
+    gold = join_thousands(gold)
+    masked = _mask_text(gold)
+    return _layout_reason(gold), masked, _relation_reason(_mark_spacing(masked), masked)
+
+
 def shape_reason(answer: str, gold: str) -> str | None:
     """Why ``answer`` names more than one value, or None when it names one (see module doc)."""
-    answer, gold = join_thousands(answer), join_thousands(gold)
-    reason = _layout_reason(answer) if _layout_reason(gold) is None else None
+    gold_layout, gold_masked, gold_relation = _gold_shape(gold) if len(gold) <= 1000 else _gold_shape.__wrapped__(gold)
+    answer = join_thousands(answer)
+    reason = _layout_reason(answer) if gold_layout is None else None
     if reason is not None:
         return reason
-    gold_masked = _mask_text(gold)
     reason = _relation_reason(_mark_spacing(_mask_text(answer)), gold_masked)
-    if reason is not None and reason == _relation_reason(_mark_spacing(gold_masked), gold_masked):
+    if reason is not None and reason == gold_relation:
         return None  # the gold has that shape itself ("X = Y = Z")
     return reason

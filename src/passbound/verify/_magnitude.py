@@ -164,4 +164,6 @@ def _push_atom(level: _Level, value: float | None, worst: list[float], exponent:
 
 def too_large(text: str) -> bool:
     """Whether evaluating ``text`` would mean writing out a number of more than MAX_DIGITS digits."""
+    if "^" not in text and "!" not in text and len(text) < MAX_DEPTH:
+        return False  # no power, no factorial, no room for deep nesting
     return largest_digits(text) > MAX_DIGITS

@@ -59,6 +59,7 @@ _PROSE_RE = re.compile(r"(?<!\\)\b[A-Za-z]{2,}\s+[A-Za-z]{2,}")
 # A label in running text: "(D)" or a lone letter ("or D", "or e").
 _LABEL_IN_TEXT_RE = re.compile(r"\(([A-Za-z])\)|\b([A-Za-z])\b")
 # ...but "A triangle", "a line", "I think": the article and the pronoun before a word that is not a verdict.
+_LABEL_CONTEXT_RE = re.compile(r"(?:\b(?:or|and|not|nor)|[,/|;])\s*$", re.IGNORECASE)
 _ARTICLE_RE = re.compile(r"[AaIi]\s+(?!(?:is|are|was|or|and|not)\b)[a-z]")
 
 
@@ -211,8 +212,14 @@ def _names_a_label(text: str, count: int) -> bool:
     labels = LETTERS[:count]
     for m in _LABEL_IN_TEXT_RE.finditer(text):
         label = (m.group(1) or m.group(2)).upper()
-        if label in labels and not (m.group(2) and _ARTICLE_RE.match(text, m.start())):
-            return True
+        if label not in labels or (m.group(2) and _ARTICLE_RE.match(text, m.start())):
+            continue
+        # a lower-case letter is a label where it is set out as one ("or e", "e)"), not in a
+        # reason's math ("since e > 2", "as a > b")
+        if m.group(2) and m.group(2).islower() and not (_LABEL_CONTEXT_RE.search(text[max(m.start() - 12, 0) : m.start()])
+                                                         or text[m.end() : m.end() + 1] in (")", ".")):
+            continue
+        return True
     return False
 
 

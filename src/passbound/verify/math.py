@@ -307,7 +307,7 @@ def _refusal(gold: str, answer: str, percent: bool) -> str | None:
     """Why ``answer`` cannot be the gold whatever math-verify reads: it names more than one value,
     or lists another number of values than the gold."""
     reason = shape_reason(answer, gold)
-    if reason is not None:
+    if reason is not None or not (_may_list(gold) or _may_list(answer)):
         return reason
     gold_text, pred_text = comparable_forms(gold, answer, percent)
     gold_counts, pred_counts = item_counts(gold_text), item_counts(pred_text)
@@ -315,6 +315,11 @@ def _refusal(gold: str, answer: str, percent: bool) -> str | None:
         if gold_counts != {1} or min(pred_counts) > _MAX_LIST_ITEMS:  # one value listed twice: see check
             return "lists another number of values than the gold"
     return None
+
+
+def _may_list(text: str) -> bool:
+    """Cheap pre-test: without these, ``text`` is one item (see _answer_forms.list_items)."""
+    return "," in text or "\\{" in text or "text" in text or "mbox" in text or "mathrm" in text
 
 
 def _percent(problem: Problem | str) -> bool:
