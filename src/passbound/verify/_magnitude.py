@@ -20,10 +20,12 @@ MAX_DIGITS = 10**7
 MAX_DEPTH = 200
 
 _TOKEN_RE = re.compile(
-    r"\d+(?:\.\d*)?|\.\d+|\\(?:left|right|displaystyle|[,;:! ])(?![A-Za-z])|\\(?:cdot|times)(?![A-Za-z])"
-    r"|\\[A-Za-z]+|\\.|\s+|[{}()^!*+\-]|."
+    r"\d+(?:\.\d*)?|\.\d+|\\(?:left|right|displaystyle|[,;:! ])(?![A-Za-z])|\\(?:cdot|times|div)(?![A-Za-z])"
+    r"|\\[A-Za-z]+|\\.|\s+|[{}()^!*/+\-]|."
 )
-_SKIP = {"\\left", "\\right", "\\displaystyle", "\\,", "\\;", "\\:", "\\!", "\\ "}
+_SKIP = {"\\left", "\\right", "\\displaystyle", "\\,", "\\;", "\\:", "\\!", "\\ ",
+         # a fraction's or a root's groups multiply: the digits of a/b are at most those of a and b
+         "\\frac", "\\dfrac", "\\tfrac", "\\sqrt", "\\binom"}
 _INF = math.inf
 
 
@@ -140,7 +142,7 @@ def largest_digits(text: str) -> float:
                 _close_power(level, worst)
                 level.close_term()
             continue
-        if tok in ("*", "\\cdot", "\\times"):
+        if tok in ("*", "/", "\\cdot", "\\times", "\\div"):
             _close_power(level, worst)
             continue
         # a letter, a command, anything else: the group is not a plain number
