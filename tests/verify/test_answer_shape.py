@@ -91,7 +91,8 @@ def test_other_shapes_of_several_values_still_fail(gold: str, answer: str) -> No
         pytest.param("\\frac{639}{40}", "15\\frac{39}{40}, \\frac{639}{40}", id="one-value-written-twice"),
         pytest.param("1,1,2", "2,1,1", id="list-same-multiset"),
         pytest.param("1000", "1,000", id="comma-thousands"),
-        pytest.param("\\begin{pmatrix} 1 \\\\ 2 \\end{pmatrix}", "\\begin{pmatrix}1\\\\2\\end{pmatrix}", id="vector-rows"),
+        pytest.param("\\begin{pmatrix} 1 \\\\ 2 \\end{pmatrix}", "\\begin{pmatrix}1\\\\2\\end{pmatrix}",
+                     id="vector-rows"),
         pytest.param("x = 7 \\\\ y = 5", "x=7 \\\\ y=5", id="two-line-gold"),
     ],
 )

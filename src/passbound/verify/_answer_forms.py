@@ -30,7 +30,9 @@ _MEMBERSHIP_RE = re.compile(
     r"^\s*(?:[A-Za-z]|\\(?:theta|alpha|beta|gamma|lambda|mu|phi|omega|varphi))(?:_\{?[A-Za-z0-9]+\}?)?\s*\\in\s*"
     r"(?=[\[(]|\\left|\\\{|\\mathbb|\(-?\\infty|\\(?:emptyset|varnothing)(?![A-Za-z]))"
 )
-_ASSIGNMENT_RE = re.compile(r"^\s*(?:(?:\\q?quad|\\[,;: ]|~)\s*)*([A-Za-z](?:_\{?[A-Za-z0-9]+\}?)?)\s*=\s*(.+?)\s*$", re.DOTALL)
+_ASSIGNMENT_RE = re.compile(
+    r"^\s*(?:(?:\\q?quad|\\[,;: ]|~)\s*)*([A-Za-z](?:_\{?[A-Za-z0-9]+\}?)?)\s*=\s*(.+?)\s*$", re.DOTALL
+)
 _SCIENTIFIC_RE = re.compile(r"(?<![\w.\\}])(\d+(?:\.\d*)?|\.\d+)[eE]([+-]?\d{1,4})(?![\w.])")
 _EULER_RE = re.compile(r"(?<![\\A-Za-z])e(?![A-Za-z])")
 _PLAIN_MIXED_RE = re.compile(r"(?<![\w.}/^])(\d+)[ \t]+(\d+)[ \t]*/[ \t]*(\d+)(?![\w./])")
@@ -38,7 +40,9 @@ _UNIT_WORDS = (r"(?:square |sq\.? |cubic )?(?:cm|mm|km|kg|mg|ml|mL|ft|feet|foot|
                r"|meters?|metres?|centimeters?|kilometers?|grams?|kilograms?|liters?|litres?|gallons?|ounces?|oz"
                r"|pounds?|lbs?|hours?|hrs?|minutes?|mins?|seconds?|secs?|days?|weeks?|months?|years?|dollars?"
                r"|cents?|degrees?|units?|people|students|km/h|m/s)")
-_PLAIN_UNIT_RE = re.compile(r"([\d}])[ \t]*(?:\\[,;]|~|\\ )?[ \t]*" + _UNIT_WORDS + r"(?:[ \t]*\^[ \t]*\{?[23]\}?)?[ \t]*\.?[ \t]*$")
+_PLAIN_UNIT_RE = re.compile(
+    r"([\d}])[ \t]*(?:\\[,;]|~|\\ )?[ \t]*" + _UNIT_WORDS + r"(?:[ \t]*\^[ \t]*\{?[23]\}?)?[ \t]*\.?[ \t]*$"
+)
 _CONTINUED_LINE_RE = re.compile(r"(?:\\\\\s*&?|&)\s*(?=(?:=|<|>|\\(?:approx|le|ge|leq|geq)(?![A-Za-z])))")
 _REALS_RE = re.compile(r"^\s*\\mathbb\s*\{?R\}?\s*$")
 _ALL_REALS = r"(-\\infty, \\infty)"

@@ -40,7 +40,9 @@ _SPACE_RUN_RE = re.compile(
     r"(?:\s|~|\\[,;:> ]|\\(?:q?quad|enspace|hfill|thinspace|medspace|thickspace)(?![A-Za-z])"
     r"|\\(?:hspace\*?|[hv]?phantom|mspace|kern|hskip)\s*(?:\{[^{}]{0,40}\}|[-\d.]{1,8}\s*[a-z]{2}))+"
 )
-_WIDE_IN_RUN_RE = re.compile(r"\\(?:q?quad|enspace|hfill|hspace|medspace|thickspace|[hv]?phantom|mspace|kern|hskip)|\\[;:>]")
+_WIDE_IN_RUN_RE = re.compile(
+    r"\\(?:q?quad|enspace|hfill|hspace|medspace|thickspace|[hv]?phantom|mspace|kern|hskip)|\\[;:>]"
+)
 _ENV_OR_BREAK_RE = re.compile(_BREAK + r"|\\begin\{([A-Za-z]+)\*?\}|\\end\{([A-Za-z]+)\*?\}")
 # Environments whose rows are parts of one value.
 _ONE_VALUE_ENVS = {"matrix", "pmatrix", "bmatrix", "Bmatrix", "vmatrix", "Vmatrix", "smallmatrix", "cases",
@@ -244,7 +246,8 @@ def _gold_shape(gold: str) -> tuple[str | None, str, str | None]:
 
 def shape_reason(answer: str, gold: str) -> str | None:
     """Why ``answer`` names more than one value, or None when it names one (see module doc)."""
-    gold_layout, gold_masked, gold_relation = _gold_shape(gold) if len(gold) <= 1000 else _gold_shape.__wrapped__(gold)
+    shape = _gold_shape if len(gold) <= 1000 else _gold_shape.__wrapped__  # never pin a huge gold
+    gold_layout, gold_masked, gold_relation = shape(gold)
     answer = join_thousands(answer)
     reason = _layout_reason(answer) if gold_layout is None else None
     if reason is not None:

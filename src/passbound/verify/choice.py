@@ -216,8 +216,9 @@ def _names_a_label(text: str, count: int) -> bool:
             continue
         # a lower-case letter is a label where it is set out as one ("or e", "e)"), not in a
         # reason's math ("since e > 2", "as a > b")
-        if m.group(2) and m.group(2).islower() and not (_LABEL_CONTEXT_RE.search(text[max(m.start() - 12, 0) : m.start()])
-                                                         or text[m.end() : m.end() + 1] in (")", ".")):
+        before, after = text[max(m.start() - 12, 0) : m.start()], text[m.end() : m.end() + 1]
+        set_out = _LABEL_CONTEXT_RE.search(before) is not None or after in (")", ".")
+        if m.group(2) and m.group(2).islower() and not set_out:
             continue
         return True
     return False
