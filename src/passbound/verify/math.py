@@ -260,7 +260,8 @@ class MathVerifier:
                 unmatched.remove(hit)
             return GradeResult("pass", answer, "list, item by item")
         if len(gold_items) == 1 and len(pred_items) <= _MAX_LIST_ITEMS:
-            if all(self.check(gold_text, item).passed for item in pred_items):
+            # items that are lists again would recurse (\{\{5, 5\}, \{5, 5\}\}...): not one value
+            if all(len(list_items(item) or ()) == 1 and self.check(gold_text, item).passed for item in pred_items):
                 return GradeResult("pass", answer, "every listed value is the gold")
         return GradeResult("fail", answer, "lists another number of values than the gold")
 
