@@ -99,3 +99,42 @@ def test_declared_format_is_part_of_the_dedupe_key() -> None:
 def test_label_options_the_reason_after_the_letter_names_no_other_label(answer: str, status: str) -> None:
     """Label-only options do not compare the text after the letter, so it must not hedge."""
     assert ChoiceVerifier().check(LABELS, answer).status == status
+
+
+NUMBERS = choice("B", ["3", "10", "12", "28", "5"])
+LABELS_E = choice("E", ["A", "B", "C", "D", "E"], labels_only=True)
+
+
+# choice-3 (issue 23): each row got the other verdict on choice-2.
+@pytest.mark.parametrize(("problem", "answer", "status"), [
+    pytest.param(LABELS, "\uff24", "pass", id="fullwidth-letter"),
+    pytest.param(DEGREES, "c", "pass", id="lowercase-letter"),
+    pytest.param(DEGREES, "(c) 145°", "pass", id="lowercase-letter-with-text"),
+    pytest.param(NUMBERS, "b", "pass", id="lowercase-letter-numeric-options"),
+    pytest.param(LABELS_E, "the 5th option", "pass", id="ordinal-digits"),
+    pytest.param(LABELS_E, "fifth option", "pass", id="ordinal-word"),
+    pytest.param(LABELS_E, "option five", "pass", id="option-cardinal"),
+    pytest.param(LABELS, "the fourth choice", "pass", id="ordinal-choice"),
+    pytest.param(LABELS, "D) or e", "fail", id="second-label-lowercase"),
+    pytest.param(LABELS, "(D) or a", "fail", id="second-label-a-at-the-end"),
+    pytest.param(NUMBERS, "2 \\quad 8", "fail", id="option-text-quad-sum"),
+    pytest.param(NUMBERS, "2x = 10", "fail", id="option-text-left-side"),
+    pytest.param(NUMBERS, "x = 7 \\\\ x = 10", "fail", id="option-text-two-lines"),
+    pytest.param(NUMBERS, "7 = x = 10", "fail", id="option-text-variable-in-the-middle"),
+    pytest.param(NUMBERS, "10 \\approx 12", "fail", id="option-text-approx"),
+])
+def test_labels_ordinals_and_option_texts(problem: Problem, answer: str, status: str) -> None:
+    assert ChoiceVerifier().check(problem, answer).status == status
+
+
+@pytest.mark.parametrize(("problem", "answer", "status"), [
+    pytest.param(NUMBERS, "option 5", "fail", id="option-number-that-is-an-option-text"),
+    pytest.param(NUMBERS, "x = 10", "pass", id="option-text-assignment"),
+    pytest.param(LABELS, "(D) a triangle's angles sum to 180", "pass", id="article-is-not-a-label"),
+    pytest.param(DEGREES, "(C) or d", "fail", id="second-label-after-text-option"),
+    pytest.param(LABELS, "(D) since e > 2", "pass", id="euler-e-in-a-reason-is-not-a-label"),
+    pytest.param(LABELS, "\uff24) or \uff45", "fail", id="second-label-fullwidth"),
+])
+def test_choice_guards_that_held_before(problem: Problem, answer: str, status: str) -> None:
+    """Same verdict on choice-2: "option 5" where an option reads 5 names that option (E), not B."""
+    assert ChoiceVerifier().check(problem, answer).status == status

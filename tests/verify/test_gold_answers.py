@@ -89,6 +89,15 @@ def test_every_gold_answer(pool: GradingPool, problems: dict[str, list[Problem]]
     check(pool, everything)
 
 
+def test_every_reference_solution(pool: GradingPool, problems: dict[str, list[Problem]]) -> None:
+    """Each benchmark's own worked solution, graded as a completion, passes (772 rows; the answer
+    checks of math-5 must not fail a box such as ``15\\frac{39}{40}, \\frac{639}{40}``)."""
+    items = [p for name in ("math500", "minerva_math") for p in problems[name]]
+    results = pool.grade(items, [p.metadata["solution"] for p in items])
+    failed = [(p.benchmark, p.id, p.target, r) for p, r in zip(items, results) if r.status != "pass"]
+    assert len(items) == 500 + 272 and not failed, failed[:10]
+
+
 def test_listed_exceptions_are_real(problems: dict[str, list[Problem]]) -> None:
     """Every listed exception names a real problem (stale entries would hide regressions)."""
     ids = {(p.benchmark, p.id) for ps in problems.values() for p in ps}

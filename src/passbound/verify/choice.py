@@ -10,50 +10,70 @@ letter in the text), then read as
 * else an option's text, compared loosely (case, spacing, ``$``, degree signs) and then by math
   equivalence; it must match exactly one option.
 
+Labels are read after NFKC normalisation and case-insensitively (``Ｄ``, ``d``, ``(d)``), and an
+ordinal names the label it counts to (``the 5th option``, ``fifth choice``, ``option five``).
+
 Anything else fails. A false pass is the worst error a reward can make: several letters
-(``A or C``), a text that fits two options, or an answer outside the options never pass.
+(``A or C``, ``D) or e``), a text that fits two options, an answer that names more than one value
+(see :mod:`passbound.verify._answer_shape`), or an answer outside the options never pass.
 """
 
 from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
 from passbound.types import Problem
+from passbound.verify._answer_shape import shape_reason
 from passbound.verify.extract import extract_answer
 from passbound.verify.math import MathVerifier
 from passbound.verify.result import GradeResult
 
 # choice-2: no other label after a label-only letter. choice-3: math-5's extraction (final
-# statement only, hedges give no answer, explicit answer markers).
+# statement only, hedges give no answer, explicit answer markers); labels NFKC-normalised and
+# case-insensitive, ordinal words name labels, option texts must name one value (math-5's shape).
 SEMANTICS_VERSION = "choice-3"
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 _WRAPPER_RE = re.compile(r"^\\(?:text|mathrm|textbf|mathbf|textrm|mbox)\s*\{(.*)\}$", re.DOTALL)
-_LETTER_RE = re.compile(r"\(([A-Za-z])\)|([A-Z])")
-# "(B) 145°", "B. 145°", "B: 145°", "B) 145°"
-_LETTER_TEXT_RE = re.compile(r"(?:\(([A-Z])\)|([A-Z])[.:)])\s*(.+)", re.DOTALL)
+_LETTER_RE = re.compile(r"\(([A-Za-z])\)|([A-Za-z])")
+# "(B) 145°", "B. 145°", "B: 145°", "B) 145°" (and lower case)
+_LETTER_TEXT_RE = re.compile(r"(?:\(([A-Za-z])\)|([A-Za-z])[.:)])\s*(.+)", re.DOTALL)
+_ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth",
+             "eleventh", "twelfth")
+_CARDINALS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve")
+_OPTION_NOUN = r"(?:option|choice|answer|alternative)"
+# "the 5th option", "fifth choice", "option five", "option number 5"
+_ORDINAL_RE = re.compile(
+    r"(?:the\s+)?(?:(\d{1,2})(?:st|nd|rd|th)|(" + "|".join(_ORDINALS) + r"))\s+" + _OPTION_NOUN
+    + r"|" + _OPTION_NOUN + r"\s+(?:(?:number|no\.?|#)\s*)?(\d{1,2}|" + "|".join(_CARDINALS) + r")",
+    re.IGNORECASE,
+)
 _OPTION_WORD_RE = re.compile(r"(?:option|choice)\s+", re.IGNORECASE)
 _DEGREE_RE = re.compile(r"\^\s*\{?\\circ\}?|°|\\degree")
 _LOOSE_DROP_RE = re.compile(r"[\s$*]|\\[,;!: ]")
 _MATHY_RE = re.compile(r"[0-9\\^_=+*/]")
 _PROSE_RE = re.compile(r"(?<!\\)\b[A-Za-z]{2,}\s+[A-Za-z]{2,}")
-# A label in running text: "(D)" or a lone capital ("or D").
-_LABEL_IN_TEXT_RE = re.compile(r"\(([A-Z])\)|\b([A-Z])\b")
-# ...but "A triangle", "I think": the article and the pronoun before a word that is not a verdict.
-_ARTICLE_RE = re.compile(r"[AI]\s+(?!(?:is|are|was|or|and|not)\b)[a-z]")
+# A label in running text: "(D)" or a lone letter ("or D", "or e").
+_LABEL_IN_TEXT_RE = re.compile(r"\(([A-Za-z])\)|\b([A-Za-z])\b")
+# ...but "A triangle", "a line", "I think": the article and the pronoun before a word that is not a verdict.
+_LABEL_CONTEXT_RE = re.compile(r"(?:\b(?:or|and|not|nor)|[,/|;])\s*$", re.IGNORECASE)
+_ARTICLE_RE = re.compile(r"[AaIi]\s+(?!(?:is|are|was|or|and|not)\b)[a-z]")
 
 
-def _unwrap(text: str) -> str:
-    s = text.strip().rstrip(".").strip()
+def _unwrap(text: str, option_word: bool = False) -> str:
+    """The answer without ``$``, ``**``, ``\\text{}`` wrappers and (unless ``option_word``) a
+    leading "option"/"choice"; NFKC-normalised, so fullwidth ``Ｄ`` is ``D``."""
+    s = unicodedata.normalize("NFKC", text).strip().rstrip(".").strip()
     if len(s) >= 2 and s[0] == "$" and s[-1] == "$":
         s = s.strip("$").strip()
     s = s.strip("*").strip()
     while (m := _WRAPPER_RE.match(s)) is not None:
         s = m.group(1).strip().rstrip(".").strip()
-    return _OPTION_WORD_RE.sub("", s, count=1) if _OPTION_WORD_RE.match(s) else s
+    return _OPTION_WORD_RE.sub("", s, count=1) if _OPTION_WORD_RE.match(s) and not option_word else s
 
 
 def loose(text: str) -> str:
@@ -109,6 +129,12 @@ class ChoiceVerifier:
             return GradeResult("error", answer, "choice problem without metadata['choices']")
         s = _unwrap(answer)
         text_hits = [i for i, c in enumerate(choices) if loose(c) == loose(s)]
+        shape = shape_reason(s, _unwrap(choices[text_hits[0]])) if len(text_hits) == 1 else None
+        if shape is not None:  # "2 8" is loosely the option "28", but names two numbers
+            return GradeResult("fail", answer, shape)
+        ordinal = _ordinal_label(_unwrap(answer, option_word=True), choices, text_hits)
+        if ordinal is not None:
+            return self._letter(ordinal, gold, choices, answer)
         letter_only = _LETTER_RE.fullmatch(s)
         if letter_only:  # "B": a letter, or an option whose text is a letter (options "K", "E", "N"...)
             letter = (letter_only.group(1) or letter_only.group(2)).upper()
@@ -124,7 +150,7 @@ class ChoiceVerifier:
             return GradeResult("fail", answer, "matches several options")
         with_text = _LETTER_TEXT_RE.fullmatch(s)
         if with_text:  # "(B) 145°": the text must be option B's
-            letter, rest = with_text.group(1) or with_text.group(2), with_text.group(3)
+            letter, rest = (with_text.group(1) or with_text.group(2)).upper(), with_text.group(3)
             if _labels_only(problem) and _names_a_label(rest, len(choices)):
                 return GradeResult("fail", answer, f"names ({letter}) and another option label")
             if letter in LETTERS[: len(choices)] and not _labels_only(problem):
@@ -157,6 +183,24 @@ class ChoiceVerifier:
         return self.check(problem, answer)
 
 
+def _ordinal_label(text: str, choices: list[str], text_hits: list[int]) -> str | None:
+    """The label an ordinal names ("the 5th option" -> E), or None. "option 5" where an option
+    reads 5 is that option's text, not a count."""
+    m = _ORDINAL_RE.fullmatch(text.strip().rstrip(".").strip())
+    if m is None:
+        return None
+    digits, ordinal, counted = m.group(1), m.group(2), m.group(3)
+    if counted is not None and counted.isdigit() and text_hits:
+        return None
+    if digits or (counted and counted.isdigit()):
+        position = int(digits or counted)
+    elif ordinal:
+        position = _ORDINALS.index(ordinal.lower()) + 1
+    else:
+        position = _CARDINALS.index(counted.lower()) + 1
+    return LETTERS[position - 1] if 1 <= position <= len(LETTERS) else "?"
+
+
 def _labels_only(problem: Problem) -> bool:
     return bool((problem.metadata or {}).get("labels_only"))
 
@@ -168,9 +212,16 @@ def _names_a_label(text: str, count: int) -> bool:
     in it makes the answer name several options (or take back the first)."""
     labels = LETTERS[:count]
     for m in _LABEL_IN_TEXT_RE.finditer(text):
-        label = m.group(1) or m.group(2)
-        if label in labels and not (m.group(2) and _ARTICLE_RE.match(text, m.start())):
-            return True
+        label = (m.group(1) or m.group(2)).upper()
+        if label not in labels or (m.group(2) and _ARTICLE_RE.match(text, m.start())):
+            continue
+        # a lower-case letter is a label where it is set out as one ("or e", "e)"), not in a
+        # reason's math ("since e > 2", "as a > b")
+        before, after = text[max(m.start() - 12, 0) : m.start()], text[m.end() : m.end() + 1]
+        set_out = _LABEL_CONTEXT_RE.search(before) is not None or after in (")", ".")
+        if m.group(2) and m.group(2).islower() and not set_out:
+            continue
+        return True
     return False
 
 

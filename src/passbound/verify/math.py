@@ -22,9 +22,11 @@ from typing import Any
 from passbound.errors import ConfigError
 from passbound.types import Problem
 from passbound.verify._answer_format import answer_format, check_format, strip_unit
-from passbound.verify._answer_forms import comparable_forms
+from passbound.verify._answer_forms import comparable_forms, is_percent_question, item_counts, list_items
+from passbound.verify._answer_shape import shape_reason
 from passbound.verify._exact import compare_numbers, states_unequal_numbers
 from passbound.verify._hidden_text import text_hides_math
+from passbound.verify._magnitude import too_large
 from passbound.verify.extract import FALLBACKS, extract_answer
 from passbound.verify.result import GradeResult
 
@@ -33,7 +35,11 @@ from passbound.verify.result import GradeResult
 # list answers (MathVista; see _answer_format). math-4: text that hides math after a value, hedged
 # answer phrases, boxes around boxes and equations between different numbers fail; floats are
 # compared as written. math-5: extraction reads the final statement (after </think>; not in code,
-# quotes or the restated question; hedged statements give no answer) and explicit answer markers.
+# quotes or the restated question; hedged statements give no answer) and explicit answer markers;
+# an answer must name one value (_answer_shape: lines, spacing, approximations, equation chains;
+# lists compared with their lengths and multiplicities), percent read as a percent only in percent
+# questions, 1e-3 / plain mixed numbers / plain-word units in golds, power towers refused without
+# evaluating them.
 SEMANTICS_VERSION = "math-5"
 # extraction policy -> the fallbacks it adds after boxes and answer phrases.
 EXTRACTION_POLICIES = {"strict": (), "lenient": ("last_math", "last_number")}
@@ -173,7 +179,7 @@ class MathVerifier:
         return extract_answer(completion, self.fallbacks, prompt=problem.prompt if problem else None)
 
     def dedupe_key(self, problem: Problem, answer: str) -> tuple[Any, ...]:
-        return (problem.target, answer, *answer_format(problem))
+        return (problem.target, answer, *answer_format(problem), _percent(problem))
 
     def item_timeout(self, problem: Problem) -> float | None:
         return None  # the pool's own timeout
@@ -188,10 +194,19 @@ class MathVerifier:
         declared = check_format(problem, target, answer)
         if declared is not None:
             return declared
+        value = strip_unit(answer, answer_format(problem)[1])
+        same_text = normalize_answer(value) == normalize_answer(_strip_dollars(target))
+        if len(value) > _MAX_ANSWER_CHARS and not same_text:
+            return GradeResult("fail", answer, f"an answer of over {_MAX_ANSWER_CHARS} characters is not one value")
+        if too_large(value) or too_large(target):  # sympy would write the number out, in C
+            return GradeResult("pass" if same_text else "fail", answer, "too large to evaluate")
+        if not same_text:
+            refused = _refusal(_strip_dollars(target), _drop_final_period(value.strip()), _percent(problem))
+            if refused is not None:
+                return GradeResult("fail", answer, refused)
         if not self.fast_path:
             return None
-        value = strip_unit(answer, answer_format(problem)[1])
-        if normalize_answer(value) == normalize_answer(_strip_dollars(target)):
+        if same_text:
             return GradeResult("pass", answer, "exact match")
         gold, pred = _plain_integer(target), _plain_integer(value)
         if gold is not None and pred is not None:
@@ -213,7 +228,11 @@ class MathVerifier:
             raise RuntimeError("MathVerifier.check needs a main thread (math-verify times out with "
                                "signal.alarm); grade from threads through passbound.verify.GradingPool.")
         # A final period is punctuation ("\\boxed{5.}"), and math-verify cannot parse "5.".
-        gold_text, pred_text = comparable_forms(_strip_dollars(target), _drop_final_period(answer.strip()))
+        gold_text, pred_text = comparable_forms(_strip_dollars(target), _drop_final_period(answer.strip()),
+                                                _percent(problem))
+        listed = self._compare_lists(gold_text, pred_text, original)
+        if listed is not None:
+            return listed
         gold, gold_timed_out = _parse_cached(gold_text, self.timeout_s)
         pred, pred_timed_out = _parse_answer(pred_text, self.timeout_s)
         if gold_timed_out or pred_timed_out:
@@ -221,6 +240,32 @@ class MathVerifier:
         if any(states_unequal_numbers(p, self.float_rounding) for p in pred if not isinstance(p, str)):
             return GradeResult("fail", original, "sets two different numbers equal")
         return self._compare(gold, pred, original)
+
+    def _compare_lists(self, gold_text: str, pred_text: str, answer: str) -> GradeResult | None:
+        """Lists item by item, as multisets (math-verify compares lists as sets, so ``1, 1`` would
+        equal ``1`` and ``1, 1, 2`` equal ``1, 2, 2``), or None to leave it to math-verify.
+
+        A list against a one-value gold passes only if every item is the gold
+        (``15\\frac{39}{40}, \\frac{639}{40}`` names one value twice)."""
+        gold_items, pred_items = list_items(gold_text), list_items(pred_text)
+        if gold_items is None or pred_items is None or len(gold_items) in (item_counts(pred_text) or ()):
+            if gold_items is None or pred_items is None or len(gold_items) != len(pred_items):
+                return None
+            keys = [normalize_answer(i) for i in gold_items], [normalize_answer(i) for i in pred_items]
+            if not 2 <= len(gold_items) <= _MAX_LIST_ITEMS or all(len(set(k)) == len(k) for k in keys):
+                return None
+            unmatched = list(pred_items)
+            for gold_item in gold_items:
+                hit = next((p for p in unmatched if self.check(gold_item, p).passed), None)
+                if hit is None:
+                    return GradeResult("fail", answer, "lists values a different number of times")
+                unmatched.remove(hit)
+            return GradeResult("pass", answer, "list, item by item")
+        if len(gold_items) == 1 and len(pred_items) <= _MAX_LIST_ITEMS:
+            # items that are lists again would recurse (\{\{5, 5\}, \{5, 5\}\}...): not one value
+            if all(len(list_items(item) or ()) == 1 and self.check(gold_text, item).passed for item in pred_items):
+                return GradeResult("pass", answer, "every listed value is the gold")
+        return GradeResult("fail", answer, "lists another number of values than the gold")
 
     def _compare(self, gold: Sequence[Any], pred: Sequence[Any], answer: str) -> GradeResult:
         """math-verify's ``verify`` over all (gold, pred) pairs, as ``verify(gold, pred)`` does,
@@ -253,6 +298,38 @@ class MathVerifier:
         if answer is None:
             return GradeResult("no_answer", None, "no answer found")
         return self.check(problem, answer)
+
+
+# No gold answer is near this long; the checks below are linear, but 1 MB of them is ~3 s.
+_MAX_ANSWER_CHARS = 20_000
+# Lists longer than this that repeat a value are left to math-verify (n^2 comparisons).
+_MAX_LIST_ITEMS = 8
+
+
+def _refusal(gold: str, answer: str, percent: bool) -> str | None:
+    """Why ``answer`` cannot be the gold whatever math-verify reads: it names more than one value,
+    or lists another number of values than the gold."""
+    reason = shape_reason(answer, gold)
+    if reason is not None or not (_may_list(gold) or _may_list(answer)):
+        return reason
+    gold_text, pred_text = comparable_forms(gold, answer, percent)
+    gold_counts, pred_counts = item_counts(gold_text), item_counts(pred_text)
+    if gold_counts is not None and pred_counts is not None and not gold_counts & pred_counts:
+        if gold_counts != {1} or min(pred_counts) > _MAX_LIST_ITEMS:  # one value listed twice: see check
+            return "lists another number of values than the gold"
+    return None
+
+
+def _may_list(text: str) -> bool:
+    """Cheap pre-test: without these, ``text`` is one item (see _answer_forms.list_items)."""
+    return "," in text or "\\{" in text or "text" in text or "mbox" in text or "mathrm" in text
+
+
+def _percent(problem: Problem | str) -> bool:
+    """Whether the gold or the question is a percent (then ``10\\%`` may be read as 10)."""
+    if isinstance(problem, str):
+        return is_percent_question(problem)
+    return is_percent_question(problem.target, problem.prompt)
 
 
 _INTEGER_RE = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d{1,600})")
