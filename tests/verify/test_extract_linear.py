@@ -1,4 +1,4 @@
-"""Extraction is linear: one crafted row of each kind costs well under a second in the grading
+"""Extraction is linear: one crafted row of each kind costs well under two seconds in the grading
 parent (math-4 took 43 s on 64 KB of nested boxes and 53 s on 128 KB of connector words)."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from passbound.verify.code_extract import extract_code
 from passbound.verify.extract import extract_answer
 
 MB = 1_000_000
-BOUND_S = 0.5
+BOUND_S = 2.0  # linear 1 MB rows take 0.05-0.4 s; math-4 took 43 s on 64 KB (a quadratic), so 2 s still tells them apart on a loaded box
 PROMPT = "What is the sum of the numbers in the first row of the grid? " * 50
 
 ROWS = {
