@@ -32,6 +32,17 @@ pytestmark = pytest.mark.skipif(not sandbox_capabilities()["pid_namespace"],
                                 reason="no sandbox tier with a pid namespace here: programs run one sandbox each")  # fmt: skip
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _no_warm_sandbox_from_earlier_modules() -> None:
+    """These tests count this process's server work dirs: close the warm sandboxes that earlier
+    test modules left in the grader's cache (they stay warm on purpose between gradings)."""
+    with code_module._SERVERS_LOCK:
+        for server, _lock in code_module._SERVERS.values():
+            if server is not None:
+                server.close()
+        code_module._SERVERS.clear()
+
+
 @pytest.fixture(scope="module")
 def plain(shared_data: Path) -> Problem:
     return load_benchmark("humaneval", data_dir=shared_data, limit=1).problems[0]
