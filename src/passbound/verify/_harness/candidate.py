@@ -46,6 +46,12 @@ def _candidate(req_fd, res_fd):
 
     write, dumps, loads = os.write, json.dumps, json.loads
     buf = [b""]
+    if not hasattr(builtins, "quit"):  # ``python -S`` has no site, so none of site's exit()/quit()
+
+        def _quit(code=None):
+            raise SystemExit(code)  # as site's: a stdin program that calls it has ended normally
+
+        builtins.exit = builtins.quit = _quit
 
     def reply(obj):
         try:
