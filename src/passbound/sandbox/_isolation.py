@@ -103,10 +103,9 @@ class Tier:
             for path in numpy:
                 prefix += ["--ro-bind", path, f"{NUMPY_ROOT}/{os.path.basename(path)}"]
             env = [f"PYTHONPATH={NUMPY_ROOT}"] if numpy else []
-            return prefix + ["--", shutil.which("env") or "/usr/bin/env", *env, *_NUMPY_ENV,
-                             real, "-S", "-s", "-B", "-c", boot]  # fmt: skip
+            return prefix + ["--", shutil.which("env") or "/usr/bin/env", *env, real, "-S", "-s", "-B", "-c", boot]
         env = [f"PYTHONPATH={_numpy_links(numpy)}"] if numpy else []
-        inner = [shutil.which("env") or "/usr/bin/env", *env, *_NUMPY_ENV, python, "-S", "-s", "-B", "-c", boot]
+        inner = [shutil.which("env") or "/usr/bin/env", *env, python, "-S", "-s", "-B", "-c", boot]
         if self.name == "unshare":
             # sh is pid 1 (pid 1 ignores default-action signals; Python must not be it).
             return [
@@ -187,8 +186,6 @@ def _python_paths(python: str) -> tuple[str, ...]:
 
 # Where numpy's folders appear inside a bwrap root (PYTHONPATH names it; nothing else is there).
 NUMPY_ROOT = "/opt/passbound-numpy"
-# One BLAS thread: a run's processes are capped (RLIMIT_NPROC) and its CPU time is what is timed.
-_NUMPY_ENV = ("OPENBLAS_NUM_THREADS=1", "OMP_NUM_THREADS=1", "MKL_NUM_THREADS=1")
 
 
 @lru_cache(maxsize=16)

@@ -172,7 +172,7 @@ class CodeVerifier:
     cache_dir: str | None = None
     confirm_timeouts: bool = True
     zygote: bool = True
-    wall_factor: float = 3.0
+    wall_factor: float = 10.0
 
     name = "code"
 
