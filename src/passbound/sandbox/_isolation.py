@@ -202,10 +202,9 @@ def _numpy_dirs(python: str) -> tuple[str, ...]:
     return tuple(os.path.realpath(p) for p in out.splitlines() if p.strip())
 
 
-@lru_cache(maxsize=16)
 def _numpy_links(dirs: tuple[str, ...]) -> str:
-    """A folder of this process's own holding only links to ``dirs`` (tiers without a private
-    root: PYTHONPATH then names numpy alone, not the site-packages around it)."""
+    """A folder holding only links to ``dirs`` (tiers without a private root: PYTHONPATH then
+    names numpy alone, not the site-packages around it); checked per run, as /tmp may be swept."""
     digest = hashlib.sha256(repr((os.geteuid(), dirs)).encode()).hexdigest()[:16]
     shared = os.path.join(tempfile.gettempdir(), f"passbound-numpy-{digest}")
     if _links_ok(shared, dirs):  # made by an earlier process of ours: reused, not made again

@@ -26,7 +26,9 @@ Design (why a program that cheats never passes):
 * **No record, no pass.** A test without a nonce-tagged record, or a missing final "done"
   record, is never a pass: ``sys.exit(0)``, ``os._exit(0)``, killing the harness or the
   interpreter end as error / fail / timeout.
-* Per-test limits are enforced by the harness from outside the candidate's process, the whole
+* Per-test limits are enforced by the harness from outside the candidate's process, in time
+  charged without waiting for a CPU (``_harness.driver._Clock``: a loaded machine stretches
+  neither the reference's times nor the candidate's; ``wall_factor`` bounds wall time), the whole
   run under the sandbox's wall-clock deadline, and the pool's hard per-item kill above that
   (``item_timeout``). An evalplus timeout is re-run once and stands only if it repeats: limits
   derived from one timing of the reference turn a busy machine's hiccup into a wrong verdict
