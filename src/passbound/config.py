@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import re
-import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from passbound._toml import tomllib
 from passbound.errors import ConfigError
 
 Role = Literal["base", "rl", "distill", "checkpoint", "sft", "other"]

@@ -29,7 +29,8 @@ from passbound.store.tables import TEXT_COLUMNS, TableSchema
 
 _MODULES = ("passbound.analyses.passk_tables", "passbound.analyses.boundary", "passbound.analyses.cot_passk",
             "passbound.analyses.diversity", "passbound.analyses.beyond_n", "passbound.analyses.bayes", "passbound.analyses.along_training",
-            "passbound.analyses.contamination", "passbound.analyses.chance", "passbound.analyses.training_curves")
+            "passbound.analyses.contamination", "passbound.analyses.chance", "passbound.analyses.training_curves",
+            "passbound.analyses.visible_tests")
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,7 @@ class AnalysisInputs:
     spec: AnalysisSpec
     run_path: Path | None = None  # for analyses of side tables (e.g. the contamination probe's shards)
     adaptive_first: int | None = None  # samples per problem in round one when the run sampled adaptively
+    visible_only: frozenset[tuple[str, str]] = frozenset()  # (benchmark, problem_id) graded on shown tests only
     _memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def role(self, model: str) -> str:

@@ -9,8 +9,9 @@ or any file given as ``path``), else a pinned remote copy:
   downloads (``evalplus/data/{humaneval,mbpp}.py``), checked against their sha256. The hub
   parquet copies (evalplus/humanevalplus, evalplus/mbppplus) are *not* used: they carry the
   tests only as generated ``check()`` code, without ``base_input`` / ``plus_input``;
-* ``livecodebench``: livecodebench/code_generation_lite on the hub (see ``code_lcb``), with
-  the full (public + private) tests, filtered to a release-date window.
+* ``livecodebench``: livecodebench/code_generation_lite on the hub (see ``code_lcb``), or a
+  local copy of its ``test*.jsonl`` files, with the full (public + private) tests, filtered to a
+  release-date window.
 
 Problems are ``kind="code"``; the row parsers (``code_evalplus``, ``code_lcb``) document the
 metadata each kind carries for the verifier.
@@ -32,7 +33,7 @@ from passbound.errors import ConfigError, DataError
 
 from ._base import LoadedBenchmark, resolve_local_file
 from .code_evalplus import parse_humaneval, parse_humaneval_plus, parse_mbpp_plus
-from .code_lcb import LCB_HUB, filter_lcb_rows, load_lcb_hub_rows, parse_livecodebench
+from .code_lcb import LCB_HUB, filter_lcb_rows, load_lcb_folder_rows, load_lcb_hub_rows, parse_livecodebench
 from .files import read_rows
 from .math import RowParser, build
 
@@ -115,6 +116,8 @@ MBPP_PLUS_FILE = PinnedFile(  # evalplus MBPP_PLUS_VERSION = v0.2.0
 Rows = list[tuple[str, dict[str, Any]]]
 RowFilter = Callable[[Rows, dict[str, Any]], Rows]
 RemoteRows = Callable[[dict[str, Any], str], tuple[Rows, str]]
+# (path, data_dir, options, name) -> (rows, where, source) of a local folder in the remote's own layout, or None
+FolderRows = Callable[[Any, Any, dict[str, Any], str], tuple[Rows, str, str] | None]
 
 
 def _all_rows(rows: Rows, options: dict[str, Any]) -> Rows:
@@ -133,6 +136,7 @@ class CodeBenchmark:
     variants: dict[str, str] | None = None  # options["variant"] -> local file name (evalplus Mini...)
     filter_rows: RowFilter = _all_rows
     remote_rows: RemoteRows | None = None  # rows from the hub, when not a single pinned file
+    folder_rows: FolderRows | None = None  # a local copy of the hub's files (read before local_names)
     option_names: tuple[str, ...] = ("variant",)
 
     def __call__(
@@ -151,6 +155,10 @@ class CodeBenchmark:
                 f"benchmark {self.name!r} has no option(s) {', '.join(unknown)}; "
                 f"its options are: {', '.join(self.option_names) or 'none'}."
             )
+        found = self.folder_rows(path, data_dir, options, self.name) if self.folder_rows is not None else None
+        if found is not None:
+            rows, where, source = found
+            return build_code(self.name, self.parse, self.filter_rows(rows, options), where, source, limit)
         local = self._local_file(path, data_dir, split, options)
         if local is not None:
             rows = self.filter_rows(read_rows(local), options)
@@ -240,6 +248,7 @@ CODE_BENCHMARKS: tuple[CodeBenchmark, ...] = (
         None,
         filter_rows=filter_lcb_rows,
         remote_rows=load_lcb_hub_rows,
+        folder_rows=load_lcb_folder_rows,
         option_names=("start_date", "end_date", "version_tag"),
     ),
 )

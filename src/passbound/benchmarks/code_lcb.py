@@ -4,12 +4,13 @@ The study evaluates on LiveCodeBench v5 problems released 2024-08-01 .. 2025-01-
 
 * Local file: DeepCoder/rllm's ``livecodebench.json`` (a JSON list of ``problem``,
   ``starter_code``, ``tests``), built from release_v5 with that window but holding only the
-  **public** tests (1-6 per problem) and no ids, dates or platforms. Its pass rates are an upper
-  bound on the official ones; every problem says so with ``public_tests_only: True``. Ids are
-  the row index; ``fn_name`` is read from the starter code.
+  **public** tests (1-6 per problem) and no ids, dates or platforms. Those tests are the worked
+  examples of the statement, so every problem is ``visible_tests_only`` and its pass rate an
+  upper bound on the official one. Ids are the row index; ``fn_name`` is read from the starter code.
 * Hub: livecodebench/code_generation_lite at a pinned commit, read file by file
   (``test.jsonl`` .. ``test5.jsonl`` for release_v5, as its loading script ``ALLOWED_FILES``
-  maps them) with ``huggingface_hub``; every test, public and private.
+  maps them) with ``huggingface_hub``, or from a local folder holding those files (or any one
+  of them given as ``path``); every test, public and private.
 
 The private tests on the hub are ``base64(zlib(pickle(json_text)))``. LiveCodeBench decodes
 them with ``pickle.loads``, which runs whatever the stream says; here the pickle stream is only
@@ -18,7 +19,9 @@ string, which is then read as JSON. Anything else is refused with a DataError.
 
 Metadata of every problem: ``tests`` ([{input, output, testtype: "stdin"|"functional"}]),
 ``fn_name`` (the method a functional test calls, "" for stdin problems), ``starter_code``,
-``platform``, ``difficulty``, ``contest_date`` (None where unknown), ``public_tests_only``.
+``platform``, ``difficulty``, ``contest_date`` (None where unknown), ``public_tests_only`` (the
+file had no private tests) and ``visible_tests_only`` (every test is shown in the prompt, see
+``benchmarks.visible``; a hub row whose private tests are empty is one too).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ import pickletools
 import re
 import zlib
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 from passbound.errors import ConfigError, DataError
@@ -36,6 +40,8 @@ from passbound.registry import require
 
 from ._hub import HubSource
 from .math import MissingField, ParsedRow
+from .visible import KEY as VISIBLE_KEY
+from .visible import every_test_shown
 
 # Commit "feat: release_v5" (2025-01-14) of livecodebench/code_generation_lite.
 LCB_HUB = HubSource("livecodebench/code_generation_lite", "0687ab61843a90a0cc864a2b67db729861cd0ae5")
@@ -114,14 +120,16 @@ def parse_livecodebench(row: dict[str, Any]) -> ParsedRow:
     fn_name = fn_name_from_starter(starter) if functional else ""
     if functional and not fn_name:
         raise MissingField("starter_code", why="has functional tests but no 'def name(self, ...)' to call")
+    prompt = _prompt(content, starter)
     return ParsedRow(
         id=None,
-        prompt=_prompt(content, starter),
+        prompt=prompt,
         target="",
         metadata={
             "tests": tests, "fn_name": fn_name, "starter_code": starter,
             "platform": _platform_guess(content, starter), "difficulty": None, "contest_date": None,
-            "public_tests_only": True, "question_content": content.strip(),
+            "public_tests_only": True, VISIBLE_KEY: every_test_shown(prompt, tests),
+            "question_content": content.strip(),
         },
     )
 
@@ -150,14 +158,16 @@ def _parse_hub_row(row: dict[str, Any]) -> ParsedRow:
             raise MissingField("metadata", why="is not valid JSON") from None
     functional = tests[0]["testtype"] == "functional"
     fn_name = str(meta.get("func_name") or "") or (fn_name_from_starter(starter) if functional else "")
+    prompt = _prompt(content, starter)
     return ParsedRow(
         id=str(qid).strip(),
-        prompt=_prompt(content, starter),
+        prompt=prompt,
         target="",
         metadata={
             "tests": tests, "fn_name": fn_name, "starter_code": starter,
             "platform": row.get("platform"), "difficulty": row.get("difficulty"),
             "contest_date": _iso(row.get("contest_date")), "public_tests_only": False,
+            VISIBLE_KEY: every_test_shown(prompt, tests),
             "question_content": content.strip(), "question_title": row.get("question_title"),
             "contest_id": row.get("contest_id"),
         },
@@ -174,7 +184,9 @@ def _iso(value: Any) -> str | None:
 
 # ----------------------------------------------------------------- private tests, without unpickling
 
-_SAFE_PICKLE_OPS = frozenset({"PROTO", "FRAME", "MEMOIZE", "BINPUT", "LONG_BINPUT", "STOP"})
+# Bound on one problem's inflated private tests: far above the hub's largest, far below a bomb's.
+MAX_PRIVATE_BYTES = 1 << 30
+_SAFE_PICKLE_OPS = frozenset({"PROTO", "FRAME", "MEMOIZE", "PUT", "BINPUT", "LONG_BINPUT", "STOP"})
 _STRING_OPS = frozenset({"SHORT_BINUNICODE", "BINUNICODE", "BINUNICODE8", "UNICODE"})
 
 
@@ -190,9 +202,12 @@ def decode_private_tests(value: str) -> list[Any]:
     except json.JSONDecodeError:
         pass
     try:
-        raw = zlib.decompress(base64.b64decode(value.encode("ascii"), validate=True))
+        inflate = zlib.decompressobj()
+        raw = inflate.decompress(base64.b64decode(value.encode("ascii"), validate=True), MAX_PRIVATE_BYTES + 1)
     except (ValueError, zlib.error) as exc:
         raise ValueError(f"is neither JSON nor base64+zlib data ({exc})") from None
+    if len(raw) > MAX_PRIVATE_BYTES:
+        raise ValueError(f"inflates to more than {MAX_PRIVATE_BYTES >> 20} MiB (a decompression bomb?)")
     text = None
     try:
         for op, arg, _pos in pickletools.genops(raw):
@@ -252,18 +267,49 @@ def _line_date(line: str) -> str | None:
     return line[at + 17 : at + 27] if at >= 0 else None
 
 
+def _version_files(options: dict[str, Any]) -> tuple[str, tuple[str, ...]]:
+    tag = str(options.get("version_tag", "release_v5"))
+    if tag not in LCB_VERSION_FILES:
+        raise ConfigError(f"livecodebench version_tag {tag!r} is not one of: {', '.join(LCB_VERSION_FILES)}.")
+    return tag, LCB_VERSION_FILES[tag]
+
+
+def _stream_hub_file(file: Path, label: str, window: tuple[str | None, str | None],
+                     rows: list[tuple[str, dict[str, Any]]]) -> None:
+    """Append the rows of one code_generation_lite JSONL file whose contest day is in ``window``."""
+    start, end = window
+    with open(file, encoding="utf-8") as fh:
+        for lineno, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            day = _line_date(line)
+            row = None if day is not None else _object(line, file, lineno)
+            if row is not None:  # no plain "contest_date" key: the parsed row says
+                day = str(row.get("contest_date") or "")[:10]
+            if (start is None or day >= start) and (end is None or day < end):
+                rows.append((f"{label} line {lineno}", row if row is not None else _object(line, file, lineno)))
+
+
+def _object(line: str, file: Path, lineno: int) -> dict[str, Any]:
+    try:
+        row = json.loads(line)
+    except json.JSONDecodeError:
+        row = None
+    if not isinstance(row, dict):
+        raise DataError(f"{file}: line {lineno} is not one JSON object; is the download complete?")
+    return row
+
+
 def load_lcb_hub_rows(options: dict[str, Any], name: str) -> tuple[list[tuple[str, dict[str, Any]]], str]:
     """Rows of the pinned hub files for ``version_tag`` (default release_v5), streamed line by line.
 
     The date window is applied while reading, so only the problems kept are decoded.
     """
-    tag = str(options.get("version_tag", "release_v5"))
-    if tag not in LCB_VERSION_FILES:
-        raise ConfigError(f"livecodebench version_tag {tag!r} is not one of: {', '.join(LCB_VERSION_FILES)}.")
+    tag, files = _version_files(options)
     hub = require("huggingface_hub", "hub", f"loading benchmark {name!r} from the Hugging Face hub")
-    start, end = date_window(options, STUDY_WINDOW)
+    window = date_window(options, STUDY_WINDOW)
     rows: list[tuple[str, dict[str, Any]]] = []
-    for file_name in LCB_VERSION_FILES[tag]:
+    for file_name in files:
         try:
             local = hub.hf_hub_download(LCB_HUB.repo, file_name, repo_type="dataset", revision=LCB_HUB.revision)
         except Exception as exc:  # network, auth, missing revision: all mean "could not get the data"
@@ -271,13 +317,40 @@ def load_lcb_hub_rows(options: dict[str, Any], name: str) -> tuple[list[tuple[st
                 f"benchmark {name!r}: could not download {file_name} of {LCB_HUB.repo}@{LCB_HUB.revision}: {exc}. "
                 "Without network access, use the local public-tests file with --data-dir."
             ) from exc
-        with open(local, encoding="utf-8") as fh:
-            for lineno, line in enumerate(fh, start=1):
-                if not line.strip():
-                    continue
-                day = _line_date(line)
-                if day is None:  # no plain "contest_date" key: parse the row to find it
-                    day = str(json.loads(line).get("contest_date") or "")[:10]
-                if (start is None or day >= start) and (end is None or day < end):
-                    rows.append((f"{file_name} line {lineno}", json.loads(line)))
-    return rows, f"{LCB_HUB.describe()}:{tag}:{start or ''}..{end or ''}"
+        _stream_hub_file(Path(local), file_name, window, rows)
+    return rows, f"{LCB_HUB.describe()}:{tag}:{window[0] or ''}..{window[1] or ''}"
+
+
+_NUMBERED = re.compile(r"^test([2-9]|[1-9]\d+)\.jsonl$")
+
+
+def load_lcb_folder_rows(path: str | Path | None, data_dir: str | Path | None, options: dict[str, Any],
+                         name: str) -> tuple[list[tuple[str, dict[str, Any]]], str, str] | None:
+    """Rows of a local copy of code_generation_lite (its ``test.jsonl`` .. ``test5.jsonl``, private
+    tests included) in the folder ``path`` or ``<data_dir>/<name>/``; None when that folder is not one.
+
+    A folder is a hub copy when it holds a ``test<N>.jsonl`` (N >= 2) or ``version_tag`` is set;
+    every file of the version is then required, since a missing one would silently drop problems.
+    """
+    folder = None
+    if path is not None and Path(path).expanduser().is_dir():
+        folder = Path(path).expanduser().resolve()
+    elif path is None and data_dir is not None:
+        folder = Path(data_dir).expanduser().resolve() / name
+    if folder is None or not folder.is_dir():
+        return None
+    if "version_tag" not in options and not any(_NUMBERED.match(f.name) for f in folder.iterdir()):
+        return None
+    tag, files = _version_files(options)
+    missing = [f for f in files if not (folder / f).is_file()]
+    if missing:
+        raise DataError(
+            f"benchmark {name!r}: {folder} lacks {', '.join(missing)} of {LCB_HUB.repo} version_tag {tag!r}; "
+            "download them into that folder, or pick a version the files there hold "
+            f"(version_tag 'v5' reads test5.jsonl alone), or give one file with path=."
+        )
+    window = date_window(options, STUDY_WINDOW)
+    rows: list[tuple[str, dict[str, Any]]] = []
+    for file_name in files:
+        _stream_hub_file(folder / file_name, file_name, window, rows)
+    return rows, str(folder), f"local:{folder}:{tag}:{window[0] or ''}..{window[1] or ''}"

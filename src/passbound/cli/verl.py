@@ -32,17 +32,20 @@ def verl() -> None:
 @click.option("--epochs", default=1, show_default=True, type=click.IntRange(min=1))
 @click.option("--train-split", default="train", show_default=True, help="The split verl trains on.")
 @click.option("--test-split", default="test", show_default=True, help="The split verl validates on.")
+@click.option("--allow-visible-tests", is_flag=True, help="Reward problems graded only on tests their prompt shows "
+              "(copying the examples earns the reward); refused without this flag.")
 def export_command(benchmark: str, out: Path, model: str, template: str, algorithms: tuple[str, ...],
                    data_dir: Path | None, bench_path: str | None, limit: int | None, group: int, kl: float,
                    prompt_length: int, response_length: int, batch_size: int, epochs: int, train_split: str,
-                   test_split: str) -> None:
+                   test_split: str, allow_visible_tests: bool) -> None:
     """Write BENCHMARK's train and test splits as verl parquet, reward.py and <algorithm>.yaml/.sh."""
     from passbound.train.verl_export import ALGORITHMS, export
 
     written = export(benchmark, out, model=model, template=template, data_dir=str(data_dir) if data_dir else None,
                      path=bench_path, limit=limit, algorithms=algorithms or ALGORITHMS, group=group, kl=kl,
                      prompt_length=prompt_length, response_length=response_length, batch_size=batch_size,
-                     epochs=epochs, train_split=train_split, test_split=test_split)
+                     epochs=epochs, train_split=train_split, test_split=test_split,
+                     allow_visible_tests=allow_visible_tests)
     for name, path in written.items():
         console.print(f"verl export: {path}")
     first = next(p for n, p in written.items() if n.endswith(".sh"))

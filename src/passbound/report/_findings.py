@@ -90,6 +90,7 @@ class BenchmarkFindings:
     delta_se: list[DeltaSE] = field(default_factory=list)
     paired: list[tuple[PairedDiff | None, PairedDiff | None]] = field(default_factory=list)
     solvable: list[Solvable] = field(default_factory=list)
+    visible_only: tuple[int, int] | None = None  # (problems graded on shown tests only, of problems)
 
 
 def _f(x: object) -> float:
@@ -170,7 +171,28 @@ def benchmark_findings(run: RunData, benchmark: str) -> BenchmarkFindings:
         bf.paired.append((_paired_at(run, benchmark, model, ref, 1),
                           _paired_at(run, benchmark, model, ref, k_max)))
     bf.solvable = _solvable(run, benchmark)
+    bf.visible_only = _visible_only(run, benchmark)
     return bf
+
+
+def _visible_only(run: RunData, benchmark: str) -> tuple[int, int] | None:
+    """(n graded only on tests the prompt shows, n problems) from visible_tests.csv: the model
+    with the most problems (models that cover only part of a benchmark count fewer)."""
+    table = run.tables.get("visible_tests")
+    if table is None or table.empty:
+        return None
+    rows = table[(table["benchmark"] == benchmark) & (table["n_visible_only"].astype(float) > 0)]
+    if rows.empty:
+        return None
+    top = rows.loc[rows["n_problems"].astype(float).idxmax()]
+    return int(top["n_visible_only"]), int(top["n_problems"])
+
+
+def describe_visible_only(counts: tuple[int, int]) -> str:
+    """The warning a benchmark with problems graded only on tests its prompt shows carries."""
+    shown, total = counts
+    return (f"{shown} of {total} problems are graded only on tests shown in the prompt; "
+            "their pass rates are an upper bound")
 
 
 def _crossing(run: RunData, benchmark: str, model: str, base: str, model_wins_at_1: bool,

@@ -23,6 +23,7 @@ from passbound.report._findings import (
     describe_delta_se,
     describe_paired,
     describe_solvable,
+    describe_visible_only,
     kfmt,
     pct,
     pts,
@@ -77,6 +78,7 @@ details summary { cursor:pointer; color:#2c5aa0; white-space:nowrap; }
 details code { display:block; margin-top:4px; }
 figcaption { font-size:0.88em; margin-top:4px; }
 .scroll { overflow-x:auto; }
+.warn { color:#8a4b00; background:#fff6e5; font-weight:600; }
 """
 
 
@@ -145,7 +147,7 @@ class _Html:
                 f"{self.lines([describe_crossover(c, self.name) for c in f.crossovers])}</td>"
                 f"<td class=\"dse\">"
                 f"{self.lines([describe_delta_se(d, self.name, label=False) for d in f.delta_se])}"
-                "</td></tr>")
+                "</td></tr>" + self.visible_warning(f.benchmark, 5))
         table = ("<table class=\"wide\"><thead><tr><th>Benchmark</th><th>Best at k = 1</th>"
                  "<th>Best at k = k<sub>max</sub></th><th>Where curves cross</th><th>ΔSE</th>"
                  "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
@@ -167,6 +169,15 @@ class _Html:
             "(Yue et al., 2025): how far one try of the trained model is from what its base "
             "reaches with many tries. Intervals are bootstrap CIs over problems.</p>"
             + self.solvable_lines() + extra)
+
+    def visible_warning(self, benchmark: str, columns: int) -> str:
+        """A table row warning that some of ``benchmark``'s problems are graded only on tests
+        their prompt shows ("" when none are)."""
+        counts = next((f.visible_only for f in self.findings if f.benchmark == benchmark), None)
+        if not counts:
+            return ""
+        return (f"<tr class=\"warn\" data-benchmark=\"{_e(benchmark)}\"><td colspan=\"{columns}\">Warning "
+                f"({_e(benchmark)}): {_e(describe_visible_only(counts))}.</td></tr>")
 
     def solvable_lines(self) -> str:
         """One line per benchmark: is each trained model's solvable set inside its base's?"""
@@ -232,6 +243,7 @@ class _Html:
                 nums += [kfmt(getattr(r, c)) for c in outcomes]
                 cells += [f"<td class=\"n\">{v}</td>" for v in nums]
                 rows.append("<tr>" + "".join(cells) + "</tr>")
+            rows.append(self.visible_warning(bench, 14 + show_step))
         heads = ["Problems", "Samples", "pass@1 (%)", "pass@k<sub>max</sub> (%)", "k<sub>max</sub>",
                  "maj@k<sub>max</sub> (%)", "pass", "fail", "timeout", "error", "no answer"]
         head = ("<th>Benchmark</th><th>Model</th><th>Role</th>"

@@ -18,6 +18,7 @@ from passbound.report._findings import (
     describe_delta_se,
     describe_paired,
     describe_solvable,
+    describe_visible_only,
     kfmt,
     pct,
     pts,
@@ -58,6 +59,8 @@ def _headline(f: BenchmarkFindings) -> list[str]:
             parts = [describe_paired(x, code) for x in (at1, atk) if x is not None]
             lines.append(f"  - {code(p.model)} − {code(p.reference)}: " + "; ".join(parts))
     lines += [f"  - {describe_solvable(s, code)}" for s in f.solvable]
+    if f.visible_only:
+        lines.insert(1, f"  - **Warning:** {describe_visible_only(f.visible_only)}")
     return lines
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from passbound.benchmarks.visible import visible_tests_only
 from passbound.config import StudyConfig
 from passbound.progress import console
 from passbound.stages.sample import active_problems
@@ -64,9 +65,9 @@ def analysis_inputs(study: StudyConfig, run: RunDir) -> AnalysisInputs:
     verdicts = run.read_all("verdicts", models=names).to_pandas()
     unverified = run.count_rows("samples", names) - len(verdicts)
     # Only the problems this study covers (the run may hold more, sampled under a larger limit).
-    keep = pd.MultiIndex.from_tuples(
-        [(b.name, p.id) for b in study.benchmarks for p in active_problems(run, study, b.name)], names=["benchmark", "problem_id"]
-    )
+    covered = [(b.name, p) for b in study.benchmarks for p in active_problems(run, study, b.name)]
+    keep = pd.MultiIndex.from_tuples([(b, p.id) for b, p in covered], names=["benchmark", "problem_id"])
+    visible = frozenset((b, p.id) for b, p in covered if visible_tests_only(p))
     if len(verdicts):
         verdicts = verdicts[pd.MultiIndex.from_frame(verdicts[["benchmark", "problem_id"]]).isin(keep)]
         verdicts = _in_problem_order(verdicts, names, keep)
@@ -75,7 +76,8 @@ def analysis_inputs(study: StudyConfig, run: RunDir) -> AnalysisInputs:
         console.print(f"[yellow]analyse: {unverified} samples have no verdict yet; run `passbound verify`[/]")
     adaptive = study.sampling.adaptive
     return AnalysisInputs(verdicts=verdicts, models=model_records(study), k_grid=study.k_grid, spec=study.analysis,
-                          run_path=run.path, adaptive_first=adaptive.first if adaptive is not None else None)
+                          run_path=run.path, adaptive_first=adaptive.first if adaptive is not None else None,
+                          visible_only=visible)
 
 
 def analyse_run(study: StudyConfig, run: RunDir) -> dict[str, Path]:

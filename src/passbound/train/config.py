@@ -11,6 +11,7 @@
     limit = 256
     [reward]
     options = { extraction = "strict" }     # [verify.<kind>] options of the benchmark's verifier
+    allow_visible_tests = false             # true: reward problems graded only on tests the prompt shows
     [algorithm]
     name = "grpo"                           # grpo | rloo
     loss_type = "dapo"                      # GRPO's loss variants: grpo, dr_grpo, dapo, bnpo, ...
@@ -33,12 +34,12 @@
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from passbound._toml import tomllib
 from passbound.errors import ConfigError
 
 
@@ -62,6 +63,7 @@ class TrainData(_Strict):
 class TrainReward(_Strict):
     options: dict[str, Any] = Field(default_factory=dict)
     timeout: float = Field(default=10.0, gt=0)
+    allow_visible_tests: bool = False  # reward problems graded only on tests their prompt shows
 
 
 class TrainAlgorithm(_Strict):

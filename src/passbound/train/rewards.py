@@ -17,9 +17,33 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from passbound.benchmarks.visible import visible_tests_only
+from passbound.errors import ConfigError
 from passbound.types import Problem
 
 log = logging.getLogger("passbound.train")
+OPT_IN = ("VerifierReward(..., allow_visible_tests=True), [reward] allow_visible_tests = true in a training "
+          "config, or `passbound verl export --allow-visible-tests`")
+
+
+class VisibleTestsRefused(ConfigError):
+    """A reward was asked for a problem graded only on tests its prompt shows, without the opt-in."""
+
+
+def refuse_visible_tests(problems: Sequence[Problem], *, allowed: bool) -> None:
+    """Raise VisibleTestsRefused when any of ``problems`` is graded only on tests its prompt shows
+    and ``allowed`` is False: a lookup table of its examples earns the full reward, so a policy
+    trained on it is paid for copying examples (``passbound.benchmarks.visible``)."""
+    if allowed:
+        return
+    shown = [p for p in problems if visible_tests_only(p)]
+    if shown:
+        first = shown[0]
+        raise VisibleTestsRefused(
+            f"reward refused: {len(shown)} problem(s) (first: {first.benchmark} {first.id}) are graded only on tests "
+            "their prompt shows, so copying the prompt's examples earns the full reward. Load the benchmark with its "
+            f"hidden tests (LiveCodeBench: the hub's code_generation_lite files), or opt in with {OPT_IN}."
+        )
 
 
 def completion_text(completion: Any) -> str:
@@ -43,18 +67,21 @@ class VerifierReward:
     ``problem_id_column`` instead: the problem is then looked up in passbound's benchmark, as
     `passbound grade` does. ``verifier_options`` are ``[verify.<kind>]``'s options; ``stop``: the
     prompt template's stop strings (each completion is graded up to the first).
+    ``allow_visible_tests``: reward problems graded only on tests their prompt shows (refused
+    with VisibleTestsRefused otherwise).
     """
 
     def __init__(self, kind: str = "math", *, gold_column: str = "answer", benchmark_column: str | None = None,
                  problem_id_column: str | None = None, data_dir: str | None = None, timeout: float = 10.0,
                  workers: int = 0, verifier_options: Mapping[str, Any] | None = None,
-                 stop: Sequence[str] = ()) -> None:
+                 stop: Sequence[str] = (), allow_visible_tests: bool = False) -> None:
         from passbound.verify import configured_verifiers
 
         self.kind = kind
         self.gold_column = gold_column
         self.benchmark_column, self.problem_id_column = benchmark_column, problem_id_column
         self.data_dir = data_dir
+        self.allow_visible_tests = allow_visible_tests
         self.timeout, self.workers = timeout, workers
         self.stop = tuple(s for s in stop if s)  # the template's stop strings: graded as vLLM would return it
         self._verifiers = configured_verifiers([kind], {kind: dict(verifier_options or {})})
@@ -95,9 +122,11 @@ class VerifierReward:
                 loaded = load_benchmark(bench, data_dir=self.data_dir, split=split)
                 self._benchmarks[(bench, split)] = {p.id: p for p in loaded.problems}
         try:
-            return self._benchmarks[(bench, split)][pid]
+            problem = self._benchmarks[(bench, split)][pid]
         except KeyError:
             raise DataError(f"reward: benchmark {bench!r} has no problem {pid!r}") from None
+        refuse_visible_tests([problem], allowed=self.allow_visible_tests)
+        return problem
 
     def __call__(self, prompts: Sequence[Any] | None = None, completions: Sequence[Any] = (),
                  completion_ids: Any = None, **columns: Any) -> list[float | None]:

@@ -40,10 +40,12 @@ def _dataset(config: TrainConfig) -> tuple[Any, str]:
 
     from passbound.benchmarks import load_benchmark
     from passbound.prompts import get_template
+    from passbound.train.rewards import refuse_visible_tests
 
     d = config.data
     loaded = load_benchmark(d.benchmark, path=d.path, limit=d.limit, split=d.split,
                             options={**d.options, **({"split": d.split} if d.benchmark == "synthetic" else {})})
+    refuse_visible_tests(loaded.problems, allowed=config.reward.allow_visible_tests)
     template = get_template(config.model.template)
     rows = [{"prompt": template.render(p), "answer": p.target} for p in loaded.problems]
     return Dataset.from_list(rows), loaded.kind
@@ -146,7 +148,8 @@ def train(config: TrainConfig) -> dict[str, Path]:
 
     stop = getattr(get_template(config.model.template), "stop", ())
     with VerifierReward(kind, gold_column="answer", timeout=config.reward.timeout,
-                        verifier_options=config.reward.options, stop=stop) as reward:
+                        verifier_options=config.reward.options, stop=stop,
+                        allow_visible_tests=config.reward.allow_visible_tests) as reward:
         class Curves(TrainerCallback):  # curves.csv after every logged step: a kill keeps them
             def on_log(self, _args: Any, state: Any, _control: Any, **_: Any) -> None:
                 write_curves(state.log_history, curves, reward.__name__)

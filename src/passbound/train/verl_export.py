@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from passbound.errors import ConfigError
+from passbound.train.rewards import refuse_visible_tests
 
 ALGORITHMS = ("ppo", "grpo", "reinforce_plus_plus", "rloo", "remax", "dapo")
 # Keys verl's ppo_trainer does not declare but reads with .get: the DAPO reward manager's
@@ -134,9 +135,14 @@ def chat_prompt(rendered: Any) -> list[dict[str, str]]:
     return [dict(m) for m in rendered]
 
 
-def verl_rows(problems: Sequence[Any], template: Any, split: str, data_dir: str | None = None) -> list[dict[str, Any]]:
+def verl_rows(problems: Sequence[Any], template: Any, split: str, data_dir: str | None = None,
+              allow_visible_tests: bool = False) -> list[dict[str, Any]]:
     """verl's parquet rows: one user turn as the template renders it, the gold as ground truth;
-    ``extra_info`` names the problem (and the local data folder, when it came from one)."""
+    ``extra_info`` names the problem (and the local data folder, when it came from one) and, with
+    ``allow_visible_tests``, carries the opt-in the reward hook needs for problems graded only on
+    tests their prompt shows (refused otherwise, here and in the hook)."""
+    refuse_visible_tests(problems, allowed=allow_visible_tests)
+    opt_in = {"allow_visible_tests": True} if allow_visible_tests else {}
     rows = []
     for i, p in enumerate(problems):
         rows.append({
@@ -145,7 +151,7 @@ def verl_rows(problems: Sequence[Any], template: Any, split: str, data_dir: str 
             "ability": "code" if p.kind == "code" else "math",
             "reward_model": {"style": "rule", "ground_truth": p.target},
             "extra_info": {"kind": p.kind, "benchmark": p.benchmark, "problem_id": p.id, "index": i, "split": split,
-                           "data_dir": data_dir},
+                           "data_dir": data_dir, **opt_in},
         })
     return rows
 
@@ -154,8 +160,11 @@ def export(benchmark: str, out: Path, *, model: str, template: str = "chat", dat
            path: str | None = None, limit: int | None = None, algorithms: Sequence[str] = ALGORITHMS,
            group: int = 8, kl: float = 0.001, prompt_length: int = 1024, response_length: int = 2048,
            batch_size: int = 256, epochs: int = 1, options: dict[str, Any] | None = None,
-           train_split: str = "train", test_split: str = "test") -> dict[str, Path]:
-    """Write train.parquet / test.parquet, reward.py and <algorithm>.yaml + .sh into ``out``."""
+           train_split: str = "train", test_split: str = "test", allow_visible_tests: bool = False) -> dict[str, Path]:
+    """Write train.parquet / test.parquet, reward.py and <algorithm>.yaml + .sh into ``out``.
+
+    A split with problems graded only on tests their prompt shows is refused (VisibleTestsRefused)
+    unless ``allow_visible_tests``."""
     import pyarrow as pa
     import pyarrow.parquet as pq
     import yaml
@@ -187,7 +196,8 @@ def export(benchmark: str, out: Path, *, model: str, template: str = "chat", dat
         if any(p.media for p in loaded.problems):
             raise ConfigError(f"benchmark {benchmark!r} shows images; the verl export writes text prompts only")
         table = pa.Table.from_pylist(verl_rows(loaded.problems, tmpl, split,
-                                               str(Path(data_dir).resolve()) if data_dir else None))
+                                               str(Path(data_dir).resolve()) if data_dir else None,
+                                               allow_visible_tests))
         pq.write_table(table, out / f"{name}.parquet")
         written[f"{name}.parquet"] = out / f"{name}.parquet"
     hook = out / "reward.py"

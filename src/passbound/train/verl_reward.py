@@ -6,6 +6,8 @@ runs in one persistent passbound GradingPool per process (hard timeouts by proce
 thread may call), with the verifier named by ``extra_info["kind"]`` (default "math"; the parquet
 that `passbound verl export` writes sets it). The dict carries the verdict too: ``status``
 (pass, fail, no_answer, timeout, error) and ``passed`` (1.0/0.0, for verl's metric averages).
+A problem graded only on tests its prompt shows raises VisibleTestsRefused unless its row's
+``extra_info["allow_visible_tests"]`` is true (`passbound verl export --allow-visible-tests`).
 """
 
 from __future__ import annotations
@@ -18,15 +20,15 @@ _REWARDS: dict[str, Any] = {}
 _LOCK = threading.Lock()
 
 
-def _reward(kind: str, data_dir: str | None = None) -> Any:
+def _reward(kind: str, data_dir: str | None = None, allow_visible_tests: bool = False) -> Any:
     from passbound.train.rewards import VerifierReward
 
-    key = f"{kind}@{data_dir}"
+    key = f"{kind}@{data_dir}@{allow_visible_tests}"
     with _LOCK:
         if key not in _REWARDS:
             if not _REWARDS:
                 atexit.register(_close_all)
-            _REWARDS[key] = VerifierReward(kind, data_dir=data_dir)
+            _REWARDS[key] = VerifierReward(kind, data_dir=data_dir, allow_visible_tests=allow_visible_tests)
         return _REWARDS[key]
 
 
@@ -42,12 +44,13 @@ def compute_score(data_source: str, solution_str: str, ground_truth: Any, extra_
     """1.0 when passbound's verifier passes ``solution_str`` against ``ground_truth``, else 0.0."""
     from passbound.types import Problem
 
-    from passbound.train.rewards import log
+    from passbound.train.rewards import VisibleTestsRefused, log
 
     extra = extra_info or {}
     kind = str(extra.get("kind") or "math")
     try:
-        reward = _reward(kind, str(extra["data_dir"]) if extra.get("data_dir") else None)
+        reward = _reward(kind, str(extra["data_dir"]) if extra.get("data_dir") else None,
+                         extra.get("allow_visible_tests") is True)
         if kind != "math" and extra.get("benchmark") is not None and extra.get("problem_id") is not None:
             # code tests and multiple-choice options come from the benchmark, not the parquet
             split = extra.get("split")
@@ -56,6 +59,8 @@ def compute_score(data_source: str, solution_str: str, ground_truth: Any, extra_
             problem = Problem(id=str(extra.get("problem_id", "verl")), benchmark=str(data_source), prompt="",
                               target=str(ground_truth), kind=kind)
         status = reward._grading_pool().grade([problem], [solution_str or ""])[0].status
+    except VisibleTestsRefused:
+        raise  # a refusal is the user's to see: a silent 0 would train on it unnoticed
     except Exception as exc:  # noqa: BLE001 - a reward must never fail verl's step
         log.warning("verl reward 0: %s: %s", type(exc).__name__, exc)
         status = "error"

@@ -68,6 +68,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from passbound.benchmarks.visible import NOTE as VISIBLE_NOTE
+from passbound.benchmarks.visible import visible_tests_only
 from passbound.types import Problem
 from passbound.verify._code_compare import (
     MBPP_OUTPUT_NOT_NONE_TASKS,
@@ -224,7 +226,16 @@ class CodeVerifier:
         return self.check(problem, program)
 
     def check(self, problem: Problem, program: str) -> GradeResult:
-        """Run ``program``'s tests for ``problem`` in the sandbox and judge the results here."""
+        """Run ``program``'s tests for ``problem`` in the sandbox and judge the results here.
+
+        A problem graded only on tests its prompt shows says so in every verdict's detail: a
+        lookup table of its examples passes it (``passbound.benchmarks.visible``)."""
+        result = self._check(problem, program)
+        if not visible_tests_only(problem):
+            return result
+        return GradeResult(result.status, result.extracted, "; ".join(filter(None, (VISIBLE_NOTE, result.detail))))
+
+    def _check(self, problem: Problem, program: str) -> GradeResult:
         meta = problem.metadata
         try:
             if "tests" in meta:
