@@ -101,7 +101,7 @@ class _Worker:
 # (/proc/<pid>/schedstat): a loaded machine does not turn a slow item into a timeout, while
 # sleeping or blocking still counts. Past WALL_FACTOR x its limit in plain wall time it ends anyway,
 # so one crafted row costs a batch at most that (the verdict depends on load only beyond it).
-WALL_FACTOR = 3.0
+WALL_FACTOR = 2.0
 _WAIT_STALE = 0.05  # the wait is re-read at most this often (a read costs ~10 us per result)
 
 
