@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -26,14 +27,20 @@ from passbound.sandbox import Sandbox, sandbox_capabilities  # noqa: E402
 from passbound.types import Problem  # noqa: E402
 from passbound.verify._code_records import Records, Verdict  # noqa: E402
 from passbound.verify._harness.codec import decode  # noqa: E402
-from passbound.verify.code import CodeVerifier, _server_for  # noqa: E402
+from passbound.verify.code import _SERVERS, CodeVerifier, _server_for, _server_key  # noqa: E402
 
 P61 = (1 << 61) - 1  # ints equal modulo this have equal hashes
 
 
 @pytest.fixture(scope="module")
-def verifier() -> CodeVerifier:
-    return CodeVerifier(cache_dir="", memory_mb=1024, reference_timeout=30.0)
+def verifier() -> Iterator[CodeVerifier]:
+    v = CodeVerifier(cache_dir="", memory_mb=1024, reference_timeout=30.0)
+    yield v
+    # This process's warm sandbox goes with the module (later modules count their own).
+    server, _ = _server_for(v)
+    if server is not None:
+        server.close()
+    _SERVERS.pop(_server_key(v), None)
 
 
 def stdin_problem(expected: str) -> Problem:
@@ -142,7 +149,8 @@ def test_plain_humaneval_33_checks_the_candidate_against_the_reference(verifier:
                                                                        humaneval: dict[str, Problem]) -> None:
     problem = humaneval["HumanEval/33"]
     prompt, canonical = problem.metadata["prompt"], problem.metadata["canonical_solution"]
-    other = "    l = list(l)\n    third = sorted(l[::3])\n    return [third[i // 3] if i % 3 == 0 else v for i, v in enumerate(l)]\n"
+    other = ("    l = list(l)\n    third = sorted(l[::3])\n"
+             "    return [third[i // 3] if i % 3 == 0 else v for i, v in enumerate(l)]\n")
     assert verifier.check(problem, prompt + canonical).status == "pass"
     assert verifier.check(problem, prompt + other).status == "pass"
     assert verifier.check(problem, prompt + "    return list(l)\n").status == "fail"

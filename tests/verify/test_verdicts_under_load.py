@@ -24,7 +24,7 @@ from _misbehaving import MisbehavingVerifier  # noqa: E402
 
 from passbound.types import Problem  # noqa: E402
 from passbound.verify import GradingPool  # noqa: E402
-from passbound.verify.code import CodeVerifier  # noqa: E402
+from passbound.verify.code import _SERVERS, CodeVerifier, _server_for, _server_key  # noqa: E402
 
 BUSY = 8  # busy loops on top of whatever else runs: each process gets about 2/10 of a core
 BUSY_SECONDS = 12.0
@@ -65,11 +65,15 @@ def problem() -> Problem:
 
 
 @pytest.fixture(scope="module")
-def verifier(problem: Problem) -> CodeVerifier:
+def verifier(problem: Problem) -> Iterator[CodeVerifier]:
     v = CodeVerifier(cache_dir="", gt_time_limit_factor=2.0, min_time_limit=0.2, confirm_timeouts=False)
     v.reference(problem)  # timed before the load starts
     assert v.check(problem, "# alone\n" + REFERENCE).status == "pass"
-    return v
+    yield v
+    server, _ = _server_for(v)  # this process's warm sandbox goes with the module
+    if server is not None:
+        server.close()
+    _SERVERS.pop(_server_key(v), None)
 
 
 def test_a_correct_program_passes_while_every_core_is_busy(verifier: CodeVerifier, problem: Problem,
