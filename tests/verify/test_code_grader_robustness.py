@@ -115,6 +115,7 @@ def test_a_forged_reply_of_colliding_sets_is_a_quick_fail(verifier: CodeVerifier
     result = verifier.check(problem, program)
     elapsed = time.monotonic() - started
     assert result.status == "fail", result
+    assert "malformed" in result.detail, result.detail  # refused before any set was built
     assert elapsed < 3.0, elapsed  # the run, the 4 MB record and its refusal
 
 
