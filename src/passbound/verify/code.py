@@ -157,9 +157,10 @@ class CodeVerifier:
     ``confirm_timeouts``: an evalplus-style timeout is re-run once and stands only if it repeats;
     ``zygote``: programs run in a long-lived sandboxed interpreter that forks per program (same
     isolation, see ``_zygote_run``) where the tier has a pid namespace, else one sandbox each;
-    ``wall_factor``: per-test limits are CPU time (a loaded machine stretches wall time, not CPU
-    time, for the reference and the candidate alike); a test also ends past this many times its
-    limit in wall time (a program that sleeps or waits), and the run's budgets scale with it.
+    ``wall_factor``: per-test limits and the tests' budget are charged time, wall time less the
+    time spent waiting for a CPU (a loaded machine stretches neither the reference's times nor the
+    candidate's); a test also ends past this many times its limit in wall time, and the sandbox's
+    wall-clock deadline for a run scales with it.
     """
 
     min_time_limit: float = 1.0
@@ -290,7 +291,7 @@ class CodeVerifier:
                      [f"base test {i}" for i in range(nb)] + [f"plus test {i}" for i in range(len(plus))],
                      meta["entry_point"], tests_json=json.dumps(tests))  # fmt: skip
         expected = ref["base"] + ref["plus"]
-        plan.extra = {"digest": [i for i, e in enumerate(expected) if isinstance(e, Digest)]}
+        plan.extra = {"digest": [i for i, e in enumerate(expected) if isinstance(e, Digest)], "tests_budget": budget}
         plan.digests = frozenset(plan.extra["digest"])
         plan.bounds = [_DIGEST_RECORD if isinstance(e, Digest) else _bound(len(json.dumps(encode(e))))
                        for e in expected]  # fmt: skip
@@ -366,7 +367,8 @@ class CodeVerifier:
         functional = bool(meta.get("fn_name")) and all(t.get("testtype") == "functional" for t in tests)
         limits = [float(self.lcb_timeout)] * n
         labels = [f"test {i}" for i in range(n)]
-        budget = self.wall_factor * n * (self.lcb_timeout + 0.5) + _STARTUP_S
+        tests_budget = n * (self.lcb_timeout + 0.5)
+        budget = self.wall_factor * tests_budget + _STARTUP_S
         if functional:
             try:
                 args = [[json.loads(line) for line in t["input"].split("\n") if line.strip()] for t in tests]
@@ -374,9 +376,9 @@ class CodeVerifier:
             except ValueError as exc:
                 return GradeResult("error", program, f"test data is not JSON: {exc}")
             plan = _Plan("lcb_call", [encode(a) for a in args], limits, budget, labels, meta["fn_name"],
-                         bounds=[_bound(len(t["output"])) for t in tests])  # fmt: skip
+                         {"tests_budget": tests_budget}, bounds=[_bound(len(t["output"])) for t in tests])  # fmt: skip
             return self._run_and_judge(program, plan, lambda i, out: lcb_call_match(out, expected[i]))
-        plan = _Plan("stdio", [t["input"] for t in tests], limits, budget, labels,
+        plan = _Plan("stdio", [t["input"] for t in tests], limits, budget, labels, extra={"tests_budget": tests_budget},
                      bounds=[_bound(len(t["output"])) for t in tests])  # fmt: skip
         return self._run_and_judge(program, plan, lambda i, out: isinstance(out, str) and lcb_stdio_match(out, tests[i]["output"]))
 

@@ -137,21 +137,33 @@ def _drive_records(child, builtins, spec, source, out_fd, write, before_wait, st
     if reply is None or reply.get("s") != "ready":
         emit({"k": "load", "s": "exc", "e": "the program did not take its tests"})
         return
+    # All tests together get ``tests_budget`` seconds (evalplus's per-set budgets), charged the same way.
+    budget = float(spec.get("tests_budget") or float("inf"))
+    run_start, run_mark = start, mark
+
+    def over_budget(now):
+        return now - run_start > budget and clock.charged(run_mark, now) > budget
+
     for i in range(len(tests)):
         if b"\n" not in child.buf[0]:
             before_wait()
         # Past its limit in wall time, a test goes on while its load-free time (``_Clock``) is
         # under the limit, up to wall_factor x the limit in wall time.
-        limit, deadline = limits[i], start + limits[i]
+        limit, deadline = limits[i], min(start + limits[i], run_start + budget)
         while True:
             line = _read_line(child.res_fd, child.buf, deadline, child.cap, stop_fd)
             now = time.monotonic()
             if line is not None:
                 break
             used = clock.charged(mark, now)
-            if used >= limit or now - start >= wall_factor * limit:
+            run_used = clock.charged(run_mark, now) if now - run_start >= budget else None
+            if used >= limit or (run_used is not None and run_used >= budget) or now - start >= wall_factor * limit:
                 break
-            deadline = min(start + wall_factor * limit, now + max(0.005, limit - used))
+            nxt = now + max(0.005, limit - used)
+            nxt = min(nxt, run_start + budget if run_used is None else now + max(0.005, budget - run_used))
+            deadline = min(start + wall_factor * limit, nxt)
+        if line is not None and line is not _STOP and over_budget(now):
+            line = None  # the tests' budget ran out during this one
         if line is _STOP:
             return  # the host has its verdict: no more records, no "done"
         if line is _EOF:
