@@ -22,6 +22,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 from _misbehaving import MisbehavingVerifier  # noqa: E402
 
+from passbound.benchmarks import load_benchmark  # noqa: E402
 from passbound.types import Problem  # noqa: E402
 from passbound.verify import GradingPool  # noqa: E402
 from passbound.verify.code import _SERVERS, CodeVerifier, _server_for, _server_key  # noqa: E402
@@ -97,3 +98,20 @@ def test_a_pool_item_is_charged_its_own_time_not_the_machines(loaded: None) -> N
         problems = [Problem(f"p{i}", "adhoc", "", "x", "math") for i in range(2)]
         results = pool.grade(problems, ["\\boxed{spin:0.2}", "\\boxed{sleep:30}"])
     assert [r.status for r in results] == ["pass", "timeout"], [r.detail for r in results]
+
+
+def test_plain_humaneval_check_passes_while_every_core_is_busy(shared_data: Path, loaded: None) -> None:
+    # check() calls the candidate 7 times; each call spins 0.1 s of CPU time (1 s: ten times over).
+    problem = load_benchmark("humaneval", data_dir=shared_data).by_id()["HumanEval/0"]
+    spin = "    import time\n    end = time.process_time() + {s}\n    while time.process_time() < end:\n        pass\n"
+    body = problem.metadata["prompt"] + "{spin}" + problem.metadata["canonical_solution"]
+    v = CodeVerifier(cache_dir="", check_timeout=1.5)
+    try:
+        correct = v.check(problem, body.format(spin=spin.format(s=0.1)))
+        slow = v.check(problem, body.format(spin=spin.format(s=1.0)))
+    finally:
+        server, _ = _server_for(v)
+        if server is not None:
+            server.close()
+        _SERVERS.pop(_server_key(v), None)
+    assert (correct.status, slow.status) == ("pass", "timeout"), (correct.detail, slow.detail)

@@ -216,7 +216,7 @@ class CodeVerifier:
         if meta.get("base_input") or meta.get("plus_input"):  # up to two runs: see check()
             runs = 2 * (self.wall_factor * 2 * (self.per_set_timeout + 1) + _STARTUP_S)
             return self.reference_timeout + runs + _STARTUP_S + 10
-        return self.check_timeout + 2 * _STARTUP_S + 10
+        return self.wall_factor * self.check_timeout + 2 * _STARTUP_S + 10
 
     # -- grading (in a pool worker) ------------------------------------------------------------
 
@@ -387,8 +387,8 @@ class CodeVerifier:
         # check() runs on the prompt and the reference solution: a name it calls besides its
         # ``candidate`` argument (HumanEval/33 compares with ``sort_third`` itself) is the
         # reference's, never the prompt's stub nor anything the candidate defines.
-        plan = _Plan("check", [None], [self.check_timeout], self.check_timeout + _STARTUP_S, ["check()"],
-                     meta["entry_point"], {"prompt": problem.target or meta.get("prompt") or problem.prompt,
+        budget = self.wall_factor * self.check_timeout + _STARTUP_S
+        plan = _Plan("check", [None], [self.check_timeout], budget, ["check()"], meta["entry_point"], {"prompt": problem.target or meta.get("prompt") or problem.prompt,
                                            "test": meta["test"]})  # fmt: skip
         return self._run_and_judge(program, plan, lambda i, out: True)
 

@@ -94,25 +94,36 @@ def _drive_records(child, builtins, spec, source, out_fd, write, before_wait, st
     emit({"k": "load", "s": "ok"})
 
     if mode == "check":
-        deadline = time.monotonic() + limits[0]
+        # check() is timed like a test (``_Clock``), the harness's own waits for a CPU left out
+        # too: it runs the asserts between the candidate's calls.
+        limit, wall_factor = limits[0], float(spec.get("wall_factor") or 1.0)
+        clock = _Clock(child.pid, stop_fd is not None, harness_too=True)
+        start = time.monotonic()
+        mark = clock.mark(start)
 
         class _Failed(Exception):
             pass
 
         def candidate(*args, **kwargs):
             message = {"i": 0, "args": encode(list(args)), "kwargs": encode(dict(kwargs))}
-            reply, _ = child.ask(message, max(0.0, deadline - time.monotonic()))
+            reply, _ = child.ask(message, max(0.0, start + limit - time.monotonic()))
+            while reply is None:  # past the limit in wall time: is it in charged time?
+                now = time.monotonic()
+                used = clock.charged(mark, now)
+                if used >= limit or now - start >= wall_factor * limit:
+                    raise _TimeLimit()
+                reply = child.answer(min(start + wall_factor * limit, now + max(0.005, limit - used)))
             if reply is _EOF:
                 raise _Ended()
-            if reply is None:
-                raise _TimeLimit()
             if reply["s"] != "ok" or "o" not in reply:
                 raise _Failed(str(reply.get("e", reply["s"]))[:300])
             return decode(reply["o"])
 
-        start = time.monotonic()
         try:
             check(candidate)
+            now = time.monotonic()
+            if now - start > limit and clock.charged(mark, now) > limit:
+                raise _TimeLimit()  # the asserts themselves took too long
         except _TimeLimit:
             emit({"k": "test", "i": 0, "s": "timeout", "t": limits[0]})
             return
@@ -121,7 +132,7 @@ def _drive_records(child, builtins, spec, source, out_fd, write, before_wait, st
         except BaseException as exc:  # noqa: BLE001 - a failed assertion, the candidate's errors
             emit({"k": "test", "i": 0, "s": "exc", "e": ("%s: %s" % (type(exc).__name__, exc))[:300]})
             return
-        emit({"k": "test", "i": 0, "s": "ok", "t": time.monotonic() - start, "o": None})
+        emit({"k": "test", "i": 0, "s": "ok", "t": min(limit, clock.charged(mark, time.monotonic())), "o": None})
         emit({"k": "done"})
         return
 
@@ -201,12 +212,14 @@ class _Clock:
 
     STALE = 0.02  # the marks below are re-read at most this often (each costs a /proc read)
 
-    def __init__(self, pid, whole_namespace):
+    def __init__(self, pid, whole_namespace, harness_too=False):
         import os
 
         self.pid, self.clock_id = pid, ((~pid) << 3) | 2  # Linux: CPUCLOCK_SCHED of a process
         self.skip = {1, os.getpid(), os.getppid()} if whole_namespace else None
         self.hz = float(os.sysconf("SC_CLK_TCK"))
+        # The harness's own waits too, where it computes between the candidate's calls (check()).
+        self.waiters = (pid, os.getpid()) if harness_too else (pid,)
 
     def mark(self, now, last=None):
         """(time, own CPU, others' CPU, queue wait) at ``now``: a test's starting point. The
@@ -230,11 +243,14 @@ class _Clock:
         return min(wall, max(cpu, wall - max(0.0, m[3] - mark[3])))
 
     def queue_wait(self):
-        try:
-            with open("/proc/%d/schedstat" % self.pid, "rb") as f:
-                return int(f.read().split()[1]) / 1e9
-        except (OSError, ValueError, IndexError):
-            return 0.0
+        total = 0.0
+        for pid in self.waiters:
+            try:
+                with open("/proc/%d/schedstat" % pid, "rb") as f:
+                    total += int(f.read().split()[1]) / 1e9
+            except (OSError, ValueError, IndexError):
+                pass
+        return total
 
     def others(self):
         """CPU seconds (from /proc, in clock ticks) of the reaped children and other processes."""
