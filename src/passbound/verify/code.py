@@ -378,8 +378,8 @@ class CodeVerifier:
             plan = _Plan("lcb_call", [encode(a) for a in args], limits, budget, labels, meta["fn_name"],
                          {"tests_budget": tests_budget}, bounds=[_bound(len(t["output"])) for t in tests])  # fmt: skip
             return self._run_and_judge(program, plan, lambda i, out: lcb_call_match(out, expected[i]))
-        plan = _Plan("stdio", [t["input"] for t in tests], limits, budget, labels, extra={"tests_budget": tests_budget},
-                     bounds=[_bound(len(t["output"])) for t in tests])  # fmt: skip
+        plan = _Plan("stdio", [t["input"] for t in tests], limits, budget, labels,
+                     extra={"tests_budget": tests_budget}, bounds=[_bound(len(t["output"])) for t in tests])
         return self._run_and_judge(program, plan, lambda i, out: isinstance(out, str) and lcb_stdio_match(out, tests[i]["output"]))
 
     def _judge_check(self, problem: Problem, program: str) -> GradeResult:
@@ -388,8 +388,8 @@ class CodeVerifier:
         # ``candidate`` argument (HumanEval/33 compares with ``sort_third`` itself) is the
         # reference's, never the prompt's stub nor anything the candidate defines.
         budget = self.wall_factor * self.check_timeout + _STARTUP_S
-        plan = _Plan("check", [None], [self.check_timeout], budget, ["check()"], meta["entry_point"], {"prompt": problem.target or meta.get("prompt") or problem.prompt,
-                                           "test": meta["test"]})  # fmt: skip
+        plan = _Plan("check", [None], [self.check_timeout], budget, ["check()"], meta["entry_point"],
+                     {"prompt": problem.target or meta.get("prompt") or problem.prompt, "test": meta["test"]})
         return self._run_and_judge(program, plan, lambda i, out: True)
 
     # -- running and judging -------------------------------------------------------------------
