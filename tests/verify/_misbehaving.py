@@ -16,7 +16,8 @@ from passbound.verify import GradeResult, extract_answer
 
 @dataclass(frozen=True)
 class MisbehavingVerifier:
-    """``\\boxed{sleep:S}`` sleeps S seconds then passes; ``segv`` and ``oom`` crash; else equality.
+    """``\\boxed{sleep:S}`` sleeps S seconds then passes (``spin:S``: S seconds of CPU time); ``segv``
+    and ``oom`` crash; else equality.
 
     The detail of every result is the worker's pid, so tests can see who graded what.
     """
@@ -46,6 +47,11 @@ class MisbehavingVerifier:
         target = problem.target
         if answer.startswith("sleep:"):
             time.sleep(float(answer.split(":")[1]))
+            return GradeResult("pass", answer, str(os.getpid()))
+        if answer.startswith("spin:"):  # S seconds of this process's CPU time
+            end = time.process_time() + float(answer.split(":")[1])
+            while time.process_time() < end:
+                pass
             return GradeResult("pass", answer, str(os.getpid()))
         if answer == "segv":
             os.kill(os.getpid(), signal.SIGSEGV)

@@ -174,8 +174,8 @@ def test_work_done_before_the_tests_start_is_timed(pool: GradingPool, plus: Prob
     # The candidate's code runs in its process before it says "ready" (decode is the harness's
     # global there): slow work hidden in that window must still count against test 0's limit.
     program = plus.target + "\nimport sys, time\n_main = sys.modules['__main__']\n_decode = _main.decode\n" + (
-        "_done = []\ndef _slow(v, depth=0):\n    if depth == 0 and not _done:\n        _done.append(1)\n"
-        "        time.sleep(1.5)\n    return _decode(v, depth)\n_main.decode = _slow\n"
+        "_done = []\ndef _slow(v, depth=0, *rest):\n    if depth == 0 and not _done:\n        _done.append(1)\n"
+        "        time.sleep(1.5)\n    return _decode(v, depth, *rest)\n_main.decode = _slow\n"
     )
     status, detail = grade(pool, plus, program)
     assert status == "timeout", detail

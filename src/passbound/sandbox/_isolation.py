@@ -23,6 +23,7 @@ one fork bomb running as ``nobody`` would make every concurrent sandbox fail to 
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 import os
 import pwd
@@ -90,14 +91,23 @@ class Tier:
         }
 
     def command(self, python: str, boot: str, workdir: str, home: tuple[str, int] | None = None) -> list[str]:
-        """argv that runs ``python -s -B -c boot`` inside this tier (bwrap: the real interpreter
-        with ``-S``, no site-packages, in a root that holds only what it needs). ``home``: (path
-        in ``workdir``, MiB): bwrap binds ``workdir`` read-only and mounts a tmpfs of that size
-        there, the only place the program can write (a warm sandbox's)."""
-        inner = [python, "-s", "-B", "-c", boot]
+        """argv that runs ``python -S -s -B -c boot`` inside this tier: no site-packages, only
+        numpy (read-only, its own folder on PYTHONPATH; LiveCodeBench and evalplus solutions
+        use it); bwrap runs the real interpreter in a root that holds only what it needs.
+        ``home``: (path in ``workdir``, MiB): bwrap binds ``workdir`` read-only and mounts a tmpfs
+        of that size there, the only place the program can write (a warm sandbox's)."""
+        numpy = _numpy_dirs(python)
         if self.name == "bwrap":
             real = os.path.realpath(shutil.which(python) or python)
-            return _bwrap_prefix(workdir, self.python_paths, home) + [real, "-S", "-s", "-B", "-c", boot]
+            prefix = _bwrap_prefix(workdir, self.python_paths, home)[:-1]  # up to its closing "--"
+            if numpy:  # bwrap would make the parents 0700: the dropped uid could not reach numpy
+                prefix += ["--perms", "0755", "--dir", os.path.dirname(NUMPY_ROOT), "--perms", "0755", "--dir", NUMPY_ROOT]
+            for path in numpy:
+                prefix += ["--ro-bind", path, f"{NUMPY_ROOT}/{os.path.basename(path)}"]
+            env = [f"PYTHONPATH={NUMPY_ROOT}"] if numpy else []
+            return prefix + ["--", shutil.which("env") or "/usr/bin/env", *env, real, "-S", "-s", "-B", "-c", boot]
+        env = [f"PYTHONPATH={_numpy_links(numpy)}"] if numpy else []
+        inner = [shutil.which("env") or "/usr/bin/env", *env, python, "-S", "-s", "-B", "-c", boot]
         if self.name == "unshare":
             # sh is pid 1 (pid 1 ignores default-action signals; Python must not be it).
             return [
@@ -188,6 +198,55 @@ def _python_paths(python: str) -> tuple[str, ...]:
     outside = [p for p in paths if not any(_under(p, d) for d in _SYSTEM_DIRS)]
     # Drop paths already covered by a bound ancestor.
     return tuple(p for p in sorted(outside) if not any(p != q and _under(p, q) for q in outside))
+
+
+# Where numpy's folders appear inside a bwrap root (PYTHONPATH names it; nothing else is there).
+NUMPY_ROOT = "/opt/passbound-numpy"
+
+
+@lru_cache(maxsize=16)
+def _numpy_dirs(python: str) -> tuple[str, ...]:
+    """numpy's package folder and its bundled libraries (``numpy.libs``) for ``python``, found
+    without importing numpy; () when it has no numpy."""
+    code = ("import importlib.util as u, os; s = u.find_spec('numpy'); d = s and s.submodule_search_locations[0];"
+            " print(chr(10).join(p for p in (d, d and d + '.libs') if p and os.path.isdir(p)))")
+    try:
+        out = subprocess.run([python, "-s", "-c", code], capture_output=True, text=True, timeout=60, check=True,
+                             env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")}, cwd="/").stdout  # fmt: skip
+    except (OSError, subprocess.SubprocessError):
+        return ()
+    return tuple(os.path.realpath(p) for p in out.splitlines() if p.strip())
+
+
+def _numpy_links(dirs: tuple[str, ...]) -> str:
+    """A folder holding only links to ``dirs`` (tiers without a private root: PYTHONPATH then
+    names numpy alone, not the site-packages around it); checked per run, as /tmp may be swept."""
+    digest = hashlib.sha256(repr((os.geteuid(), dirs)).encode()).hexdigest()[:16]
+    shared = os.path.join(tempfile.gettempdir(), f"passbound-numpy-{digest}")
+    if _links_ok(shared, dirs):  # made by an earlier process of ours: reused, not made again
+        return shared
+    root = tempfile.mkdtemp(prefix="passbound-numpy-")
+    os.chmod(root, 0o755)
+    for path in dirs:
+        os.symlink(path, os.path.join(root, os.path.basename(path)))
+    try:
+        os.rename(root, shared)
+    except OSError:
+        return root  # another process made it first (or something else holds the name)
+    return shared
+
+
+def _links_ok(root: str, dirs: tuple[str, ...]) -> bool:
+    """``root`` is ours, not writable by others, and holds exactly the links to ``dirs``."""
+    try:
+        st = os.lstat(root)
+        names = sorted(os.listdir(root))
+        links = [os.readlink(os.path.join(root, os.path.basename(p))) for p in dirs]
+    except OSError:
+        return False
+    return (st.st_uid == os.geteuid() and not st.st_mode & 0o022 and os.path.isdir(root)
+            and not os.path.islink(root) and names == sorted(os.path.basename(p) for p in dirs)
+            and links == list(dirs))  # fmt: skip
 
 
 def _under(path: str, root: str) -> bool:

@@ -14,6 +14,8 @@ import math
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from passbound.verify._harness.codec import CollisionBudget, refuse_collisions
+
 # evalplus/eval/_special_oracle.py (v0.3.1)
 MBPP_OUTPUT_NOT_NONE_TASKS = frozenset({"check_str", "text_match_three", "text_starta_endb"})
 MBPP_OUTPUT_SET_EQ_TASKS = frozenset({
@@ -61,6 +63,7 @@ class EvalplusComparer:
         self.dataset = dataset
         self.entry_point = entry_point
         self.atol = float(atol)
+        self.collisions = CollisionBudget()  # set(out) below must not be quadratic either
 
     def match(self, inp: list[Any], out: Any, exp: Any) -> bool:
         try:
@@ -83,6 +86,7 @@ class EvalplusComparer:
             elif ep == "digit_distance_nums":  # Mbpp/558
                 exact = exact or out == _digit_distance(*inp)
             elif ep in MBPP_OUTPUT_SET_EQ_TASKS:
+                refuse_collisions(list(out), self.collisions)
                 exact = set(out) == set(exp)
             elif ep in MBPP_OUTPUT_NOT_NONE_TASKS:
                 exact = out == exp if isinstance(out, bool) else exp == (out is not None)
@@ -106,10 +110,13 @@ def _stripped_lines(text: str) -> list[str]:
 
 
 def _decimals(line: str) -> list[Decimal] | None:
+    """The line's tokens as numbers; None if one is not a number or is a NaN (a signalling NaN
+    raises in any comparison, and a quiet one equals nothing: such lines compare as text only)."""
     try:
-        return [Decimal(token) for token in line.split()]
+        values = [Decimal(token) for token in line.split()]
     except (InvalidOperation, ValueError):
         return None
+    return None if any(v.is_nan() for v in values) else values
 
 
 def lcb_stdio_match(output: str, expected: str) -> bool:

@@ -11,16 +11,25 @@ but never undo one, and a pass needs the harness's final "done" record.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from passbound.verify._harness.codec import decode
+from passbound.verify._harness.codec import CollisionBudget, decode
 from passbound.verify.result import GradeResult
 
 # A record longer than this is dropped unread (the sandbox caps all output at max_output_mb).
 MAX_RECORD_CHARS = 16 << 20
 CONFLICT: dict[str, Any] = {"s": "conflict"}
+# A test record whose text is longer than its test's bound (``Records.bounds``) is not parsed: a
+# forged output costs the grader no more than the expected output's size, whatever it sends.
+OVERSIZE: dict[str, Any] = {"s": "oversize"}
+# Records up to this size are parsed whatever their bound (below it parsing costs nothing).
+_ALWAYS_PARSE = 4096
+# The harness writes each test record's own fields last (see ``_harness.driver``), so the test's
+# index is read from the record's tail without parsing the candidate's part of it.
+_TAIL = re.compile(r', "k": "test", "i": (\d{1,9}), "t": [^,{}"]{1,40}\}$')
 
 
 @dataclass(frozen=True)
@@ -38,11 +47,19 @@ class Records:
     tests: dict[int, dict[str, Any]] = field(default_factory=dict)
     done: bool = False
     raw: dict[int, str] = field(default_factory=dict)  # each test's first record text
+    # Test i's record may be at most bounds(i) characters (None: no bound); longer ones are OVERSIZE.
+    bounds: Callable[[int], int | None] | None = None
 
     def add(self, body: str, parsed: dict[str, str | Any] | None = None) -> None:
         """One record (its text after ``<nonce> ``); ``parsed``: texts already decoded, reused."""
         if len(body) > MAX_RECORD_CHARS:
             return
+        if len(body) > _ALWAYS_PARSE and self.bounds is not None:
+            tail = _TAIL.search(body, len(body) - 80)
+            bound = self.bounds(int(tail.group(1))) if tail else None
+            if tail and bound is not None and len(body) > bound:
+                self._test(int(tail.group(1)), body, OVERSIZE)
+                return
         rec = parsed.get(body) if parsed is not None else None
         if rec is None:
             try:
@@ -59,15 +76,18 @@ class Records:
         elif kind == "done":
             self.done = True
         elif kind == "test" and isinstance(rec.get("i"), int):
-            i = rec["i"]
-            if i in self.raw and self.raw[i] != body:
-                self.tests[i] = CONFLICT
-            elif i not in self.raw:
-                self.raw[i], self.tests[i] = body, rec
+            self._test(rec["i"], body, rec)
+
+    def _test(self, i: int, body: str, rec: dict[str, Any]) -> None:
+        if i in self.raw and self.raw[i] != body:
+            self.tests[i] = CONFLICT
+        elif i not in self.raw:
+            self.raw[i], self.tests[i] = body, rec
 
     @classmethod
-    def parse(cls, stdout: str, nonce: str, parsed: dict[str, Any] | None = None) -> Records:
-        records, tag = cls(), nonce + " "
+    def parse(cls, stdout: str, nonce: str, parsed: dict[str, Any] | None = None,
+              bounds: Callable[[int], int | None] | None = None) -> Records:
+        records, tag = cls(bounds=bounds), nonce + " "
         for line in stdout.split("\n"):
             if line.startswith(tag):
                 records.add(line[len(tag):], parsed)
@@ -77,9 +97,9 @@ class Records:
 class RecordStream:
     """Records as the run's output arrives in pieces (``feed``); remembers each record's parse."""
 
-    def __init__(self, nonce: str) -> None:
+    def __init__(self, nonce: str, bounds: Callable[[int], int | None] | None = None) -> None:
         self.tag = (nonce + " ").encode()
-        self.records = Records()
+        self.records = Records(bounds=bounds)
         self.parsed: dict[str, Any] = {}
         self._partial: list[bytes] = []
         self._partial_len = 0
@@ -128,9 +148,12 @@ class Verdict:
     returns a verdict only once one is certain (never a pass), else None."""
 
     def __init__(self, program: str, labels: list[str], limits: list[float], budget: float,
-                 judge: Callable[[int, Any], bool]) -> None:  # fmt: skip
+                 judge: Callable[[int, Any], bool],
+                 digest_expected: Callable[[int], bool] = lambda i: False) -> None:  # fmt: skip
         self.program, self.labels, self.limits, self.budget, self.judge = program, labels, limits, budget, judge
+        self.digest_expected = digest_expected
         self._judged: dict[int, tuple[dict[str, Any], GradeResult | None]] = {}
+        self.collisions = CollisionBudget()  # one for all of this program's outputs
         self._settled = 0  # tests 0..settled-1 were judged ok (while streaming: where to resume)
 
     def partial(self, rec: Records) -> GradeResult | None:
@@ -191,12 +214,34 @@ class Verdict:
             return GradeResult("timeout", program, f"{label}: over its {self.limits[i]:.2f}s limit")
         if status == "exc":
             return GradeResult("fail", program, f"{label}: {r.get('e', 'exception')}"[:300])
+        if status == "oversize":
+            return GradeResult("fail", program, f"{label}: output far larger than the expected one")
         if status != "ok":
             return GradeResult("fail", program, f"{label}: {status}")
         try:
-            out = Digest(str(r["h"])) if "h" in r else decode(r.get("o"))
+            out = _output(r, self.digest_expected(i), self.collisions)
         except Exception:  # noqa: BLE001 - malformed output: never a pass
             return GradeResult("fail", program, f"{label}: malformed result")
-        if not self.judge(i, out):
+        try:
+            right = self.judge(i, out)
+        except Exception as exc:  # noqa: BLE001 - judging a forged value raised (Decimal('sNaN')): a fail
+            return GradeResult("fail", program, f"{label}: output could not be compared ({type(exc).__name__})")
+        if not right:
             return GradeResult("fail", program, f"{label}: wrong output")
         return None
+
+
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+
+
+def _output(r: dict[str, Any], digest_expected: bool, budget: CollisionBudget) -> Any:
+    """A test record's output: a ``Digest`` where the expected output is one (a value sent
+    instead is never decoded), else the decoded value (a digest sent instead equals nothing)."""
+    h = r.get("h")
+    if digest_expected:
+        if not (isinstance(h, str) and _HEX64.fullmatch(h)):
+            raise ValueError("a digest was expected")
+        return Digest(h)
+    if h is not None:
+        raise ValueError("a value was expected")
+    return decode(r.get("o"), budget=budget)

@@ -26,7 +26,9 @@ Design (why a program that cheats never passes):
 * **No record, no pass.** A test without a nonce-tagged record, or a missing final "done"
   record, is never a pass: ``sys.exit(0)``, ``os._exit(0)``, killing the harness or the
   interpreter end as error / fail / timeout.
-* Per-test limits are enforced by the harness from outside the candidate's process, the whole
+* Per-test limits are enforced by the harness from outside the candidate's process, in time
+  charged without waiting for a CPU (``_harness.driver._Clock``: a loaded machine stretches
+  neither the reference's times nor the candidate's; ``wall_factor`` bounds wall time), the whole
   run under the sandbox's wall-clock deadline, and the pool's hard per-item kill above that
   (``item_timeout``). An evalplus timeout is re-run once and stands only if it repeats: limits
   derived from one timing of the reference turn a busy machine's hiccup into a wrong verdict
@@ -84,7 +86,9 @@ from passbound.verify.result import GradeResult
 SEMANTICS_VERSION = "code-5"  # code-2: an evalplus timeout is confirmed by a second run; code-3: digests for all
 # plain outputs (not after a float-valued one in a set), strings hashed as bytes; code-4: test 0 is timed from
 # the sending of the inputs (work before "ready" counts; reference times re-measured); code-5: every program
-# starts from the same sandbox state (nothing of an earlier one; a timeout confirmed in a fresh sandbox)
+# starts from the same sandbox state (nothing of an earlier one; a timeout confirmed in a fresh sandbox), tests
+# timed in CPU time (reference re-measured), judging errors are fails, outputs bounded by the expected's size,
+# HumanEval check() sees the reference, quit()/exit() end stdin programs, numpy importable
 _STARTUP_S = 3.0  # interpreter start, harness set-up and result encoding, on a loaded box
 _MEMORY_CACHE = 512  # problems whose reference outputs a worker keeps in memory
 # Expected outputs longer than this (bytes, canonical text) travel as digests, where evalplus
@@ -127,6 +131,8 @@ class _Plan:
     entry_point: str = ""
     extra: dict[str, Any] | None = None
     tests_json: str | None = None  # json.dumps(tests), made once per problem
+    bounds: list[int | None] | None = None  # each test record's longest text (None: unbounded)
+    digests: frozenset[int] = frozenset()  # tests whose expected output is a digest
 
 
 @dataclass(frozen=True)
@@ -153,6 +159,10 @@ class CodeVerifier:
     ``zygote``: programs run in a long-lived sandboxed interpreter that forks per program (same
     isolation, see ``_zygote_run``) where the tier has a pid namespace, else one sandbox each;
     ``max_disk_mb``: the size of the tmpfs a warm sandbox's program writes in.
+    ``wall_factor``: per-test limits and the tests' budget are charged time, wall time less the
+    time spent waiting for a CPU (a loaded machine stretches neither the reference's times nor the
+    candidate's); a test also ends past this many times its limit in wall time, and the sandbox's
+    wall-clock deadline for a run scales with it.
     """
 
     min_time_limit: float = 1.0
@@ -170,6 +180,7 @@ class CodeVerifier:
     confirm_timeouts: bool = True
     zygote: bool = True
     max_disk_mb: int = 256
+    wall_factor: float = 10.0
 
     name = "code"
 
@@ -204,10 +215,11 @@ class CodeVerifier:
         """An upper bound on ``check``'s wall time (the pool's hard kill comes after it)."""
         meta = problem.metadata
         if "tests" in meta:
-            return len(meta["tests"]) * (self.lcb_timeout + 1) + 2 * _STARTUP_S + 10
+            return self.wall_factor * len(meta["tests"]) * (self.lcb_timeout + 1) + 2 * _STARTUP_S + 10
         if meta.get("base_input") or meta.get("plus_input"):  # up to two runs: see check()
-            return self.reference_timeout + 2 * (2 * (self.per_set_timeout + 1) + _STARTUP_S) + _STARTUP_S + 10
-        return self.check_timeout + 2 * _STARTUP_S + 10
+            runs = 2 * (self.wall_factor * 2 * (self.per_set_timeout + 1) + _STARTUP_S)
+            return self.reference_timeout + runs + _STARTUP_S + 10
+        return self.wall_factor * self.check_timeout + 2 * _STARTUP_S + 10
 
     # -- grading (in a pool worker) ------------------------------------------------------------
 
@@ -279,11 +291,14 @@ class CodeVerifier:
         nb = len(base)
         budget = min(self.per_set_timeout, sum(limits[:nb])) + min(self.per_set_timeout, sum(limits[nb:])) + 2
         tests = [encode(a) for a in base + plus]
-        plan = _Plan("function", tests, limits, budget + _STARTUP_S,
+        plan = _Plan("function", tests, limits, self.wall_factor * budget + _STARTUP_S,
                      [f"base test {i}" for i in range(nb)] + [f"plus test {i}" for i in range(len(plus))],
                      meta["entry_point"], tests_json=json.dumps(tests))  # fmt: skip
         expected = ref["base"] + ref["plus"]
-        plan.extra = {"digest": [i for i, e in enumerate(expected) if isinstance(e, Digest)]}
+        plan.extra = {"digest": [i for i, e in enumerate(expected) if isinstance(e, Digest)], "tests_budget": budget}
+        plan.digests = frozenset(plan.extra["digest"])
+        plan.bounds = [_DIGEST_RECORD if isinstance(e, Digest) else _bound(len(json.dumps(encode(e))))
+                       for e in expected]  # fmt: skip
         ready = _EvalplusPlan((meta.get("base_input"), meta.get("plus_input"), meta.get("atol")), plan, expected,
                               base + plus, nb)  # fmt: skip
         _PLANS[key] = ready
@@ -328,7 +343,7 @@ class CodeVerifier:
         plain = not meta.get("atol") and meta["entry_point"] not in _SPECIAL
         spec = {"mode": "function", "tests": [encode(a) for a in tests], "limits": [per] * len(tests),
                 "entry_point": meta["entry_point"], "load_limit": per, "digest_over": DIGEST_OVER if plain else None,
-                "set_starts": [0, len(base)]}
+                "set_starts": [0, len(base)], "cpu_times": True}
         result, records = self._run(problem.target, spec, per + _STARTUP_S)
         outs, times = [], []
         for i in range(len(tests)):
@@ -356,22 +371,29 @@ class CodeVerifier:
         functional = bool(meta.get("fn_name")) and all(t.get("testtype") == "functional" for t in tests)
         limits = [float(self.lcb_timeout)] * n
         labels = [f"test {i}" for i in range(n)]
-        budget = n * (self.lcb_timeout + 0.5) + _STARTUP_S
+        tests_budget = n * (self.lcb_timeout + 0.5)
+        budget = self.wall_factor * tests_budget + _STARTUP_S
         if functional:
             try:
                 args = [[json.loads(line) for line in t["input"].split("\n") if line.strip()] for t in tests]
                 expected = [json.loads(t["output"]) for t in tests]
             except ValueError as exc:
                 return GradeResult("error", program, f"test data is not JSON: {exc}")
-            plan = _Plan("lcb_call", [encode(a) for a in args], limits, budget, labels, meta["fn_name"])
+            plan = _Plan("lcb_call", [encode(a) for a in args], limits, budget, labels, meta["fn_name"],
+                         {"tests_budget": tests_budget}, bounds=[_bound(len(t["output"])) for t in tests])  # fmt: skip
             return self._run_and_judge(program, plan, lambda i, out: lcb_call_match(out, expected[i]))
-        plan = _Plan("stdio", [t["input"] for t in tests], limits, budget, labels)
+        plan = _Plan("stdio", [t["input"] for t in tests], limits, budget, labels,
+                     extra={"tests_budget": tests_budget}, bounds=[_bound(len(t["output"])) for t in tests])
         return self._run_and_judge(program, plan, lambda i, out: isinstance(out, str) and lcb_stdio_match(out, tests[i]["output"]))
 
     def _judge_check(self, problem: Problem, program: str) -> GradeResult:
         meta = problem.metadata
-        plan = _Plan("check", [None], [self.check_timeout], self.check_timeout + _STARTUP_S, ["check()"],
-                     meta["entry_point"], {"prompt": meta.get("prompt") or problem.prompt, "test": meta["test"]})
+        # check() runs on the prompt and the reference solution: a name it calls besides its
+        # ``candidate`` argument (HumanEval/33 compares with ``sort_third`` itself) is the
+        # reference's, never the prompt's stub nor anything the candidate defines.
+        budget = self.wall_factor * self.check_timeout + _STARTUP_S
+        plan = _Plan("check", [None], [self.check_timeout], budget, ["check()"], meta["entry_point"],
+                     {"prompt": problem.target or meta.get("prompt") or problem.prompt, "test": meta["test"]})
         return self._run_and_judge(program, plan, lambda i, out: True)
 
     # -- running and judging -------------------------------------------------------------------
@@ -388,19 +410,25 @@ class CodeVerifier:
                        max_output_bytes=(self.max_output_mb << 20) + (1 << 20))  # fmt: skip
 
     def _run(self, program: str, spec: dict[str, Any], timeout: float, verdict: Verdict | None = None,
-             tests_json: str | None = None, fresh: bool = False) -> tuple[Any, Records]:
+             tests_json: str | None = None, bounds: list[int | None] | None = None,
+             fresh: bool = False) -> tuple[Any, Records]:
         """Run ``program`` under ``spec``; its result and records. With ``verdict``, a warm
         sandbox's run is judged as its records arrive and stopped once it cannot pass.
         ``tests_json``: ``spec["tests"]`` already as JSON (spliced in, not encoded again);
+        ``bounds``: each test record's longest text (longer ones are never parsed);
         ``fresh``: in a sandbox no program ran in before."""
         nonce = secrets.token_hex(16)
         spec = {**spec, "nonce": nonce, "max_output_bytes": self.max_output_mb << 20}
         spec_json = _spec_json(spec, tests_json)
-        stream = RecordStream(nonce)
+        bound = None if bounds is None else (lambda i: bounds[i] if 0 <= i < len(bounds) else 0)
+        stream = RecordStream(nonce, bound)
 
         def watch(chunk: bytes) -> bool:
             stream.feed(chunk)
-            return verdict is not None and verdict.partial(stream.records) is not None
+            try:
+                return verdict is not None and verdict.partial(stream.records) is not None
+            except Exception:  # noqa: BLE001 - a judging bug must not cost the warm sandbox: stop, judge at the end
+                return True
 
         result = self._zygote_run(program, spec_json, timeout, watch, fresh) if self.zygote else None
         if result is not None and stream.fed < (self.max_output_mb << 20) + (1 << 20):
@@ -410,7 +438,7 @@ class CodeVerifier:
         if result is None:
             files = {"spec.json": spec_json, "solution.py": program}
             result = self._sandbox().run(harness_source(), timeout=timeout, extra_files=files)
-        return result, Records.parse(result.stdout, nonce, stream.parsed)
+        return result, Records.parse(result.stdout, nonce, stream.parsed, bound)
 
     def _zygote_run(self, program: str, spec_json: str, timeout: float, watch: Any = None,
                     fresh: bool = False) -> Any | None:
@@ -440,9 +468,9 @@ class CodeVerifier:
 
     def _run_and_judge(self, program: str, plan: _Plan, judge: Any, fresh: bool = False) -> GradeResult:
         spec = {"mode": plan.mode, "tests": plan.tests, "limits": plan.limits, "entry_point": plan.entry_point,
-                "load_limit": plan.budget, **(plan.extra or {})}  # fmt: skip
-        verdict = Verdict(program, plan.labels, plan.limits, plan.budget, judge)
-        result, rec = self._run(program, spec, plan.budget, verdict, plan.tests_json, fresh)
+                "load_limit": plan.budget, "wall_factor": self.wall_factor, **(plan.extra or {})}  # fmt: skip
+        verdict = Verdict(program, plan.labels, plan.limits, plan.budget, judge, plan.digests.__contains__)
+        result, rec = self._run(program, spec, plan.budget, verdict, plan.tests_json, plan.bounds, fresh)
         return verdict.final(rec, result)
 
 
@@ -480,6 +508,15 @@ def _server_for(verifier: CodeVerifier) -> tuple[Any, threading.Lock]:
 _REFERENCES: OrderedDict[str, dict[str, list[Any]]] = OrderedDict()
 _PLAN_CACHE = 64  # evalplus problems whose plan a worker keeps (the largest are a few MB)
 _PLANS: OrderedDict[tuple[Any, ...], _EvalplusPlan] = OrderedDict()
+
+
+# A test record's longest text: a digest's record, and a value's (its expected output's encoded
+# size times a margin for other spellings of an equal value: float digits, tuples, escapes).
+_DIGEST_RECORD = 512
+
+
+def _bound(expected_chars: int) -> int:
+    return 16 * expected_chars + 4096
 
 
 def _spec_json(spec: dict[str, Any], tests_json: str | None) -> str:

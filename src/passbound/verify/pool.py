@@ -93,7 +93,41 @@ class _Worker:
     ready: bool = False
     chunk: deque[int] = field(default_factory=deque)  # jobs sent, not yet reported; [0] runs
     item_started: float = 0.0
+    waited: tuple[float, float] = (0.0, 0.0)  # (when, its run-queue wait then): see _charged
     spawned: float = field(default_factory=time.monotonic)
+
+
+# An item's time is its wall time less the time its worker waited for a CPU while ready to run
+# (/proc/<pid>/schedstat): a loaded machine does not turn a slow item into a timeout, while
+# sleeping or blocking still counts. Past WALL_FACTOR x its limit in plain wall time it ends anyway,
+# so one crafted row costs a batch at most that (the verdict depends on load only beyond it).
+WALL_FACTOR = 2.0
+_WAIT_STALE = 0.05  # the wait is re-read at most this often (a read costs ~10 us per result)
+
+
+def _queue_wait(pid: int) -> float:
+    """Seconds ``pid``'s main thread has spent runnable but waiting for a CPU (0 where unknown)."""
+    try:
+        with open(f"/proc/{pid}/schedstat", "rb") as f:
+            return int(f.read().split()[1]) / 1e9
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
+def _charged(w: _Worker, now: float, limit: float) -> float:
+    """The current item's time against ``limit`` (see WALL_FACTOR); its wait is counted from at
+    most _WAIT_STALE before the item started. Reads /proc only once the wall time is past it."""
+    wall = now - w.item_started
+    if wall <= limit or wall > WALL_FACTOR * limit:
+        return wall
+    return wall - max(0.0, _queue_wait(w.process.pid) - w.waited[1])
+
+
+def _next_check(w: _Worker, limit: float, now: float) -> float:
+    """When the current item could next be over ``limit``."""
+    if now - w.item_started <= limit:
+        return w.item_started + limit
+    return min(w.item_started + WALL_FACTOR * limit, now + max(0.01, limit - _charged(w, now, limit)))
 
 
 class GradingPool:
@@ -294,9 +328,10 @@ class GradingPool:
                     ids = self._next_chunk(pending, jobs, warm, size)
                     w.chunk.extend(ids)
                     w.item_started = time.monotonic()
+                    w.waited = (w.item_started, _queue_wait(w.process.pid))
                     w.conn.send([(j, *jobs[j]) for j in ids])
             now = time.monotonic()
-            deadlines = [w.item_started + timeouts[w.chunk[0]] for w in self._workers if w.chunk]
+            deadlines = [_next_check(w, timeouts[w.chunk[0]], now) for w in self._workers if w.chunk]
             deadlines += [w.spawned + STARTUP_TIMEOUT for w in self._workers if not w.ready]
             wait_for = max(0.0, min(deadlines) - now) if deadlines else None
             waitables: list[Any] = [w.conn for w in self._workers] + [w.process.sentinel for w in self._workers]
@@ -317,6 +352,8 @@ class GradingPool:
                         self._note_seconds(jobs[job][0], t_done - w.item_started)
                         warm.add(_problem_key(jobs[job][1]))
                         w.item_started = t_done
+                        if t_done - w.waited[0] > _WAIT_STALE:
+                            w.waited = (t_done, _queue_wait(w.process.pid))
                         stats.graded += 1
                         finish(job, status, detail)
                 except (EOFError, OSError):
@@ -333,7 +370,7 @@ class GradingPool:
                         self._start_failures += 1
                         if self._start_failures >= 3:
                             raise RuntimeError(f"grading workers keep failing to start (exit code {code})")
-                elif w.chunk and now - w.item_started > timeouts[w.chunk[0]]:
+                elif w.chunk and _charged(w, now, timeouts[w.chunk[0]]) > timeouts[w.chunk[0]]:
                     stats.timeouts += 1
                     job = w.chunk.popleft()
                     finish(job, "timeout", f"timeout after {timeouts[job]:g}s (worker killed)")

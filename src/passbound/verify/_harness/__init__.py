@@ -30,7 +30,7 @@ per input with that stdin, capture stdout), ``check`` (plain HumanEval: ``check(
 
 Record lines: ``<nonce> {"k": "load"|"test"|"done", ...}``; a test record has ``i`` (index),
 ``s`` ("ok", "exc", "timeout", "output_limit"), ``o`` (encoded output) or ``h`` (its digest),
-``t`` (seconds), ``e`` (the exception).
+``t`` (seconds, charged without waiting for a CPU: ``driver._Clock``), ``e`` (the exception).
 """
 
 from __future__ import annotations

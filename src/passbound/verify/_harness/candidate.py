@@ -46,6 +46,12 @@ def _candidate(req_fd, res_fd):
 
     write, dumps, loads = os.write, json.dumps, json.loads
     buf = [b""]
+    if not hasattr(builtins, "quit"):  # ``python -S`` has no site, so none of site's exit()/quit()
+
+        def _quit(code=None):
+            raise SystemExit(code)  # as site's: a stdin program that calls it has ended normally
+
+        builtins.exit = builtins.quit = _quit
 
     def reply(obj):
         try:
@@ -177,19 +183,23 @@ class _Child:
             os.write(self.req_fd, json.dumps(message).encode() + b"\n")
         except OSError:
             return _EOF, time.monotonic() - start
-        line = _read_line(self.res_fd, self.buf, start + limit, self.cap)
-        elapsed = time.monotonic() - start
+        reply = self.answer(start + limit)
+        return reply, time.monotonic() - start
+
+    def answer(self, deadline):
+        """The reply to the request last sent, as ``ask`` returns it (None: not by ``deadline``)."""
+        line = _read_line(self.res_fd, self.buf, deadline, self.cap)
         if line is _CAP:
-            return {"s": "output_limit"}, elapsed
+            return {"s": "output_limit"}
         if line is None or line is _EOF:
-            return line, elapsed
+            return line
         try:
             reply = json.loads(line)
         except (ValueError, RecursionError, MemoryError):
-            return {"s": "exc", "e": "malformed reply"}, elapsed
+            return {"s": "exc", "e": "malformed reply"}
         if not isinstance(reply, dict) or reply.get("s") not in ("ok", "exc", "output_limit", "ready"):
-            return {"s": "exc", "e": "malformed reply"}, elapsed
-        return reply, elapsed
+            return {"s": "exc", "e": "malformed reply"}
+        return reply
 
     def kill(self):
         import os

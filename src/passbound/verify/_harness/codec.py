@@ -76,38 +76,55 @@ class Opaque:
 # A decoded record is forged input to the grader: bounded in depth, and a set or dict whose
 # members collide in hash (ints that are equal modulo 2**61 - 1) would make building it quadratic.
 MAX_DECODE_DEPTH = 250
-_COLLISION_CHECK_AT = 512
+# Colliding pairs (members of one set or dict with equal hashes) that one budget allows, summed
+# over every container it decodes: building a container costs one probe per colliding pair, so
+# this bounds the total work however the members are spread (a per-container threshold let many
+# containers of 511 colliding members each cost ~10 s). Real outputs have almost none (hash(-1)
+# == hash(-2) is the common one), so no real output comes near it.
+MAX_COLLIDING_PAIRS = 20000
 
 
-def decode(v, depth=0):
-    """The Python value for an ``encode`` tree (raises ValueError on malformed or hostile input)."""
+class CollisionBudget:
+    """Colliding pairs still allowed: one per program's outputs in the grader (see above)."""
+
+    __slots__ = ("left",)
+
+    def __init__(self, pairs=MAX_COLLIDING_PAIRS):
+        self.left = pairs
+
+
+def decode(v, depth=0, budget=None):
+    """The Python value for an ``encode`` tree (raises ValueError on malformed or hostile input).
+    ``budget``: a ``CollisionBudget`` shared by several decodes (default: one for this call)."""
+    if budget is None:
+        budget = CollisionBudget()
     if depth > MAX_DECODE_DEPTH:
         raise ValueError("nested too deeply")
     t = type(v)
     d = depth + 1
     if t is list:
-        return [decode(x, d) for x in v]
+        return [decode(x, d, budget) for x in v]
     if t is not dict:
         return v
     if len(v) != 1:
         raise ValueError("malformed tagged value")
     (tag, body), = v.items()
     if tag == "~t":
-        return tuple(decode(x, d) for x in body)
+        return tuple(decode(x, d, budget) for x in body)
     if tag == "~d":
-        pairs = [(decode(k, d), decode(x, d)) for k, x in body]
-        _refuse_collisions([k for k, _ in pairs])
+        pairs = [(decode(k, d, budget), decode(x, d, budget)) for k, x in body]
+        refuse_collisions([k for k, _ in pairs], budget)
         return dict(pairs)
     if tag in ("~s", "~z"):
-        members = [decode(x, d) for x in body]
-        _refuse_collisions(members)
+        members = [decode(x, d, budget) for x in body]
+        refuse_collisions(members, budget)
         return set(members) if tag == "~s" else frozenset(members)
     if tag == "~i":
         return int(body, 16)
     if tag == "~f":
         return float(body)
     if tag == "~c":
-        return complex(decode(body[0], d), decode(body[1], d))
+        return complex(decode(body[0], d, budget), decode(body[1], d, budget))
     if tag == "~b":
         return bytes.fromhex(body)
     if tag == "~x":
@@ -115,16 +132,24 @@ def decode(v, depth=0):
     raise ValueError("unknown tag %r" % tag)
 
 
-def _refuse_collisions(members):
-    """Raise on members whose hashes mostly coincide (no real output has that; building it is
-    quadratic). Counting distinct hashes is linear: equal hashes are equal ints."""
-    if len(members) < _COLLISION_CHECK_AT:
+def refuse_collisions(members, budget):
+    """Charge ``budget`` for the colliding pairs among ``members`` before they go into a set or
+    dict; raise ValueError once it is spent. Sorting the hashes is O(n log n) and hashes nothing
+    again (counting them in a dict could itself be made to collide)."""
+    if len(members) < 2:
         return
     try:
-        distinct = len({hash(m) for m in members})
+        hashes = sorted(map(hash, members))
     except TypeError:
         raise ValueError("unhashable set member") from None
-    if distinct * 10 < len(members) * 9:
+    run = 1
+    for a, b in zip(hashes, hashes[1:]):
+        if a == b:
+            budget.left -= run  # the new member probes every earlier one of its hash
+            run += 1
+        else:
+            run = 1
+    if budget.left < 0:
         raise ValueError("set or dict members collide in hash")
 
 
