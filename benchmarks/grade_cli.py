@@ -128,12 +128,13 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=0)
     parser.add_argument("--keep", type=Path, help="copy (a)'s output file here")
     parser.add_argument("--rows-out", type=Path, help="copy the input rows here (to profile or compare)")
+    parser.add_argument("--workdir", type=Path, help="folder for the 400 MB input and output (default: a temp dir)")
     parser.add_argument("--data-dir", default=os.environ.get("PASSBOUND_SHARED_DATA", str(REPO.parent / "shared" / "data")))
     args = parser.parse_args()
 
     problems = load_benchmark("math500", data_dir=args.data_dir).problems[: args.problems]
     rows = build_rows(problems, args.n, *args.kb)
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
         src, out = Path(tmp) / "rows.jsonl", Path(tmp) / "out.jsonl"
         with open(src, "w", encoding="utf-8") as fh:
             for r in rows:
