@@ -78,3 +78,8 @@ def hanging_scan(path: str, start: int, end: int, *args: object) -> object:
         if extract and b"HANG" in fh.read(end - start):
             time.sleep(3600)
     return scan_shard(path, start, end, *args)  # type: ignore[arg-type]
+
+
+def environ(name: str) -> str | None:
+    """A pool task: the worker's value of an environment variable."""
+    return os.environ.get(name)

@@ -18,7 +18,7 @@ from passbound.verify import GradingPool, grade_many
 from passbound.verify.pool import Task
 
 sys.path.insert(0, str(Path(__file__).parent))  # spawned workers import the helper by name too
-from _misbehaving import MisbehavingVerifier, imported, nap  # noqa: E402
+from _misbehaving import MisbehavingVerifier, environ, imported, nap  # noqa: E402
 
 SLACK = 3.0  # seconds on top of the timeout: the parent's wake-up, the kill and the join
 
@@ -204,3 +204,13 @@ def test_math_workers_fork_with_math_verify_imported(math_pool: GradingPool) -> 
     # not even one that replaces a killed worker.
     math_pool.start()
     assert math_pool.run_tasks(Task(imported), [("math_verify",), ("sympy",)]) == [("ok", True), ("ok", True)]
+
+
+def test_workers_see_the_callers_environment_of_now(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Workers fork from a server started earlier (by another pool): they must still see the
+    # environment the caller has when it starts them, as spawned workers did.
+    with GradingPool(timeout=5.0, workers=1) as pool:
+        pool.start()
+    monkeypatch.setenv("PASSBOUND_POOL_PROBE", "now")
+    with GradingPool(timeout=5.0, workers=1) as pool:
+        assert pool.run_tasks(Task(environ), [("PASSBOUND_POOL_PROBE",)]) == [("ok", "now")]

@@ -13,10 +13,11 @@ How it works:
   ``dedupe_key(problem, answer)``, and a per-item hard timeout ``item_timeout(problem)`` when
   that is longer than the pool's. The pool has no per-kind branches.
 * Worker processes run the verifier's ``check`` on their *main* thread, where signal-based
-  timeouts work. They are forked from multiprocessing's fork server (a clean, single-threaded
-  process: no inherited locks or threads), which imports the verifiers once and, for math, warms
-  math-verify's parser (``passbound.verify._preload``): a worker is ready in milliseconds instead of
-  each importing sympy for ~1 s, and a replacement after a kill costs no import either. Work goes out in small chunks to amortise
+  timeouts work. They fork from multiprocessing's fork server (a clean, single-threaded process:
+  no inherited locks or threads, and the caller's environment, directory and path as spawn would
+  give them), which imports the verifiers once and, for math, warms math-verify's parser
+  (``passbound.verify._preload``): a worker is ready in milliseconds instead of importing sympy
+  for ~1 s, and so is one that replaces a killed worker. Work goes out in small chunks to amortise
   IPC, sized by how long the verifier's items took so far (about ``CHUNK_SECONDS`` of work
   each): a chunk of slow items (code that runs for seconds) would leave the other workers idle
   at the end while one works through it; a worker reports each item as it finishes, with a
@@ -26,7 +27,7 @@ How it works:
   rest of its chunk goes back to the queue. A worker that dies (segfault, killed from outside)
   costs its current item an "error" the same way. Results come back in input order.
 
-As with any "spawn" pool, a script that grades at import time needs an
+As with any "spawn" or "forkserver" pool, a script that grades at import time needs an
 ``if __name__ == "__main__":`` guard (workers re-import the main module).
 """
 
@@ -66,9 +67,13 @@ class PoolStats:
     seconds: float = 0.0
 
 
-def _worker_main(conn: Connection, warm_up: Sequence[Any], memory_mb: int | None) -> None:
+def _worker_main(conn: Connection, warm_up: Sequence[Any], memory_mb: int | None,
+                 environ: dict[str, str] | None = None) -> None:
     """Worker loop: receive chunks of (job, verifier, problem, answer), send one result each
     (status, detail and, for a :class:`Task`, the value it returned)."""
+    if environ is not None:  # the caller's, now: the fork server holds the one it started with
+        os.environ.clear()
+        os.environ.update(environ)
     if memory_mb:
         import resource
 
@@ -208,7 +213,7 @@ class GradingPool:
         parent_conn, child_conn = self._ctx.Pipe(duplex=True)
         process = self._ctx.Process(
             target=_worker_main,
-            args=(child_conn, list(self._verifiers.values()), self.memory_mb),
+            args=(child_conn, list(self._verifiers.values()), self.memory_mb, dict(os.environ)),
             daemon=True,
             name="passbound-grader",
         )
