@@ -59,3 +59,33 @@ class MisbehavingVerifier:
             blob = bytearray(8 * 1024**3)  # 8 GiB, above the pool's memory cap
             return GradeResult("pass", answer, str(len(blob)))
         return GradeResult("pass" if answer == target else "fail", answer, str(os.getpid()))
+
+
+def nap(seconds: float, tag: str) -> tuple[str, int]:
+    """A pool task (GradingPool.run_tasks): sleep, then say who ran it."""
+    time.sleep(seconds)
+    return tag, os.getpid()
+
+
+def imported(module: str) -> bool:
+    """A pool task: whether ``module`` was imported before any work (the fork server's preload)."""
+    import sys
+
+    return module in sys.modules
+
+
+def hanging_scan(path: str, start: int, end: int, *args: object) -> object:
+    """passbound grade's shard reader, except that extracting a row with HANG in it never ends."""
+    from passbound._grade_scan import scan_shard
+
+    extract = bool(args[2]) if len(args) > 2 else True
+    with open(path, "rb") as fh:
+        fh.seek(start)
+        if extract and b"HANG" in fh.read(end - start):
+            time.sleep(3600)
+    return scan_shard(path, start, end, *args)  # type: ignore[arg-type]
+
+
+def environ(name: str) -> str | None:
+    """A pool task: the worker's value of an environment variable."""
+    return os.environ.get(name)

@@ -15,9 +15,10 @@ import pytest
 
 from passbound.types import Problem
 from passbound.verify import GradingPool, grade_many
+from passbound.verify.pool import Task
 
 sys.path.insert(0, str(Path(__file__).parent))  # spawned workers import the helper by name too
-from _misbehaving import MisbehavingVerifier  # noqa: E402
+from _misbehaving import MisbehavingVerifier, environ, imported, nap  # noqa: E402
 
 SLACK = 3.0  # seconds on top of the timeout: the parent's wake-up, the kill and the join
 
@@ -176,3 +177,41 @@ def test_slow_items_spread_over_every_worker() -> None:
         answers = [f"\\boxed{{sleep:0.4{k}}}" for k in range(4)] + [f"\\boxed{{q{k}}}" for k in range(12)]
         results = pool.grade([problem(f"q{k}") for k in range(16)], answers)
     assert len({r.detail for r in results[:4]}) == 2, [r.detail for r in results[:4]]
+
+
+def test_tasks_run_in_workers_in_order_and_a_hung_one_is_killed(rogue_pool: GradingPool) -> None:
+    started = time.monotonic()
+    out = rogue_pool.run_tasks(Task(nap), [(0.0, "a"), (60.0, "b"), (0.1, "c"), (0.0, "d")])
+    elapsed = time.monotonic() - started
+    assert [status for status, _ in out] == ["ok", "timeout", "ok", "ok"]
+    assert [out[i][1][0] for i in (0, 2, 3)] == ["a", "c", "d"]
+    assert all(out[i][1][1] != os.getpid() for i in (0, 2, 3))  # run by workers
+    assert "timeout after 2s" in out[1][1]
+    assert elapsed < rogue_pool.timeout + SLACK, elapsed
+
+
+def test_grade_extracted_gives_the_verdicts_of_grade(math_pool: GradingPool) -> None:
+    golds = ["\\frac{1}{2}", "18", "18", "x^2+2x+1", "7"]
+    completions = ["so \\boxed{0.5}", "The answer is 18.", "\\boxed{81}", "\\boxed{(x+1)^2}", "no idea"]
+    problems = [problem(g, str(i)) for i, g in enumerate(golds)]
+    verifier = math_pool.verifier("math")
+    answers = [verifier.extract(c, p) for p, c in zip(problems, completions)]
+    assert math_pool.grade_extracted(problems, answers) == math_pool.grade(problems, completions)
+    assert [r.status for r in math_pool.grade(problems, completions)] == ["pass", "pass", "fail", "pass", "no_answer"]
+
+
+def test_math_workers_fork_with_math_verify_imported(math_pool: GradingPool) -> None:
+    # The fork server imported (and warmed) math-verify once; a worker never imports it itself,
+    # not even one that replaces a killed worker.
+    math_pool.start()
+    assert math_pool.run_tasks(Task(imported), [("math_verify",), ("sympy",)]) == [("ok", True), ("ok", True)]
+
+
+def test_workers_see_the_callers_environment_of_now(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Workers fork from a server started earlier (by another pool): they must still see the
+    # environment the caller has when it starts them, as spawned workers did.
+    with GradingPool(timeout=5.0, workers=1) as pool:
+        pool.start()
+    monkeypatch.setenv("PASSBOUND_POOL_PROBE", "now")
+    with GradingPool(timeout=5.0, workers=1) as pool:
+        assert pool.run_tasks(Task(environ), [("PASSBOUND_POOL_PROBE",)]) == [("ok", "now")]

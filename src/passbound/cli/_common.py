@@ -4,22 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import click
-
+from passbound.cli._options import data_dir_option, out_option, progress_option
 from passbound.config import StudyConfig, load_study
 from passbound.errors import ConfigError
 from passbound.store import RunDir
 
-data_dir_option = click.option(
-    "--data-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Read benchmarks from this folder (one sub-folder per benchmark) instead of the Hugging Face hub.",
-)
-out_option = click.option(
-    "--out", "-o", "out", metavar="DIR|URI",
-    help="Run directory, or an object-storage URI such as s3://bucket/run (overrides the study's `output`).",
-)
-progress_option = click.option("--no-progress", is_flag=True, help="Hide progress bars (e.g. in logs).")
+__all__ = ["data_dir_option", "out_option", "progress_option", "resolve_target", "study_with_overrides"]
 
 
 def study_with_overrides(study_file: Path, out: str | Path | None, data_dir: Path | None) -> StudyConfig:

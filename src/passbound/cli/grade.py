@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import json
+import contextlib
+import os
 import sys
-from collections import Counter
 from pathlib import Path
 
 import click
 
-from passbound.cli._common import data_dir_option, progress_option
-from passbound.progress import console, progress_bar
+from passbound.cli._options import data_dir_option, progress_option
 
 
 @click.command()
@@ -32,20 +31,38 @@ def grade(in_file: Path, data_dir: Path | None, output: Path | None, timeout: fl
     benchmark) or {"gold": ..., "completion": ...}. Output rows add "status" (pass / fail /
     timeout / no_answer / error), "extracted", "gold", "detail" and "verifier_version".
     """
-    from passbound.grade import grade_rows, read_grade_rows
+    from passbound.grade import grade_file
 
-    rows = read_grade_rows(in_file)
-    with progress_bar("grade", len(rows), enabled=not no_progress and output is not None) as advance:
-        results = grade_rows(rows, data_dir=data_dir, timeout=timeout, workers=workers, on_progress=advance,
-                             verifier_options={"math": {"extraction": extraction}})
-    lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in results)
-    if output is None:
-        sys.stdout.write(lines)
-    else:
+    options = {"math": {"extraction": extraction}}
+    bar = contextlib.nullcontext(None)
+    if not no_progress and output is not None:
+        from passbound.progress import progress_bar
+
+        bar = progress_bar("grade", _count_lines(in_file))
+    with bar as advance:
+        if output is None:
+            grade_file(in_file, sys.stdout.buffer, data_dir=data_dir, timeout=timeout, workers=workers,
+                       on_progress=advance, verifier_options=options)
+            sys.stdout.flush()
+            return
         output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(lines, encoding="utf-8")
-        counts = Counter(r["status"] for r in results)
-        console.print(f"grade: {len(results)} rows -> {output} ({', '.join(f'{k} {v}' for k, v in sorted(counts.items()))})")
+        partial = output.with_name(f".{output.name}.{os.getpid()}.partial")
+        try:
+            with open(partial, "wb") as fh:
+                counts = grade_file(in_file, fh, data_dir=data_dir, timeout=timeout, workers=workers,
+                                    on_progress=advance, verifier_options=options)
+            os.replace(partial, output)  # the input may be the output: it is read to the end first
+        finally:
+            partial.unlink(missing_ok=True)
+    summary = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+    click.echo(f"grade: {sum(counts.values())} rows -> {output} ({summary})", err=True)
 
+
+def _count_lines(path: Path) -> int:
+    """Rows for the progress bar (an upper bound: blank lines count), without parsing JSON."""
+    if not path.is_file():
+        return 0
+    with open(path, "rb") as fh:
+        return sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 22), b""))
 
 COMMANDS = [grade]

@@ -12,8 +12,12 @@ How it works:
   problem)``, ``quick_check(problem, answer)``, ``check(problem, answer)``, dedupe by its
   ``dedupe_key(problem, answer)``, and a per-item hard timeout ``item_timeout(problem)`` when
   that is longer than the pool's. The pool has no per-kind branches.
-* Worker processes ("spawn": no inherited locks or threads) run the verifier's ``check`` on
-  their *main* thread, where signal-based timeouts work. Work goes out in small chunks to amortise
+* Worker processes run the verifier's ``check`` on their *main* thread, where signal-based
+  timeouts work. They fork from multiprocessing's fork server (a clean, single-threaded process:
+  no inherited locks or threads, and the caller's environment, directory and path as spawn would
+  give them), which imports the verifiers once and, for math, warms math-verify's parser
+  (``passbound.verify._preload``): a worker is ready in milliseconds instead of importing sympy
+  for ~1 s, and so is one that replaces a killed worker. Work goes out in small chunks to amortise
   IPC, sized by how long the verifier's items took so far (about ``CHUNK_SECONDS`` of work
   each): a chunk of slow items (code that runs for seconds) would leave the other workers idle
   at the end while one works through it; a worker reports each item as it finishes, with a
@@ -23,7 +27,7 @@ How it works:
   rest of its chunk goes back to the queue. A worker that dies (segfault, killed from outside)
   costs its current item an "error" the same way. Results come back in input order.
 
-As with any "spawn" pool, a script that grades at import time needs an
+As with any "spawn" or "forkserver" pool, a script that grades at import time needs an
 ``if __name__ == "__main__":`` guard (workers re-import the main module).
 """
 
@@ -63,8 +67,13 @@ class PoolStats:
     seconds: float = 0.0
 
 
-def _worker_main(conn: Connection, warm_up: Sequence[Any], memory_mb: int | None) -> None:
-    """Worker loop: receive chunks of (job, verifier, problem, answer), send one result each."""
+def _worker_main(conn: Connection, warm_up: Sequence[Any], memory_mb: int | None,
+                 environ: dict[str, str] | None = None) -> None:
+    """Worker loop: receive chunks of (job, verifier, problem, answer), send one result each
+    (status, detail and, for a :class:`Task`, the value it returned)."""
+    if environ is not None:  # the caller's, now: the fork server holds the one it started with
+        os.environ.clear()
+        os.environ.update(environ)
     if memory_mb:
         import resource
 
@@ -78,12 +87,31 @@ def _worker_main(conn: Connection, warm_up: Sequence[Any], memory_mb: int | None
         if chunk is None:
             return
         for job, verifier, problem, answer in chunk:
+            value = None
             try:
                 result = verifier.check(problem, answer)
-                status, detail = result.status, result.detail
+                status, detail, value = result.status, result.detail, getattr(result, "value", None)
             except BaseException as exc:  # noqa: BLE001 - MemoryError, RecursionError, bugs
                 status, detail = "error", f"{type(exc).__name__}: {str(exc)[:200]}"
-            conn.send((job, status, detail, time.monotonic()))
+            conn.send((job, status, detail, time.monotonic(), value))
+
+
+@dataclass(frozen=True)
+class _Done:
+    value: Any
+    status: str = "ok"
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Task:
+    """``fn(*args)`` as a pool job (see :meth:`GradingPool.run_tasks`); ``fn`` must be importable
+    by name (a module-level function), as it travels to the workers."""
+
+    fn: Callable[..., Any]
+
+    def check(self, args: tuple[Any, ...], _: Any) -> _Done:
+        return _Done(self.fn(*args))
 
 
 @dataclass
@@ -155,7 +183,7 @@ class GradingPool:
         self.chunk_size = max(1, chunk_size)
         self.memory_mb = memory_mb
         self._verifiers: dict[str, Any] = dict(verifiers or {})
-        self._ctx = mp.get_context("spawn")
+        self._ctx = mp.get_context("forkserver")
         self._workers: list[_Worker] = []
         self._start_failures = 0
         self._item_seconds: dict[int, float] = {}  # id(verifier) -> recent seconds per item
@@ -201,7 +229,7 @@ class GradingPool:
                 self.verifier(kind)
             while len(self._workers) < self.n_workers:
                 self._spawn()
-            self._run([], lambda job, status, detail: None)
+            self._run([], lambda job, status, detail, value=None: None)
 
     def worker_pids(self) -> list[int]:
         return [w.process.pid for w in self._workers]
@@ -214,10 +242,12 @@ class GradingPool:
         return self._verifiers[kind]
 
     def _spawn(self) -> _Worker:
+        if not self._workers:
+            _set_preload(self._verifiers.values())
         parent_conn, child_conn = self._ctx.Pipe(duplex=True)
         process = self._ctx.Process(
             target=_worker_main,
-            args=(child_conn, list(self._verifiers.values()), self.memory_mb),
+            args=(child_conn, list(self._verifiers.values()), self.memory_mb, dict(os.environ)),
             daemon=True,
             name="passbound-grader",
         )
@@ -252,8 +282,26 @@ class GradingPool:
         with self._lock:
             return self._grade(problems, completions, on_progress)
 
+    def grade_extracted(
+        self,
+        problems: Sequence[Problem],
+        answers: Sequence[str | None],
+        on_progress: Callable[[int], None] | None = None,
+    ) -> list[GradeResult]:
+        """Like :meth:`grade` for answers already taken out by each kind's ``extract`` (None: no
+        answer), e.g. by workers that read and extracted their own rows (``passbound grade``)."""
+        if len(problems) != len(answers):
+            raise ValueError(f"{len(problems)} problems but {len(answers)} answers")
+        with self._lock:
+            return self._grade_answers(problems, answers, on_progress)
+
     def _grade(self, problems: Sequence[Problem], completions: Sequence[str],
                on_progress: Callable[[int], None] | None) -> list[GradeResult]:
+        answers = [self.verifier(p.kind).extract(c, p) for p, c in zip(problems, completions)]
+        return self._grade_answers(problems, answers, on_progress)
+
+    def _grade_answers(self, problems: Sequence[Problem], answers: Sequence[str | None],
+                       on_progress: Callable[[int], None] | None) -> list[GradeResult]:
         started = time.monotonic()
         self.stats = stats = PoolStats(items=len(problems))
         results: list[GradeResult | None] = [None] * len(problems)
@@ -261,9 +309,8 @@ class GradingPool:
         timeouts: list[float] = []  # hard limit per job
         members: list[list[int]] = []  # input indices per job
         seen: dict[tuple[Any, ...], GradeResult | int] = {}
-        for i, (problem, completion) in enumerate(zip(problems, completions)):
+        for i, (problem, answer) in enumerate(zip(problems, answers)):
             verifier = self.verifier(problem.kind)
-            answer = verifier.extract(completion, problem)
             if answer is None:
                 results[i] = GradeResult("no_answer", None, "no answer found")
                 stats.no_answer += 1
@@ -287,7 +334,7 @@ class GradingPool:
         if on_progress and len(problems) - sum(map(len, members)):
             on_progress(len(problems) - sum(map(len, members)))
 
-        def finish(job: int, status: str, detail: str) -> None:
+        def finish(job: int, status: str, detail: str, value: Any = None) -> None:
             result = GradeResult(status, jobs[job][2], detail)
             for i in members[job]:
                 results[i] = result
@@ -300,7 +347,25 @@ class GradingPool:
         assert all(r is not None for r in results)
         return results  # type: ignore[return-value]
 
-    def _run(self, jobs: list[tuple[Any, Any, str]], finish: Callable[[int, str, str], None],
+    def add_verifiers(self, verifiers: Mapping[str, Any]) -> None:
+        """Use these verifiers for their kinds from now on (e.g. once a file's kinds are known)."""
+        with self._lock:
+            self._verifiers.update(verifiers)
+
+    def run_tasks(self, task: Task, args: Sequence[tuple[Any, ...]]) -> list[tuple[str, Any]]:
+        """Run ``task.fn(*a)`` for each ``a`` in ``args`` on the workers, each under the hard
+        timeout: per call ("ok", value), ("timeout", detail) or ("error", detail), in order."""
+        out: list[tuple[str, Any]] = [("error", "not run")] * len(args)
+
+        def finish(job: int, status: str, detail: str, value: Any = None) -> None:
+            out[job] = (status, value if status == "ok" else detail)
+
+        with self._lock:
+            if args:
+                self._run([(task, a, "") for a in args], finish)
+        return out
+
+    def _run(self, jobs: list[tuple[Any, Any, str]], finish: Callable[..., None],
              timeouts: Sequence[float] | None = None) -> None:
         """Drive the workers until every job has a result (``timeouts``: hard limit per job)."""
         try:
@@ -312,7 +377,7 @@ class GradingPool:
                     self._retire(w, kill=True)
             raise
 
-    def _drive(self, jobs: list[tuple[Any, Any, str]], finish: Callable[[int, str, str], None],
+    def _drive(self, jobs: list[tuple[Any, Any, str]], finish: Callable[..., None],
                timeouts: Sequence[float]) -> None:
         pending = deque(range(len(jobs)))
         warm: set[Any] = set()  # problems with a finished job (their per-problem work is done)
@@ -346,7 +411,7 @@ class GradingPool:
                             w.ready = True
                             self._start_failures = 0
                             continue
-                        job, status, detail, t_done = msg
+                        job, status, detail, t_done, value = msg
                         assert w.chunk and w.chunk[0] == job, "worker reported out of order"
                         w.chunk.popleft()
                         self._note_seconds(jobs[job][0], t_done - w.item_started)
@@ -355,7 +420,7 @@ class GradingPool:
                         if t_done - w.waited[0] > _WAIT_STALE:
                             w.waited = (t_done, _queue_wait(w.process.pid))
                         stats.graded += 1
-                        finish(job, status, detail)
+                        finish(job, status, detail, value)
                 except (EOFError, OSError):
                     dead = True
                 dead = dead or not w.process.is_alive()
@@ -410,6 +475,12 @@ class GradingPool:
         a while (costs vary a lot between problems; a chunk is only as quick as its slowest)."""
         old = self._item_seconds.get(id(verifier))
         self._item_seconds[id(verifier)] = seconds if old is None else max(seconds, 0.9 * old)
+
+
+def _set_preload(verifiers: Any) -> None:
+    """What the fork server imports before forking workers (only its first start counts)."""
+    math = any(getattr(v, "name", None) == "math" for v in verifiers)
+    mp.get_context("forkserver").set_forkserver_preload(["passbound.verify._preload"] if math else ["passbound.verify"])
 
 
 _LOOKAHEAD = 256  # pending jobs searched for one of a problem no other worker is starting on
