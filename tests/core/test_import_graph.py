@@ -1,4 +1,5 @@
-"""passbound's modules import each other without cycles (lazy imports inside functions included),
+"""passbound's modules import each other without cycles, and so do its packages (lazy imports
+inside functions included), the analyses render with the report kit and never import the report,
 and the report depends on the store, never on a stage: read statically with ast, nothing imported."""
 
 from __future__ import annotations
@@ -17,7 +18,11 @@ def import_graph() -> dict[str, set[str]]:
     graph: dict[str, set[str]] = {m: set() for m in files}
     for module, path in files.items():
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            if isinstance(node, ast.ImportFrom) and node.level:  # relative: from its package
+                package = module.split(".") if path.name == "__init__.py" else module.split(".")[:-1]
+                base = ".".join(package[:len(package) - node.level + 1] + ([node.module] if node.module else []))
+                names = [base] + [f"{base}.{a.name}" for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
                 names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
             elif isinstance(node, ast.Import):
                 names = [a.name for a in node.names]
@@ -25,6 +30,19 @@ def import_graph() -> dict[str, set[str]]:
                 continue
             graph[module] |= {n for n in names if n in files and n != module}
     return graph
+
+
+def package(module: str) -> str:
+    """``passbound.X`` for every module under a subpackage X; a top-level module is its own."""
+    return ".".join(module.split(".")[:2])
+
+
+def package_graph(graph: dict[str, set[str]]) -> dict[str, set[str]]:
+    """Package A -> package B when any module of A imports one of B (at module level or not)."""
+    packages: dict[str, set[str]] = {package(m): set() for m in graph}
+    for module, targets in graph.items():
+        packages[package(module)] |= {package(t) for t in targets} - {package(module)}
+    return packages
 
 
 def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
@@ -72,8 +90,31 @@ def test_no_import_cycles() -> None:
     assert cycles(import_graph()) == []
 
 
+def test_no_import_cycles_between_packages() -> None:
+    """Issue 26: analyses <-> report and stages <-> runners were cycles hidden in functions."""
+    assert cycles(package_graph(import_graph())) == []
+
+
 def test_the_cycle_finder_finds_a_cycle() -> None:
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def test_a_cycle_through_function_level_imports_is_a_package_cycle() -> None:
+    """Module-level-only modules a.x -> b.y and b.z -> a.w (each inside a function, say): no
+    module cycle, but the packages a and b import each other."""
+    graph = {"p.a.x": {"p.b.y"}, "p.b.y": set(), "p.b.z": {"p.a.w"}, "p.a.w": set()}
+    assert cycles(graph) == []
+    assert cycles(package_graph(graph)) == [["p.a", "p.b"]]
+
+
+def test_analyses_render_with_the_kit_not_the_report() -> None:
+    graph = import_graph()
+    analyses = [m for m in graph if m.startswith("passbound.analyses")]
+    assert len(analyses) > 5
+    offending = {m: sorted(t for t in graph[m] if t.startswith("passbound.report.") or t == "passbound.report")
+                 for m in analyses}
+    assert not any(offending.values()), offending
+    assert any("passbound.report_kit" in graph[m] for m in analyses)
 
 
 def test_report_reads_the_store_not_the_stages() -> None:

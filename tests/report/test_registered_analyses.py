@@ -181,3 +181,18 @@ def test_an_analysis_is_one_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     for name in written:
         assert list(data.table(name).columns[:len(declared[name].columns)]) == list(declared[name].columns)
     assert data.passk is data.table("passk") and len(data.passk)
+
+
+def test_registration_order_does_not_depend_on_import_order() -> None:
+    """The report's sections follow ``_MODULES`` even when an analysis module was imported first
+    (a test or a user's script importing ``passbound.analyses.along_training`` directly)."""
+    import subprocess
+    import sys
+
+    probe = ("import sys; {first}from passbound.analyses import registered; "
+             "print(' '.join(a.name for a in registered()))")
+    orders = [subprocess.run([sys.executable, "-c", probe.format(first=first)], capture_output=True, text=True,
+                             check=True).stdout.split()
+              for first in ("", "import passbound.analyses.along_training, passbound.analyses.chance; ")]
+    assert orders[0][0] == "passk" and orders[0].index("along_training") < orders[0].index("chance")  # _MODULES
+    assert orders[1] == orders[0]

@@ -115,15 +115,18 @@ def register_tables(key: str, compute_all: Callable[[AnalysisInputs], dict[str, 
         def compute(inputs: AnalysisInputs, name: str = name) -> pd.DataFrame:
             return inputs.shared(key, lambda: compute_all(inputs))[name]
 
+        compute.__module__ = compute_all.__module__  # ordered with the module that declares the tables
         register(Analysis(name, tuple(cols), compute, text_columns=TEXT_COLUMNS, required=name in required,
                           markdown=(markdown or {}).get(name)))
 
 
 def registered() -> list[Analysis]:
-    """Every analysis, in the order of ``_MODULES``."""
+    """Every analysis, in the order of ``_MODULES`` (then registration order), whichever module
+    was imported first: the report's sections and summary.md lines follow this order."""
     for module in _MODULES:
         importlib.import_module(module)
-    return list(_REGISTERED.values())
+    rank = {module: i for i, module in enumerate(_MODULES)}
+    return sorted(_REGISTERED.values(), key=lambda a: rank.get(a.compute.__module__, len(rank)))
 
 
 def per_problem_counts(verdicts: pd.DataFrame, max_index: int | None = None) -> pd.DataFrame:

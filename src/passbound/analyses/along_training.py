@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from passbound.analyses import Analysis, AnalysisInputs, register
+from passbound.report_kit import code, esc, md_table, section_table
 
 COLUMNS = ("benchmark", "base_model", "model", "step", "n_problems", "n_solved", "first_solved", "lost", "regained",
            "first_solved_ids", "lost_ids", "regained_ids")
@@ -72,8 +73,6 @@ def compute(inputs: AnalysisInputs) -> pd.DataFrame:
 
 
 def section(table: pd.DataFrame, report: Any) -> str:
-    from passbound.report._html_util import esc, section_table
-
     if table.empty:
         return ""
     rows = [f"<tr><td>{esc(r.benchmark)}</td><td>{report.name(str(r.model))}</td><td class=\"n\">{int(r.step)}</td>"
@@ -88,8 +87,6 @@ def section(table: pd.DataFrame, report: Any) -> str:
 
 def markdown(table: pd.DataFrame, run: Any) -> list[str]:
     """Per checkpoint: solved, first solved, lost and regained problems."""
-    from passbound.report._markdown import code, md_table
-
     rows = [[code(r.benchmark), code(r.model), str(int(r.step)), f"{int(r.n_solved)} / {int(r.n_problems)}",
              str(int(r.first_solved)), str(int(r.lost)), str(int(r.regained))] for r in table.itertuples()]
     return ["## Along training: problems solved, lost, regained", ""] + md_table(

@@ -16,6 +16,7 @@ import pandas as pd
 
 from passbound.analyses import Analysis, AnalysisInputs, ordered_groups, register
 from passbound.metrics.beta_passk import bayes_at_n
+from passbound.report_kit import esc, section_table
 
 COLUMNS = ("model", "role", "benchmark", "k", "posterior_mean", "cri_low", "cri_high", "n_problems", "n_samples")
 
@@ -40,8 +41,6 @@ def compute(inputs: AnalysisInputs) -> pd.DataFrame:
 
 def section(table: pd.DataFrame, report: Any) -> str:
     """Bayes@N at k = 1 and the largest k, beside the unbiased estimate with its bootstrap CI."""
-    from passbound.report._html_util import esc, section_table
-
     if table.empty:
         return ""
     passk = report.run.passk

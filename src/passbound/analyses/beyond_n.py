@@ -21,6 +21,7 @@ import pandas as pd
 from passbound.analyses import Analysis, AnalysisInputs, ordered_groups, per_problem_counts, register
 from passbound.metrics.beta_passk import beyond_n
 from passbound.metrics.passk import pass_at_k_matrix
+from passbound.report_kit import ci, code, esc, md_table, pct, section_table
 
 COLUMNS = ("model", "role", "benchmark", "k", "predicted", "ci_low", "ci_high", "measured", "n_samples",
            "fit_alpha", "fit_beta")
@@ -97,8 +98,6 @@ def compute_check(inputs: AnalysisInputs) -> pd.DataFrame:
 
 def section(table: pd.DataFrame, report: Any) -> str:
     """Predicted pass@k at the largest k and the self-check, per model and benchmark."""
-    from passbound.report._html_util import esc, section_table
-
     def pct(x: Any) -> str:
         return f"{100 * float(x):.1f}%"
 
@@ -136,9 +135,6 @@ def section(table: pd.DataFrame, report: Any) -> str:
 
 def markdown(table: pd.DataFrame, run: Any) -> list[str]:
     """Measured pass@n and the predicted pass@k at the largest k, per model and benchmark."""
-    from passbound.report._findings import ci, pct
-    from passbound.report._markdown import code, md_table
-
     rows = []
     for (model, bench), g in table.groupby(["model", "benchmark"], sort=False):
         last = g.sort_values("k").iloc[-1]

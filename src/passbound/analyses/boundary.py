@@ -14,6 +14,7 @@ import pandas as pd
 
 from passbound.analyses import AnalysisInputs, register_tables
 from passbound.metrics.boundary import BOUNDARY_COLUMNS
+from passbound.report_kit import code, kfmt, md_table, pct
 
 
 def _tables(inputs: AnalysisInputs) -> dict[str, pd.DataFrame]:
@@ -25,9 +26,6 @@ def _tables(inputs: AnalysisInputs) -> dict[str, pd.DataFrame]:
 def support_markdown(table: pd.DataFrame, run: Any) -> list[str]:
     """Support per problem vs the base at k = n: preserved, expanded, shrunk, whether model ⊆ base, and
     the Invisible Leash rates (Wu et al. 2025): support retained and newly discovered."""
-    from passbound.report._findings import kfmt, pct
-    from passbound.report._markdown import code, md_table
-
     rows = [[code(r.benchmark), code(r.model), code(r.base_model), kfmt(r.n_problems), kfmt(r.n_preserved),
              kfmt(r.n_expansion), kfmt(r.n_shrinkage), kfmt(r.n_neither), "yes" if int(r.n_expansion) == 0 else "no",
              pct(float(r.support_retention_rate)), pct(float(r.new_discovery_rate))]

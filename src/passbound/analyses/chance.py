@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from passbound.analyses import Analysis, AnalysisInputs, ordered_groups, register
+from passbound.report_kit import esc, section_table
 
 COLUMNS = ("model", "benchmark", "k", "n_problems", "n_choice", "pass_at_k", "choice_pass_at_k",
            "chance_pass_at_k", "chance_share")
@@ -72,8 +73,6 @@ def compute(inputs: AnalysisInputs) -> pd.DataFrame:
 
 
 def section(table: pd.DataFrame, report: Any) -> str:
-    from passbound.report._html_util import esc, section_table
-
     if table.empty:
         return ""
     largest = table.loc[table.groupby(["model", "benchmark"], sort=False)["k"].idxmax()]

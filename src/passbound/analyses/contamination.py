@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 
 from passbound.analyses import Analysis, AnalysisInputs, register
+from passbound.report_kit import code, esc, md_table, pct, section_table
 
 COLUMNS = ("model", "benchmark", "fraction", "n_problems", "exact_match_rate", "rouge_l_mean", "rouge_l_median",
            "partial_accuracy")
@@ -38,8 +39,6 @@ def compute(inputs: AnalysisInputs) -> pd.DataFrame:
 
 
 def section(table: pd.DataFrame, report: Any) -> str:
-    from passbound.report._html_util import esc, section_table
-
     if table.empty:
         return ""
     rows = [f"<tr><td>{esc(r.benchmark)}</td><td>{report.name(str(r.model))}</td><td class=\"n\">{100 * r.fraction:.0f}%"
@@ -56,9 +55,6 @@ def section(table: pd.DataFrame, report: Any) -> str:
 
 def markdown(table: pd.DataFrame, run: Any) -> list[str]:
     """How often each model reproduces the rest of a problem, or answers it, from its first part."""
-    from passbound.report._findings import pct
-    from passbound.report._markdown import code, md_table
-
     rows = [[code(r.benchmark), code(r.model), pct(float(r.fraction)), str(int(r.n_problems)),
              pct(float(r.exact_match_rate)), f"{float(r.rouge_l_mean):.3f}", pct(float(r.partial_accuracy))]
             for r in table.itertuples()]

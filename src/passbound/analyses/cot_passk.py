@@ -15,6 +15,8 @@ import pandas as pd
 
 from passbound.analyses import Analysis, AnalysisInputs, register
 from passbound.cot.passk import COLUMNS
+from passbound.report_kit import as_float as _f
+from passbound.report_kit import ci, code, esc, kfmt, md_table, pct
 
 
 def compute(inputs: AnalysisInputs) -> pd.DataFrame | None:
@@ -32,10 +34,6 @@ def _ordered(present: set[str], listed: list[str]) -> list[str]:
 
 def section(cot: pd.DataFrame, report: Any) -> str:
     """Per benchmark: pass@k and CoT-pass@k side by side for each judged model, with CIs and coverage."""
-    from passbound.report._findings import ci, pct
-    from passbound.report._html_util import as_float as _f
-    from passbound.report._html_util import esc
-
     if cot.empty:
         return ""
     run, name = report.run, report.name
@@ -75,9 +73,6 @@ def section(cot: pd.DataFrame, report: Any) -> str:
 
 def markdown(cot: pd.DataFrame, run: Any) -> list[str]:
     """CoT-pass@k beside plain pass@k at k = 1 and the largest k."""
-    from passbound.report._findings import ci, kfmt, pct
-    from passbound.report._markdown import code, md_table
-
     plain = {(r.model, r.benchmark, int(r.k)): float(r.pass_at_k) for r in run.passk.itertuples()}
     rows = []
     for (model, bench), g in cot.groupby(["model", "benchmark"], sort=False):

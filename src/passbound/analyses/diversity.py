@@ -13,6 +13,7 @@ import pandas as pd
 
 from passbound.analyses import Analysis, AnalysisInputs, register
 from passbound.metrics.diversity import COLUMNS, diversity_table
+from passbound.report_kit import as_float, esc, kfmt, section_table
 
 
 def compute(inputs: AnalysisInputs) -> pd.DataFrame:
@@ -20,9 +21,6 @@ def compute(inputs: AnalysisInputs) -> pd.DataFrame:
 
 
 def section(table: pd.DataFrame, report: Any) -> str:
-    from passbound.report._findings import kfmt
-    from passbound.report._html_util import as_float, esc, section_table
-
     if table.empty:
         return ""
 

@@ -18,6 +18,7 @@ import pandas as pd
 
 from passbound.analyses import Analysis, AnalysisInputs, register
 from passbound.progress import console
+from passbound.report_kit import RC, esc, section_table, svg_bytes
 
 LOGGED = ("reward", "reward_std", "pass_rate", "kl", "entropy", "completion_length", "loss")
 COLUMNS = ("training_run", "algorithm", "base_model", "step", *LOGGED)
@@ -68,8 +69,6 @@ def figure_svg(table: pd.DataFrame) -> bytes | None:
     """One panel per logged quantity against step, one line per training run."""
     import matplotlib
 
-    from passbound.report._figures import RC, svg_bytes
-
     panels = [(col, label) for col, label in PANELS if table[col].notna().any()]
     if not panels:
         return None
@@ -95,8 +94,6 @@ def figure_svg(table: pd.DataFrame) -> bytes | None:
 
 
 def section(table: pd.DataFrame, report: Any) -> str:
-    from passbound.report._html_util import esc, section_table
-
     if table.empty:
         return ""
     rows = []

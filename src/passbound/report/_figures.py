@@ -9,30 +9,17 @@ software versions in the file metadata.
 
 from __future__ import annotations
 
-import io
 import math
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from passbound.report_kit import PNG_METADATA, RC, svg_bytes
+
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from passbound.report._data import RunData
-
-RC = {
-    "svg.hashsalt": "passbound",
-    "svg.fonttype": "path",  # glyphs as paths: the SVG renders the same everywhere, offline
-    "font.size": 9.5,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "axes.grid": True,
-    "grid.alpha": 0.3,
-    "grid.linewidth": 0.6,
-}
-PNG_METADATA = {"Software": None}
-SVG_METADATA = {"Date": None, "Creator": None}
-
 
 def figure_stem(benchmark: str, prefix: str = "passk_") -> str:
     """File-name-safe stem for a benchmark's figure (benchmark names are user input)."""
@@ -141,12 +128,6 @@ def _predicted_past_n(ax, run: RunData, model: str, benchmark: str, color: str) 
     if np.isfinite(lo).all() and np.isfinite(hi).all():
         ax.fill_between(k, 100 * lo, 100 * hi, color=color, alpha=0.07, linewidth=0)
     return list(k)
-
-
-def svg_bytes(fig: Figure) -> bytes:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="svg", metadata=SVG_METADATA)
-    return buf.getvalue()
 
 
 def write_figures(run: RunData, out_dir: Path) -> dict[str, dict[str, Path | bytes]]:

@@ -13,7 +13,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from passbound.report._figures import PNG_METADATA, RC, figure_stem, svg_bytes
+from passbound.report._figures import figure_stem
+from passbound.report_kit import PNG_METADATA, RC, svg_bytes
 
 if TYPE_CHECKING:
     import pandas as pd

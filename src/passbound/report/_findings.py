@@ -14,6 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from passbound.report_kit import as_float as _f
+from passbound.report_kit import ci, kfmt, pct, pts
+
 if TYPE_CHECKING:
     from passbound.report._data import RunData
 
@@ -91,13 +94,6 @@ class BenchmarkFindings:
     paired: list[tuple[PairedDiff | None, PairedDiff | None]] = field(default_factory=list)
     solvable: list[Solvable] = field(default_factory=list)
     visible_only: tuple[int, int] | None = None  # (problems graded on shown tests only, of problems)
-
-
-def _f(x: object) -> float:
-    try:
-        return float(x)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return math.nan
 
 
 def _truthy(x: object) -> bool:
@@ -231,29 +227,6 @@ def all_findings(run: RunData) -> list[BenchmarkFindings]:
 # ---------------------------------------------------------------- wording (shared by renderers)
 # Static text below contains no HTML-special characters; renderers escape model names through
 # the ``name`` callback, so the same sentences are safe in HTML and readable in Markdown.
-
-def pct(x: float, digits: int = 1) -> str:
-    """A rate in [0, 1] as a percentage string without the sign; an em dash for NaN."""
-    return "—" if x is None or math.isnan(x) else f"{100 * x:.{digits}f}"
-
-
-def pts(x: float, digits: int = 1, sign: bool = False) -> str:
-    """A difference of rates in percentage points (U+2212 for negatives)."""
-    if x is None or math.isnan(x):
-        return "—"
-    s = f"{100 * x:+.{digits}f}" if sign else f"{100 * x:.{digits}f}"
-    return s.replace("-", "−")
-
-
-def ci(lo: float, hi: float, digits: int = 1) -> str:
-    if math.isnan(lo) or math.isnan(hi):
-        return ""
-    return f"[{pts(lo, digits)}, {pts(hi, digits)}]"
-
-
-def kfmt(k: float | None) -> str:
-    return "—" if k is None or (isinstance(k, float) and math.isnan(k)) else str(int(k))
-
 
 def describe_best(best: list[Standing], runner: Standing | None,
                   name: Callable[[str], str]) -> str:

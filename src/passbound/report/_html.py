@@ -17,21 +17,18 @@ from typing import TYPE_CHECKING, Any
 
 from passbound.report._findings import (
     BenchmarkFindings,
-    ci,
     describe_best,
     describe_crossover,
     describe_delta_se,
     describe_paired,
     describe_solvable,
     describe_visible_only,
-    kfmt,
-    pct,
-    pts,
 )
 from passbound.report._html_boundary import boundary_nav, boundary_sections
 from passbound.report._html_drilldown import drilldown_nav, drilldown_sections
 from passbound.report._html_ppl import ppl_nav, ppl_sections
-from passbound.report._html_util import esc as _e
+from passbound.report_kit import ci, kfmt, pct, pts
+from passbound.report_kit import esc as _e
 
 if TYPE_CHECKING:
     from passbound.report._data import RunData

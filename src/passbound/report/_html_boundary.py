@@ -13,9 +13,9 @@ import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from passbound.report._findings import ci, kfmt, pct, pts
-from passbound.report._html_util import as_float as _f
-from passbound.report._html_util import esc as _e
+from passbound.report_kit import as_float as _f
+from passbound.report_kit import ci, kfmt, pct, pts
+from passbound.report_kit import esc as _e
 
 if TYPE_CHECKING:
     import pandas as pd

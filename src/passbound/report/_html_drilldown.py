@@ -17,8 +17,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from passbound.report._findings import pct
-from passbound.report._html_util import esc as _e
+from passbound.report_kit import esc as _e
+from passbound.report_kit import pct
 
 if TYPE_CHECKING:
     from passbound.cot.drilldown import DrillProblem
@@ -152,7 +152,7 @@ def drilldown_section(run: RunData, name: Name) -> str:
 
 def _images(p: DrillProblem, run_dir: Path) -> str:
     """The problem's images as small inline JPEGs (the report stays one self-contained file)."""
-    from passbound.report._html_util import thumbnail_uri
+    from passbound.report_kit import thumbnail_uri
 
     tags = []
     for m in p.media:

@@ -12,37 +12,17 @@ from typing import TYPE_CHECKING
 
 from passbound.report._findings import (
     BenchmarkFindings,
-    ci,
     describe_best,
     describe_crossover,
     describe_delta_se,
     describe_paired,
     describe_solvable,
     describe_visible_only,
-    kfmt,
-    pct,
-    pts,
 )
+from passbound.report_kit import ci, code, kfmt, md_table, pct, pts
 
 if TYPE_CHECKING:
     from passbound.report._data import RunData
-
-
-def code(text: object) -> str:
-    """``text`` as an inline code span that survives backticks, pipes and newlines."""
-    s = " ".join(str(text).split()).replace("|", "\\|")
-    fence = "`"
-    while fence in s:
-        fence += "`"
-    pad = " " if s.startswith("`") or s.endswith("`") else ""
-    return f"{fence}{pad}{s}{pad}{fence}"
-
-
-def md_table(head: list[str], rows: list[list[str]], right: set[int]) -> list[str]:
-    align = ["---:" if i in right else "---" for i in range(len(head))]
-    out = ["| " + " | ".join(head) + " |", "| " + " | ".join(align) + " |"]
-    out += ["| " + " | ".join(r) + " |" for r in rows]
-    return out
 
 
 def _headline(f: BenchmarkFindings) -> list[str]:

@@ -21,6 +21,7 @@ from typing import Any
 import pandas as pd
 
 from passbound.store.tables import TEXT_COLUMNS
+from passbound.report_kit import as_float
 
 MISSING_MD, MISSING_TEX = "—", "---"
 _RATE = re.compile(r"(^|_)(pass_at|maj_at)|fraction$|_rate$|_acc$")
@@ -99,13 +100,6 @@ def plan_columns(df: pd.DataFrame) -> list[Column]:
     return [Column(c, _kind(c, df[c]), ci_of.get(c)) for c in names if c not in folded]
 
 
-def _num(x: Any) -> float:
-    try:
-        return float(x)
-    except (TypeError, ValueError):
-        return math.nan
-
-
 def _fmt(col: Column, value: Any, tex: bool) -> str:
     """One number as text; ``None`` / NaN become a dash."""
     missing = MISSING_TEX if tex else MISSING_MD
@@ -117,7 +111,7 @@ def _fmt(col: Column, value: Any, tex: bool) -> str:
         if value is None or (isinstance(value, float) and math.isnan(value)):
             return missing
         return "yes" if str(value).strip().lower() in ("true", "1") else "no"
-    x = _num(value)
+    x = as_float(value)
     if math.isnan(x):
         return missing
     if col.kind == "int":

@@ -83,7 +83,7 @@ def _check_before_sampling(study: StudyConfig, run: RunDir, plan: list[tuple[Mod
 
 def _sample_on_ray(study: StudyConfig, run: RunDir, plan: list[tuple[ModelSpec, list[ChunkTask]]],
                    show_progress: bool) -> int:
-    from passbound.runners.ray_runner import sample_model_on_ray
+    from passbound.stages.ray_runner import sample_model_on_ray
     from passbound.stages.prepare import record_versions
 
     written = 0

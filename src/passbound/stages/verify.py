@@ -63,7 +63,7 @@ def verify_run(study: StudyConfig, run: RunDir, *, models: Sequence[str] | None 
     graded = 0
     with progress_bar("verify", total, enabled=show_progress) as advance:
         if study.runner.kind == "ray":
-            from passbound.runners.ray_runner import verify_on_ray
+            from passbound.stages.ray_runner import verify_on_ray
 
             graded = verify_on_ray(study, run, todo, versions, advance)
         else:

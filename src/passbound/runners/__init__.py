@@ -1,1 +1,0 @@
-"""Where chunk tasks run: this process (``passbound.stages.sample``) or a Ray cluster (``ray_runner``)."""
