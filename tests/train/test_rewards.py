@@ -13,6 +13,7 @@ import threading
 
 import pytest
 
+from passbound.errors import ConfigError
 from passbound.grade import grade_rows
 from passbound.train import VerifierReward, completion_text
 from passbound.train.verl_reward import compute_score
@@ -85,8 +86,9 @@ def test_verl_hook_from_many_threads_equals_passbound_grade(expected) -> None:
         t.join(timeout=300)
     assert [got[i] for i in range(len(TEXT))] == expected
     assert statuses[6] == "no_answer"
-    broken = compute_score("x", "\\boxed{1}", "1", {"kind": "no-such-verifier"})
-    assert broken["score"] == 0.0 and broken["status"] == "error"  # never a failed step
+    # A hook that cannot grade raises into verl's step: a score of 0 is a judged answer only.
+    with pytest.raises(ConfigError, match="unknown verifier 'no-such-verifier'"):
+        compute_score("x", "\\boxed{1}", "1", {"kind": "no-such-verifier"})
 
 
 def test_completion_text_shapes() -> None:

@@ -6,7 +6,10 @@ and takes ``list[float | None]`` (None: no reward for that row); completions are
 plain prompts and message lists for chat prompts. :class:`VerifierReward` is such a function.
 Every row is graded in passbound's persistent :class:`~passbound.verify.GradingPool` (worker
 processes with hard timeouts, callable from any thread), so a completion that hangs or crashes
-the verifier costs that row a 0 reward and a logged event, never the training step.
+the verifier costs that row a 0 reward and a logged event, never the training step; a pool that
+cannot grade at all (its workers cannot start) raises GradingPoolError naming the cause, as a 0
+reward must mean a judged answer. Workers never import the caller's ``__main__``, so a script
+without a main guard, standard input, a notebook or any thread may call.
 """
 
 from __future__ import annotations

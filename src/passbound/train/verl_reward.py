@@ -8,6 +8,7 @@ that `passbound verl export` writes sets it). The dict carries the verdict too: 
 (pass, fail, no_answer, timeout, error) and ``passed`` (1.0/0.0, for verl's metric averages).
 A problem graded only on tests its prompt shows raises VisibleTestsRefused unless its row's
 ``extra_info["allow_visible_tests"]`` is true (`passbound verl export --allow-visible-tests`).
+A grader that cannot grade (GradingPoolError) raises too: a score of 0 is a judged answer only.
 """
 
 from __future__ import annotations
@@ -44,25 +45,21 @@ def compute_score(data_source: str, solution_str: str, ground_truth: Any, extra_
     """1.0 when passbound's verifier passes ``solution_str`` against ``ground_truth``, else 0.0."""
     from passbound.types import Problem
 
-    from passbound.train.rewards import VisibleTestsRefused, log
-
     extra = extra_info or {}
     kind = str(extra.get("kind") or "math")
-    try:
-        reward = _reward(kind, str(extra["data_dir"]) if extra.get("data_dir") else None,
-                         extra.get("allow_visible_tests") is True)
-        if kind != "math" and extra.get("benchmark") is not None and extra.get("problem_id") is not None:
-            # code tests and multiple-choice options come from the benchmark, not the parquet
-            split = extra.get("split")
-            problem = reward._lookup(str(extra["benchmark"]), str(extra["problem_id"]), str(split) if split else None)
-        else:
-            problem = Problem(id=str(extra.get("problem_id", "verl")), benchmark=str(data_source), prompt="",
-                              target=str(ground_truth), kind=kind)
-        status = reward._grading_pool().grade([problem], [solution_str or ""])[0].status
-    except VisibleTestsRefused:
-        raise  # a refusal is the user's to see: a silent 0 would train on it unnoticed
-    except Exception as exc:  # noqa: BLE001 - a reward must never fail verl's step
-        log.warning("verl reward 0: %s: %s", type(exc).__name__, exc)
-        status = "error"
+    # No catch here: a grader that cannot grade (GradingPoolError: workers cannot start), an
+    # unknown problem or a refused one raises into verl's step. A 0 returned for it would train on
+    # no signal unnoticed; a score of 0 means the verifier judged the answer (fail, no_answer, or
+    # the candidate's own timeout/error).
+    reward = _reward(kind, str(extra["data_dir"]) if extra.get("data_dir") else None,
+                     extra.get("allow_visible_tests") is True)
+    if kind != "math" and extra.get("benchmark") is not None and extra.get("problem_id") is not None:
+        # code tests and multiple-choice options come from the benchmark, not the parquet
+        split = extra.get("split")
+        problem = reward._lookup(str(extra["benchmark"]), str(extra["problem_id"]), str(split) if split else None)
+    else:
+        problem = Problem(id=str(extra.get("problem_id", "verl")), benchmark=str(data_source), prompt="",
+                          target=str(ground_truth), kind=kind)
+    status = reward._grading_pool().grade([problem], [solution_str or ""])[0].status
     passed = status == "pass"
     return {"score": 1.0 if passed else 0.0, "passed": 1.0 if passed else 0.0, "status": status}

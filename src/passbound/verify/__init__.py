@@ -12,12 +12,13 @@ from typing import Any
 from passbound.registry import verifiers
 from passbound.verify.extract import extract_answer
 from passbound.verify.math import MathVerifier, normalize_answer
-from passbound.verify.pool import GradingPool, PoolStats, grade_many
+from passbound.verify.pool import GradingPool, GradingPoolError, PoolStats, grade_many
 from passbound.verify.result import GradeResult, Verifier
 
 __all__ = [
     "GradeResult",
     "GradingPool",
+    "GradingPoolError",
     "MathVerifier",
     "PoolStats",
     "Verifier",

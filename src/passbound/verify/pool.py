@@ -27,12 +27,17 @@ How it works:
   rest of its chunk goes back to the queue. A worker that dies (segfault, killed from outside)
   costs its current item an "error" the same way. Results come back in input order.
 
-As with any "spawn" or "forkserver" pool, a script that grades at import time needs an
-``if __name__ == "__main__":`` guard (workers re-import the main module).
+Workers never import the caller's ``__main__`` (multiprocessing's spawn and forkserver do, by
+its path): the fork server preloads passbound modules only, and a worker's start data carries no
+main module (:class:`_GraderPopen`). So a script without an ``if __name__ == "__main__":`` guard,
+one read from standard input, a notebook or a thread may grade; what travels to a worker
+(a :class:`Task`'s function) must be importable from a module other than ``__main__``. A pool
+whose workers cannot start raises :class:`GradingPoolError` naming the cause, never a verdict.
 """
 
 from __future__ import annotations
 
+import io
 import multiprocessing as mp
 import os
 import threading
@@ -40,7 +45,9 @@ import time
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from multiprocessing import forkserver, popen_forkserver, reduction, spawn, util
 from multiprocessing.connection import Connection, wait
+from multiprocessing.context import ForkServerProcess
 from typing import Any
 
 from passbound.types import Problem
@@ -51,6 +58,47 @@ STARTUP_TIMEOUT = 120.0
 # About this much work per chunk: enough items to amortise a round trip (~0.1-1 ms), few enough
 # that slow items spread over every worker (items of unknown cost go out one at a time).
 CHUNK_SECONDS = 0.02
+
+
+class GradingPoolError(RuntimeError):
+    """The pool cannot grade (its workers cannot start): an infrastructure failure, never a
+    verdict on a completion, so a reward must raise it rather than score 0."""
+
+
+class _GraderPopen(popen_forkserver.Popen):
+    """multiprocessing's forkserver launch without the caller's main module in the start data.
+
+    The stdlib child re-imports ``__main__`` from its path or module name before running the
+    target (spawn.prepare): a script without a main guard runs its top level again in every
+    worker, and one read from standard input fails (no file ``<stdin>``). A grading worker needs
+    only passbound (its target and verifiers pickle by passbound module names), so the main
+    keys are dropped; the rest is the stdlib's ``_launch`` (CPython 3.10-3.13) unchanged."""
+
+    def _launch(self, process_obj: Any) -> None:
+        prep_data = spawn.get_preparation_data(process_obj._name)
+        prep_data.pop("init_main_from_name", None)
+        prep_data.pop("init_main_from_path", None)
+        buf = io.BytesIO()
+        popen_forkserver.set_spawning_popen(self)
+        try:
+            reduction.dump(prep_data, buf)
+            reduction.dump(process_obj, buf)
+        finally:
+            popen_forkserver.set_spawning_popen(None)
+        self.sentinel, w = forkserver.connect_to_new_process(self._fds)
+        _parent_w = os.dup(w)  # the child's sentinel of its parent, as the stdlib keeps it
+        self.finalizer = util.Finalize(self, util.close_fds, (_parent_w, self.sentinel))
+        with open(w, "wb", closefd=True) as f:
+            f.write(buf.getbuffer())
+        self.pid = forkserver.read_signed(self.sentinel)
+
+
+class _GraderProcess(ForkServerProcess):
+    """A fork-server process started by :class:`_GraderPopen`."""
+
+    @staticmethod
+    def _Popen(process_obj: Any) -> _GraderPopen:
+        return _GraderPopen(process_obj)
 
 
 @dataclass
@@ -243,16 +291,23 @@ class GradingPool:
 
     def _spawn(self) -> _Worker:
         if not self._workers:
+            _refuse_main(self._verifiers.values())
             _set_preload(self._verifiers.values())
         parent_conn, child_conn = self._ctx.Pipe(duplex=True)
-        process = self._ctx.Process(
+        process = _GraderProcess(
             target=_worker_main,
             args=(child_conn, list(self._verifiers.values()), self.memory_mb, dict(os.environ)),
             daemon=True,
             name="passbound-grader",
         )
-        process.start()
-        child_conn.close()
+        try:
+            process.start()
+        except Exception as exc:  # the fork server could not start (or died): no worker at all
+            raise GradingPoolError(
+                f"grading workers cannot start: multiprocessing's fork server (python: {spawn.get_executable()}) "
+                f"failed: {type(exc).__name__}: {exc}") from exc
+        finally:
+            child_conn.close()
         worker = _Worker(process, parent_conn)
         self._workers.append(worker)
         return worker
@@ -360,6 +415,7 @@ class GradingPool:
         def finish(job: int, status: str, detail: str, value: Any = None) -> None:
             out[job] = (status, value if status == "ok" else detail)
 
+        _refuse_main([task.fn])
         with self._lock:
             if args:
                 self._run([(task, a, "") for a in args], finish)
@@ -434,13 +490,13 @@ class GradingPool:
                     elif not w.ready:
                         self._start_failures += 1
                         if self._start_failures >= 3:
-                            raise RuntimeError(f"grading workers keep failing to start (exit code {code})")
+                            raise GradingPoolError(f"grading workers keep failing to start (exit code {code})")
                 elif w.chunk and _charged(w, now, timeouts[w.chunk[0]]) > timeouts[w.chunk[0]]:
                     stats.timeouts += 1
                     job = w.chunk.popleft()
                     finish(job, "timeout", f"timeout after {timeouts[job]:g}s (worker killed)")
                 elif not w.ready and now - w.spawned > STARTUP_TIMEOUT:
-                    raise RuntimeError(f"a grading worker did not start within {STARTUP_TIMEOUT:.0f}s")
+                    raise GradingPoolError(f"a grading worker did not start within {STARTUP_TIMEOUT:.0f}s")
                 else:
                     continue
                 pending.extendleft(reversed(w.chunk))
@@ -475,6 +531,17 @@ class GradingPool:
         a while (costs vary a lot between problems; a chunk is only as quick as its slowest)."""
         old = self._item_seconds.get(id(verifier))
         self._item_seconds[id(verifier)] = seconds if old is None else max(seconds, 0.9 * old)
+
+
+def _refuse_main(objects: Any) -> None:
+    """Raise GradingPoolError for anything defined in ``__main__``: workers never import the
+    caller's main module, so it could not reach them (they would fail to start, less clearly)."""
+    for obj in objects:
+        owner = obj if callable(obj) and hasattr(obj, "__qualname__") else type(obj)
+        if getattr(owner, "__module__", None) in ("__main__", "__mp_main__"):
+            raise GradingPoolError(
+                f"{owner.__qualname__} is defined in __main__, which grading workers never import: "
+                "define it in an importable module and import it from there")
 
 
 def _set_preload(verifiers: Any) -> None:
