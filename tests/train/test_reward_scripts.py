@@ -89,6 +89,14 @@ def test_script_on_standard_input_gets_rewards_and_runs_once(tmp_path: Path) -> 
     assert "REWARDS [1.0, 1.0, 1.0, 0.0]" in out and "GRADED 4" in out, out
 
 
+def test_module_run_with_dash_m_gets_rewards_and_runs_once(tmp_path: Path) -> None:
+    # `python -m mod`: spawn and forkserver re-import it by name (as __mp_main__) in each worker.
+    _script(tmp_path, REWARD_SCRIPT)
+    out = _run(["-m", "train_no_guard"], tmp_path)
+    assert out.count(MARKER) == 1, out
+    assert "REWARDS [1.0, 1.0, 1.0, 0.0]" in out and "GRADED 4" in out, out
+
+
 def test_eight_threads_of_a_script_without_main_guard(tmp_path: Path) -> None:
     out = _run([str(_script(tmp_path, REWARD_SCRIPT))], tmp_path, N_THREADS="8")
     assert out.count(MARKER) == 1, out
