@@ -96,7 +96,8 @@ def test_budget_passk_by_hand(run: Path) -> None:
     passk = pd.read_csv(run / "passk.csv")
     cols = ["model", "benchmark", "k", "pass_at_k", "ci_low", "ci_high", "n_problems", "n_samples"]
     pd.testing.assert_frame_equal(full[cols], passk[cols])
-    assert 'id="budget"' in (run / "report.html").read_text()
+    html = (run / "report.html").read_text()
+    assert 'id="budget"' in html and 'alt="pass@k against token budget"' in html
 
 
 def test_crossover_interval_in_the_tables(run: Path) -> None:
@@ -109,6 +110,7 @@ def test_crossover_interval_in_the_tables(run: Path) -> None:
     per_budget = pd.read_csv(run / "budget_crossover.csv").set_index("budget")
     assert per_budget.loc[16, ["crossover_k", "crossover_ci_low", "crossing_share"]].tolist() == pytest.approx(
         [c.crossover_k, c.crossover_ci_low, c.crossing_share])
+    assert "catches up with `rl` at k = 4 (bootstrap interval k ∈ [4, no crossing]" in (run / "summary.md").read_text()
     # At B = 1 nothing passes: the curves never change order.
     assert math.isnan(per_budget.loc[1, "crossover_k"]) and per_budget.loc[1, "crossing_share"] == 0
 

@@ -99,11 +99,12 @@ class Analysis:
     nav: tuple[str, str] | None = None  # (anchor, label) of the report's navigation link, when it has rows
     markdown: Callable[[pd.DataFrame, Any], list[str]] | None = None  # (table, run data) -> summary.md lines
     required: bool = False  # a run without this table cannot be reported
+    added: tuple[str, ...] = ()  # columns added after the table was first written: older files read without them
 
     @property
     def schema(self) -> TableSchema:
         """Where the table lives and how the store reads it back."""
-        return TableSchema(self.name, tuple(self.columns), tuple(self.text_columns), self.required)
+        return TableSchema(self.name, tuple(self.columns), tuple(self.text_columns), self.required, tuple(self.added))
 
     def run(self, inputs: AnalysisInputs) -> pd.DataFrame | None:
         import pandas as pd
@@ -129,7 +130,8 @@ def register(analysis: Analysis) -> Analysis:
 
 def register_tables(key: str, compute_all: Callable[[AnalysisInputs], dict[str, pd.DataFrame]],
                     columns: dict[str, Sequence[str]], *, required: Sequence[str] = (),
-                    markdown: dict[str, Callable[[pd.DataFrame, Any], list[str]]] | None = None) -> None:
+                    markdown: dict[str, Callable[[pd.DataFrame, Any], list[str]]] | None = None,
+                    added: dict[str, Sequence[str]] | None = None) -> None:
     """Register each table of one computation (``compute_all`` -> {name: table}), which runs once
     per analyse run however many of its tables are declared."""
     for name, cols in columns.items():
@@ -138,7 +140,7 @@ def register_tables(key: str, compute_all: Callable[[AnalysisInputs], dict[str, 
 
         compute.__module__ = compute_all.__module__  # ordered with the module that declares the tables
         register(Analysis(name, tuple(cols), compute, text_columns=TEXT_COLUMNS, required=name in required,
-                          markdown=(markdown or {}).get(name)))
+                          markdown=(markdown or {}).get(name), added=tuple((added or {}).get(name, ()))))
 
 
 def registered() -> list[Analysis]:
