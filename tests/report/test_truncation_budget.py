@@ -144,3 +144,27 @@ def test_crossover_interval_holds_the_point_estimate() -> None:
     assert crossover_interval(ks, pm, pb, n_boot=300, seed=7) == got
     with pytest.raises(ValueError, match="must both be"):
         crossover_interval(ks, pm, pb[:, :2])
+
+
+def test_unknown_lengths_give_the_max_tokens_rows_only() -> None:
+    """Imported samples without n_tokens cannot be placed at a smaller budget; without stored
+    lengths at all nothing counts as capped and the token columns stay empty."""
+    from passbound.analyses import AnalysisInputs
+    from passbound.analyses.budget_passk import _tables
+    from passbound.analyses.truncation import compute as truncation
+    from passbound.config import AnalysisSpec
+
+    verdicts = pd.DataFrame([dict(model="m", benchmark="b", problem_id=f"p{i}", index=j,
+                                  status="pass" if j < i else "fail", extracted="1") for i in range(3) for j in range(4)])
+    lengths = verdicts[["model", "benchmark", "problem_id", "index"]].assign(
+        finish_reason=["stop"] * 11 + ["length"], n_tokens=[5.0] * 11 + [np.nan])
+    models = [{"name": "m", "role": "base", "step": None, "base": None, "max_tokens": 64}]
+    spec = AnalysisSpec(bootstrap=20)
+    partial = AnalysisInputs(verdicts, models, [1, 2, 4], spec, lengths=lengths)
+    table = _tables(partial)["budget_passk"]
+    assert set(table["budget"]) == {64} and table["pass_at_k"].iloc[0] == pytest.approx((0 + 1 / 4 + 2 / 4) / 3)
+    assert truncation(partial)["n_length"].tolist() == [1]
+    known = AnalysisInputs(verdicts, models, [1, 2, 4], spec, lengths=lengths.assign(n_tokens=5.0))
+    assert sorted(set(_tables(known)["budget_passk"]["budget"])) == [1, 2, 4, 8, 16, 32, 64]
+    bare = truncation(AnalysisInputs(verdicts, models, [1, 2, 4], spec))
+    assert bare["n_length"].tolist() == [0] and bare["mean_tokens_pass"].isna().all()
