@@ -30,7 +30,8 @@ from passbound.store.tables import TEXT_COLUMNS, TableSchema
 _MODULES = ("passbound.analyses.passk_tables", "passbound.analyses.boundary", "passbound.analyses.cot_passk",
             "passbound.analyses.diversity", "passbound.analyses.beyond_n", "passbound.analyses.bayes", "passbound.analyses.along_training",
             "passbound.analyses.contamination", "passbound.analyses.chance", "passbound.analyses.training_curves",
-            "passbound.analyses.visible_tests")
+            "passbound.analyses.visible_tests", "passbound.analyses.truncation", "passbound.analyses.budget_passk")
+LENGTH_COLUMNS = ("model", "benchmark", "problem_id", "index", "finish_reason", "n_tokens")  # of samples, no texts
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ class AnalysisInputs:
     run_path: Path | None = None  # for analyses of side tables (e.g. the contamination probe's shards)
     adaptive_first: int | None = None  # samples per problem in round one when the run sampled adaptively
     visible_only: frozenset[tuple[str, str]] = frozenset()  # (benchmark, problem_id) graded on shown tests only
+    lengths: pd.DataFrame | None = None  # LENGTH_COLUMNS of the samples (finish_reason, n_tokens), no texts
     _memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def role(self, model: str) -> str:
@@ -58,6 +60,25 @@ class AnalysisInputs:
     def counts(self) -> pd.DataFrame:
         """``per_problem_counts`` of every verdict, counted once for all the analyses that read it."""
         return self.shared("per_problem_counts", lambda: per_problem_counts(self.verdicts))
+
+    @property
+    def verdicts_with_lengths(self) -> pd.DataFrame:
+        """The verdicts with each sample's ``finish_reason`` and ``n_tokens`` (null where the run
+        stored none, or no lengths were given), joined once for every analysis that reads them."""
+        return self.shared("verdicts_with_lengths", self._join_lengths)
+
+    def _join_lengths(self) -> pd.DataFrame:
+        import pandas as pd
+
+        keys = ["model", "benchmark", "problem_id", "index"]
+        lengths = self.lengths
+        if self.verdicts.empty or lengths is None or lengths.empty:
+            return self.verdicts.assign(finish_reason=pd.Series(None, index=self.verdicts.index, dtype=object),
+                                        n_tokens=pd.Series(float("nan"), index=self.verdicts.index, dtype=float))
+        lengths = lengths[list(LENGTH_COLUMNS)].drop_duplicates(keys, keep="last")
+        joined = self.verdicts.merge(lengths, on=keys, how="left", validate="many_to_one")
+        joined["n_tokens"] = pd.to_numeric(joined["n_tokens"], errors="coerce")
+        return joined
 
     def shared(self, key: str, compute: Callable[[], Any]) -> Any:
         """``compute()`` once per analyse run: tables derived from one computation share it."""
@@ -78,11 +99,12 @@ class Analysis:
     nav: tuple[str, str] | None = None  # (anchor, label) of the report's navigation link, when it has rows
     markdown: Callable[[pd.DataFrame, Any], list[str]] | None = None  # (table, run data) -> summary.md lines
     required: bool = False  # a run without this table cannot be reported
+    added: tuple[str, ...] = ()  # columns added after the table was first written: older files read without them
 
     @property
     def schema(self) -> TableSchema:
         """Where the table lives and how the store reads it back."""
-        return TableSchema(self.name, tuple(self.columns), tuple(self.text_columns), self.required)
+        return TableSchema(self.name, tuple(self.columns), tuple(self.text_columns), self.required, tuple(self.added))
 
     def run(self, inputs: AnalysisInputs) -> pd.DataFrame | None:
         import pandas as pd
@@ -108,7 +130,8 @@ def register(analysis: Analysis) -> Analysis:
 
 def register_tables(key: str, compute_all: Callable[[AnalysisInputs], dict[str, pd.DataFrame]],
                     columns: dict[str, Sequence[str]], *, required: Sequence[str] = (),
-                    markdown: dict[str, Callable[[pd.DataFrame, Any], list[str]]] | None = None) -> None:
+                    markdown: dict[str, Callable[[pd.DataFrame, Any], list[str]]] | None = None,
+                    added: dict[str, Sequence[str]] | None = None) -> None:
     """Register each table of one computation (``compute_all`` -> {name: table}), which runs once
     per analyse run however many of its tables are declared."""
     for name, cols in columns.items():
@@ -117,7 +140,7 @@ def register_tables(key: str, compute_all: Callable[[AnalysisInputs], dict[str, 
 
         compute.__module__ = compute_all.__module__  # ordered with the module that declares the tables
         register(Analysis(name, tuple(cols), compute, text_columns=TEXT_COLUMNS, required=name in required,
-                          markdown=(markdown or {}).get(name)))
+                          markdown=(markdown or {}).get(name), added=tuple((added or {}).get(name, ()))))
 
 
 def registered() -> list[Analysis]:
@@ -145,5 +168,5 @@ def ordered_groups(counts: pd.DataFrame, models: Sequence[dict[str, Any]]) -> li
     return sorted(groups, key=lambda x: (listed.index(x[0]) if x[0] in listed else len(listed), x[0], x[1]))
 
 
-__all__ = ["TEXT_COLUMNS", "Analysis", "AnalysisInputs", "ordered_groups", "per_problem_counts", "register",
+__all__ = ["LENGTH_COLUMNS", "TEXT_COLUMNS", "Analysis", "AnalysisInputs", "ordered_groups", "per_problem_counts", "register",
            "register_tables", "registered"]

@@ -14,6 +14,7 @@ from passbound.analyses import AnalysisInputs, register_tables
 from passbound.metrics.analysis import COLUMNS
 
 REQUIRED = ("passk", "summary")  # the report's headline and results cannot be written without them
+ADDED = {"crossover": ("crossover_ci_low", "crossover_ci_high", "crossing_share")}  # runs analysed before lack them
 
 
 def _tables(inputs: AnalysisInputs) -> dict[str, pd.DataFrame]:
@@ -23,4 +24,4 @@ def _tables(inputs: AnalysisInputs) -> dict[str, pd.DataFrame]:
                             adaptive_first=inputs.adaptive_first)
 
 
-register_tables("passk_tables", _tables, COLUMNS, required=REQUIRED)
+register_tables("passk_tables", _tables, COLUMNS, required=REQUIRED, added=ADDED)

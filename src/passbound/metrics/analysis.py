@@ -18,10 +18,10 @@ import numpy.typing as npt
 import pandas as pd
 
 from passbound.metrics.bootstrap import bootstrap_ci, paired_bootstrap_diff
+from passbound.metrics.crossover import Crossing, crossover_interval
 from passbound.metrics.grouping import Group, iter_groups
 from passbound.metrics.majority import maj_at_k_matrix
 from passbound.metrics.passk import pass_at_k_matrix
-from passbound.metrics.series import crossing_k
 from passbound.types import STATUSES
 
 COLUMNS: dict[str, list[str]] = {
@@ -29,12 +29,13 @@ COLUMNS: dict[str, list[str]] = {
     "delta_se": ["benchmark", "rl_model", "base_model", "k_max", "base_pass_at_kmax", "rl_pass_at_1", "delta_se",
                  "ci_low", "ci_high"],
     "paired": ["benchmark", "model", "reference", "k", "diff", "ci_low", "ci_high"],
-    "crossover": ["benchmark", "model", "base_model", "crossover_k", "model_wins_at_1", "base_wins_at_kmax"],
+    "crossover": ["benchmark", "model", "base_model", "crossover_k", "model_wins_at_1", "base_wins_at_kmax",
+                  "crossover_ci_low", "crossover_ci_high", "crossing_share"],
     "majk": ["model", "benchmark", "k", "maj_at_k"],
     "summary": ["model", "role", "step", "benchmark", "n_problems", "n_samples", "pass_at_1", "pass_at_kmax", "k_max",
                 "maj_at_kmax"] + [f"n_{s}" for s in STATUSES],
 }
-_INT_COLUMNS = {"k", "n_problems", "n_samples", "k_max", "step", "crossover_k"} | {f"n_{s}" for s in STATUSES}
+_INT_COLUMNS = {"k", "n_problems", "n_samples", "k_max", "step", "crossover_k", "crossover_ci_low", "crossover_ci_high"} | {f"n_{s}" for s in STATUSES}
 _BOOL_COLUMNS = {"model_wins_at_1", "base_wins_at_kmax"}
 _TIE_TOL = 1e-12  # pass@k values closer than this count as equal (crossover: base >= model)
 
@@ -180,16 +181,19 @@ def _comparison_rows(
                                  ci_low=d_low, ci_high=d_high))
 
     mean_m, mean_b = pm.mean(axis=0), pb.mean(axis=0)
-    # First k where the curves' order at the first k flips (None: one curve leads at every k).
+    # First k where the curves' order at the first k flips (None: one curve leads at every k),
+    # with a bootstrap interval over the shared problems.
     valid = ~np.isnan(mean_m) & ~np.isnan(mean_b)
-    crossover = crossing_k([k for k, v in zip(ks, valid) if v], mean_m[valid], mean_b[valid]) if valid.any() else None
+    crossing = (crossover_interval([k for k, v in zip(ks, valid) if v], pm[:, valid], pb[:, valid], n_boot=n_boot,
+                                   ci=ci, seed=seed) if valid.any() else Crossing(None, None, None, np.nan))
     base_wins = False
     if k_max is not None:
         j = ks.index(k_max)
         base_wins = bool(mean_b[j] > mean_m[j] + _TIE_TOL)
-    rows["crossover"].append(dict(benchmark=bench, model=name, base_model=ref, crossover_k=crossover,
+    rows["crossover"].append(dict(benchmark=bench, model=name, base_model=ref, crossover_k=crossing.k,
                                   model_wins_at_1=bool(p1m.mean() > p1b.mean() + _TIE_TOL),
-                                  base_wins_at_kmax=base_wins))
+                                  base_wins_at_kmax=base_wins, crossover_ci_low=crossing.low,
+                                  crossover_ci_high=crossing.high, crossing_share=crossing.share))
 
 
 def _frame(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:

@@ -42,6 +42,7 @@ class Crossover:
     k: float | None  # first k where the order of the two curves at k = 1 flips; None if never
     model_wins_at_1: bool
     base_wins_at_kmax: bool
+    interval: tuple[float, float, float] | None = None  # crossover.csv's bootstrap (low, high, share crossing)
 
 
 @dataclass(frozen=True)
@@ -156,8 +157,12 @@ def benchmark_findings(run: RunData, benchmark: str) -> BenchmarkFindings:
         wins_at_1 = _truthy(r.model_wins_at_1)
         ck = _crossing(run, benchmark, str(r.model), str(r.base_model), wins_at_1,
                        _f(r.crossover_k))
+        share = _f(getattr(r, "crossing_share", None))
+        interval = ((_f(r.crossover_ci_low), _f(r.crossover_ci_high), share)
+                    if ck is not None and ck == _f(r.crossover_k) and share is not None and not math.isnan(share)
+                    else None)  # only where the crossing described is the one the table bootstrapped
         bf.crossovers.append(Crossover(str(r.model), str(r.base_model), ck, wins_at_1,
-                                       _truthy(r.base_wins_at_kmax)))
+                                       _truthy(r.base_wins_at_kmax), interval))
     for r in run.delta_se[run.delta_se["benchmark"] == benchmark].itertuples():
         bf.delta_se.append(DeltaSE(str(r.rl_model), str(r.base_model), int(_f(r.k_max)),
                                    _f(r.base_pass_at_kmax), _f(r.rl_pass_at_1), _f(r.delta_se),
@@ -247,11 +252,22 @@ def describe_crossover(c: Crossover, name: Callable[[str], str]) -> str:
     if c.k is None:
         lead = m if c.model_wins_at_1 else b
         return f"{m} vs {b}: no crossing ({lead} ahead at every k)"
+    sure = _crossing_interval(c)
     if c.model_wins_at_1:
         verb = "overtakes" if c.base_wins_at_kmax else "catches up with"
-        return f"{b} {verb} {m} at k = {kfmt(c.k)}"
+        return f"{b} {verb} {m} at k = {kfmt(c.k)}{sure}"
     again = f" ({b} ahead again at the largest k)" if c.base_wins_at_kmax else ""
-    return f"{m} overtakes {b} at k = {kfmt(c.k)}{again}"
+    return f"{m} overtakes {b} at k = {kfmt(c.k)}{sure}{again}"
+
+
+def _crossing_interval(c: Crossover) -> str:
+    """' (bootstrap interval k in [2, 8]; 91% of resamples cross)'; an open upper end where some
+    resamples never cross."""
+    if c.interval is None:
+        return ""
+    low, high, share = c.interval
+    upper = "no crossing" if high is None or math.isnan(high) else kfmt(high)
+    return f" (bootstrap interval k ∈ [{kfmt(low)}, {upper}]; {pct(share, 0)}% of resamples cross)"
 
 
 def describe_delta_se(d: DeltaSE, name: Callable[[str], str], label: bool = True) -> str:

@@ -23,7 +23,8 @@ def model_records(study: StudyConfig) -> list[dict]:
     for m in study.models:
         base = study.base_of(m)
         out.append({"name": m.name, "role": m.role, "step": m.step, "base": base.name if base else None,
-                    "algorithm": m.algorithm, "training_curves": m.training_curves})
+                    "algorithm": m.algorithm, "training_curves": m.training_curves,
+                    "max_tokens": study.sampling.for_model(m).max_tokens})
     return out
 
 
@@ -59,7 +60,7 @@ def analysis_inputs(study: StudyConfig, run: RunDir) -> AnalysisInputs:
     settings every analysis reads."""
     import pandas as pd
 
-    from passbound.analyses import AnalysisInputs
+    from passbound.analyses import LENGTH_COLUMNS, AnalysisInputs
 
     names = [m.name for m in study.models]
     verdicts = run.read_all("verdicts", models=names).to_pandas()
@@ -75,9 +76,10 @@ def analysis_inputs(study: StudyConfig, run: RunDir) -> AnalysisInputs:
     if unverified > 0:
         console.print(f"[yellow]analyse: {unverified} samples have no verdict yet; run `passbound verify`[/]")
     adaptive = study.sampling.adaptive
+    lengths = run.read_all("samples", models=names, columns=LENGTH_COLUMNS).to_pandas()
     return AnalysisInputs(verdicts=verdicts, models=model_records(study), k_grid=study.k_grid, spec=study.analysis,
                           run_path=run.path, adaptive_first=adaptive.first if adaptive is not None else None,
-                          visible_only=visible)
+                          visible_only=visible, lengths=lengths)
 
 
 def analyse_run(study: StudyConfig, run: RunDir) -> dict[str, Path]:

@@ -282,9 +282,13 @@ class RunDir:
         schema = SAMPLE_SCHEMA if kind == "samples" else VERDICT_SCHEMA
         return pq.read_table(self.shard_path(kind, model, benchmark, chunk), columns=columns, schema=schema)
 
-    def read_all(self, kind: str, models: Iterable[str] | None = None, benchmarks: Iterable[str] | None = None) -> pa.Table:
-        """Concatenate every committed shard of ``kind`` (optionally filtered)."""
+    def read_all(self, kind: str, models: Iterable[str] | None = None, benchmarks: Iterable[str] | None = None,
+                 columns: Sequence[str] | None = None) -> pa.Table:
+        """Concatenate every committed shard of ``kind`` (optionally filtered; only ``columns`` if
+        given, so reading lengths of samples never loads their texts)."""
         schema = SAMPLE_SCHEMA if kind == "samples" else VERDICT_SCHEMA
+        if columns is not None:
+            schema = pa.schema([schema.field(c) for c in columns])
         root = self.path / kind
         tables = []
         wanted_models = set(models) if models is not None else None
@@ -297,7 +301,8 @@ class RunDir:
                     if wanted_benches is not None and bench_dir.name not in wanted_benches:
                         continue
                     for chunk in self.chunks(kind, model_dir.name, bench_dir.name):
-                        tables.append(pq.read_table(self.shard_path(kind, model_dir.name, bench_dir.name, chunk), schema=schema))
+                        tables.append(pq.read_table(self.shard_path(kind, model_dir.name, bench_dir.name, chunk),
+                                                    schema=schema, columns=None if columns is None else list(columns)))
         return pa.concat_tables(tables) if tables else schema.empty_table()
 
     def count_rows(self, kind: str, models: Iterable[str]) -> int:

@@ -34,19 +34,22 @@ class TableSchema:
     columns: tuple[str, ...]
     text_columns: tuple[str, ...] = TEXT_COLUMNS
     required: bool = False
+    added: tuple[str, ...] = ()  # columns added later: a file written before them reads with them empty
 
     def path(self, run_dir: Path) -> Path:
         return table_path(run_dir, self.name)
 
     def read(self, run_dir: Path) -> pd.DataFrame:
-        return read_table(run_dir, self.name, self.columns, text=self.text_columns, required=self.required)
+        return read_table(run_dir, self.name, self.columns, text=self.text_columns, required=self.required,
+                          added=self.added)
 
 
 def read_table(run_dir: Path, name: str, columns: Sequence[str], *, text: Sequence[str] = (),
-               required: bool = False) -> pd.DataFrame:
+               required: bool = False, added: Sequence[str] = ()) -> pd.DataFrame:
     """RUN/<name>.csv with at least ``columns``; ``text`` columns read as strings (names and ids
     that look like numbers stay text). Missing or empty: an empty frame with ``columns``, or an
-    error when ``required``."""
+    error when ``required``. ``added`` columns missing from the file (a run analysed before they
+    existed) read as empty, so its report can still be written."""
     import pandas as pd
 
     path = table_path(run_dir, name)
@@ -61,6 +64,9 @@ def read_table(run_dir: Path, name: str, columns: Sequence[str], *, text: Sequen
         df = pd.DataFrame(columns=list(columns))
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise DataError(f"{path} is not a readable CSV ({exc}). Re-run the analyse stage.") from exc
+    for col in added:
+        if col not in df.columns:
+            df[col] = float("nan")
     missing = [c for c in columns if c not in df.columns]
     if missing:
         raise DataError(f"{path} lacks column(s) {', '.join(missing)}; it was written by an incompatible "
