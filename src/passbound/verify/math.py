@@ -27,6 +27,7 @@ from passbound.verify._answer_shape import shape_reason
 from passbound.verify._exact import compare_numbers, states_unequal_numbers
 from passbound.verify._hidden_text import text_hides_math
 from passbound.verify._magnitude import too_large
+from passbound.verify._plain_number import compare_plain, plain_number
 from passbound.verify.extract import FALLBACKS, extract_answer
 from passbound.verify.result import GradeResult
 
@@ -189,7 +190,9 @@ class MathVerifier:
 
     def quick_check(self, problem: Problem | str, answer: str) -> GradeResult | None:
         """Cheap verdict without math-verify, or None if unsure: identical normal forms pass; two
-        plain integers (``18,000``, ``025``, ``-7``) are equal or not, nothing else to know."""
+        plain integers (``18,000``, ``025``, ``-7``) are equal or not, nothing else to know; two
+        plain decimals or fractions are compared exactly as math-verify's path would
+        (_plain_number; not where the problem declares a format or is a percent)."""
         target = _target(problem)
         declared = check_format(problem, target, answer)
         if declared is not None:
@@ -211,7 +214,15 @@ class MathVerifier:
         gold, pred = _plain_integer(target), _plain_integer(value)
         if gold is not None and pred is not None:
             return GradeResult("pass" if gold == pred else "fail", answer, "integers")
-        return None
+        return self._plain_numbers(problem, target, value, answer)
+
+    def _plain_numbers(self, problem: Problem | str, target: str, value: str, answer: str) -> GradeResult | None:
+        gold = plain_number(_drop_final_period(_strip_dollars(target)).strip())
+        pred = plain_number(_drop_final_period(_strip_dollars(value)).strip()) if gold is not None else None
+        if pred is None or any(f is not None for f in answer_format(problem)) or _percent(problem):
+            return None
+        same = compare_plain(gold, pred, self.float_rounding)
+        return None if same is None else GradeResult("pass" if same else "fail", answer, "exact numbers")
 
     def check(self, problem: Problem | str, answer: str) -> GradeResult:
         """Grade an already extracted ``answer`` against the gold (a Problem or its target string;
