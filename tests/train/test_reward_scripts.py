@@ -27,8 +27,8 @@ import threading
 print("{MARKER}", flush=True)
 from passbound.train import VerifierReward
 
-GOLD = ["\\\\frac{{1}}{{2}}", "1/2", "2", "\\\\sqrt{{2}}"]
-TEXT = ["\\\\boxed{{0.5}}", "\\\\boxed{{\\\\frac{{2}}{{4}}}}", "\\\\boxed{{\\\\sqrt{{4}}}}", "\\\\boxed{{1.5}}"]
+GOLD = ["\\\\frac{{\\\\sqrt{{3}}}}{{2}}", "2\\\\sqrt{{2}}", "2", "\\\\sqrt{{2}}"]
+TEXT = ["\\\\boxed{{\\\\sqrt{{3}}/2}}", "\\\\boxed{{\\\\sqrt{{8}}}}", "\\\\boxed{{\\\\sqrt{{4}}}}", "\\\\boxed{{1.5}}"]
 reward = VerifierReward("math", timeout=10.0, workers=2)
 THREADS = int(__import__("os").environ.get("N_THREADS", "0"))
 if THREADS:
@@ -54,8 +54,8 @@ print("{MARKER}", flush=True)
 from passbound.train import VerifierReward
 from passbound.train.verl_reward import compute_score
 for name, call in [
-    ("VERL", lambda: compute_score("x", "\\\\boxed{{\\\\frac{{2}}{{4}}}}", "1/2", {{"kind": "math"}})),
-    ("TRL", lambda: VerifierReward("math", workers=1)(prompts=["q"], completions=["\\\\boxed{{0.5}}"], answer=["1/2"])),
+    ("VERL", lambda: compute_score("x", "\\\\boxed{{\\\\sqrt{{8}}}}", "2\\\\sqrt{{2}}", {{"kind": "math"}})),
+    ("TRL", lambda: VerifierReward("math", workers=1)(prompts=["q"], completions=["\\\\boxed{{\\\\sqrt{{4}}}}"], answer=["2"])),
 ]:
     try:
         print(name, "RETURNED", call())
