@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from passbound.analyses import Analysis, AnalysisInputs, register
+from passbound.metrics._counts import model_order
 from passbound.metrics.bootstrap import bootstrap_ci
 from passbound.metrics.crossover import crossover_interval
 from passbound.metrics.passk import pass_at_k_matrix
@@ -90,8 +91,8 @@ def _tables(inputs: AnalysisInputs) -> dict[str, pd.DataFrame]:
         return {"budget_passk": _frame([], COLUMNS), "budget_crossover": _frame([], CROSSOVER_COLUMNS)}
     groups = _per_problem(inputs)
     ks = sorted({int(k) for k in inputs.k_grid})
-    listed = [str(m["name"]) for m in inputs.models]
-    order = sorted(groups, key=lambda mb: (listed.index(mb[0]) if mb[0] in listed else len(listed), mb))
+    rank = {m: i for i, m in enumerate(model_order(inputs.models, {m for m, _ in groups}))}
+    order = sorted(groups, key=lambda mb: (rank[mb[0]], mb[1]))
     opts = inputs.options
     rows = []
     for model, bench in order:

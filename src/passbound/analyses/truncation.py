@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 
 from passbound.analyses import Analysis, AnalysisInputs, register
+from passbound.metrics._counts import model_order
 from passbound.report_kit import code, esc, pct, section_table
 
 COLUMNS = ("model", "role", "benchmark", "max_tokens", "n_samples", "n_length", "length_share", "length_ci_low",
@@ -67,9 +68,9 @@ def compute(inputs: AnalysisInputs) -> pd.DataFrame | None:
         return pd.DataFrame(columns=list(COLUMNS))
     frame = inputs.verdicts_with_lengths
     caps = {str(m["name"]): m.get("max_tokens") for m in inputs.models}
-    listed = [str(m["name"]) for m in inputs.models]
+    rank = {m: i for i, m in enumerate(model_order(inputs.models, frame["model"].astype(str).unique()))}
     groups = sorted(frame.groupby(["model", "benchmark"], sort=True, observed=True),
-                    key=lambda kv: (listed.index(kv[0][0]) if kv[0][0] in listed else len(listed), kv[0]))
+                    key=lambda kv: (rank[str(kv[0][0])], str(kv[0][1])))
     rows = [_row(str(m), str(b), g, inputs, caps.get(str(m))) for (m, b), g in groups]
     table = pd.DataFrame(rows, columns=list(COLUMNS))
     table["max_tokens"] = pd.array([None if v is None or v != v else int(v) for v in table["max_tokens"]],

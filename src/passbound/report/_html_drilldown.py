@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from passbound.report_kit import esc as _e
-from passbound.report_kit import pct
+from passbound.report_kit import pct, thumbnail_uri
 
 if TYPE_CHECKING:
     from passbound.cot.drilldown import DrillProblem
@@ -152,8 +152,6 @@ def drilldown_section(run: RunData, name: Name) -> str:
 
 def _images(p: DrillProblem, run_dir: Path) -> str:
     """The problem's images as small inline JPEGs (the report stays one self-contained file)."""
-    from passbound.report_kit import thumbnail_uri
-
     tags = []
     for m in p.media:
         uri = thumbnail_uri(Path(run_dir) / m)
