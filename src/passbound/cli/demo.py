@@ -67,7 +67,7 @@ def demo(out: Path | None, full: bool, engine: str, n: int | None, problems: int
     student of the generator's solutions, on the held-out test split (see the README for its
     runtime and results). Rerun the same command to resume after an interruption.
     """
-    from passbound.stages import analyse_run, prepare_run, report_run, sample_run, verify_run
+    from passbound.stages.study import run_study
 
     if full:
         from passbound.train.demo_full import FullDemo, run_full_demo
@@ -83,12 +83,9 @@ def demo(out: Path | None, full: bool, engine: str, n: int | None, problems: int
         raise click.UsageError("--steps, --save-every and --sft-steps go with --full")
     study = demo_study(out or Path("runs/demo"), engine=engine, n=n or 16, problems=problems or 24,
                        max_tokens=max_tokens or 160)
-    rd = prepare_run(study)
-    sample_run(study, rd, show_progress=not no_progress)
-    verify_run(study, rd, show_progress=not no_progress)
-    analyse_run(study, rd)
-    paths = report_run(rd)
-    click.echo((rd.path / "summary.md").read_text())
+    done = run_study(study, show_progress=not no_progress)
+    paths = done.paths
+    click.echo((done.run.path / "summary.md").read_text())
     console.print(f"demo: open {paths['html']}")
 
 

@@ -20,20 +20,11 @@ target_argument = click.argument("target", metavar="RUN_DIR|STUDY.toml|URI")
 @progress_option
 def run(study_file: Path, out: Path | None, data_dir: Path | None, no_progress: bool) -> None:
     """Run every stage of a study: sample, verify, analyse, report."""
-    from passbound.stages import analyse_run, prepare_run, report_run, sample_run, verify_run
+    from passbound.stages.study import run_study
 
     study = study_with_overrides(study_file, out, data_dir)
-    rd = prepare_run(study)
-    sample_run(study, rd, show_progress=not no_progress)
-    verify_run(study, rd, show_progress=not no_progress)
-    if study.sampling.adaptive is not None:  # round two is chosen from round one's verdicts
-        sample_run(study, rd, show_progress=not no_progress)
-        verify_run(study, rd, show_progress=not no_progress)
-    from passbound.stages.perplexity import perplexity_run  # [analysis] perplexity jobs, if any
-
-    perplexity_run(study, rd, show_progress=not no_progress)
-    analyse_run(study, rd)
-    paths = report_run(rd)
+    done = run_study(study, show_progress=not no_progress)
+    rd, paths = done.run, done.paths
     console.print(f"report: {_shown(rd, paths['html'])}")
     click.echo((rd.path / "summary.md").read_text())
 

@@ -101,7 +101,7 @@ def full_study(demo: FullDemo, checkpoints: list[tuple[int, Path]], student: Pat
 
 def run_full_demo(demo: FullDemo, *, show_progress: bool = True) -> dict[str, Path]:
     """Train, distil, then study; returns the report paths."""
-    from passbound.stages import analyse_run, prepare_run, report_run, sample_run, verify_run
+    from passbound.stages.study import run_study
     from passbound.train.run import checkpoints, train
 
     demo.out.mkdir(parents=True, exist_ok=True)
@@ -112,15 +112,12 @@ def run_full_demo(demo: FullDemo, *, show_progress: bool = True) -> dict[str, Pa
     train(config)
     took["GRPO"], start = time.monotonic() - start, time.monotonic()
     student = distilled_student(demo)
-    took["SFT"], start = time.monotonic() - start, time.monotonic()
+    took["SFT"] = time.monotonic() - start
     study = full_study(demo, checkpoints(Path(config.output)), student)
-    rd = prepare_run(study)
-    sample_run(study, rd, show_progress=show_progress)
-    took["sampling"], start = time.monotonic() - start, time.monotonic()
-    verify_run(study, rd, show_progress=show_progress)
-    analyse_run(study, rd)
-    paths = report_run(rd)
-    took["verify, analyse, report"] = time.monotonic() - start
+    done = run_study(study, show_progress=show_progress)
+    took["sampling"] = done.seconds["sample"]
+    took["verify, analyse, report"] = sum(s for stage, s in done.seconds.items() if stage != "sample")
+    paths = done.paths
     line = ", ".join(f"{k} {v / 60:.1f} min" for k, v in took.items())
     (demo.out / "timings.txt").write_text(line + "\n", encoding="utf-8")  # this invocation's (a resume's: the rest)
     console.print(f"demo: {line}")
