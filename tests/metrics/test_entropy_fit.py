@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from passbound.analyses import Analysis, AnalysisInputs, registered
-from passbound.analyses.entropy_fit import COLUMNS, fit_entropy_performance, section
+from passbound.analyses.entropy_fit import COLUMNS, POINT_COLUMNS, fit_entropy_performance, section
 from passbound.config import AnalysisSpec
 
 
@@ -63,8 +63,8 @@ def test_mismatched_inputs_are_an_error() -> None:
         fit_entropy_performance([0.1, 0.2, 0.3], [0.1, 0.2])
 
 
-def _analysis() -> Analysis:
-    return next(a for a in registered() if a.name == "entropy_fit")
+def _analysis(name: str = "entropy_fit") -> Analysis:
+    return next(a for a in registered() if a.name == name)
 
 
 def _inputs(models: list[dict[str, Any]], verdicts: pd.DataFrame) -> AnalysisInputs:
@@ -96,9 +96,22 @@ def test_table_from_known_curves_and_checkpoint_pass_rates(tmp_path: Path) -> No
     assert pass1.a == pytest.approx(0.1) and pass1.b == pytest.approx(1.0) and pass1.ceiling == pytest.approx(0.9)
     assert pass1.r2 == pytest.approx(1.0) and pass1.entropy_min == pytest.approx(math.log(2.5))
 
+    points = _analysis("entropy_points").run(_inputs(models, verdicts))  # the pairs behind each fit
+    assert points is not None and list(points.columns) == list(POINT_COLUMNS)
+    paired = points[points["target"] == "pass@1"].set_index("model")
+    assert paired.loc["step-1", "entropy"] == pytest.approx(h[1]) and paired.loc["step-1", "performance"] == 0.5
+    assert math.isnan(paired.loc["step-4", "entropy"]) and paired.loc["base", "step"] == 0
+
     html = section(table, None)
-    assert 'id="entropy-fit"' in html and "Cui et al. 2025" in html
+    assert 'id="entropy-fit"' in html and "Cui et al. 2025" in html and "<img" not in html
     assert "<td class=\"n\">90.0</td>" in html and "<td class=\"n\">45.0</td>" in html  # the ceilings, in %
+
+    class Report:  # the report hands a section the run's other tables through table(name)
+        def table(self, name: str) -> pd.DataFrame:
+            assert name == "entropy_points"
+            return points
+
+    assert 'alt="entropy and performance" src="data:image/svg+xml;base64,' in section(table, Report())
 
 
 def test_a_short_run_is_a_refused_row_and_a_study_without_training_has_no_table(tmp_path: Path) -> None:

@@ -19,19 +19,22 @@ is linear in (a, b) given x = exp(H), so it is ordinary least squares in closed 
 
 from __future__ import annotations
 
+import base64
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
 
 from passbound.analyses import Analysis, AnalysisInputs, register
 from passbound.analyses.training_curves import curves_table, run_labels
-from passbound.report_kit import esc, section_table
+from passbound.report_kit import RC, esc, section_table, svg_bytes
 
 COLUMNS = ("training_run", "algorithm", "base_model", "target", "benchmark", "n_points", "entropy_min",
            "entropy_max", "a", "b", "ceiling", "r2", "note")
+POINT_COLUMNS = ("training_run", "algorithm", "base_model", "target", "benchmark", "model", "step", "entropy",
+                 "performance")
 MIN_POINTS = 3
 
 
@@ -86,42 +89,113 @@ def fit_entropy_performance(entropy: Any, performance: Any) -> EntropyFit:
     return EntropyFit(n, low, high, a, b, b - a, 1.0 - float(resid @ resid) / ss_tot)
 
 
-def _row(run: str, algorithm: str, base: str, target: str, benchmark: str, h: Any, r: Any) -> dict[str, Any]:
-    fit = fit_entropy_performance(h, r)
-    return {"training_run": run, "algorithm": algorithm, "base_model": base, "target": target, "benchmark": benchmark,
-            "n_points": fit.n_points, "entropy_min": fit.entropy_min, "entropy_max": fit.entropy_max, "a": fit.a,
-            "b": fit.b, "ceiling": fit.ceiling, "r2": fit.r2, "note": fit.note}
-
-
 def _policy_entropy(curve: pd.DataFrame) -> dict[int, float]:
     """Entropy of the policy after s updates -> the entropy logged at step s + 1 (see the module note)."""
     logged = curve.dropna(subset=["step"])
     return {int(step) - 1: float(h) for step, h in zip(logged["step"], logged["entropy"], strict=True)}
 
 
-def compute(inputs: AnalysisInputs) -> pd.DataFrame | None:
+def _points(inputs: AnalysisInputs) -> pd.DataFrame | None:
+    """Every (entropy, performance) pair the fits use, one row each; None without a training run."""
     models = list(inputs.models)
     labels = run_labels(models)
     if not labels:
         return None  # no model names a training run: nothing of this kind in the study
     curves = curves_table(inputs)
-    counts = inputs.counts if not inputs.verdicts.empty else pd.DataFrame(columns=["model", "benchmark", "n", "c"])
-    pass1 = (counts.assign(rate=counts["c"] / counts["n"]).groupby(["model", "benchmark"], observed=True)["rate"].mean()
-             if len(counts) else pd.Series(dtype=float))
-    rows = []
+    pass1 = pd.Series(dtype=float)
+    if not inputs.verdicts.empty:
+        counts = inputs.counts
+        rates = counts.assign(rate=counts["c"] / counts["n"])
+        pass1 = rates.groupby(["model", "benchmark"], observed=True)["rate"].mean()
+    rows: list[dict[str, Any]] = []
     for label, algorithm, base, path in labels:
+        head = {"training_run": label, "algorithm": algorithm, "base_model": base}
         curve = curves[curves["training_run"] == label].sort_values("step")
-        members = [m for m in models if str(m.get("training_curves")) == str(path) and m.get("step") is not None]
-        rows.append(_row(label, algorithm, base, "reward", "", curve["entropy"], curve["reward"]))
+        logged = zip(curve["step"], curve["entropy"], curve["reward"], strict=True)
+        rows += [{**head, "target": "reward", "benchmark": "", "model": "", "step": int(step), "entropy": h,
+                  "performance": r} for step, h, r in logged]
         entropy = _policy_entropy(curve)
-        points = [(base, 0)] if base else []
-        points += sorted(((str(m["name"]), int(m["step"])) for m in members), key=lambda p: p[1])
-        benches = sorted({b for (m, b) in pass1.index if m in {name for name, _ in points}})
-        for bench in benches:
-            h = [entropy.get(step, math.nan) for _, step in points]
-            r = [float(pass1.get((name, bench), math.nan)) for name, _ in points]
-            rows.append(_row(label, algorithm, base, "pass@1", bench, h, r))
+        members = [m for m in models if str(m.get("training_curves")) == str(path) and m.get("step") is not None]
+        series = ([(base, 0)] if base else []) + sorted(((str(m["name"]), int(m["step"])) for m in members),
+                                                       key=lambda p: p[1])
+        names = {name for name, _ in series}
+        for bench in sorted({b for (m, b) in pass1.index if m in names}):
+            rows += [{**head, "target": "pass@1", "benchmark": bench, "model": name, "step": step,
+                      "entropy": entropy.get(step, math.nan), "performance": float(pass1.get((name, bench), math.nan))}
+                     for name, step in series]
+    return pd.DataFrame(rows, columns=list(POINT_COLUMNS))
+
+
+def _fits(points: pd.DataFrame) -> pd.DataFrame:
+    rows = []
+    keys = ["training_run", "algorithm", "base_model", "target", "benchmark"]
+    for key, group in points.groupby(keys, sort=False, dropna=False):
+        fit = fit_entropy_performance(group["entropy"], group["performance"])
+        rows.append({**dict(zip(keys, key, strict=True)), "n_points": fit.n_points, "entropy_min": fit.entropy_min,
+                     "entropy_max": fit.entropy_max, "a": fit.a, "b": fit.b, "ceiling": fit.ceiling, "r2": fit.r2,
+                     "note": fit.note})
     return pd.DataFrame(rows, columns=list(COLUMNS))
+
+
+def _tables(inputs: AnalysisInputs) -> dict[str, pd.DataFrame] | None:
+    def both() -> dict[str, pd.DataFrame] | None:
+        points = _points(inputs)
+        return None if points is None else {"entropy_fit": _fits(points), "entropy_points": points}
+
+    return inputs.shared("entropy_fit", both)  # type: ignore[no-any-return]
+
+
+def compute(inputs: AnalysisInputs) -> pd.DataFrame | None:
+    tables = _tables(inputs)
+    return None if tables is None else tables["entropy_fit"]
+
+
+def compute_points(inputs: AnalysisInputs) -> pd.DataFrame | None:
+    tables = _tables(inputs)
+    return None if tables is None else tables["entropy_points"]
+
+
+def _text(x: Any) -> str:
+    return "" if pd.isna(x) else str(x)  # an empty CSV cell reads back as NaN
+
+
+def figure_svg(fits: pd.DataFrame, points: pd.DataFrame) -> bytes | None:
+    """One panel per R (training reward, pass@1 per benchmark): each run's points of R against H and
+    its fitted curve from H = 0 (the ceiling, a hollow marker) to its largest entropy."""
+    points = points[np.isfinite(pd.to_numeric(points["entropy"], errors="coerce"))
+                    & np.isfinite(pd.to_numeric(points["performance"], errors="coerce"))]
+    panels = list(dict.fromkeys((str(t), _text(b)) for t, b in zip(points["target"], points["benchmark"], strict=True)))
+    if not panels:
+        return None
+    import matplotlib
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    with matplotlib.rc_context(cast(Any, RC)):  # RC is dict[str, object]; matplotlib types its keys as Literals
+        rows = (len(panels) + 1) // 2
+        fig = Figure(figsize=(7.2, 2.8 * rows), dpi=100, layout="constrained")
+        FigureCanvasAgg(fig)
+        axes = fig.subplots(rows, 2, squeeze=False).ravel()
+        for ax in axes[len(panels):]:
+            ax.set_visible(False)
+        for ax, (target, bench) in zip(axes, panels, strict=False):
+            here = points[(points["target"] == target) & (points["benchmark"].map(_text) == bench)]
+            for i, (run, d) in enumerate(here.groupby("training_run", sort=False)):
+                color = f"C{i % 10}"
+                h, r = d["entropy"].astype(float), 100 * d["performance"].astype(float)
+                ax.plot(h, r, "o", markersize=3, color=color, label=str(run))
+                fit = fits[(fits["training_run"] == run) & (fits["target"] == target)
+                           & (fits["benchmark"].map(_text) == bench)]
+                if len(fit) and np.isfinite(float(fit["a"].iloc[0])):
+                    a, b = float(fit["a"].iloc[0]), float(fit["b"].iloc[0])
+                    grid = np.linspace(0.0, float(h.max()), 100)
+                    ax.plot(grid, 100 * (b - a * np.exp(grid)), "--", linewidth=1.2, color=color)
+                    ax.plot([0.0], [100 * (b - a)], "o", markersize=5, markerfacecolor="none", color=color)
+            ax.set_xlabel("policy entropy H (nats/token)")
+            ax.set_ylabel("training reward (%)" if target == "reward" else f"pass@1 on {bench} (%)")
+        if points["training_run"].nunique() > 1:
+            axes[0].legend(fontsize=7, frameon=False)
+        return svg_bytes(fig)
 
 
 def section(table: pd.DataFrame, report: Any) -> str:
@@ -133,8 +207,7 @@ def section(table: pd.DataFrame, report: Any) -> str:
 
     rows = []
     for t in table.itertuples(index=False):
-        text = {c: ("" if pd.isna(getattr(t, c)) else str(getattr(t, c)))
-                for c in ("training_run", "algorithm", "benchmark", "note")}
+        text = {c: _text(getattr(t, c)) for c in ("training_run", "algorithm", "benchmark", "note")}
         span = "" if pd.isna(t.entropy_min) else f"{num(t.entropy_min)} – {num(t.entropy_max)}"
         rows.append(f"<tr><td>{esc(text['training_run'])}</td><td>{esc(text['algorithm'])}</td>"
                     f"<td>{esc(t.target)}</td><td>{esc(text['benchmark'] or 'training batches')}</td>"
@@ -142,7 +215,7 @@ def section(table: pd.DataFrame, report: Any) -> str:
                     f"<td class=\"n\">{num(t.a)}</td><td class=\"n\">{num(t.b)}</td>"
                     f"<td class=\"n\">{pct(t.ceiling)}</td><td class=\"n\">{num(t.r2)}</td>"
                     f"<td>{esc(text['note'])}</td></tr>")
-    return section_table(
+    html = section_table(
         "entropy-fit", "Entropy and performance",
         "R = −a·exp(H) + b fitted by least squares (Cui et al. 2025, “The Entropy Mechanism of Reinforcement "
         "Learning for Reasoning Language Models”); the ceiling b − a is R at H = 0, the performance the fit "
@@ -153,7 +226,17 @@ def section(table: pd.DataFrame, report: Any) -> str:
         "checkpoint has none). Refused with fewer than 3 points or an entropy that does not vary.",
         ["Training run", "Algorithm", "R", "Benchmark", "Points", "Entropy", "a", "b", "Ceiling (%)", "R²", "Note"],
         rows, 4)
+    points = report.table("entropy_points") if report is not None else None
+    svg = figure_svg(table, points) if points is not None and len(points) else None
+    if svg is not None:
+        b64 = base64.b64encode(svg).decode("ascii")
+        html += (f"<figure class=\"wide\"><img alt=\"entropy and performance\" src=\"data:image/svg+xml;base64,{b64}\">"
+                 "<figcaption>Performance against policy entropy: the points the fits use, each fit dashed down "
+                 "to H = 0, where the hollow marker is its ceiling b − a.</figcaption></figure>")
+    return html
 
 
 register(Analysis("entropy_fit", COLUMNS, compute, section,
                   text_columns=("training_run", "algorithm", "base_model", "target", "benchmark", "note")))
+register(Analysis("entropy_points", POINT_COLUMNS, compute_points,
+                  text_columns=("training_run", "algorithm", "base_model", "target", "benchmark", "model")))
