@@ -15,6 +15,7 @@ Two fits per training run (a ``curves.csv`` that checkpoints name), as ``target`
 The entropy is TRL's mean token entropy of the completions at the training temperature. The fit
 is linear in (a, b) given x = exp(H), so it is ordinary least squares in closed form. It is refused
 (NaN and a note) with fewer than 3 points or entropies that do not vary; R² is NaN when R is constant.
+``entropy_points.csv`` holds every pair a fit uses (the report's figure draws them with the fits).
 """
 
 from __future__ import annotations
