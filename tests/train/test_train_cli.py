@@ -13,6 +13,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -73,6 +74,8 @@ def test_train_killed_resumes_and_study_the_checkpoints(tmp_path: Path) -> None:
     assert {p.name: p.read_bytes() for p in first.glob("*.safetensors")} == weights  # committed work untouched
     curves = pd.read_csv(out / "curves.csv")
     assert list(curves["step"]) == [1, 2, 3] and curves["pass_rate"].between(0, 1).all()
+    # TRL's mean token entropy of the policy on its own completions, every logged step
+    assert curves["entropy"].notna().all() and np.isfinite(curves["entropy"]).all() and (curves["entropy"] > 0).all()
     finished = passbound("train", str(config))  # once more: finished, so nothing trains (no checkpoint-4)
     assert finished.returncode == 0 and "nothing to train" in " ".join((finished.stdout + finished.stderr).split())
     assert not (out / "checkpoints" / "checkpoint-4").exists()
@@ -93,8 +96,14 @@ def test_train_killed_resumes_and_study_the_checkpoints(tmp_path: Path) -> None:
     logged = pd.read_csv(run / "training_curves.csv")  # the trainer's curves, copied into the run
     assert list(logged["step"]) == [1, 2, 3] and set(logged["algorithm"]) == {"grpo/dr_grpo"}
     assert logged["pass_rate"].tolist() == curves["pass_rate"].tolist()
+    assert logged["entropy"].tolist() == pytest.approx(curves["entropy"].tolist())
+    fits = pd.read_csv(run / "entropy_fit.csv").set_index("target")  # R = -a·exp(H) + b against the entropy
+    assert fits.loc["reward", "n_points"] == 3  # each logged step
+    assert fits.loc["pass@1", "n_points"] == 3  # base, step-1, step-2: step-3's entropy would be logged at step 4
+    assert fits.loc["pass@1", "entropy_min"] == pytest.approx(curves["entropy"].min())
     html = (run / "report.html").read_text()
     assert 'id="training-curves"' in html and 'alt="training curves"' in html and 'id="series"' in html
+    assert 'id="entropy-fit"' in html
     assert "<th>Algorithm</th>" in html and "<td>grpo/dr_grpo</td>" in html  # the model comparison names it
 
 

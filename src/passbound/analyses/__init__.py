@@ -30,6 +30,7 @@ from passbound.store.tables import TEXT_COLUMNS, TableSchema
 _MODULES = ("passbound.analyses.passk_tables", "passbound.analyses.boundary", "passbound.analyses.cot_passk",
             "passbound.analyses.diversity", "passbound.analyses.beyond_n", "passbound.analyses.bayes", "passbound.analyses.along_training",
             "passbound.analyses.contamination", "passbound.analyses.chance", "passbound.analyses.training_curves",
+            "passbound.analyses.entropy_fit",
             "passbound.analyses.visible_tests", "passbound.analyses.truncation", "passbound.analyses.budget_passk",
             "passbound.analyses.pass_hat_k", "passbound.analyses.gpass", "passbound.analyses.cover",
             "passbound.analyses.sharpening_tax")

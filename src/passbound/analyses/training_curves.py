@@ -27,7 +27,7 @@ PANELS = (("pass_rate", "training pass rate (%)"), ("kl", "KL to the reference")
           ("completion_length", "completion length (tokens)"))
 
 
-def _runs(models: list[dict[str, Any]]) -> list[tuple[str, str, str, Path]]:
+def run_labels(models: list[dict[str, Any]]) -> list[tuple[str, str, str, Path]]:
     """(run label, algorithm, base, curves path) per distinct curves file, in study order."""
     seen: dict[str, tuple[str, str, str, Path]] = {}
     for m in models:
@@ -44,9 +44,18 @@ def _runs(models: list[dict[str, Any]]) -> list[tuple[str, str, str, Path]]:
     return out
 
 
+def curves_table(inputs: AnalysisInputs) -> pd.DataFrame:
+    """The run's training curves, read once per analyse run for every analysis that uses them."""
+    return inputs.shared("training_curves", lambda: _read(inputs))
+
+
 def compute(inputs: AnalysisInputs) -> pd.DataFrame:
+    return curves_table(inputs)
+
+
+def _read(inputs: AnalysisInputs) -> pd.DataFrame:
     frames = []
-    for label, algorithm, base, path in _runs(list(inputs.models)):
+    for label, algorithm, base, path in run_labels(list(inputs.models)):
         try:
             curves = pd.read_csv(path)
         except (OSError, ValueError) as exc:
