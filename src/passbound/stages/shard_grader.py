@@ -66,7 +66,8 @@ class ShardGrader:
                 f"samples of {model}/{benchmark} chunk {chunk} name problem {exc.args[0]!r}, which is not in "
                 f"{run.problems_path(benchmark)}; the run directory was edited by hand"
             ) from None
-        texts = [self._opened.get((model, p.kind), "") + s["text"] for s, p in zip(samples, shard_problems)]
+        opened = [self._opened.get((model, p.kind), "") for p in shard_problems]
+        texts = [prefix + s["text"] for prefix, s in zip(opened, samples, strict=True)]
         results = self.pool.grade(shard_problems, texts, on_progress=advance)  # type: ignore[attr-defined]
         verdicts = [
             Verdict(model, benchmark, s["problem_id"], s["index"], r.status, r.extracted, self.versions[p.kind], r.detail)

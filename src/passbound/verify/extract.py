@@ -8,8 +8,8 @@ regex with nested quantifiers over unbounded text.
 The answer is the completion's final statement:
 
 1. reasoning is dropped (``ReasoningPolicy.answer_part``: what follows the last ``</think>``, or
-   the policy's own tags; an unclosed ``<think>`` names no answer), and so are code blocks, inline code, ``>`` quoted lines and text
-   restating the question (``prompt``);
+   the policy's own tags; an unclosed ``<think>`` names no answer), and so are code blocks, inline
+   code, ``>`` quoted lines and text restating the question (``prompt``);
 2. the last complete ``\\boxed{}`` / ``\\fbox{}`` / ``\\framebox{}`` (with the boxes before it that
    list the same answer), or the last explicit marker ("the answer is", "Answer:", ``#### 18``,
    a "Final Answer" heading over the value, ``<answer>4</answer>``), whichever comes later;
