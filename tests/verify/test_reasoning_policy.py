@@ -13,18 +13,20 @@ import io
 import json
 from pathlib import Path
 
+import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from passbound.config import StudyConfig, study_from_dict
+from passbound.config import StudyConfig, load_study, study_from_dict
 from passbound.errors import ConfigError
 from passbound.grade import grade_file
-from passbound.stages import prepare_run, verify_run
+from passbound.stages import analyse_run, prepare_run, report_run, verify_run
 from passbound.store.rundir import samples_to_table
 from passbound.types import Problem, Sample
 from passbound.verify import GradingPool, get_verifier
 from passbound.verify.code_extract import extract_code
 from passbound.verify.extract import extract_answer
+from passbound.stages.shard_grader import opened_reasoning
 from passbound.verify.reasoning import REASONING_NOT_CLOSED, ReasoningPolicy, reasoning_policy
 
 THINK = ReasoningPolicy()
@@ -179,6 +181,12 @@ def test_a_template_that_opens_reasoning_makes_a_cut_trace_no_answer(tmp_path: P
     assert {v["status"] for v in verdicts if v["index"] == 1} == {"pass"}
     base = pq.read_table(run.shard_path("verdicts", "base", "synthetic", 0)).to_pylist()
     assert {v["status"] for v in base if v["index"] == 0} == {"pass"}  # no template-opened reasoning
+    analyse_run(study, run)
+    table = pd.read_csv(run.path / "truncation.csv").set_index("model")
+    assert table.loc["r1", "n_reasoning_unclosed"] == 2 and table.loc["base", "n_reasoning_unclosed"] == 0
+    assert table.loc["r1", "n_length"] == 2  # the same two samples hit the cap
+    report_run(run)
+    assert "Samples whose reasoning never closed" in (run.path / "report.html").read_text(encoding="utf-8")
     # Require a close for every model: the base model's tag-less texts now name no answer too.
     required = _study(tmp_path / "run", {"tags": "think", "required": True})
     assert verify_run(required, run, show_progress=False) == 8  # every verdict re-graded
@@ -186,3 +194,10 @@ def test_a_template_that_opens_reasoning_makes_a_cut_trace_no_answer(tmp_path: P
     assert {v["detail"] for v in base if v["index"] == 0} == {REASONING_NOT_CLOSED}
     assert {v["verifier_version"] for v in base} == {get_verifier("math", reasoning=required.verify.options_for(
         "math")["reasoning"]).version}
+
+
+def test_the_reasoning_example_loads_and_grades_r1_inside_its_think() -> None:
+    study = load_study(Path(__file__).resolve().parents[2] / "examples" / "reasoning" / "r1-distill.toml")
+    assert study.sampling.max_tokens == 32768 and study.k_grid[-1] == study.sampling.n == 256
+    assert study.verify.verifiers({"math"})["math"].reasoning == ReasoningPolicy()
+    assert opened_reasoning(study.models, study.verify.verifiers({"math"})) == {("r1-distill-7b", "math"): "<think>"}
