@@ -21,17 +21,19 @@ from pathlib import Path
 from typing import Any
 
 from passbound.types import Problem
+from passbound.verify.reasoning import REASONING_NOT_CLOSED, no_answer_detail
 
 # Output rows add these fields; a row that already has one (or a gold that is not a string) is
 # written by re-encoding it, not by appending to its line.
 ADDED_FIELDS = ("status", "extracted", "detail", "verifier_version")
+UNCLOSED = -2  # ``ans`` of a row without an answer because its reasoning never closed
 
 
 @dataclass
 class ShardScan:
     """Rows of one shard, in file order. ``problems[prob[r]]`` is a problem spec: ("gold", gold,
     kind) or ("ref", benchmark, problem_id, gold or None); ``answers[ans[r]]`` the answer (-1:
-    none); ``close[r]`` the offset of the row's final ``}`` (-1: re-encode the row); ``start[r]``
+    none; ``UNCLOSED``: none, its reasoning never closed); ``close[r]`` the offset of the row's final ``}`` (-1: re-encode the row); ``start[r]``
     and ``end[r]`` its line (without the newline)."""
 
     start: array = field(default_factory=lambda: array("q"))
@@ -122,7 +124,7 @@ def scan_shard(path: str, start: int, end: int, data_dir: str | None, options: d
             idx = spec_ids[spec] = len(problems)
             problems.append(problem)
             out.problems.append(spec)
-        answer = None
+        answer, why = None, ""
         if extract:
             problem = problems[idx]
             try:
@@ -131,8 +133,10 @@ def scan_shard(path: str, start: int, end: int, data_dir: str | None, options: d
                 out.bad = True
                 return out
             answer = verifier.extract(row["completion"], problem)
+            if answer is None:
+                why = no_answer_detail(verifier, row["completion"])
         if answer is None:
-            a = -1
+            a = UNCLOSED if why == REASONING_NOT_CLOSED else -1
         else:
             a = answer_ids.get(answer, -1)
             if a < 0:

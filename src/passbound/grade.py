@@ -12,9 +12,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from passbound._grade_scan import ShardScan, _problem, halves, scan_shard, shards
+from passbound._grade_scan import UNCLOSED, ShardScan, _problem, halves, scan_shard, shards
 from passbound.errors import DataError
 from passbound.types import Problem
+from passbound.verify.reasoning import REASONING_NOT_CLOSED
 from passbound.verify.result import GradeResult
 
 
@@ -198,7 +199,10 @@ def _assemble(scans: list[tuple[ShardScan, str]], data_dir: str | None
                 overrides[len(answers)] = GradeResult(status, None, detail)
                 answers.append(None)
         else:
-            answers.extend(table[a] if a >= 0 else None for a in scan.ans)
+            for a in scan.ans:
+                if a == UNCLOSED:
+                    overrides[len(answers)] = GradeResult("no_answer", None, REASONING_NOT_CLOSED)
+                answers.append(table[a] if a >= 0 else None)
         problems.extend(local[p] for p in scan.prob)
     return problems, answers, overrides
 

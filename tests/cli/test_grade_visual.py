@@ -25,4 +25,4 @@ def test_grade_visual_rows_by_dataset_ids(tmp_path: Path, shared_data: Path) -> 
     assert proc.returncode == 0, proc.stderr
     graded = [json.loads(line) for line in out.read_text().splitlines()]
     assert [g["status"] for g in graded] == ["pass", "fail", "pass", "fail", "pass"], [g["detail"] for g in graded]
-    assert graded[0]["verifier_version"].startswith("math-5") and graded[2]["verifier_version"].startswith("choice-3")
+    assert graded[0]["verifier_version"].startswith("math-6") and graded[2]["verifier_version"].startswith("choice-4")

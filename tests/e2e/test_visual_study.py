@@ -119,7 +119,7 @@ def test_mathvision_study_resumes_after_kill_and_reports_images(tmp_path: Path, 
     verdicts = run.read_all("verdicts").to_pandas()
     teacher = verdicts[verdicts["model"] == "teacher"]
     assert teacher["status"].eq("pass").all()  # gold letters and numbers pass through choice and math
-    assert set(teacher["verifier_version"].str.split("+").str[0]) == {"choice-3", "math-5"}
+    assert set(teacher["verifier_version"].str.split("+").str[0]) == {"choice-4", "math-6"}
 
     chance = pd.read_csv(run_path / "chance.csv")
     n_choice = sum(p.kind == "choice" for p in problems)

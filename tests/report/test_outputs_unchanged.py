@@ -120,10 +120,10 @@ TEXT = {
     'tables/support_problems.tex': 'c3f11523438cf4d69a0beff28a81c642c0a8ccd34d1710cbe2804c07ca474737',
     'tables/training_curves.md': '4f395f24bc765856ad28fd510d44e31bd1b227610c2fdd67a519022aa60271bc',
     'tables/training_curves.tex': 'b56de2f225e769110ae480fec33090808cd2c968a97f89f5eabab5f956830b90',
-    'tables/truncation.md': '78b7ec7bdca602d9f0accae81827e271f702fda4ad2793ee1a7aab418350ed3c',
-    'tables/truncation.tex': '0c658eb92c9876a403fe52d9f2c13cbbe06a710b32faa603e7fde5cc1aa991e4',
+    'tables/truncation.md': '076563a7e09383e8c7000708283982974a3255c88571c6bd25e1c5399bfa3b97',
+    'tables/truncation.tex': '2ca5a3c6f550f23a4f78aabf929be954c985ef7c027b394b4b7dc937e5178115',
     'training_curves.csv': '12deb3b7f4ebe0a5f436bc8c80533989c2ea8e3d1b8f30eafc45200607ac972d',
-    'truncation.csv': 'c616b3eeae324c485d2e10e748ffbbb21d4726d1bc358951f64c8245c808107b',
+    'truncation.csv': 'c3c3bfbdfbfe0a8ab60e654005e8cbbab0ccd536b37e68c64dd4451b712a0402',
 }
 FIGURES = {
     'figures/accuracy_hist.png': 'b2c198a6bee50e91f7e7feab5db3260cd00691d555f4eea9b4bc1a319540657c',

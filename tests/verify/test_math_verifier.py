@@ -119,7 +119,7 @@ def test_registered_as_math() -> None:
     assert "math" in registry.verifiers.names()
     verifier = get_verifier("math")
     assert isinstance(verifier, MathVerifier) and verifier.name == "math"
-    assert verifier.version.startswith("math-5+math_verify-")
+    assert verifier.version.startswith("math-6+math_verify-")
     assert get_verifier("math", fallbacks=("last_number",)).fallbacks == ("last_number",)
     with pytest.raises(ConfigError, match="unknown verifier"):
         get_verifier("nope")

@@ -6,7 +6,9 @@ measured 19-37% of reasoning traces), so two models whose cap-hit rates differ b
 points are compared at a budget as much as at a boundary. The table gives the share with a
 Wilson interval, pass@1 on all samples and on finished samples only, and the lengths of passing
 and failing samples; the report warns when the models on a benchmark differ by more than
-``WARN_SPREAD`` in cap-hit rate.
+``WARN_SPREAD`` in cap-hit rate. ``n_reasoning_unclosed`` counts the samples that named no answer
+because their reasoning never closed (``passbound.verify.reasoning``): cut off while thinking,
+whatever finish reason the engine gave.
 """
 
 from __future__ import annotations
@@ -20,10 +22,11 @@ import pandas as pd
 from passbound.analyses import Analysis, AnalysisInputs, register
 from passbound.metrics._counts import model_order
 from passbound.report_kit import code, esc, pct, section_table
+from passbound.verify.reasoning import REASONING_NOT_CLOSED
 
 COLUMNS = ("model", "role", "benchmark", "max_tokens", "n_samples", "n_length", "length_share", "length_ci_low",
            "length_ci_high", "pass_at_1", "pass_at_1_finished", "mean_tokens_pass", "median_tokens_pass",
-           "mean_tokens_fail", "median_tokens_fail")
+           "mean_tokens_fail", "median_tokens_fail", "n_reasoning_unclosed")
 WARN_SPREAD = 0.05  # cap-hit rates further apart than this on one benchmark: the curves compare budgets
 LENGTH = "length"  # the finish_reason of a sample cut at max_tokens (vLLM, OpenAI)
 
@@ -55,12 +58,13 @@ def _row(model: str, bench: str, g: pd.DataFrame, inputs: AnalysisInputs, max_to
     finished_rate = (per_problem[("passed_finished", "sum")] / finished)[finished > 0]
     low, high = wilson(int(capped.sum()), len(g), inputs.spec.ci)
     tokens = g["n_tokens"]
+    unclosed = g["status"].eq("no_answer") & g["detail"].eq(REASONING_NOT_CLOSED) if "detail" in g else passed & False
     return dict(model=model, role=inputs.role(model), benchmark=bench, max_tokens=max_tokens, n_samples=len(g),
                 n_length=int(capped.sum()), length_share=float(capped.mean()), length_ci_low=low, length_ci_high=high,
                 pass_at_1=float(rate.mean()), pass_at_1_finished=float(finished_rate.mean()) if len(finished_rate)
                 else math.nan, mean_tokens_pass=_stat(tokens[passed], "mean"),
                 median_tokens_pass=_stat(tokens[passed], "median"), mean_tokens_fail=_stat(tokens[~passed], "mean"),
-                median_tokens_fail=_stat(tokens[~passed], "median"))
+                median_tokens_fail=_stat(tokens[~passed], "median"), n_reasoning_unclosed=int(unclosed.sum()))
 
 
 def compute(inputs: AnalysisInputs) -> pd.DataFrame | None:
@@ -115,6 +119,11 @@ def section(table: pd.DataFrame, report: Any) -> str:
     warnings = [f"<p class=\"warn\">On {esc(b)}, {report.name(hi)} hits the cap in {pct(hs)}% of samples and "
                 f"{report.name(lo)} in {pct(ls)}%: their curves then compare budgets, not boundaries.</p>"
                 for b, hi, hs, lo, ls in spread_warnings(table)]
+    unclosed = [f"{report.name(str(r.model))} on {esc(r.benchmark)}: {int(r.n_reasoning_unclosed)} of {int(r.n_samples)}"
+                for r in table.itertuples() if r.n_reasoning_unclosed > 0]
+    if unclosed:  # only where it happened: a run without reasoning models shows nothing more
+        warnings.append("<p>Samples whose reasoning never closed (no answer, counted as failures; "
+                        "<code>n_reasoning_unclosed</code>): " + "; ".join(unclosed) + ".</p>")
     return html + "".join(warnings)
 
 

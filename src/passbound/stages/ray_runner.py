@@ -19,7 +19,7 @@ from typing import Any
 from passbound.config import ModelSpec, StudyConfig
 from passbound.registry import require
 from passbound.stages.sample_plan import ChunkTask, prompts_in_flight
-from passbound.stages.shard_grader import ShardGrader, ShardTodo, load_problems, problem_kinds
+from passbound.stages.shard_grader import ShardGrader, ShardTodo, load_problems, opened_reasoning, problem_kinds
 from passbound.store import RunDir
 
 
@@ -114,7 +114,7 @@ class GradeActor:
                                "passbound and verifier versions on every node")
         self.pool = GradingPool(timeout=self.study.verify.timeout, workers=max(1, self.study.verify.workers),
                                 verifiers=configured).__enter__()
-        self.grader = ShardGrader(run, self.pool, versions, problems)
+        self.grader = ShardGrader(run, self.pool, versions, problems, opened_reasoning(self.study.models, configured))
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, list[Any]]:
         graded = [self.grader.grade(tuple(json.loads(t))) for t in batch["todo"]]  # type: ignore[arg-type]

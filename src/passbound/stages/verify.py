@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 from passbound.config import StudyConfig
 from passbound.progress import console, progress_bar
 from passbound.store import RunDir
-from passbound.stages.shard_grader import ShardGrader, ShardTodo, load_problems, problem_kinds
+from passbound.stages.shard_grader import ShardGrader, ShardTodo, load_problems, opened_reasoning, problem_kinds
 
 
 def _stale(run: RunDir, model: str, benchmark: str, chunk: int, versions: dict[str, str], force: bool) -> str | None:
@@ -68,7 +68,7 @@ def verify_run(study: StudyConfig, run: RunDir, *, models: Sequence[str] | None 
             graded = verify_on_ray(study, run, todo, versions, advance)
         else:
             with GradingPool(timeout=study.verify.timeout, workers=study.verify.workers, verifiers=configured) as pool:
-                grader = ShardGrader(run, pool, versions, problems)
+                grader = ShardGrader(run, pool, versions, problems, opened_reasoning(study.models, configured))
                 for t in todo:
                     graded += grader.grade(t, advance)
     record_versions(run, "verifier_versions", versions)

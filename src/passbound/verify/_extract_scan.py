@@ -11,6 +11,8 @@ import bisect
 import re
 from dataclasses import dataclass
 
+from passbound.verify.reasoning import ReasoningPolicy
+
 # A box whose braces nest deeper than this, or whose content is longer, is no answer (a real
 # answer is a few hundred characters with a handful of levels).
 MAX_BRACE_DEPTH = 64
@@ -35,13 +37,10 @@ def strip_reasoning(text: str, open_tag: str = "<think>", close_tag: str = "</th
     Reasoning is where a model tries values out, so a box in it is not the answer: a completion
     that opens ``open_tag`` and never closes it (truncated, or a policy that learned to hide its
     answers in an unfinished trace) names no answer (None), nor does one that opens it again after
-    the last ``close_tag``. Text without either tag is returned whole.
+    the last ``close_tag``. Text without either tag is returned whole. The rules are
+    ``passbound.verify.reasoning.ReasoningPolicy``'s.
     """
-    close = text.rfind(close_tag) if close_tag else -1
-    rest = text[close + len(close_tag) :] if close >= 0 else text
-    if open_tag and open_tag in rest:
-        return None
-    return rest
+    return ReasoningPolicy(open_tag, close_tag).answer_part(text)
 
 
 def group_end(text: str, open_pos: int) -> int | None:

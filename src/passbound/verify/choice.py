@@ -30,12 +30,14 @@ from passbound.types import Problem
 from passbound.verify._answer_shape import shape_reason
 from passbound.verify.extract import extract_answer
 from passbound.verify.math import MathVerifier
+from passbound.verify.reasoning import ReasoningPolicy, no_answer_detail, reasoning_policy
 from passbound.verify.result import GradeResult
 
 # choice-2: no other label after a label-only letter. choice-3: math-5's extraction (final
 # statement only, hedges give no answer, explicit answer markers); labels NFKC-normalised and
 # case-insensitive, ordinal words name labels, option texts must name one value (math-5's shape).
-SEMANTICS_VERSION = "choice-3"
+# choice-4: math-6's reasoning policy (configurable tags; an opener in any case after the close re-opens).
+SEMANTICS_VERSION = "choice-4"
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 _WRAPPER_RE = re.compile(r"^\\(?:text|mathrm|textbf|mathbf|textrm|mbox)\s*\{(.*)\}$", re.DOTALL)
@@ -94,22 +96,32 @@ def _choices(problem: Problem) -> list[str]:
 
 @dataclass(frozen=True)
 class ChoiceVerifier:
-    """Grades a multiple-choice answer against the gold letter (``Problem.target``)."""
+    """Grades a multiple-choice answer against the gold letter (``Problem.target``);
+    ``reasoning``: where the answer part starts (``passbound.verify.reasoning``)."""
 
     timeout_s: int = 5
     math: MathVerifier = field(default_factory=MathVerifier)
+    reasoning: ReasoningPolicy | str | dict[str, Any] | None = None
 
     name = "choice"
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "reasoning", reasoning_policy(self.reasoning))
+
     @functools.cached_property
     def version(self) -> str:
-        return f"{SEMANTICS_VERSION}+{self.math.version}"
+        return f"{SEMANTICS_VERSION}+{self.math.version}{self._policy.tag}"
+
+    @property
+    def _policy(self) -> ReasoningPolicy:
+        assert isinstance(self.reasoning, ReasoningPolicy)  # __post_init__ made it one
+        return self.reasoning
 
     def warm_up(self) -> None:
         self.math.warm_up()
 
     def extract(self, completion: str, problem: Problem | None = None) -> str | None:
-        return extract_answer(completion, prompt=problem.prompt if problem else None)
+        return extract_answer(completion, prompt=problem.prompt if problem else None, reasoning=self._policy)
 
     def dedupe_key(self, problem: Problem, answer: str) -> tuple[Any, ...]:
         return (problem.target, tuple(_choices(problem)), answer)
@@ -179,7 +191,7 @@ class ChoiceVerifier:
     def grade(self, problem: Problem, completion: str) -> GradeResult:
         answer = self.extract(completion, problem)
         if answer is None:
-            return GradeResult("no_answer", None, "no answer found")
+            return GradeResult("no_answer", None, no_answer_detail(self, completion))
         return self.check(problem, answer)
 
 

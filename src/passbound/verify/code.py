@@ -81,14 +81,16 @@ from passbound.verify._code_compare import (
 from passbound.verify._code_records import Digest, Records, RecordStream, Verdict, ended
 from passbound.verify._harness import source as _harness_source
 from passbound.verify._harness.codec import decode, encode
+from passbound.verify.reasoning import ReasoningPolicy, no_answer_detail, reasoning_policy
 from passbound.verify.result import GradeResult
 
-SEMANTICS_VERSION = "code-5"  # code-2: an evalplus timeout is confirmed by a second run; code-3: digests for all
+SEMANTICS_VERSION = "code-6"  # code-2: an evalplus timeout is confirmed by a second run; code-3: digests for all
 # plain outputs (not after a float-valued one in a set), strings hashed as bytes; code-4: test 0 is timed from
 # the sending of the inputs (work before "ready" counts; reference times re-measured); code-5: every program
 # starts from the same sandbox state (nothing of an earlier one; a timeout confirmed in a fresh sandbox), tests
 # timed in CPU time (reference re-measured), judging errors are fails, outputs bounded by the expected's size,
-# HumanEval check() sees the reference, quit()/exit() end stdin programs, numpy importable
+# HumanEval check() sees the reference, quit()/exit() end stdin programs, numpy importable; code-6: the reasoning
+# policy of math-6 (configurable tags; an opener in any case or spacing after the last close re-opens reasoning)
 _STARTUP_S = 3.0  # interpreter start, harness set-up and result encoding, on a loaded box
 _MEMORY_CACHE = 512  # problems whose reference outputs a worker keeps in memory
 # Expected outputs longer than this (bytes, canonical text) travel as digests, where evalplus
@@ -163,6 +165,7 @@ class CodeVerifier:
     time spent waiting for a CPU (a loaded machine stretches neither the reference's times nor the
     candidate's); a test also ends past this many times its limit in wall time, and the sandbox's
     wall-clock deadline for a run scales with it.
+    ``reasoning``: where the answer part starts (``passbound.verify.reasoning``).
     """
 
     min_time_limit: float = 1.0
@@ -181,12 +184,21 @@ class CodeVerifier:
     zygote: bool = True
     max_disk_mb: int = 256
     wall_factor: float = 10.0
+    reasoning: ReasoningPolicy | str | dict[str, Any] | None = None
 
     name = "code"
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "reasoning", reasoning_policy(self.reasoning))
+
     @property
     def version(self) -> str:
-        return f"{SEMANTICS_VERSION}+py{sys.version_info[0]}.{sys.version_info[1]}"
+        return f"{SEMANTICS_VERSION}+py{sys.version_info[0]}.{sys.version_info[1]}{self._policy.tag}"
+
+    @property
+    def _policy(self) -> ReasoningPolicy:
+        assert isinstance(self.reasoning, ReasoningPolicy)  # __post_init__ made it one
+        return self.reasoning
 
     def warm_up(self) -> None:
         """Probe the sandbox tier once in this process (a pool worker does it before work)."""
@@ -200,7 +212,8 @@ class CodeVerifier:
         meta = problem.metadata if problem is not None else {}
         prompt = meta.get("prompt") if meta.get("dataset") == "humaneval" else None
         entry_point = meta.get("entry_point") or meta.get("fn_name") or None
-        return extract_code(completion, prompt=prompt, entry_point=entry_point, mode=self.extract_mode)  # type: ignore[arg-type]
+        return extract_code(completion, prompt=prompt, entry_point=entry_point, mode=self.extract_mode,  # type: ignore[arg-type]
+                            reasoning=self._policy)
 
     def dedupe_key(self, problem: Problem, program: str) -> tuple[str, str, str]:
         return (problem.benchmark, problem.id, program)
@@ -226,7 +239,7 @@ class CodeVerifier:
     def grade(self, problem: Problem, completion: str) -> GradeResult:
         program = self.extract(completion, problem)
         if program is None:
-            return GradeResult("no_answer", None, "no code found")
+            return GradeResult("no_answer", None, no_answer_detail(self, completion, "no code found"))
         return self.check(problem, program)
 
     def check(self, problem: Problem, program: str) -> GradeResult:

@@ -5,8 +5,9 @@ once), so it is linear-time line scanning: no ``ast``, no backtracking-prone reg
 
 ``extract_code(completion, prompt=..., entry_point=..., mode=...)``:
 
-1. Reasoning is dropped: the text after the last ``</think>``; a ``<think>`` that never closes
-   means the model was cut off while thinking, so there is no answer (None).
+1. Reasoning is dropped: the text after the last ``</think>`` (or the ``reasoning`` policy's own
+   tags, ``passbound.verify.reasoning``); a ``<think>`` that never closes means the model was cut
+   off while thinking, so there is no answer (None).
 2. ``chat`` (or ``auto`` when the text has a ``` fence): fenced blocks tagged python / py /
    python3 or untagged (other languages and ``output``/``text`` blocks are skipped; a block
    whose closing fence is missing runs to the end). The block chosen is the last one that
@@ -29,6 +30,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Literal
+
+from passbound.verify.reasoning import DEFAULT, ReasoningPolicy
 
 Mode = Literal["auto", "chat", "completion"]
 
@@ -68,14 +71,10 @@ class Block:
     closed: bool
 
 
-def strip_reasoning(text: str) -> str | None:
-    """The text after the last ``</think>``; None if a ``<think>`` was opened and never closed."""
-    end = text.rfind("</think>")
-    if end >= 0:
-        return text[end + len("</think>") :]
-    if "<think>" in text:
-        return None
-    return text
+def strip_reasoning(text: str, policy: ReasoningPolicy = DEFAULT) -> str | None:
+    """The text after the last ``</think>``; None if a ``<think>`` was opened and never closed
+    (or opened again after the last close): ``policy.answer_part``."""
+    return policy.answer_part(text)
 
 
 def fenced_blocks(text: str) -> list[Block]:
@@ -243,11 +242,12 @@ def extract_code(
     prompt: str | None = None,
     entry_point: str | None = None,
     mode: Mode = "auto",
+    reasoning: ReasoningPolicy = DEFAULT,
 ) -> str | None:
     """The Python program in ``completion`` (see the module docstring), or None if there is none."""
     if mode not in ("auto", "chat", "completion"):
         raise ValueError(f"mode must be 'auto', 'chat' or 'completion', not {mode!r}")
-    text = strip_reasoning(completion.replace("\r\n", "\n"))
+    text = strip_reasoning(completion.replace("\r\n", "\n"), reasoning)
     if text is None or not text.strip():
         return None
     has_fence = "```" in text

@@ -7,9 +7,9 @@ regex with nested quantifiers over unbounded text.
 
 The answer is the completion's final statement:
 
-1. reasoning is dropped (``strip_reasoning``: what follows the last ``</think>``; an unclosed
-   ``<think>`` names no answer), and so are code blocks, inline code, ``>`` quoted lines and text
-   restating the question (``prompt``);
+1. reasoning is dropped (``ReasoningPolicy.answer_part``: what follows the last ``</think>``, or
+   the policy's own tags; an unclosed ``<think>`` names no answer), and so are code blocks, inline
+   code, ``>`` quoted lines and text restating the question (``prompt``);
 2. the last complete ``\\boxed{}`` / ``\\fbox{}`` / ``\\framebox{}`` (with the boxes before it that
    list the same answer), or the last explicit marker ("the answer is", "Answer:", ``#### 18``,
    a "Final Answer" heading over the value, ``<answer>4</answer>``), whichever comes later;
@@ -31,6 +31,7 @@ from passbound.verify._extract_markers import WINDOW as _WINDOW
 from passbound.verify._extract_scan import BRACE_TOKEN_RE as _BRACE_TOKEN_RE  # noqa: F401 - _hidden_text
 from passbound.verify._extract_scan import Box, Spans, code_spans, in_quote_line, scan_boxes, strip_reasoning
 from passbound.verify._extract_scan import group_end as _group_end  # noqa: F401 - _hidden_text
+from passbound.verify.reasoning import DEFAULT, ReasoningPolicy
 
 __all__ = ["FALLBACKS", "answer_phrase", "extract_answer", "last_boxed", "last_math", "last_number",
            "strip_reasoning"]
@@ -256,7 +257,7 @@ _FALLBACK_FUNCS: dict[str, Callable[[str], str | None]] = {
 
 
 def extract_answer(text: str, fallbacks: Sequence[str] = (), *, prompt: str | None = None,
-                   reasoning: tuple[str, str] = ("<think>", "</think>")) -> str | None:
+                   reasoning: ReasoningPolicy | tuple[str, str] = DEFAULT) -> str | None:
     """The final answer of ``text``, or None.
 
     The last statement wins: the last box run or the last answer marker, whichever comes later
@@ -264,8 +265,10 @@ def extract_answer(text: str, fallbacks: Sequence[str] = (), *, prompt: str | No
     without math after a box ("The answer is boxed above.") keeps the box. A statement that
     hedges gives None, and so does an unclosed reasoning block. ``prompt`` is the question:
     statements that restate it are not answers. Fallbacks run only where nothing is stated.
+    ``reasoning``: the policy (or its open and close tags) that says where reasoning ends.
     """
-    body = strip_reasoning(text, *reasoning)
+    policy = reasoning if isinstance(reasoning, ReasoningPolicy) else ReasoningPolicy(*reasoning)
+    body = policy.answer_part(text)
     if body is None:
         return None
     body = body[-MAX_SCAN_CHARS:]

@@ -29,6 +29,7 @@ from passbound.verify._hidden_text import text_hides_math
 from passbound.verify._magnitude import too_large
 from passbound.verify._plain_number import compare_plain, plain_number
 from passbound.verify.extract import FALLBACKS, extract_answer
+from passbound.verify.reasoning import ReasoningPolicy, no_answer_detail, reasoning_policy
 from passbound.verify.result import GradeResult
 
 # math-2: exact numbers compared exactly, box runs, last statement wins, prose phrases, thousands
@@ -40,8 +41,9 @@ from passbound.verify.result import GradeResult
 # an answer must name one value (_answer_shape: lines, spacing, approximations, equation chains;
 # lists compared with their lengths and multiplicities), percent read as a percent only in percent
 # questions, 1e-3 / plain mixed numbers / plain-word units in golds, power towers refused without
-# evaluating them.
-SEMANTICS_VERSION = "math-5"
+# evaluating them. math-6: a reasoning policy (verify.reasoning): an opening tag in any case or spacing
+# after the last close re-opens reasoning (no answer); its tags and `required` are configurable.
+SEMANTICS_VERSION = "math-6"
 # extraction policy -> the fallbacks it adds after boxes and answer phrases.
 EXTRACTION_POLICIES = {"strict": (), "lenient": ("last_math", "last_number")}
 
@@ -141,6 +143,8 @@ class MathVerifier:
     ``fast_path`` accepts answers whose normal form equals the gold's before calling
     math-verify; ``timeout_s`` is math-verify's own per-parse/per-comparison alarm (whole seconds),
     kept below the pool's hard timeout so ordinary slow cases end as "timeout" without a kill.
+    ``reasoning``: where the answer part starts (``passbound.verify.reasoning``; a preset name or
+    a table of ``open``/``close``/``required``; default: after the last ``</think>``).
     """
 
     fallbacks: tuple[str, ...] = ()
@@ -148,6 +152,7 @@ class MathVerifier:
     timeout_s: int = 5
     float_rounding: int = 6
     extraction: str = "strict"
+    reasoning: ReasoningPolicy | str | dict[str, Any] | None = None
 
     name = "math"
 
@@ -165,19 +170,27 @@ class MathVerifier:
             raise ConfigError(f"unknown math fallback(s) {unknown}; choose from {list(FALLBACKS)}.")
         if self.timeout_s < 1:
             raise ConfigError("MathVerifier timeout_s must be a whole number of seconds >= 1.")
+        object.__setattr__(self, "reasoning", reasoning_policy(self.reasoning))
 
     @functools.cached_property
     def version(self) -> str:
-        """Semantics, math-verify's version and the extraction fallbacks (looked up once)."""
+        """Semantics, math-verify's version, the extraction fallbacks and a reasoning policy other
+        than the default (looked up once)."""
         tag = f"{SEMANTICS_VERSION}+math_verify-{_math_verify_version()}"
-        return tag + (f"+fb={','.join(self.fallbacks)}" if self.fallbacks else "")
+        return tag + (f"+fb={','.join(self.fallbacks)}" if self.fallbacks else "") + self._policy.tag
+
+    @property
+    def _policy(self) -> ReasoningPolicy:
+        assert isinstance(self.reasoning, ReasoningPolicy)  # __post_init__ made it one
+        return self.reasoning
 
     def warm_up(self) -> None:
         """Import math-verify and sympy now (a pool worker does this before taking work)."""
         _parse("1", self.timeout_s)
 
     def extract(self, completion: str, problem: Problem | None = None) -> str | None:
-        return extract_answer(completion, self.fallbacks, prompt=problem.prompt if problem else None)
+        return extract_answer(completion, self.fallbacks, prompt=problem.prompt if problem else None,
+                              reasoning=self._policy)
 
     def dedupe_key(self, problem: Problem, answer: str) -> tuple[Any, ...]:
         return (problem.target, answer, *answer_format(problem), _percent(problem))
@@ -307,7 +320,7 @@ class MathVerifier:
         """Extract and grade one completion (pure; runs on the calling process's main thread)."""
         answer = self.extract(completion, problem if isinstance(problem, Problem) else None)
         if answer is None:
-            return GradeResult("no_answer", None, "no answer found")
+            return GradeResult("no_answer", None, no_answer_detail(self, completion))
         return self.check(problem, answer)
 
 

@@ -51,6 +51,7 @@ from multiprocessing.context import ForkServerProcess
 from typing import Any
 
 from passbound.types import Problem
+from passbound.verify.reasoning import no_answer_detail
 from passbound.verify.result import GradeResult
 
 # Seconds a fresh worker may take to import its verifiers before the pool gives up on it.
@@ -353,10 +354,14 @@ class GradingPool:
     def _grade(self, problems: Sequence[Problem], completions: Sequence[str],
                on_progress: Callable[[int], None] | None) -> list[GradeResult]:
         answers = [self.verifier(p.kind).extract(c, p) for p, c in zip(problems, completions)]
-        return self._grade_answers(problems, answers, on_progress)
+        why = {i: no_answer_detail(self.verifier(problems[i].kind), completions[i])
+               for i, answer in enumerate(answers) if answer is None}
+        return self._grade_answers(problems, answers, on_progress, why)
 
     def _grade_answers(self, problems: Sequence[Problem], answers: Sequence[str | None],
-                       on_progress: Callable[[int], None] | None) -> list[GradeResult]:
+                       on_progress: Callable[[int], None] | None,
+                       why: dict[int, str] | None = None) -> list[GradeResult]:
+        """``why``: the detail of a row without an answer (default "no answer found")."""
         started = time.monotonic()
         self.stats = stats = PoolStats(items=len(problems))
         results: list[GradeResult | None] = [None] * len(problems)
@@ -367,7 +372,7 @@ class GradingPool:
         for i, (problem, answer) in enumerate(zip(problems, answers)):
             verifier = self.verifier(problem.kind)
             if answer is None:
-                results[i] = GradeResult("no_answer", None, "no answer found")
+                results[i] = GradeResult("no_answer", None, (why or {}).get(i, "no answer found"))
                 stats.no_answer += 1
                 continue
             key = (problem.kind, *verifier.dedupe_key(problem, answer))
