@@ -199,15 +199,24 @@ def test_filters_with_different_generations_need_a_choice(tmp_path: Path, shared
     assert RunDir(tmp_path / "run").read_manifest()["imports"][0]["lm_eval_filter"] == "flexible-extract"
 
 
-def test_a_filter_missing_documents_counts_as_different(tmp_path: Path, shared_data: Path, docs: list,
-                                                        capsys: pytest.CaptureFixture) -> None:
+def test_a_filter_missing_documents_or_with_other_questions_counts_as_different(
+        tmp_path: Path, shared_data: Path, docs: list, capsys: pytest.CaptureFixture) -> None:
     study = study_file(tmp_path, shared_data, "run")
+    args = ("--model", "lm-eval-run", "--format", "lm-eval", "--benchmark", "gsm8k")
     src = lm_eval_file(tmp_path / "full.jsonl", docs, list(FILTERS))
     lines = src.read_text(encoding="utf-8").splitlines(keepends=True)
-    src.write_text("".join(lines[:-1]), encoding="utf-8")  # flexible-extract lacks the last document
-    code, err = cli(capsys, "import", str(study), str(src), "--model", "lm-eval-run", "--format", "lm-eval",
-                    "--benchmark", "gsm8k")
+    short = tmp_path / "short.jsonl"
+    short.write_text("".join(lines[:-1]), encoding="utf-8")  # flexible-extract lacks the last document
+    code, err = cli(capsys, "import", str(study), str(short), *args)
     assert code == 2 and "under 'strict-match' but not under 'flexible-extract'" in " ".join(err.split()), err
+
+    edited = [json.loads(line) for line in lines]
+    edited[-2]["doc"]["question"] += " Answer in dollars."  # flexible-extract, doc_id 2
+    other = tmp_path / "other.jsonl"
+    other.write_text("".join(json.dumps(line, ensure_ascii=False) + "\n" for line in edited), encoding="utf-8")
+    code, err = cli(capsys, "import", str(study), str(other), *args)
+    assert code == 2 and "doc_id 2 has different questions" in " ".join(err.split()), err
+    assert not (tmp_path / "run").exists()
 
 
 def test_sampling_settings_are_the_files_and_no_answers_are_reported(tmp_path: Path, shared_data: Path, docs: list,

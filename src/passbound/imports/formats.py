@@ -216,6 +216,8 @@ def _first_difference(a: list[ImportedRow], b: list[ImportedRow], name_a: str, n
             return f"doc_id {key[0]} generation {key[1]} is under {there} but not under {missing}"
         if ra.text != rb.text:
             return f"doc_id {key[0]} generation {key[1]} differs ({ra.where} and {rb.where})"
+        if ra.question != rb.question:
+            return f"doc_id {key[0]} has different questions in its 'doc' ({ra.where} and {rb.where})"
     return f"the filters hold different numbers of lines ({len(a)} and {len(b)} generations)"
 
 
@@ -239,7 +241,7 @@ def pick_lm_eval_filter(rows: list[ImportedRow], chosen: str | None) -> tuple[li
         return groups[chosen], names
     if len(names) <= 1:
         return rows, names
-    key = lambda r: (str(r.key), r.index, r.text)  # noqa: E731
+    key = lambda r: (str(r.key), r.index, r.text, r.question or "")  # noqa: E731
     first, reference = names[0], sorted(map(key, groups[names[0]]))
     for name in names[1:]:
         if sorted(map(key, groups[name])) != reference:

@@ -5,9 +5,9 @@
   it; the report shows what the imported file states (recorded in the manifest's import entry) and
   "unknown" for the rest.
 - Samples without an answer: a model whose samples mostly name no answer the verifier can read
-  (another tool's prompt asks for "#### 72" or plain prose, not ``\\boxed{}``) gets pass@k near 0
-  that measures the answer format, not the model; past a quarter of its samples the report says so
-  and names the option that reads such answers.
+  (another tool's prompt asked for plain prose, not ``\\boxed{}`` or an answer phrase) gets pass@k
+  near 0 that measures the answer format, not the model; past a quarter of its samples the report
+  says so and names the option that reads such answers.
 """
 
 from __future__ import annotations
