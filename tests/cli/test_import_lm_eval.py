@@ -254,3 +254,45 @@ def test_sampling_settings_are_the_files_and_no_answers_are_reported(tmp_path: P
     for k, value in zip(passk["k"], passk["pass_at_k"], strict=True):
         assert value == pytest.approx(unbiased(LENIENT_PASSES, int(k)), abs=1e-12)
     assert "name no answer" not in (tmp_path / "lenient" / "summary.md").read_text(encoding="utf-8")
+
+
+def test_the_header_keeps_the_study_settings_for_the_models_it_sampled(tmp_path: Path, shared_data: Path,
+                                                                       docs: list,
+                                                                       capsys: pytest.CaptureFixture) -> None:
+    """A study that sampled one model and imported part of another: the study's settings are stated
+    for the models it sampled, the import's for the imported problems, and the imported model's
+    other problems are said to be sampled with the study's settings."""
+    from passbound.config import load_study
+    from passbound.stages import analyse_run, report_run, verify_run
+    from passbound.store.rundir import samples_to_table
+    from passbound.types import Sample
+
+    study = study_file(tmp_path, shared_data, "mixed")
+    text = study.read_text(encoding="utf-8").replace("[[benchmarks]]", '''[[models]]
+name = "sampled"
+path = "/nonexistent/model"
+role = "rl"
+engine = "hf"
+[[benchmarks]]''')
+    study.write_text(text, encoding="utf-8")
+    code, out = cli(capsys, "import", str(study), str(lm_eval_file(tmp_path / "two.jsonl", docs[:2], ["strict-match"])),
+                    "--model", "lm-eval-run", "--format", "lm-eval", "--benchmark", "gsm8k")
+    assert code == 0 and "1 chunks are partly covered" not in out, out
+    config = load_study(study)
+    run = RunDir(tmp_path / "mixed")
+    problems = run.read_problems("gsm8k")
+    # What the sample stage would have drawn (no model is loaded here): the sampled model's 4
+    # problems, and the imported model's 2 problems the file does not cover.
+    for model, chunks in (("sampled", (0, 1)), ("lm-eval-run", (1,))):
+        for chunk in chunks:
+            rows = [Sample(model, "gsm8k", p.id, j, f"\\boxed{{{p.target}}}", "stop", 5, 0)
+                    for p in problems[2 * chunk:2 * chunk + 2] for j in range(N)]
+            run.write_shard("samples", model, "gsm8k", chunk, samples_to_table(rows))
+    verify_run(config, run, show_progress=False)
+    analyse_run(config, run)
+    report_run(run)
+    md = (tmp_path / "mixed" / "summary.md").read_text(encoding="utf-8")
+    assert "sampling: n = 4, temperature = 0.6, top_p = 0.95" in md and "seed = 0 (models sampled by this study)" in md
+    assert ("sampling of `lm-eval-run` imported from lm-eval (gsm8k): n = 4, temperature = 0.6, top_p = unknown, "
+            "max_tokens = 256, seed = unknown, top_k = 50, do_sample = true; its other problems sampled with the "
+            "study's settings") in md
