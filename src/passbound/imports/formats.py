@@ -5,8 +5,12 @@ Named formats (``--format``):
 - ``jsonl``: passbound's own, one completion per line:
   ``{"benchmark", "problem_id", "index", "text"}`` plus optional ``finish_reason``, ``n_tokens``.
 - ``lm-eval``: lm-evaluation-harness ``samples_<task>_<time>.jsonl`` (``--log_samples``), one
-  document per line: ``doc_id`` (the document's position in the task's dataset), ``doc`` (the
-  dataset row) and ``resps`` (per request, the list of its generations; ``repeats`` gives several).
+  line per (document, filter): ``doc_id`` (the document's position in the task's dataset), ``doc``
+  (the dataset row), ``resps`` (per request, the list of its generations; ``repeats`` gives
+  several), ``filter`` (the filter whose ``filtered_resps`` the line scores) and ``arguments``
+  (per request ``gen_args_i``: ``arg_0`` the prompt, ``arg_1`` the generation kwargs). The file
+  repeats each document's generations once per filter (lm_eval/evaluator.py loops over filters,
+  then documents); ``pick_lm_eval_filter`` keeps one copy.
 - ``limit-of-rlvr``: the study's own ``math_eval.py --save_outputs`` files (Yue et al. 2025,
   github.com/LeapLabTHU/limit-of-RLVR), one problem per line: ``idx``, ``question``, ``code``
   (the n completions) and ``finish_reason`` (one per completion).
@@ -38,6 +42,8 @@ class ImportedRow:
     finish_reason: str | None = None
     n_tokens: int | None = None
     question: str | None = None  # the problem statement the source recorded, when it has one
+    variant: str | None = None  # lm-eval: the filter the line was logged under (a copy of the same generations)
+    settings: tuple[tuple[str, Any], ...] = ()  # sampling settings the source recorded, in passbound's names
 
 
 _INT32 = 2**31 - 1  # n_tokens and index are int32 columns in the run directory
@@ -151,10 +157,38 @@ def _question(doc: Any) -> str | None:
     return next((by_name[name] for name in _QUESTION_FIELDS if name in by_name), None)
 
 
+# lm-eval's generation kwargs (the task's generation_kwargs with --gen_kwargs applied) under the
+# names passbound's sampling settings use; the rest (``until``, backend-specific keys) is not shown.
+_LM_EVAL_SETTINGS = {"temperature": "temperature", "top_p": "top_p", "top_k": "top_k", "min_p": "min_p",
+                     "do_sample": "do_sample", "seed": "seed", "max_gen_toks": "max_tokens",
+                     "max_new_tokens": "max_tokens", "max_tokens": "max_tokens"}
+
+
+def _lm_eval_settings(obj: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
+    """The sampling settings the line's first request was made with, as its ``arguments`` record
+    them (``{"gen_args_0": {"arg_0": prompt, "arg_1": kwargs}}``; before 0.4.3 a list of argument
+    lists); () when the line records none."""
+    arguments = obj.get("arguments")
+    first: Any = None
+    if isinstance(arguments, dict):
+        first = arguments.get("gen_args_0")
+        first = list(first.values()) if isinstance(first, dict) else None
+    elif isinstance(arguments, list) and arguments:
+        first = arguments[0]
+    kwargs = next((a for a in first if isinstance(a, dict)), None) if isinstance(first, list) else None
+    if kwargs is None:
+        return ()
+    found = {ours: kwargs[theirs] for theirs, ours in _LM_EVAL_SETTINGS.items()
+             if isinstance(kwargs.get(theirs), (int, float, str, bool))}
+    return tuple(sorted(found.items()))
+
+
 def read_lm_eval(path: Path) -> Iterator[ImportedRow]:
     for where, obj in _lines(path):
         doc_id = _count(where, "doc_id", _field(where, obj, "doc_id", int))
         resps = _field(where, obj, "resps", list)
+        variant = _optional_text(where, "filter", _field(where, obj, "filter", str, required=False))
+        settings = _lm_eval_settings(obj)
         texts: list[Any] = [t for request in resps for t in (request if isinstance(request, list) else [request])]
         if not texts:
             raise DataError(f"{where}: 'resps' holds no generation")
@@ -163,7 +197,59 @@ def read_lm_eval(path: Path) -> Iterator[ImportedRow]:
                 raise DataError(f"{where}: generation {j} in 'resps' is a {type(text).__name__}, expected a string "
                                 "(only generate_until tasks have completions to import)")
             yield ImportedRow(where=where, benchmark=None, key=doc_id, index=j,  # type: ignore[arg-type]
-                              text=_text(where, f"resps[{j}]", text), question=_question(obj.get("doc")))
+                              text=_text(where, f"resps[{j}]", text), question=_question(obj.get("doc")),
+                              variant=variant, settings=settings)
+
+
+def _filter_name(name: str | None) -> str:
+    return repr(name) if name is not None else "(lines without a filter field)"
+
+
+def _first_difference(a: list[ImportedRow], b: list[ImportedRow], name_a: str, name_b: str) -> str:
+    """Where two filters' copies of the generations first part, for the error message."""
+    texts_a = {(str(r.key), r.index): r for r in a}
+    texts_b = {(str(r.key), r.index): r for r in b}
+    for key in sorted(texts_a.keys() | texts_b.keys()):
+        ra, rb = texts_a.get(key), texts_b.get(key)
+        if ra is None or rb is None:
+            there, missing = (name_b, name_a) if ra is None else (name_a, name_b)
+            return f"doc_id {key[0]} generation {key[1]} is under {there} but not under {missing}"
+        if ra.text != rb.text:
+            return f"doc_id {key[0]} generation {key[1]} differs ({ra.where} and {rb.where})"
+        if ra.question != rb.question:
+            return f"doc_id {key[0]} has different questions in its 'doc' ({ra.where} and {rb.where})"
+    return f"the filters hold different numbers of lines ({len(a)} and {len(b)} generations)"
+
+
+def pick_lm_eval_filter(rows: list[ImportedRow], chosen: str | None) -> tuple[list[ImportedRow], list[str | None]]:
+    """One copy of an lm-eval file's generations, and the filters the file names (in file order).
+
+    lm-eval logs every document once per filter with the same ``resps`` (only ``filtered_resps``
+    differs), so identical copies are one sample set. Copies that differ (a filter that changed
+    the generations, or files of different runs put together) are not merged or picked silently:
+    the user names the filter (``chosen``) whose generations are the samples.
+    """
+    groups: dict[str | None, list[ImportedRow]] = {}
+    for row in rows:
+        groups.setdefault(row.variant, []).append(row)
+    names = list(groups)
+    found = ", ".join(_filter_name(n) for n in names)
+    if chosen is not None:
+        if chosen not in groups:
+            raise DataError(f"--lm-eval-filter {chosen!r} names no filter in the file; its filters: {found}. "
+                            "Nothing was imported.")
+        return groups[chosen], names
+    if len(names) <= 1:
+        return rows, names
+    key = lambda r: (str(r.key), r.index, r.text, r.question or "")  # noqa: E731
+    first, reference = names[0], sorted(map(key, groups[names[0]]))
+    for name in names[1:]:
+        if sorted(map(key, groups[name])) != reference:
+            where = _first_difference(groups[first], groups[name], _filter_name(first), _filter_name(name))
+            raise DataError(f"the file logs its generations under the filters {found}, and the generations "
+                            f"('resps') of {_filter_name(first)} and {_filter_name(name)} differ: {where}. Choose "
+                            "the filter whose generations to import with --lm-eval-filter NAME. Nothing was imported.")
+    return groups[first], names
 
 
 def _completions(where: str, name: str, values: list[Any]) -> list[str]:

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from passbound.report._notices import NoAnswerShare, no_answer_shares
 from passbound.report_kit import as_float as _f
 from passbound.report_kit import ci, kfmt, pct, pts
 
@@ -95,6 +96,7 @@ class BenchmarkFindings:
     paired: list[tuple[PairedDiff | None, PairedDiff | None]] = field(default_factory=list)
     solvable: list[Solvable] = field(default_factory=list)
     visible_only: tuple[int, int] | None = None  # (problems graded on shown tests only, of problems)
+    no_answer: list[NoAnswerShare] = field(default_factory=list)  # models mostly without a readable answer
 
 
 def _truthy(x: object) -> bool:
@@ -173,6 +175,7 @@ def benchmark_findings(run: RunData, benchmark: str) -> BenchmarkFindings:
                           _paired_at(run, benchmark, model, ref, k_max)))
     bf.solvable = _solvable(run, benchmark)
     bf.visible_only = _visible_only(run, benchmark)
+    bf.no_answer = no_answer_shares(run, benchmark)
     return bf
 
 

@@ -27,6 +27,7 @@ from passbound.report._findings import (
 from passbound.report._html_boundary import boundary_nav, boundary_sections
 from passbound.report._html_drilldown import drilldown_nav, drilldown_sections
 from passbound.report._html_ppl import ppl_nav, ppl_sections
+from passbound.report._notices import describe_import, describe_no_answer, imported_sampling, labels, sampled_models
 from passbound.report_kit import ci, kfmt, pct, pts
 from passbound.report_kit import esc as _e
 
@@ -115,11 +116,13 @@ class _Html:
         bits = [f"passbound {_e(m.get('passbound_version', '?'))}"]
         if m.get("created"):
             bits.append(f"created {_e(m['created'])}")
-        labels = [("n", "n"), ("temperature", "T"), ("top_p", "top-p"),
-                  ("max_tokens", "max tokens"), ("seed", "seed")]
-        samp = [f"{lab} = {_e(s[key])}" for key, lab in labels if key in s]
-        if samp:
-            bits.append("sampling: " + ", ".join(samp))
+        shown = [("n", "n"), ("temperature", "T"), ("top_p", "top-p"),
+                 ("max_tokens", "max tokens"), ("seed", "seed")]
+        samp = [f"{lab} = {_e(s[key])}" for key, lab in shown if key in s]
+        imports = imported_sampling(self.run)  # their settings are their files', not the study's
+        if samp and (not imports or sampled_models(self.run)):
+            bits.append("sampling: " + ", ".join(samp) + (" (models sampled by this study)" if imports else ""))
+        bits += ["sampling of " + describe_import(x, self.name, labels(page=True), _e) for x in imports]
         return (f"<h1>passbound report: {_e(study)}</h1>\n<p class=\"prov\">"
                 + " · ".join(bits) + "</p>\n<nav><a href=\"#summary\">Summary</a>"
                 "<a href=\"#curves\">pass@k curves</a><a href=\"#delta-se\">ΔSE</a>"
@@ -144,7 +147,7 @@ class _Html:
                 f"{self.lines([describe_crossover(c, self.name) for c in f.crossovers])}</td>"
                 f"<td class=\"dse\">"
                 f"{self.lines([describe_delta_se(d, self.name, label=False) for d in f.delta_se])}"
-                "</td></tr>" + self.visible_warning(f.benchmark, 5))
+                "</td></tr>" + self.visible_warning(f.benchmark, 5) + self.no_answer_warnings(f, 5))
         table = ("<table class=\"wide\"><thead><tr><th>Benchmark</th><th>Best at k = 1</th>"
                  "<th>Best at k = k<sub>max</sub></th><th>Where curves cross</th><th>ΔSE</th>"
                  "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
@@ -175,6 +178,13 @@ class _Html:
             return ""
         return (f"<tr class=\"warn\" data-benchmark=\"{_e(benchmark)}\"><td colspan=\"{columns}\">Warning "
                 f"({_e(benchmark)}): {_e(describe_visible_only(counts))}.</td></tr>")
+
+    def no_answer_warnings(self, f: BenchmarkFindings, columns: int) -> str:
+        """A table row per model on ``f``'s benchmark whose samples mostly name no answer."""
+        return "".join(
+            f"<tr class=\"warn no-answer\" data-benchmark=\"{_e(f.benchmark)}\"><td colspan=\"{columns}\">"
+            f"Warning ({_e(f.benchmark)}): {describe_no_answer(x, self.name, lambda t: f'<code>{_e(t)}</code>')}."
+            "</td></tr>" for x in f.no_answer)
 
     def solvable_lines(self) -> str:
         """One line per benchmark: is each trained model's solvable set inside its base's?"""
@@ -299,6 +309,11 @@ class _Html:
                         for k, v in (m.get("verifier_versions") or {}).items())
         srows = "".join(f"<tr><td>{_e(k)}</td><td><code>{_e(v)}</code></td></tr>"
                         for k, v in (m.get("sampling") or {}).items())
+        irows = "".join(
+            f"<tr><td>{self.name(str(x.get('model', '')))}</td><td>{_e(x.get('format'))}"
+            + (f" (filter {_e(x['lm_eval_filter'])})" if x.get("lm_eval_filter") else "")
+            + f"</td><td><code>{_e(x.get('file'))}</code></td><td><code>{_e(x.get('sha256'))}</code></td>"
+            f"<td class=\"n\">{_e(x.get('rows'))}</td></tr>" for x in m.get("imports") or [])
 
         def table(title: str, head: str, body: str, cls: str = "wide") -> str:
             if not body:
@@ -314,7 +329,11 @@ class _Html:
                 + table("Benchmarks", "<th>Name</th><th class=\"n\">Problems</th><th>Source</th>"
                         "<th>sha256</th>", brows)
                 + table("Verifiers", "<th>Verifier</th><th>Version</th>", vrows, "kv")
-                + table("Sampling", "<th>Parameter</th><th>Value</th>", srows, "kv")
+                + table("Sampling" + (" (the study's, for the models it sampled)" if irows else ""),
+                        "<th>Parameter</th><th>Value</th>", srows, "kv")
+                + (table("Imported samples (their sampling settings are in the header)", "<th>Model</th>"
+                         "<th>Format</th><th>File</th><th>sha256</th><th class=\"n\">Completions</th>", irows)
+                   if irows else "")
                 + f"<p class=\"note\">Run directory: <code>{_e(self.run.run_dir)}</code></p>")
 
     def table(self, name: str) -> Any:

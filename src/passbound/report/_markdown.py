@@ -8,6 +8,7 @@ name cannot break a table row.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from passbound.report._findings import (
@@ -19,6 +20,7 @@ from passbound.report._findings import (
     describe_solvable,
     describe_visible_only,
 )
+from passbound.report._notices import describe_import, describe_no_answer, imported_sampling, labels, sampled_models
 from passbound.report_kit import ci, code, kfmt, md_table, pct, pts
 
 if TYPE_CHECKING:
@@ -41,7 +43,25 @@ def _headline(f: BenchmarkFindings) -> list[str]:
     lines += [f"  - {describe_solvable(s, code)}" for s in f.solvable]
     if f.visible_only:
         lines.insert(1, f"  - **Warning:** {describe_visible_only(f.visible_only)}")
+    for x in reversed(f.no_answer):
+        lines.insert(1, f"  - **Warning:** {describe_no_answer(x, code, code)}")
     return lines
+
+
+def _sampling(run: RunData) -> list[str]:
+    """The sampling settings: the study's for the models it sampled, each import's as its file states."""
+    s = run.manifest.get("sampling") or {}
+    imports = imported_sampling(run)
+    study = ", ".join(f"{k} = {s[k]}" for k in ("n", "temperature", "top_p", "max_tokens", "seed") if k in s)
+    out = []
+    if study and (not imports or sampled_models(run)):
+        out.append(f"sampling: {study}" + (" (models sampled by this study)" if imports else ""))
+    return out + [f"sampling of {describe_import(x, code, labels(page=False), _plain)}" for x in imports]
+
+
+def _plain(text: str) -> str:
+    """A value from a file as it is when it is a plain word or number, else in a code span."""
+    return text if re.fullmatch(r"[A-Za-z0-9.+-]+", text) else code(text)
 
 
 def _analyses(run: RunData) -> list[str]:
@@ -60,14 +80,10 @@ def render_markdown(run: RunData, findings: list[BenchmarkFindings]) -> str:
     """The summary.md text."""
     m = run.manifest
     study = m.get("study_name") or run.run_dir.name
-    s = m.get("sampling") or {}
     prov = [f"passbound {m.get('passbound_version', '?')}"]
     if m.get("created"):
         prov.append(f"created {m['created']}")
-    samp = ", ".join(f"{k} = {s[k]}" for k in ("n", "temperature", "top_p", "max_tokens", "seed")
-                     if k in s)
-    if samp:
-        prov.append(f"sampling: {samp}")
+    prov += _sampling(run)
     out = [f"# passbound report: {code(study)}", "", " · ".join(prov), "", "## Headline", ""]
     for f in findings:
         out += _headline(f)
