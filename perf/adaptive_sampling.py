@@ -8,9 +8,9 @@
     (the baseline: the full run in the same process), pass@k with CIs, and whether the full run's
     pass@k lies inside the adaptive run's CI at every k.
 
-    python benchmarks/adaptive_sampling.py                       # both parts
-    python benchmarks/adaptive_sampling.py --skip-real           # simulation only (seconds)
-    python benchmarks/adaptive_sampling.py --problems 24 --n 32  # a larger real run
+    python perf/adaptive_sampling.py                       # both parts
+    python perf/adaptive_sampling.py --skip-real           # simulation only (seconds)
+    python perf/adaptive_sampling.py --problems 24 --n 32  # a larger real run
 """
 
 from __future__ import annotations

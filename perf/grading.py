@@ -5,8 +5,8 @@ answer is", "$...$", \\dfrac, 0.5 for \\frac{1}{2}, 18,000, extra spaces), wrong
 digit, another problem's answer), or not at all, sampled per problem with repeats the way n=256
 samples repeat (a few distinct answers per problem, each many times, inside different text).
 
-    python benchmarks/grading.py                 # 50,000 items (takes a while: (c) is slow)
-    python benchmarks/grading.py --items 2000    # smoke test
+    python perf/grading.py                 # 50,000 items (takes a while: (c) is slow)
+    python perf/grading.py --items 2000    # smoke test
 
 Prints items/s for (a) GradingPool, (b) MathVerifier item by item (verdicts must equal (a)),
 (c) ``verify(parse(gold), parse(completion))`` item by item, where (c) differs from (b) with

@@ -11,7 +11,7 @@ all on the same ``vllm.LLM`` instance and with the same ``SamplingParams``:
 Then, unless ``--no-formats``, the passbound engine's tokens/s in each number format (float32,
 bfloat16) on this machine, each in a fresh engine, beside the format passbound picks for this CPU.
 
-Run: ``python benchmarks/sampling.py [--prompts 8 --n 16 --max-tokens 64 --repeats 1]``.
+Run: ``python perf/sampling.py [--prompts 8 --n 16 --max-tokens 64 --repeats 1]``.
 Timings on a shared 2-core machine are noisy: compare runs made back to back.
 """
 

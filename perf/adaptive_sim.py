@@ -11,8 +11,8 @@ Shapes: ``weak`` Beta(0.1, 3) (most problems near p = 0: where four samples say 
 pass@32), ``moderate`` Beta(0.3, 1.5) (the earlier simulation), ``strong`` Beta(2, 1), and
 ``mixed``: 30% impossible (p = 0), 35% Beta(0.1, 3), 35% Beta(2, 1) (a shape no Beta prior has).
 
-    python benchmarks/adaptive_sim.py                      # the sweep, 40 seeds per scenario
-    python benchmarks/adaptive_sim.py --seeds 12 --shapes weak --n 32 --first 4
+    python perf/adaptive_sim.py                      # the sweep, 40 seeds per scenario
+    python perf/adaptive_sim.py --seeds 12 --shapes weak --n 32 --first 4
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ Baseline: vLLM's own default (``VLLM_CPU_OMP_THREADS_BIND=auto``: one core kept 
 scheduler, the model on the rest) with the demo's former ``chunk_size = 4``. Every row prints its
 ratio against it.
 
-Run: ``python benchmarks/cpu_settings.py [--problems 12 --n 16 --chunks 4,12]``.
+Run: ``python perf/cpu_settings.py [--problems 12 --n 16 --chunks 4,12]``.
 """
 
 from __future__ import annotations

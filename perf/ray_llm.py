@@ -8,8 +8,8 @@ problems behind a ~1,500-token preamble), where prefill is a larger share of the
 baseline is ray.data.llm, measured in the same run; both times include engine start-up.
 
     pip install "ray[data,serve]"        # ray.data.llm's vLLM stage imports ray.serve
-    python benchmarks/ray_llm.py                     # 16 problems x n = 8, 48 tokens
-    python benchmarks/ray_llm.py --problems 8 --n 4  # smoke test
+    python perf/ray_llm.py                     # 16 problems x n = 8, 48 tokens
+    python perf/ray_llm.py --problems 8 --n 4  # smoke test
 """
 
 from __future__ import annotations

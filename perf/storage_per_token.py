@@ -6,7 +6,7 @@ sample stage does (samples and verdicts shards, zstd Parquet), at several rows p
 a study's shard holds chunk_size x n rows (16 x 256 = 4,096 at paper scale), so the Parquet
 footers weigh less the bigger n is.
 
-    python benchmarks/storage_per_token.py
+    python perf/storage_per_token.py
 """
 
 from __future__ import annotations
