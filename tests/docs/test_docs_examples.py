@@ -77,8 +77,10 @@ def boxed(text: str) -> str:
 
 def test_add_an_engine(tmp_path: Path, example: Any) -> None:
     """docs/extend/engine.md: the guesser samples a study, reproducibly, and is graded like any model."""
-    example("add_engine")
+    module = example("add_engine")
     assert "guesser" in registry.engines.names()
+    by_path = registry.engines.create("add_engine:guesser_engine", model="none", high=3)  # the page's other spelling
+    assert isinstance(by_path, module.GuesserEngine) and by_path.high == 3
     study = tiny_study(tmp_path, {"name": "synthetic", "limit": 6, "options": {"n_problems": 6, "levels": [1]}}, n=16)
     run = prepare_run(study)
     assert sample_run(study, run, show_progress=False) == 6 * 16
