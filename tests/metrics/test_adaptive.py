@@ -14,7 +14,7 @@ from passbound.metrics.analysis import analyse_verdicts
 from passbound.metrics.beta_passk import fit_beta_binomial
 from passbound.metrics.passk import pass_at_k_matrix
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "perf"))
 from adaptive_sim import Scenario, run_once  # noqa: E402
 
 P, N, FIRST, BUDGET = 400, 256, 16, 0.3

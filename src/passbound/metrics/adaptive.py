@@ -21,7 +21,7 @@ by the root-mean-square error of the adaptive curve as a prediction of the full-
 that posterior predictive. Four samples per problem with almost no passes cannot pin the prior's
 shape near p = 0, which decides pass@k at k >> n0; one fitted prior and its posterior variance
 left that out (on the weak-model simulation +8.4 points at k = n = 32, held by the interval in 40%
-of runs). Coverage and bias per k: benchmarks/adaptive_sim.py and tests/metrics/test_adaptive.py.
+of runs). Coverage and bias per k: perf/adaptive_sim.py and tests/metrics/test_adaptive.py.
 """
 
 from __future__ import annotations

@@ -78,7 +78,7 @@ def _looks_bool(series: pd.Series) -> bool:
     return bool(vals) and vals <= {"true", "false"}
 
 
-def plan_columns(df: pd.DataFrame) -> list[Column]:
+def shown_columns(df: pd.DataFrame) -> list[Column]:
     """The shown columns: CI columns fold into the value they bound (``x_ci_low`` into ``x`` or
     ``x_rate``; bare ``ci_low``/``ci_high`` into the nearest preceding rate or difference)."""
     names = list(df.columns)
@@ -151,7 +151,7 @@ def _label(col: Column, tex: bool) -> str:
 
 def to_markdown(df: pd.DataFrame) -> str:
     """A GitHub-flavoured Markdown table, numeric columns right-aligned."""
-    cols = plan_columns(df)
+    cols = shown_columns(df)
     lines = ["| " + " | ".join(_label(c, False) for c in cols) + " |",
              "| " + " | ".join("---:" if c.numeric else "---" for c in cols) + " |"]
     lines += ["| " + " | ".join(_cell(c, row, False) for c in cols) + " |"
@@ -161,7 +161,7 @@ def to_markdown(df: pd.DataFrame) -> str:
 
 def to_latex(df: pd.DataFrame, name: str) -> str:
     """A booktabs ``tabular``: one ``\\\\``-terminated line per CSV row between the rules."""
-    cols = plan_columns(df)
+    cols = shown_columns(df)
     spec = "".join("r" if c.numeric else "l" for c in cols)
     lines = [f"% passbound table {tex_escape(name)}; needs \\usepackage{{booktabs}}",
              f"\\begin{{tabular}}{{{spec}}}", "\\toprule",

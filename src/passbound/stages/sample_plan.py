@@ -93,7 +93,7 @@ def plan_chunks(run: RunDir, study: StudyConfig, model: ModelSpec) -> list[Chunk
 
 
 # Below this many round-one passes the adaptive interval under-covers: 85-88% of 200 simulated runs
-# held the full-budget curve at every k, against 95-96% from 5 passes on (benchmarks/adaptive_sim.py
+# held the full-budget curve at every k, against 95-96% from 5 passes on (perf/adaptive_sim.py
 # shapes weak and moderate, 24 problems, n = 32, first = 4 and 8).
 FEW_PASSES = 5
 

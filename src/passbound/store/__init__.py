@@ -1,4 +1,4 @@
-"""The run directory: append-only Parquet shards plus a manifest (see README, 'Run directory')."""
+"""The run directory: append-only Parquet shards plus a manifest (docs/reference/run-directory.md)."""
 
 from passbound.store.rundir import PROBLEM_SCHEMA, SAMPLE_SCHEMA, VERDICT_SCHEMA, RunDir, atomic_write_table
 

@@ -25,7 +25,7 @@ TEMPLATE = "few-shot"  # the quick demo's: the 135M model keeps its answer forma
 
 @dataclass(frozen=True)
 class FullDemo:
-    """Sizes of the full demo (defaults: about an hour on a 2-core CPU; see the README)."""
+    """Sizes of the full demo (defaults: about an hour on a 2-core CPU; see docs/measurements.md)."""
 
     out: Path
     steps: int = 16  # GRPO steps
