@@ -13,7 +13,14 @@ from typing import Any
 from passbound.config import ModelSpec, StudyConfig
 from passbound.progress import console, progress_bar
 from passbound.stages.chunk_sampler import ChunkSampler
-from passbound.stages.sample_plan import ChunkTask, active_problems, chunked, plan_chunks, problem_seed, prompts_in_flight
+from passbound.stages.sample_plan import (
+    ChunkTask,
+    active_problems,
+    chunked,
+    plan_chunks,
+    problem_seed,
+    prompts_in_flight,
+)
 from passbound.store import RunDir
 
 __all__ = ["ChunkTask", "active_problems", "chunked", "plan_chunks", "problem_seed", "sample_run"]
@@ -83,8 +90,8 @@ def _check_before_sampling(study: StudyConfig, run: RunDir, plan: list[tuple[Mod
 
 def _sample_on_ray(study: StudyConfig, run: RunDir, plan: list[tuple[ModelSpec, list[ChunkTask]]],
                    show_progress: bool) -> int:
-    from passbound.stages.ray_runner import sample_model_on_ray
     from passbound.stages.prepare import record_versions
+    from passbound.stages.ray_runner import sample_model_on_ray
 
     written = 0
     for model, todo in plan:
