@@ -276,7 +276,7 @@ def _progress_bar(on_progress: ProgressFn, n: int) -> Callable[..., Any]:
     """
     from tqdm import tqdm
 
-    class _Bar(tqdm):  # type: ignore[misc]
+    class _Bar(tqdm):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             kwargs.update(file=io.StringIO(), mininterval=3600)
             super().__init__(*args, **kwargs)
