@@ -49,7 +49,7 @@ def sample_run(study: StudyConfig, run: RunDir, *, models: Sequence[str] | None 
         return _sample_on_ray(study, run, plan, show_progress)
     written = 0
     loaded: dict[tuple[str, str, str], Any] = {}
-    remaining_users = {}
+    remaining_users: dict[tuple[str, str, str], int] = {}
     for m, _ in plan:
         remaining_users[_engine_key(m)] = remaining_users.get(_engine_key(m), 0) + 1
     try:
