@@ -31,8 +31,13 @@ CHAT_TEMPLATE = (
 def build_tiny_vl(out_dir: Path, tokenizer_dir: Path) -> Path:
     """Write the model, processor and tokenizer folder (about 5 s, 28 MB)."""
     import torch
-    from transformers import (AutoTokenizer, Idefics3Config, Idefics3ForConditionalGeneration,
-                              Idefics3ImageProcessorPil, Idefics3Processor)
+    from transformers import (
+        AutoTokenizer,
+        Idefics3Config,
+        Idefics3ForConditionalGeneration,
+        Idefics3ImageProcessorPil,
+        Idefics3Processor,
+    )
 
     out_dir.mkdir(parents=True, exist_ok=True)
     tok = AutoTokenizer.from_pretrained(str(tokenizer_dir))

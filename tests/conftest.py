@@ -1,4 +1,6 @@
-"""Shared fixtures. Slow tests run only with --runslow; e2e tests (real model) always run."""
+"""Shared fixtures, and what a run runs: a test marked `slow` runs only with --runslow, whatever
+else it is marked; a test marked `e2e` (real model, real engines) runs by default unless it is
+also `slow`. The header of every run says how many tests of each kind it skips."""
 
 from __future__ import annotations
 
@@ -15,12 +17,25 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if config.getoption("--runslow"):
+    slow = [item for item in items if "slow" in item.keywords]
+    e2e = [item for item in items if "e2e" in item.keywords]
+    runs_slow = config.getoption("--runslow")
+    config.stash[_PLAN] = (f"passbound: {len(items)} tests collected; {len(e2e)} e2e, of which "
+                           f"{sum('slow' in i.keywords for i in e2e)} also slow; {len(slow)} slow "
+                           + ("run (--runslow)" if runs_slow else "skipped (run them with --runslow)"))
+    if runs_slow:
         return
-    skip_slow = pytest.mark.skip(reason="slow: run with --runslow")
-    for item in items:
-        if "slow" in item.keywords:
-            item.add_marker(skip_slow)
+    for item in slow:
+        kind = "slow e2e" if "e2e" in item.keywords else "slow"
+        item.add_marker(pytest.mark.skip(reason=f"{kind}: run with --runslow"))
+
+
+_PLAN = pytest.StashKey[str]()
+
+
+def pytest_report_collectionfinish(config: pytest.Config) -> str:
+    """One line that says what this run runs and what it skips (slow tests, e2e or not)."""
+    return config.stash.get(_PLAN, "")
 
 
 def shared_data_dir() -> Path:

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from typing import Any  # noqa: E402
+from typing import Any
 
-from passbound.types import Completion, Problem, Sample, Verdict  # noqa: E402
+from passbound.types import Completion, Problem, Sample, Verdict
 
 __all__ = ["Completion", "Problem", "Sample", "Verdict", "__version__", "pass_at_k"]
 

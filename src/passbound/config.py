@@ -52,7 +52,7 @@ class ModelSpec(_Strict):
         return v
 
     @model_validator(mode="after")
-    def _checkpoint_has_step(self) -> "ModelSpec":
+    def _checkpoint_has_step(self) -> ModelSpec:
         if self.role == "checkpoint" and self.step is None:
             raise ValueError(f"model {self.name!r} has role='checkpoint' but no step; add step = <training step>")
         return self
@@ -86,7 +86,7 @@ class SamplingSpec(_Strict):
     adaptive: AdaptiveSpec | None = Field(default=None, description="two-round sampling (see metrics/adaptive.py)")
 
     @model_validator(mode="after")
-    def _adaptive_fits(self) -> "SamplingSpec":
+    def _adaptive_fits(self) -> SamplingSpec:
         a = self.adaptive
         if a is not None and a.first >= self.n:
             raise ValueError(f"sampling.adaptive.first = {a.first} must be below n = {self.n}")
@@ -99,7 +99,7 @@ class SamplingSpec(_Strict):
         """Samples per problem in round one (all n without adaptive sampling)."""
         return self.adaptive.first if self.adaptive is not None else self.n
 
-    def for_model(self, model: "ModelSpec") -> "SamplingSpec":
+    def for_model(self, model: ModelSpec) -> SamplingSpec:
         """These parameters with the model's own overrides applied."""
         overrides = {k: v for k, v in model.sampling.model_dump().items() if v is not None}
         return self.model_copy(update=overrides)
@@ -115,7 +115,7 @@ class VerifySpec(_Strict):
     workers: int = Field(default=0, ge=0, description="grading processes; 0 = all cores")
 
     @model_validator(mode="after")
-    def _check_verifier_options(self) -> "VerifySpec":
+    def _check_verifier_options(self) -> VerifySpec:
         from passbound.registry import verifiers
 
         for kind, options in (self.model_extra or {}).items():
@@ -175,7 +175,7 @@ class RunnerSpec(_Strict):
     address: str | None = Field(default=None, description="Ray cluster address (ray); none starts a local Ray instance")
 
     @model_validator(mode="after")
-    def _ray_fields_need_ray(self) -> "RunnerSpec":
+    def _ray_fields_need_ray(self) -> RunnerSpec:
         if self.kind == "local":
             given = [f for f in ("address", "gpus_per_replica") if getattr(self, f) is not None]
             if self.replicas != 1:
@@ -200,7 +200,7 @@ class StudyConfig(_Strict):
     runner: RunnerSpec = RunnerSpec()
 
     @model_validator(mode="after")
-    def _consistent(self) -> "StudyConfig":
+    def _consistent(self) -> StudyConfig:
         if not self.models:
             raise ValueError("no models: add at least one [[models]] table")
         if not self.benchmarks:

@@ -112,7 +112,7 @@ def grade_file(in_file: Path, output: BinaryIO, *, data_dir: Path | None = None,
         starting = threading.Thread(target=_start, args=(pool,), daemon=True)
         starting.start()
         ranges = shards(in_file, SHARD_BYTES)
-        early = {}
+        early: dict[tuple[int, int], ShardScan] = {}
         while starting.is_alive() and len(early) < len(ranges) // 2:
             s, e = ranges[-1 - len(early)]
             early[s, e] = scan_shard(str(in_file), s, e, data_dir_s, options)

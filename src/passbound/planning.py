@@ -83,7 +83,7 @@ def count_problems(study: StudyConfig, given: Mapping[str, int]) -> dict[str, in
         try:
             loaded = load_benchmark(spec.name, path=spec.path, data_dir=study.data_dir, limit=spec.limit,
                                     split=spec.split, options=dict(spec.options))
-        except Exception as exc:  # hub offline, missing file, unknown loader: all need the same fix
+        except Exception as exc:  # noqa: BLE001 - hub offline, missing file, unknown loader: all need the same fix
             raise ConfigError(f"cannot count the problems of benchmark {spec.name!r} ({exc}); pass --data-dir "
                               f"with a local copy, or give the count: --problems {spec.name}=N") from None
         counts[spec.name] = len(loaded.problems)

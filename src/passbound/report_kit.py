@@ -110,7 +110,7 @@ def md_table(head: list[str], rows: list[list[str]], right: set[int]) -> list[st
 # ---------------------------------------------------------------- figures
 # Deterministic output: fixed SVG hash salt, no dates or software versions in the file metadata.
 
-RC = {
+RC: dict[Any, Any] = {  # keys: matplotlib rcParams names (its stubs type them as a Literal)
     "svg.hashsalt": "passbound",
     "svg.fonttype": "path",  # glyphs as paths: the SVG renders the same everywhere, offline
     "font.size": 9.5,

@@ -66,7 +66,7 @@ def test_missing_gold_field_names_file_line_and_field(tmp_path):
 
 
 def test_gsm8k_answer_without_hashes(tmp_path):
-    f = write_jsonl(tmp_path / "gsm8k" / "test.jsonl", [{"question": "q", "answer": "no final answer"}])
+    write_jsonl(tmp_path / "gsm8k" / "test.jsonl", [{"question": "q", "answer": "no final answer"}])
     with pytest.raises(DataError, match="####") as err:
         load_benchmark("gsm8k", data_dir=tmp_path)
     assert "line 1" in str(err.value)

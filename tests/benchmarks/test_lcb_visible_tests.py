@@ -265,7 +265,6 @@ def test_verl_export_and_hook_refuse_it_unless_told_to(data_dir: Path, tmp_path:
 
 
 def test_training_config_refuses_it_unless_told_to(data_dir: Path, tmp_path: Path) -> None:
-    pytest.importorskip("datasets")
     from passbound.train.config import load_train_config
     from passbound.train.rewards import VisibleTestsRefused
     from passbound.train.run import _dataset

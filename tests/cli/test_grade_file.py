@@ -23,7 +23,7 @@ from passbound.grade import grade_file, grade_rows, read_grade_rows
 from passbound.verify.pool import GradingPool, Task
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "verify"))  # workers import the helper by name
-from _misbehaving import hanging_scan  # noqa: E402
+from _misbehaving import hanging_scan
 
 HEAVY = ("numpy", "pyarrow", "pandas", "pydantic", "rich", "torch", "vllm", "sympy", "math_verify")
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pyarrow.compute as pc
 import pytest
-from _studies import smol_synthetic
 
+from _studies import smol_synthetic
 from passbound.store import RunDir
 
 STUDY = """

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from _cot_data import EXPECTED_ORDER, LONG_MARK, N, PASSES, make_run, text_of
+from _cot_data import EXPECTED_ORDER, LONG_MARK, PASSES, N, make_run, text_of
 
 from passbound.cli import main
 from passbound.cot import drilldown, hard_threshold

@@ -14,9 +14,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from _browser import DevTools, headless_chromium
 from _cot_data import make_run
 
+from _browser import DevTools, headless_chromium
 from passbound.cli import main
 from passbound.cot import annotations
 from passbound.stages import analyse_run, report_run, study_of_run

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from _studies import smol_synthetic
 
+from _studies import smol_synthetic
 from passbound.store import RunDir
 
 pytestmark = pytest.mark.e2e

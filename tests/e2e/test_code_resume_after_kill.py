@@ -14,14 +14,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from test_resume_after_kill import assert_no_duplicates, kill_when, passbound
 
 from passbound.config import study_from_dict
 from passbound.stages import prepare_run
 from passbound.store import RunDir
 from passbound.store.rundir import samples_to_table
 from passbound.types import Sample
-
-from test_resume_after_kill import assert_no_duplicates, kill_when, passbound  # noqa: E402
 
 pytestmark = pytest.mark.e2e
 

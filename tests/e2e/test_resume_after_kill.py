@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from _studies import smol_synthetic
 
+from _studies import smol_synthetic
 from passbound.config import study_from_dict
 from passbound.stages import prepare_run
 from passbound.store import RunDir

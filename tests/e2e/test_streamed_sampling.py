@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from _studies import smol_synthetic
 
+from _studies import smol_synthetic
 from passbound.store import RunDir
 
 pytestmark = pytest.mark.e2e

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from _vllm_server import free_port, vllm_server
 
+from _vllm_server import free_port, vllm_server
 from passbound.registry import engines
 
 pytestmark = pytest.mark.e2e

@@ -12,9 +12,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from _tiny_vl import TOKENS_PER_IMAGE, two_images
 from _vllm_server import vllm_server
-
 from passbound.errors import ConfigError
 from passbound.prompts.parts import TextWithImages, image_part, openai_messages, text_part
 from passbound.registry import engines

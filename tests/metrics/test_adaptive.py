@@ -15,7 +15,7 @@ from passbound.metrics.beta_passk import fit_beta_binomial
 from passbound.metrics.passk import pass_at_k_matrix
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "perf"))
-from adaptive_sim import Scenario, run_once  # noqa: E402
+from adaptive_sim import Scenario, run_once
 
 P, N, FIRST, BUDGET = 400, 256, 16, 0.3
 KS = [1, 4, 16, 64, 256]
@@ -94,8 +94,8 @@ def test_bad_settings_are_refused() -> None:
         second_round([1, 2], 0, 16, 0.5)
     with pytest.raises(ValueError):
         second_round([1, 2], 4, 16, 1.5)
-    from passbound.errors import ConfigError
     from passbound.config import study_from_dict
+    from passbound.errors import ConfigError
 
     base = {"models": [{"name": "m", "path": "none", "engine": "hf"}], "benchmarks": [{"name": "synthetic"}]}
     for adaptive_spec in ({"first": 16, "budget": 0.5}, {"first": 4, "budget": 0.1}):

@@ -7,6 +7,7 @@ Expected numbers are worked out by hand in the comments.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -121,8 +122,11 @@ def test_pdflatex_compiles_the_tables_when_installed(run: tuple[Path, dict[str, 
     (tmp_path / "doc.tex").write_text(doc, encoding="utf-8")
     assert "\\input{" in doc and len(ANALYSIS) == doc.count("\\input{")
     pdflatex = shutil.which("pdflatex")
-    if pdflatex is None:  # not required (TeX is not installed here); the text checks above hold
-        return
+    if pdflatex is None:  # TeX is not part of the test install: say so (a skip), unless this machine must have it
+        if os.environ.get("PASSBOUND_REQUIRE_PDFLATEX"):
+            pytest.fail("PASSBOUND_REQUIRE_PDFLATEX is set and pdflatex is not on PATH")
+        pytest.skip("pdflatex is not installed; the LaTeX text checks above ran (set PASSBOUND_REQUIRE_PDFLATEX "
+                    "to make its absence a failure)")
     proc = subprocess.run([pdflatex, "-interaction=nonstopmode", "-halt-on-error", "doc.tex"],
                           cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout[-3000:]

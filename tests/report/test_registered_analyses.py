@@ -100,7 +100,8 @@ def test_edge_cases_of_the_registered_analyses() -> None:
     extrapolation; Bayes@N reaches k = n even when the grid does not."""
     from passbound.analyses import AnalysisInputs
     from passbound.analyses.bayes import compute as bayes
-    from passbound.analyses.beyond_n import compute as beyond, compute_check
+    from passbound.analyses.beyond_n import compute as beyond
+    from passbound.analyses.beyond_n import compute_check
     from passbound.config import AnalysisSpec
 
     def verdicts(n: int, passes: int, problems: int = 6) -> pd.DataFrame:

@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _browser import DevTools, headless_chromium
 
+from _browser import DevTools, headless_chromium
 from passbound.config import study_from_dict
 from passbound.stages.analyse import analyse_run
 from passbound.stages.report import report_run

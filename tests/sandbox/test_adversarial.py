@@ -17,18 +17,19 @@ import uuid
 from pathlib import Path
 
 import pytest
+
 from _listener import host_listener
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _sandbox_helpers import require, tier_params, wait_gone, zombie_children  # noqa: E402
+from _sandbox_helpers import require, tier_params, wait_gone, zombie_children
 
-from passbound.sandbox import run_program  # noqa: E402
+from passbound.sandbox import run_program
 
 TIERS = tier_params()
 SLACK = 2.0  # seconds allowed past the timeout (start-up, kill, reaping) on a loaded 2-core box
 
 
-def _run(tier: tuple[str, str], src: str, **kw: object):  # noqa: ANN202
+def _run(tier: tuple[str, str], src: str, **kw: object):
     kw.setdefault("timeout", 10)
     return run_program(src, isolation=tier[0], python=tier[1], **kw)  # type: ignore[arg-type]
 

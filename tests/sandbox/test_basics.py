@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _sandbox_helpers import caps, tier_params  # noqa: E402
+from _sandbox_helpers import caps, tier_params
 
-from passbound.sandbox import Limits, Sandbox, SandboxResult, run_program, sandbox_capabilities  # noqa: E402
+from passbound.sandbox import Limits, Sandbox, SandboxResult, run_program, sandbox_capabilities
 
 TIERS = tier_params()
 

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _sandbox_helpers import require, tier_params  # noqa: E402
+from _sandbox_helpers import require, tier_params
 
-from passbound.sandbox import run_program  # noqa: E402
+from passbound.sandbox import run_program
 
 TIERS = tier_params()
 REPO = Path(__file__).resolve().parents[2]
@@ -21,7 +21,7 @@ REPO = Path(__file__).resolve().parents[2]
 _LIBC = "import ctypes, os\nlibc = ctypes.CDLL(None, use_errno=True)\n"
 
 
-def _run(tier: tuple[str, str], src: str, **kw: object):  # noqa: ANN202
+def _run(tier: tuple[str, str], src: str, **kw: object):
     kw.setdefault("timeout", 10)
     return run_program(src, isolation=tier[0], python=tier[1], **kw)  # type: ignore[arg-type]
 

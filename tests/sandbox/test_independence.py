@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _sandbox_helpers import tier_params  # noqa: E402
+from _sandbox_helpers import tier_params
 
-from passbound.sandbox import SandboxServer, run_program, sandbox_capabilities  # noqa: E402
+from passbound.sandbox import SandboxServer, run_program, sandbox_capabilities
 
 TIERS = tier_params()
 
@@ -84,7 +84,7 @@ while True:
 
 
 @pytest.fixture()
-def server():  # noqa: ANN201
+def server():
     if not sandbox_capabilities()["pid_namespace"]:
         pytest.skip("no tier with a pid namespace here")
     with SandboxServer(LOOP, memory_mb=256, max_processes=4, disk_mb=8) as s:

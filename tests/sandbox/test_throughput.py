@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _sandbox_helpers import available_tiers  # noqa: E402
+from _sandbox_helpers import available_tiers
 
-from passbound.sandbox import run_program  # noqa: E402
+from passbound.sandbox import run_program
 
 RUNS = int(os.environ.get("PASSBOUND_SANDBOX_RUNS", "200"))
 

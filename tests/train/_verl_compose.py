@@ -38,7 +38,7 @@ def has_key(config, dotted: str) -> bool:
     """Whether verl's config declares the key (a mandatory ``???`` value counts as declared)."""
     parent, _, leaf = dotted.rpartition(".")
     node = OmegaConf.select(config, parent, default=None, throw_on_missing=False) if parent else config
-    return node is not None and OmegaConf.is_dict(node) and leaf in node.keys()  # `in` skips ??? values
+    return node is not None and OmegaConf.is_dict(node) and leaf in node.keys()  # noqa: SIM118 - `in` skips ??? values
 
 
 def estimators() -> list[str]:

@@ -17,15 +17,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from _listener import host_listener
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _code_programs import fenced  # noqa: E402
+from _code_programs import fenced
 
-from passbound.benchmarks import load_benchmark  # noqa: E402
-from passbound.types import Problem  # noqa: E402
-from passbound.verify import GradingPool  # noqa: E402
-from passbound.verify.code import CodeVerifier  # noqa: E402
+from passbound.benchmarks import load_benchmark
+from passbound.types import Problem
+from passbound.verify import GradingPool
+from passbound.verify.code import CodeVerifier
 
 SECRET_VAR = "PASSBOUND_TEST_SECRET"
 SECRET = f"sk-fake-{uuid.uuid4().hex}"

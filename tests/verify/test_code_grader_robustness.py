@@ -20,14 +20,13 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _code_programs import fenced  # noqa: E402
 
-from passbound.benchmarks import load_benchmark  # noqa: E402
-from passbound.sandbox import Sandbox, sandbox_capabilities  # noqa: E402
-from passbound.types import Problem  # noqa: E402
-from passbound.verify._code_records import Records, Verdict  # noqa: E402
-from passbound.verify._harness.codec import decode  # noqa: E402
-from passbound.verify.code import _SERVERS, CodeVerifier, _server_for, _server_key  # noqa: E402
+from passbound.benchmarks import load_benchmark
+from passbound.sandbox import Sandbox, sandbox_capabilities
+from passbound.types import Problem
+from passbound.verify._code_records import Records, Verdict
+from passbound.verify._harness.codec import decode
+from passbound.verify.code import _SERVERS, CodeVerifier, _server_for, _server_key
 
 P61 = (1 << 61) - 1  # ints equal modulo this have equal hashes
 

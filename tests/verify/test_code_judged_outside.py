@@ -16,12 +16,12 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _code_programs import fenced  # noqa: E402
+from _code_programs import fenced
 
-from passbound.benchmarks import load_benchmark  # noqa: E402
-from passbound.types import Problem  # noqa: E402
-from passbound.verify import GradingPool  # noqa: E402
-from passbound.verify.code import CodeVerifier  # noqa: E402
+from passbound.benchmarks import load_benchmark
+from passbound.types import Problem
+from passbound.verify import GradingPool
+from passbound.verify.code import CodeVerifier
 
 OPTIONS = dict(min_time_limit=1.0, per_set_timeout=3.0, reference_timeout=20.0, memory_mb=512, max_output_mb=4,
                cache_dir="", check_timeout=3.0)  # fmt: skip

@@ -17,12 +17,12 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _code_programs import corrupt, fenced, read_rows, run_evalplus  # noqa: E402
+from _code_programs import corrupt, fenced, read_rows, run_evalplus
 
-from passbound.benchmarks import load_benchmark  # noqa: E402
-from passbound.types import Problem  # noqa: E402
-from passbound.verify import GradingPool  # noqa: E402
-from passbound.verify.code import CodeVerifier  # noqa: E402
+from passbound.benchmarks import load_benchmark
+from passbound.types import Problem
+from passbound.verify import GradingPool
+from passbound.verify.code import CodeVerifier
 
 SEED = 20240611
 SUBSET = 20

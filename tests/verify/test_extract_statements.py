@@ -9,8 +9,8 @@ from __future__ import annotations
 import pytest
 
 from passbound.types import Problem
-from passbound.verify.choice import ChoiceVerifier
 from passbound.verify import extract
+from passbound.verify.choice import ChoiceVerifier
 from passbound.verify.extract import extract_answer
 from passbound.verify.math import MathVerifier
 

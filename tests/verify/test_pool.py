@@ -18,7 +18,7 @@ from passbound.verify import GradingPool, grade_many
 from passbound.verify.pool import Task
 
 sys.path.insert(0, str(Path(__file__).parent))  # spawned workers import the helper by name too
-from _misbehaving import MisbehavingVerifier, environ, imported, nap  # noqa: E402
+from _misbehaving import MisbehavingVerifier, environ, imported, nap
 
 SLACK = 3.0  # seconds on top of the timeout: the parent's wake-up, the kill and the join
 

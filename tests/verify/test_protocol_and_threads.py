@@ -16,7 +16,7 @@ from passbound.verify import GradingPool, get_verifier
 from passbound.verify.result import Verifier
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _misbehaving import MisbehavingVerifier  # noqa: E402
+from _misbehaving import MisbehavingVerifier
 
 
 @pytest.mark.parametrize("kind", sorted(registry.verifiers.names()))

@@ -20,12 +20,12 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _misbehaving import MisbehavingVerifier  # noqa: E402
+from _misbehaving import MisbehavingVerifier
 
-from passbound.benchmarks import load_benchmark  # noqa: E402
-from passbound.types import Problem  # noqa: E402
-from passbound.verify import GradingPool  # noqa: E402
-from passbound.verify.code import _SERVERS, CodeVerifier, _server_for, _server_key  # noqa: E402
+from passbound.benchmarks import load_benchmark
+from passbound.types import Problem
+from passbound.verify import GradingPool
+from passbound.verify.code import _SERVERS, CodeVerifier, _server_for, _server_key
 
 BUSY = 8  # busy loops on top of whatever else runs: each process gets about 2/10 of a core
 BUSY_SECONDS = 12.0

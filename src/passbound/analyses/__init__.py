@@ -15,7 +15,7 @@ that stand alone declare a section here.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -132,9 +132,9 @@ def register(analysis: Analysis) -> Analysis:
 
 
 def register_tables(key: str, compute_all: Callable[[AnalysisInputs], dict[str, pd.DataFrame]],
-                    columns: dict[str, Sequence[str]], *, required: Sequence[str] = (),
+                    columns: Mapping[str, Sequence[str]], *, required: Sequence[str] = (),
                     markdown: dict[str, Callable[[pd.DataFrame, Any], list[str]]] | None = None,
-                    added: dict[str, Sequence[str]] | None = None) -> None:
+                    added: Mapping[str, Sequence[str]] | None = None) -> None:
     """Register each table of one computation (``compute_all`` -> {name: table}), which runs once
     per analyse run however many of its tables are declared."""
     for name, cols in columns.items():

@@ -38,7 +38,7 @@ def file_format(path: Path) -> str:
 def _open_text(path: Path) -> io.TextIOBase:
     if path.name.lower().endswith(".gz"):
         return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8")
-    return open(path, encoding="utf-8")  # noqa: SIM115  (closed by the caller's with-block)
+    return open(path, encoding="utf-8")  # closed by the caller's with-block
 
 
 def read_rows(path: str | Path) -> list[tuple[str, dict[str, Any]]]:

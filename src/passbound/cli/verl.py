@@ -46,7 +46,7 @@ def export_command(benchmark: str, out: Path, model: str, template: str, algorit
                      prompt_length=prompt_length, response_length=response_length, batch_size=batch_size,
                      epochs=epochs, train_split=train_split, test_split=test_split,
                      allow_visible_tests=allow_visible_tests)
-    for name, path in written.items():
+    for path in written.values():
         console.print(f"verl export: {path}")
     first = next(p for n, p in written.items() if n.endswith(".sh"))
     console.print(f"run one on the cluster with `{first}` (verl's main_ppo with that config)")

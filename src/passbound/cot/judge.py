@@ -21,15 +21,13 @@ from typing import Any
 
 import pandas as pd
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from passbound.cot._run import Key, check_names, load_verdicts, read_texts, run_models, truncate
 from passbound.cot.drilldown import hard_threshold, problem_counts_frame
 from passbound.errors import ConfigError
 from passbound.progress import console, progress_bar
-from passbound.store import RunDir
-from passbound.store import atomic_write_table
-from passbound.store.side_tables import JUDGMENT_SCHEMA, judgment_map, judgments_path, read_judgments  # noqa: F401
+from passbound.store import RunDir, atomic_write_table
+from passbound.store.side_tables import JUDGMENT_SCHEMA, judgment_map, judgments_path, read_judgments
 
 TEMPLATE_VERSION = "cot-judge-1"
 JUDGE_TEMPLATE = """You are checking a worked solution to a problem. Its final answer matches the reference answer. \

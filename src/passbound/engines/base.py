@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import islice
-from typing import Any, Protocol, Union, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from passbound.errors import ConfigError
 from passbound.prompts.parts import TextWithImages
@@ -18,7 +18,7 @@ from passbound.types import Completion
 
 # Raw text, chat messages (the engine applies the tokenizer's chat template; contents may be
 # lists of text and image parts), or raw text with image placeholders (passbound.prompts.parts).
-PromptInput = Union[str, Sequence[Mapping[str, Any]], TextWithImages]
+PromptInput = str | Sequence[Mapping[str, Any]] | TextWithImages
 ProgressFn = Callable[[int], None]
 
 

@@ -13,8 +13,8 @@ from importlib.metadata import version as dist_version
 from typing import Any
 
 from passbound.engines.base import (
-    PromptInput,
     ProgressFn,
+    PromptInput,
     check_request,
     is_chat,
     pop_options,

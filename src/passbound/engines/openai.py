@@ -18,9 +18,9 @@ from collections.abc import Coroutine, Sequence
 from importlib.metadata import version as dist_version
 from typing import Any, TypeVar
 
-from passbound.engines.base import PromptInput, ProgressFn, as_messages, check_request, is_chat, pop_options
-from passbound.prompts.parts import TextWithImages, openai_messages
+from passbound.engines.base import ProgressFn, PromptInput, as_messages, check_request, is_chat, pop_options
 from passbound.errors import ConfigError
+from passbound.prompts.parts import TextWithImages, openai_messages
 from passbound.registry import require
 from passbound.types import Completion
 
@@ -203,7 +203,7 @@ def _run(coro: Coroutine[Any, Any, T]) -> T:
     def target() -> None:
         try:
             box["value"] = asyncio.run(coro)
-        except BaseException as exc:  # re-raised in the caller's thread
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
             box["error"] = exc
 
     thread = threading.Thread(target=target)

@@ -13,20 +13,21 @@ import io
 import itertools
 import os
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
-from importlib.metadata import PackageNotFoundError, version as dist_version
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as dist_version
 from typing import Any
 
+from passbound.engines._reaper import start_reaper
 from passbound.engines.base import (
     GenerationRequest,
     GenerationSettings,
-    PromptInput,
     ProgressFn,
+    PromptInput,
     check_request,
     is_chat,
     pop_options,
     render_chat,
 )
-from passbound.engines._reaper import start_reaper
 from passbound.engines.cpu_format import NumberFormat, cpu_number_format
 from passbound.prompts.parts import TextWithImages, load_image, prompt_images
 from passbound.registry import require
@@ -275,7 +276,7 @@ def _progress_bar(on_progress: ProgressFn, n: int) -> Callable[..., Any]:
     """
     from tqdm import tqdm
 
-    class _Bar(tqdm):  # type: ignore[misc]
+    class _Bar(tqdm):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             kwargs.update(file=io.StringIO(), mininterval=3600)
             super().__init__(*args, **kwargs)

@@ -9,7 +9,8 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from passbound.metrics.passk import pass_at_k, pass_at_k_matrix
+from passbound.metrics.passk import pass_at_k as pass_at_k
+from passbound.metrics.passk import pass_at_k_matrix as pass_at_k_matrix
 
 _LAZY = {
     "TABLE_COLUMNS": ("passbound.metrics.analysis", "COLUMNS"),

@@ -20,8 +20,8 @@ from typing import Any
 
 import pandas as pd
 
-from passbound.store.tables import TEXT_COLUMNS
 from passbound.report_kit import as_float
+from passbound.store.tables import TEXT_COLUMNS
 
 MISSING_MD, MISSING_TEX = "—", "---"
 _RATE = re.compile(r"(^|_)(pass_at|maj_at)|fraction$|_rate$|_acc$")

@@ -34,7 +34,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from passbound.sandbox._limits import Limits, boot_code, seccomp_spec
@@ -277,7 +277,7 @@ def uid_slot() -> Iterator[int]:
     raise RuntimeError(f"all {UID_SLOTS} sandbox uids from {UID_BASE} are in use")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _uid_taken(uid: int) -> bool:
     """A uid that belongs to a real account is never used (kill_uid would hit its processes)."""
     try:

@@ -22,12 +22,11 @@ from passbound.config import StudyConfig
 from passbound.errors import ConfigError
 from passbound.progress import console, progress_bar
 from passbound.stages.sample import active_problems
-from passbound.store import RunDir
-from passbound.store import atomic_write_table
-from passbound.store.side_tables import PERPLEXITY_TABLE, PPL_SCHEMA, perplexity_shard_path, read_perplexity  # noqa: F401 (re-export)
+from passbound.store import RunDir, atomic_write_table
+from passbound.store.side_tables import PERPLEXITY_TABLE, PPL_SCHEMA, perplexity_shard_path, read_perplexity
 
 if TYPE_CHECKING:
-    import pandas as pd
+    pass
 
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 _BATCH = 32  # samples per scoring call (one progress step)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import platform
-from datetime import datetime, timezone
 from collections.abc import Sequence
+from datetime import datetime, timezone
 from typing import Any
 
 import tomli_w

@@ -117,7 +117,7 @@ class GradeActor:
         self.grader = ShardGrader(run, self.pool, versions, problems, opened_reasoning(self.study.models, configured))
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, list[Any]]:
-        graded = [self.grader.grade(tuple(json.loads(t))) for t in batch["todo"]]  # type: ignore[arg-type]
+        graded = [self.grader.grade(tuple(json.loads(t))) for t in batch["todo"]]
         return {"todo": list(batch["todo"]), "graded": graded}
 
 

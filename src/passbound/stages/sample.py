@@ -13,7 +13,14 @@ from typing import Any
 from passbound.config import ModelSpec, StudyConfig
 from passbound.progress import console, progress_bar
 from passbound.stages.chunk_sampler import ChunkSampler
-from passbound.stages.sample_plan import ChunkTask, active_problems, chunked, plan_chunks, problem_seed, prompts_in_flight
+from passbound.stages.sample_plan import (
+    ChunkTask,
+    active_problems,
+    chunked,
+    plan_chunks,
+    problem_seed,
+    prompts_in_flight,
+)
 from passbound.store import RunDir
 
 __all__ = ["ChunkTask", "active_problems", "chunked", "plan_chunks", "problem_seed", "sample_run"]
@@ -42,7 +49,7 @@ def sample_run(study: StudyConfig, run: RunDir, *, models: Sequence[str] | None 
         return _sample_on_ray(study, run, plan, show_progress)
     written = 0
     loaded: dict[tuple[str, str, str], Any] = {}
-    remaining_users = {}
+    remaining_users: dict[tuple[str, str, str], int] = {}
     for m, _ in plan:
         remaining_users[_engine_key(m)] = remaining_users.get(_engine_key(m), 0) + 1
     try:
@@ -83,8 +90,8 @@ def _check_before_sampling(study: StudyConfig, run: RunDir, plan: list[tuple[Mod
 
 def _sample_on_ray(study: StudyConfig, run: RunDir, plan: list[tuple[ModelSpec, list[ChunkTask]]],
                    show_progress: bool) -> int:
-    from passbound.stages.ray_runner import sample_model_on_ray
     from passbound.stages.prepare import record_versions
+    from passbound.stages.ray_runner import sample_model_on_ray
 
     written = 0
     for model, todo in plan:

@@ -9,8 +9,8 @@ import pyarrow.parquet as pq
 
 from passbound.config import StudyConfig
 from passbound.progress import console, progress_bar
-from passbound.store import RunDir
 from passbound.stages.shard_grader import ShardGrader, ShardTodo, load_problems, opened_reasoning, problem_kinds
+from passbound.store import RunDir
 
 
 def _stale(run: RunDir, model: str, benchmark: str, chunk: int, versions: dict[str, str], force: bool) -> str | None:

@@ -67,7 +67,7 @@ class RemoteRun:
         self.uri = uri.rstrip("/")
         try:
             self.fs, root = pafs.FileSystem.from_uri(self.uri)
-        except Exception as exc:  # bad scheme, bucket name, missing credentials
+        except Exception as exc:  # noqa: BLE001 - bad scheme, bucket name, missing credentials
             raise RunDirError(f"cannot open {self.uri}: {exc}; check the URI and the AWS_* variables "
                               "(AWS_ENDPOINT_URL for an S3-compatible server)") from None
         self.root = root.rstrip("/")
@@ -162,6 +162,6 @@ def _sync_at_exit() -> None:
     for remote in list(_OPEN):
         try:
             remote.sync()
-        except Exception:  # the storage went away: nothing more can be saved at exit
+        except Exception:  # noqa: BLE001 - the storage went away: nothing more can be saved at exit
             pass
         remote.close()

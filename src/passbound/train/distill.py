@@ -14,8 +14,8 @@ folder that transformers and vLLM load, to add to a study with role ``distill``.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from passbound.errors import ConfigError, DataError

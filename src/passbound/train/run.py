@@ -131,7 +131,8 @@ def train(config: TrainConfig) -> dict[str, Path]:
         write_curves(state.get("log_history", []), curves, f"passbound_{kind}")
         return {"curves": curves, "study": write_study(config, output)}
     t, a = config.training, config.algorithm
-    common = dict(output_dir=str(output / "checkpoints"), max_steps=t.steps, learning_rate=t.learning_rate,
+    common: dict[str, Any] = dict(
+                  output_dir=str(output / "checkpoints"), max_steps=t.steps, learning_rate=t.learning_rate,
                   per_device_train_batch_size=t.batch_size, num_generations=a.num_generations,
                   max_completion_length=t.max_completion_length, temperature=t.temperature, seed=t.seed,
                   beta=a.beta, save_strategy="steps", save_steps=t.save_every, logging_steps=1, report_to=[],
@@ -141,9 +142,9 @@ def train(config: TrainConfig) -> dict[str, Path]:
     if a.name == "grpo":
         if a.loss_type is not None:
             common["loss_type"] = a.loss_type
-        args, trainer_class = GRPOConfig(**common), GRPOTrainer
+        args: GRPOConfig | RLOOConfig = GRPOConfig(**common)
     else:
-        args, trainer_class = RLOOConfig(**common), RLOOTrainer
+        args = RLOOConfig(**common)
     from passbound.prompts import get_template
 
     stop = getattr(get_template(config.model.template), "stop", ())
@@ -151,11 +152,17 @@ def train(config: TrainConfig) -> dict[str, Path]:
                         verifier_options=config.reward.options, stop=stop,
                         allow_visible_tests=config.reward.allow_visible_tests) as reward:
         class Curves(TrainerCallback):  # curves.csv after every logged step: a kill keeps them
-            def on_log(self, _args: Any, state: Any, _control: Any, **_: Any) -> None:
+            def on_log(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
                 write_curves(state.log_history, curves, reward.__name__)
 
-        trainer = trainer_class(model=resolve_model(config.model.path), reward_funcs=[reward], args=args,
-                                train_dataset=data, callbacks=[Curves()])
+        model = resolve_model(config.model.path)
+        trainer: GRPOTrainer | RLOOTrainer
+        if isinstance(args, GRPOConfig):
+            trainer = GRPOTrainer(model=model, reward_funcs=[reward], args=args, train_dataset=data,
+                                  callbacks=[Curves()])
+        else:
+            trainer = RLOOTrainer(model=model, reward_funcs=[reward], args=args, train_dataset=data,
+                                  callbacks=[Curves()])
         if done:  # complete checkpoints only: trainer_state.json is the last file a save writes
             console.print(f"train: resuming from {done[-1][1]}")
         # The newest complete checkpoint by path: TRL's own "latest" would pick a folder a kill left half-written.

@@ -188,7 +188,7 @@ def export(benchmark: str, out: Path, *, model: str, template: str = "chat", dat
         try:
             loaded = load_benchmark(benchmark, path=path, data_dir=data_dir, limit=limit, split=split,
                                     options=dict(options or {}))
-        except Exception as exc:  # noqa: BLE001 - a benchmark without a train split says so itself
+        except Exception as exc:  # a benchmark without a train split says so itself
             if name == "test":
                 raise
             raise ConfigError(f"benchmark {benchmark!r} has no usable '{split}' split for training: {exc} "

@@ -111,8 +111,8 @@ def _clean_phrase_answer(rest: str) -> tuple[str | None, bool]:
         # "Final Answer: The largest $n$ is 34": the answer is what the sentence says it is.
         sentence = rest[: m.start()] if (m := _SENTENCE_END_RE.search(rest)) else rest
         stated = None
-        for stated in _IS_RE.finditer(sentence):
-            pass
+        for found in _IS_RE.finditer(sentence):
+            stated = found
         if stated is not None:
             rest = sentence[stated.end() :]
     if rest.startswith("$"):

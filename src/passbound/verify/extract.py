@@ -25,8 +25,7 @@ import functools
 import re
 from collections.abc import Callable, Sequence
 
-from passbound.verify._extract_markers import (HEDGE, LETTER_HEDGE, MAX_CANDIDATES, Skip, Statement,
-                                               marker_statement)
+from passbound.verify._extract_markers import HEDGE, LETTER_HEDGE, MAX_CANDIDATES, Skip, Statement, marker_statement
 from passbound.verify._extract_markers import WINDOW as _WINDOW
 from passbound.verify._extract_scan import BRACE_TOKEN_RE as _BRACE_TOKEN_RE  # noqa: F401 - _hidden_text
 from passbound.verify._extract_scan import Box, Spans, code_spans, in_quote_line, scan_boxes, strip_reasoning
@@ -237,16 +236,16 @@ def _quoter(text: str, prompt: str | None, code: Spans) -> Skip:
 def last_number(text: str) -> str | None:
     """The last number in the text (commas as thousands separators dropped)."""
     last = None
-    for last in _NUMBER_RE.finditer(text):
-        pass
+    for found in _NUMBER_RE.finditer(text):
+        last = found
     return last.group().replace(",", "").rstrip(".") if last else None
 
 
 def last_math(text: str) -> str | None:
     """The content of the last ``$...$`` span."""
     last = None
-    for last in _MATH_RE.finditer(text):
-        pass
+    for found in _MATH_RE.finditer(text):
+        last = found
     return last.group(1).strip() or None if last else None
 
 

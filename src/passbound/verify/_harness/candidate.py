@@ -128,7 +128,7 @@ def _candidate(req_fd, res_fd):
                 os.close(fd)
                 os.remove(path)
                 out = Capped()
-                sys.stdin = open(0, "r", encoding="utf-8", closefd=False)
+                sys.stdin = open(0, encoding="utf-8", closefd=False)
                 sys.stdout = io.TextIOWrapper(out, encoding="utf-8", write_through=True)
                 g = {"__name__": "__main__", "__builtins__": builtins}
                 try:

@@ -18,14 +18,14 @@ if __name__ == "__main__":  # the sandbox's script; the grader imports this pack
     sys.path[:] = [p for p in sys.path if p not in ("", ".") and not (
         os.path.realpath(p) + os.sep).startswith(_own_dir + os.sep)]
 
-import builtins  # noqa: E402,F401 - loaded now, used by the modules below
-import io  # noqa: E402,F401
-import resource  # noqa: E402,F401
-import select  # noqa: E402,F401
-import socket  # noqa: E402,F401 - the zygote brings up a run's loopback
-import signal  # noqa: E402,F401
-import subprocess  # noqa: E402,F401
-import time  # noqa: E402,F401
+import builtins  # noqa: F401 - loaded now, used by the modules below
+import io  # noqa: F401
+import resource  # noqa: F401
+import select  # noqa: F401
+import signal  # noqa: F401
+import socket  # noqa: F401 - the zygote brings up a run's loopback
+import subprocess  # noqa: F401
+import time  # noqa: F401
 
 try:
     import ctypes  # noqa: F401 - the zygote's prctl, unshare and mount; without it there is no zygote
