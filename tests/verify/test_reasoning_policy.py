@@ -21,12 +21,12 @@ from passbound.config import StudyConfig, load_study, study_from_dict
 from passbound.errors import ConfigError
 from passbound.grade import grade_file
 from passbound.stages import analyse_run, prepare_run, report_run, verify_run
+from passbound.stages.shard_grader import opened_reasoning
 from passbound.store.rundir import samples_to_table
 from passbound.types import Problem, Sample
 from passbound.verify import GradingPool, get_verifier
 from passbound.verify.code_extract import extract_code
 from passbound.verify.extract import extract_answer
-from passbound.stages.shard_grader import opened_reasoning
 from passbound.verify.reasoning import REASONING_NOT_CLOSED, ReasoningPolicy, reasoning_policy
 
 THINK = ReasoningPolicy()

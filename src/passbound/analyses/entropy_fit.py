@@ -143,7 +143,7 @@ def _tables(inputs: AnalysisInputs) -> dict[str, pd.DataFrame] | None:
         points = _points(inputs)
         return None if points is None else {"entropy_fit": _fits(points), "entropy_points": points}
 
-    return inputs.shared("entropy_fit", both)  # type: ignore[no-any-return]
+    return inputs.shared("entropy_fit", both)
 
 
 def compute(inputs: AnalysisInputs) -> pd.DataFrame | None:
