@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from passbound.config import AnalysisSpec
+    from passbound.metrics.counts import ProblemCounts
 
 from passbound.store.tables import TEXT_COLUMNS, TableSchema
 
@@ -57,9 +58,19 @@ class AnalysisInputs:
         return {"n_boot": self.spec.bootstrap, "ci": self.spec.ci, "seed": self.spec.seed}
 
     @property
+    def problem_counts(self) -> ProblemCounts:
+        """The counts kernel of the verdicts (n, c, adaptive round one, answer groups per model,
+        benchmark and problem), built once per analyse run for every analysis that reads it."""
+        from passbound.metrics.counts import build_counts
+
+        return self.shared("problem_counts", lambda: build_counts(
+            self.verdicts, first=self.adaptive_first, answers="extracted" in self.verdicts.columns))
+
+    @property
     def counts(self) -> pd.DataFrame:
-        """``per_problem_counts`` of every verdict, counted once for all the analyses that read it."""
-        return self.shared("per_problem_counts", lambda: per_problem_counts(self.verdicts))
+        """The kernel as a table, one row per (model, benchmark, problem_id), sorted by them:
+        n, c, n_first, c_first, rounds and, with answers, n_answers, n_correct_answers, n_no_answer."""
+        return self.problem_counts.table()
 
     @property
     def verdicts_with_lengths(self) -> pd.DataFrame:
@@ -153,12 +164,12 @@ def registered() -> list[Analysis]:
 
 
 def per_problem_counts(verdicts: pd.DataFrame, max_index: int | None = None) -> pd.DataFrame:
-    """(model, benchmark, problem_id) -> n samples, c passes; only indices < ``max_index`` if set."""
+    """(model, benchmark, problem_id) -> n samples, c passes, sorted by them; only indices <
+    ``max_index`` if set. The counts kernel's table of those verdicts, without answer groups."""
+    from passbound.metrics.counts import build_counts
+
     frame = verdicts if max_index is None else verdicts[verdicts["index"] < max_index]
-    counts = (frame.assign(passed=frame["status"].eq("pass"))
-              .groupby(["model", "benchmark", "problem_id"], sort=True, observed=True)["passed"]
-              .agg(n="size", c="sum").reset_index())
-    return counts
+    return build_counts(frame, answers=False).table()[["model", "benchmark", "problem_id", "n", "c"]]
 
 
 def ordered_groups(counts: pd.DataFrame, models: Sequence[dict[str, Any]]) -> list[tuple[str, str, pd.DataFrame]]:

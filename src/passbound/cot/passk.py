@@ -16,8 +16,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from passbound.metrics._counts import frame, model_order, problem_counts
+from passbound.metrics._counts import frame, model_order
 from passbound.metrics.bootstrap import bootstrap_ci
+from passbound.metrics.counts import build_counts
 from passbound.metrics.passk import pass_at_k_matrix
 from passbound.store import RunDir
 
@@ -55,7 +56,7 @@ def cot_passk(verdicts: pd.DataFrame, judgments: pd.DataFrame, human: pd.DataFra
     v["status"] = np.where(correct & valid, "pass", "fail")
     v["_correct"], v["_judged"] = correct, correct & v["reasoning"].isin(["valid", "invalid"]).to_numpy()
     judged_models = set(reasoning["model"])
-    counts = problem_counts(v)
+    counts = build_counts(v, answers=False)
     coverage = v.groupby(["model", "benchmark"])[["_correct", "_judged"]].sum()
     meta = {str(m["name"]): m for m in models}
     order = model_order(models, counts.models)

@@ -19,7 +19,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from passbound.metrics._counts import ProblemCounts, frame, model_order
+from passbound.metrics._counts import frame, model_order
+from passbound.metrics.counts import ProblemCounts
 
 COLUMNS = ["model", "benchmark", "bin", "lo", "hi", "n_problems", "fraction"]
 

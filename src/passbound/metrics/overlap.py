@@ -23,7 +23,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from passbound.metrics._counts import ProblemCounts, frame, non_base_with_base, shared
+from passbound.metrics._counts import frame, non_base_with_base
+from passbound.metrics.counts import ProblemCounts, shared
 
 COLUMNS = ["benchmark", "model", "reference", "relation", "n_problems", "n_both", "n_model_only",
            "n_reference_only", "n_neither", "model_subset_of_reference", "model_only_ids",

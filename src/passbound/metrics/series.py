@@ -20,8 +20,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from passbound.metrics._counts import Counts, ProblemCounts, frame, k_max, non_base_with_base, shared
+from passbound.metrics._counts import frame, k_max, non_base_with_base
 from passbound.metrics.bootstrap import bootstrap_ci, paired_bootstrap_diff
+from passbound.metrics.counts import Counts, ProblemCounts, shared
 from passbound.metrics.passk import pass_at_k_matrix
 
 SERIES_COLUMNS = ["benchmark", "base_model", "model", "role", "step", "n_problems", "pass_at_1",

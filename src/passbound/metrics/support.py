@@ -37,8 +37,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from passbound.metrics._counts import ProblemCounts, frame, non_base_with_base, shared
+from passbound.metrics._counts import frame, non_base_with_base
 from passbound.metrics.bootstrap import bootstrap_ci
+from passbound.metrics.counts import ProblemCounts, shared
 
 SUPPORT_COLUMNS = ["benchmark", "model", "base_model", "n_problems", "n_preserved", "n_expansion",
                    "n_shrinkage", "n_neither", "expansion_rate", "expansion_ci_low",
