@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from passbound.metrics.counts import ProblemCounts
 
 from passbound.store.tables import TEXT_COLUMNS, TableSchema
+from passbound.types import ModelRecord
 
 _MODULES = ("passbound.analyses.passk_tables", "passbound.analyses.boundary", "passbound.analyses.cot_passk",
             "passbound.analyses.diversity", "passbound.analyses.beyond_n", "passbound.analyses.bayes", "passbound.analyses.along_training",
@@ -40,7 +41,7 @@ class AnalysisInputs:
     """What an analysis computes from: the verdicts and the study's analysis settings."""
 
     verdicts: pd.DataFrame  # one row per completion (model, benchmark, problem_id, index, status, ...)
-    models: Sequence[dict[str, Any]]  # name, role, step, base
+    models: Sequence[ModelRecord]  # name, role, step, base, ...
     k_grid: Sequence[int]
     spec: AnalysisSpec
     run_path: Path | None = None  # for analyses of side tables (e.g. the contamination probe's shards)
@@ -172,7 +173,7 @@ def per_problem_counts(verdicts: pd.DataFrame, max_index: int | None = None) -> 
     return build_counts(frame, answers=False).table()[["model", "benchmark", "problem_id", "n", "c"]]
 
 
-def ordered_groups(counts: pd.DataFrame, models: Sequence[dict[str, Any]]) -> list[tuple[str, str, pd.DataFrame]]:
+def ordered_groups(counts: pd.DataFrame, models: Sequence[ModelRecord]) -> list[tuple[str, str, pd.DataFrame]]:
     """(model, benchmark, rows) in study model order, then benchmark name."""
     listed = [m["name"] for m in models]
     groups = [(str(m), str(b), g) for (m, b), g in counts.groupby(["model", "benchmark"], sort=True)]

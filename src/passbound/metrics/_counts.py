@@ -9,15 +9,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from passbound.types import ModelRecord
 
-def model_order(models: Sequence[dict[str, Any]], present: Iterable[str]) -> list[str]:
+
+def model_order(models: Sequence[ModelRecord], present: Iterable[str]) -> list[str]:
     """Models in the order the study lists them, then unlisted ones (sorted); only present ones."""
     present = set(present)
     listed = [str(m["name"]) for m in models if str(m["name"]) in present]
     return listed + sorted(present - set(listed))
 
 
-def non_base_with_base(models: Sequence[dict[str, Any]]) -> list[tuple[str, str]]:
+def non_base_with_base(models: Sequence[ModelRecord]) -> list[tuple[str, str]]:
     """(model, base) for every listed model that is not a base and names a base, in list order."""
     return [(str(m["name"]), str(m["base"])) for m in models
             if m.get("role", "other") != "base" and m.get("base") not in (None, "")]

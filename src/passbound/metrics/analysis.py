@@ -23,7 +23,7 @@ from passbound.metrics.counts import Group, ProblemCounts, build_counts
 from passbound.metrics.crossover import Crossing, crossover_interval
 from passbound.metrics.majority import maj_at_k_matrix
 from passbound.metrics.passk import pass_at_k_matrix
-from passbound.types import STATUSES
+from passbound.types import STATUSES, ModelRecord
 
 COLUMNS: dict[str, list[str]] = {
     "passk": ["model", "role", "benchmark", "k", "pass_at_k", "ci_low", "ci_high", "n_problems", "n_samples"],
@@ -54,7 +54,7 @@ class _Curves:
 
 def analyse_verdicts(
     verdicts: pd.DataFrame,
-    models: Sequence[dict[str, Any]],
+    models: Sequence[ModelRecord],
     k_grid: Sequence[int],
     *,
     n_boot: int = 1000,
@@ -70,7 +70,7 @@ def analyse_verdicts(
 
 def analyse_counts(
     counts: ProblemCounts,
-    models: Sequence[dict[str, Any]],
+    models: Sequence[ModelRecord],
     k_grid: Sequence[int],
     *,
     n_boot: int = 1000,
@@ -123,9 +123,9 @@ def analyse_counts(
     keys = sorted(curves, key=lambda mb: (model_order.index(mb[0]), mb[1]))
     rows: dict[str, list[dict[str, Any]]] = {name: [] for name in COLUMNS}
     for model, bench in keys:
-        _model_rows(rows, curves[(model, bench)], meta.get(model, {}), ks, n_boot, ci, seed)
+        _model_rows(rows, curves[(model, bench)], meta.get(model) or ModelRecord(name=model), ks, n_boot, ci, seed)
     for model, bench in keys:
-        info = meta.get(model, {})
+        info = meta.get(model) or ModelRecord(name=model)
         base = info.get("base")
         if info.get("role", "other") == "base" or base is None or (base, bench) not in curves:
             continue
@@ -146,7 +146,7 @@ def _k_max(ks: list[int], n_min: int) -> int | None:
 
 
 def _model_rows(
-    rows: dict[str, list[dict[str, Any]]], cv: _Curves, info: dict[str, Any], ks: list[int],
+    rows: dict[str, list[dict[str, Any]]], cv: _Curves, info: ModelRecord, ks: list[int],
     n_boot: int, ci: float, seed: int,
 ) -> None:
     g = cv.group

@@ -18,7 +18,6 @@ one model, no checkpoints), so the stage can always write each CSV.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import pandas as pd
 
@@ -27,8 +26,14 @@ from passbound.metrics.histogram import COLUMNS as HIST_COLUMNS
 from passbound.metrics.histogram import accuracy_histogram
 from passbound.metrics.overlap import COLUMNS as OVERLAP_COLUMNS
 from passbound.metrics.overlap import solvable_overlap
-from passbound.metrics.series import ALGORITHM_COLUMNS, SERIES_COLUMNS, algorithm_table, training_series
+from passbound.metrics.series import (
+    ALGORITHM_COLUMNS,
+    SERIES_COLUMNS,
+    algorithm_table,
+    training_series,
+)
 from passbound.metrics.support import PROBLEM_COLUMNS, SUPPORT_COLUMNS, support_tables
+from passbound.types import ModelRecord
 
 __all__ = ["BOUNDARY_COLUMNS", "ProblemCounts", "analyse_boundary", "boundary_tables", "problem_counts"]
 
@@ -49,7 +54,7 @@ def problem_counts(verdicts: pd.DataFrame) -> ProblemCounts:
 
 def analyse_boundary(
     verdicts: pd.DataFrame,
-    models: Sequence[dict[str, Any]],
+    models: Sequence[ModelRecord],
     k_grid: Sequence[int],
     *,
     n_boot: int = 1000,
@@ -62,7 +67,7 @@ def analyse_boundary(
 
 def boundary_tables(
     counts: ProblemCounts,
-    models: Sequence[dict[str, Any]],
+    models: Sequence[ModelRecord],
     k_grid: Sequence[int],
     *,
     n_boot: int = 1000,
