@@ -7,7 +7,7 @@ cheap, so these map one-to-one onto columns of the run directory's Parquet shard
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict
 
 ProblemKind = Literal["math", "code", "choice"]
 Status = Literal["pass", "fail", "timeout", "error", "no_answer"]
@@ -77,3 +77,26 @@ class Verdict:
     @property
     def passed(self) -> bool:
         return self.status == "pass"
+
+
+class _Named(TypedDict):
+    name: str
+
+
+class ModelRecord(_Named, total=False):
+    """A study model as the analyses, metrics and CoT tools read it: from the study
+    (``stages.analyse.model_records``) or the run's manifest (``cot._run.run_models``). A plain
+    dict at run time, so the manifest's JSON, the tests' literals and every analysis read it alike;
+    only ``name`` is always there, and ``role`` reads as "other" when it is not."""
+
+    role: str  # base, rl, checkpoint, other
+    step: int | None  # training step of a checkpoint
+    base: str | None  # the base model's name, resolved (None for a base or a model without one)
+    algorithm: str | None
+    training_curves: str | None  # curves.csv of the `passbound train` run
+    max_tokens: int | None  # the model's sampling max_tokens
+    path: str  # manifest records: where the model was loaded from, and how
+    engine: str
+    template: str
+    engine_options: dict[str, Any]
+    sampling: dict[str, Any]

@@ -158,8 +158,8 @@ def test_an_analysis_is_one_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(analyses, "_MODULES", (*analyses._MODULES, "solved_count_analysis"))
     monkeypatch.setattr(analyses, "_REGISTERED", dict(analyses._REGISTERED))  # the registry as it was, after the test
     calls = []
-    real = metrics_analysis.analyse_verdicts
-    monkeypatch.setattr(metrics_analysis, "analyse_verdicts", lambda *a, **k: calls.append(1) or real(*a, **k))
+    real = metrics_analysis.analyse_counts
+    monkeypatch.setattr(metrics_analysis, "analyse_counts", lambda *a, **k: calls.append(1) or real(*a, **k))
     try:
         run = make_run(tmp_path)
         declared = {a.name: a for a in analyses.registered()}

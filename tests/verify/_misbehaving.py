@@ -40,9 +40,6 @@ class MisbehavingVerifier:
     def item_timeout(self, problem: Problem) -> float | None:
         return None
 
-    def answer_key(self, answer: str) -> str:
-        return answer
-
     def check(self, problem: Problem, answer: str) -> GradeResult:
         target = problem.target
         if answer.startswith("sleep:"):

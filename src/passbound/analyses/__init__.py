@@ -24,8 +24,10 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from passbound.config import AnalysisSpec
+    from passbound.metrics.counts import ProblemCounts
 
 from passbound.store.tables import TEXT_COLUMNS, TableSchema
+from passbound.types import ModelRecord
 
 _MODULES = ("passbound.analyses.passk_tables", "passbound.analyses.boundary", "passbound.analyses.cot_passk",
             "passbound.analyses.diversity", "passbound.analyses.beyond_n", "passbound.analyses.bayes", "passbound.analyses.along_training",
@@ -42,7 +44,7 @@ class AnalysisInputs:
     """What an analysis computes from: the verdicts and the study's analysis settings."""
 
     verdicts: pd.DataFrame  # one row per completion (model, benchmark, problem_id, index, status, ...)
-    models: Sequence[dict[str, Any]]  # name, role, step, base
+    models: Sequence[ModelRecord]  # name, role, step, base, ...
     k_grid: Sequence[int]
     spec: AnalysisSpec
     run_path: Path | None = None  # for analyses of side tables (e.g. the contamination probe's shards)
@@ -60,9 +62,19 @@ class AnalysisInputs:
         return {"n_boot": self.spec.bootstrap, "ci": self.spec.ci, "seed": self.spec.seed}
 
     @property
+    def problem_counts(self) -> ProblemCounts:
+        """The counts kernel of the verdicts (n, c, adaptive round one, answer groups per model,
+        benchmark and problem), built once per analyse run for every analysis that reads it."""
+        from passbound.metrics.counts import build_counts
+
+        return self.shared("problem_counts", lambda: build_counts(
+            self.verdicts, first=self.adaptive_first, answers="extracted" in self.verdicts.columns))
+
+    @property
     def counts(self) -> pd.DataFrame:
-        """``per_problem_counts`` of every verdict, counted once for all the analyses that read it."""
-        return self.shared("per_problem_counts", lambda: per_problem_counts(self.verdicts))
+        """The kernel as a table, one row per (model, benchmark, problem_id), sorted by them:
+        n, c, n_first, c_first, rounds and, with answers, n_answers, n_correct_answers, n_no_answer."""
+        return self.problem_counts.table()
 
     @property
     def verdicts_with_lengths(self) -> pd.DataFrame:
@@ -156,15 +168,15 @@ def registered() -> list[Analysis]:
 
 
 def per_problem_counts(verdicts: pd.DataFrame, max_index: int | None = None) -> pd.DataFrame:
-    """(model, benchmark, problem_id) -> n samples, c passes; only indices < ``max_index`` if set."""
+    """(model, benchmark, problem_id) -> n samples, c passes, sorted by them; only indices <
+    ``max_index`` if set. The counts kernel's table of those verdicts, without answer groups."""
+    from passbound.metrics.counts import build_counts
+
     frame = verdicts if max_index is None else verdicts[verdicts["index"] < max_index]
-    counts = (frame.assign(passed=frame["status"].eq("pass"))
-              .groupby(["model", "benchmark", "problem_id"], sort=True, observed=True)["passed"]
-              .agg(n="size", c="sum").reset_index())
-    return counts
+    return build_counts(frame, answers=False).table()[["model", "benchmark", "problem_id", "n", "c"]]
 
 
-def ordered_groups(counts: pd.DataFrame, models: Sequence[dict[str, Any]]) -> list[tuple[str, str, pd.DataFrame]]:
+def ordered_groups(counts: pd.DataFrame, models: Sequence[ModelRecord]) -> list[tuple[str, str, pd.DataFrame]]:
     """(model, benchmark, rows) in study model order, then benchmark name."""
     listed = [m["name"] for m in models]
     groups = [(str(m), str(b), g) for (m, b), g in counts.groupby(["model", "benchmark"], sort=True)]

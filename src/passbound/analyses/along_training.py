@@ -13,6 +13,7 @@ The base is the sequence's first row (step 0 or its own step), with only its sol
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -20,17 +21,18 @@ import pandas as pd
 
 from passbound.analyses import Analysis, AnalysisInputs, register
 from passbound.report_kit import code, esc, md_table, section_table
+from passbound.types import ModelRecord
 
 COLUMNS = ("benchmark", "base_model", "model", "step", "n_problems", "n_solved", "first_solved", "lost", "regained",
            "first_solved_ids", "lost_ids", "regained_ids")
 
 
-def sequences(models: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]]]]:
+def sequences(models: Sequence[ModelRecord]) -> list[tuple[str, list[ModelRecord]]]:
     """(base, [base, checkpoints in step order]) for every base with at least one stepped model."""
     out = []
     for base in (m for m in models if m.get("role") == "base"):
         steps = sorted((m for m in models if m.get("base") == base["name"] and m.get("step") is not None),
-                       key=lambda m: (int(m["step"]), m["name"]))
+                       key=lambda m: (int(m.get("step") or 0), m["name"]))  # step is set here
         if steps:
             out.append((base["name"], [base, *steps]))
     return out

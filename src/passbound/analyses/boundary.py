@@ -1,6 +1,6 @@
 """The reasoning-boundary tables as registered analyses: ``overlap``, ``accuracy_hist``, ``series``,
 ``algorithms``, ``support`` and ``support_problems``, all from one
-:func:`passbound.metrics.boundary.analyse_boundary` call shared by the declarations.
+:func:`passbound.metrics.boundary.boundary_tables` call shared by the declarations.
 
 Their HTML sections come with figures and read several of these tables at once
 (``passbound.report._html_boundary``); the support table's Markdown lines are declared here.
@@ -18,9 +18,9 @@ from passbound.report_kit import code, kfmt, md_table, pct
 
 
 def _tables(inputs: AnalysisInputs) -> dict[str, pd.DataFrame]:
-    from passbound.metrics.boundary import analyse_boundary
+    from passbound.metrics.boundary import boundary_tables
 
-    return analyse_boundary(inputs.verdicts, inputs.models, inputs.k_grid, **inputs.options)
+    return boundary_tables(inputs.problem_counts, inputs.models, inputs.k_grid, **inputs.options)
 
 
 def support_markdown(table: pd.DataFrame, run: Any) -> list[str]:

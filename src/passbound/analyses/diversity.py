@@ -17,7 +17,7 @@ from passbound.report_kit import as_float, esc, kfmt, section_table
 
 
 def compute(inputs: AnalysisInputs) -> pd.DataFrame:
-    return diversity_table(inputs.verdicts)
+    return diversity_table(inputs.problem_counts)
 
 
 def section(table: pd.DataFrame, report: Any) -> str:

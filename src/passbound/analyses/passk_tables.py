@@ -1,7 +1,7 @@
 """The study's pass@k tables (Yue et al. 2025, §2-3) as registered analyses.
 
 ``passk``, ``delta_se``, ``paired``, ``crossover``, ``majk`` and ``summary`` come from one call to
-:func:`passbound.metrics.analysis.analyse_verdicts`, shared by the six declarations. They are the
+:func:`passbound.metrics.analysis.analyse_counts`, shared by the six declarations. They are the
 report's frame (headline, curves, ΔSE, results, pass@k table), which ``passbound.report`` renders
 around the other sections, so they declare no section of their own here.
 """
@@ -18,10 +18,9 @@ ADDED = {"crossover": ("crossover_ci_low", "crossover_ci_high", "crossing_share"
 
 
 def _tables(inputs: AnalysisInputs) -> dict[str, pd.DataFrame]:
-    from passbound.metrics.analysis import analyse_verdicts
+    from passbound.metrics.analysis import analyse_counts
 
-    return analyse_verdicts(inputs.verdicts, inputs.models, inputs.k_grid, **inputs.options,
-                            adaptive_first=inputs.adaptive_first)
+    return analyse_counts(inputs.problem_counts, inputs.models, inputs.k_grid, **inputs.options)
 
 
 register_tables("passk_tables", _tables, COLUMNS, required=REQUIRED, added=ADDED)

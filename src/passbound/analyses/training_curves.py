@@ -11,6 +11,7 @@ the checkpoints' own verdicts do not depend on it.
 from __future__ import annotations
 
 import base64
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ import pandas as pd
 from passbound.analyses import Analysis, AnalysisInputs, register
 from passbound.progress import console
 from passbound.report_kit import RC, esc, section_table, svg_bytes
+from passbound.types import ModelRecord
 
 LOGGED = ("reward", "reward_std", "pass_rate", "kl", "entropy", "completion_length", "loss")
 COLUMNS = ("training_run", "algorithm", "base_model", "step", *LOGGED)
@@ -27,7 +29,7 @@ PANELS = (("pass_rate", "training pass rate (%)"), ("kl", "KL to the reference")
           ("completion_length", "completion length (tokens)"))
 
 
-def run_labels(models: list[dict[str, Any]]) -> list[tuple[str, str, str, Path]]:
+def run_labels(models: Sequence[ModelRecord]) -> list[tuple[str, str, str, Path]]:
     """(run label, algorithm, base, curves path) per distinct curves file, in study order."""
     seen: dict[str, tuple[str, str, str, Path]] = {}
     for m in models:

@@ -8,7 +8,7 @@ verdict columns.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 import pyarrow as pa
@@ -17,14 +17,15 @@ import pyarrow.parquet as pq
 
 from passbound.errors import ConfigError
 from passbound.store import RunDir
+from passbound.types import ModelRecord
 
 Key = tuple[str, str, str, int]  # (model, benchmark, problem_id, index)
 VERDICT_COLUMNS = ["model", "benchmark", "problem_id", "index", "status", "extracted"]
 
 
-def run_models(run: RunDir) -> list[dict[str, Any]]:
+def run_models(run: RunDir) -> list[ModelRecord]:
     """Models as the manifest lists them (name, role, base), in study order."""
-    return [dict(m) for m in run.read_manifest().get("models", []) if m.get("name")]
+    return [cast(ModelRecord, dict(m)) for m in run.read_manifest().get("models", []) if m.get("name")]
 
 
 def check_names(run: RunDir, models: Sequence[str] | None, benchmarks: Sequence[str] | None) -> None:

@@ -21,7 +21,7 @@ from typing import Any
 import pandas as pd
 
 from passbound.cot._run import check_names, load_verdicts, read_texts, run_models, truncate
-from passbound.metrics._counts import natural_key
+from passbound.metrics.counts import build_counts, natural_key
 from passbound.store import RunDir
 
 HARD_FRACTION = 0.05  # hard: solved by at most 5% of the samples ...
@@ -36,13 +36,10 @@ def hard_threshold(n: int, max_correct: int | None = None) -> int:
 
 
 def problem_counts_frame(verdicts: pd.DataFrame) -> pd.DataFrame:
-    """n (samples) and c (passes) per (model, benchmark, problem_id)."""
-    if verdicts.empty:
-        return pd.DataFrame(columns=["model", "benchmark", "problem_id", "n", "c"])
-    g = verdicts.assign(_p=verdicts["status"].eq("pass")).groupby(["model", "benchmark", "problem_id"], sort=False)["_p"]
-    out = g.agg(n="size", c="sum").reset_index()
-    out["n"], out["c"] = out["n"].astype(int), out["c"].astype(int)
-    return out
+    """n (samples) and c (passes) per (model, benchmark, problem_id), in the order the verdicts
+    list them: the counts kernel's table, without answer groups."""
+    table = build_counts(verdicts, answers=False).table("first_row")
+    return table[["model", "benchmark", "problem_id", "n", "c"]]
 
 
 @dataclass

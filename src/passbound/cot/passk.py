@@ -16,10 +16,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from passbound.metrics._counts import frame, model_order, problem_counts
+from passbound.metrics._counts import frame, model_order
 from passbound.metrics.bootstrap import bootstrap_ci
+from passbound.metrics.counts import build_counts
 from passbound.metrics.passk import pass_at_k_matrix
 from passbound.store import RunDir
+from passbound.types import ModelRecord
 
 COLUMNS = ["model", "role", "benchmark", "k", "cot_pass_at_k", "ci_low", "ci_high", "n_problems", "n_samples",
            "judged_fraction"]
@@ -42,7 +44,7 @@ def effective_verdicts(judgments: pd.DataFrame, human: pd.DataFrame) -> pd.DataF
     return both.drop(columns="_rank")
 
 
-def cot_passk(verdicts: pd.DataFrame, judgments: pd.DataFrame, human: pd.DataFrame, models: Sequence[dict[str, Any]],
+def cot_passk(verdicts: pd.DataFrame, judgments: pd.DataFrame, human: pd.DataFrame, models: Sequence[ModelRecord],
               k_grid: Sequence[int], *, n_boot: int = 1000, ci: float = 0.95, seed: int = 0) -> pd.DataFrame:
     """The cot_passk table for every (model, benchmark) whose model has at least one reasoning verdict."""
     ks = sorted({int(k) for k in k_grid})
@@ -55,7 +57,7 @@ def cot_passk(verdicts: pd.DataFrame, judgments: pd.DataFrame, human: pd.DataFra
     v["status"] = np.where(correct & valid, "pass", "fail")
     v["_correct"], v["_judged"] = correct, correct & v["reasoning"].isin(["valid", "invalid"]).to_numpy()
     judged_models = set(reasoning["model"])
-    counts = problem_counts(v)
+    counts = build_counts(v, answers=False)
     coverage = v.groupby(["model", "benchmark"])[["_correct", "_judged"]].sum()
     meta = {str(m["name"]): m for m in models}
     order = model_order(models, counts.models)
@@ -70,13 +72,13 @@ def cot_passk(verdicts: pd.DataFrame, judgments: pd.DataFrame, human: pd.DataFra
         n_correct, n_judged = coverage.loc[(model, bench)]
         fraction = float(n_judged / n_correct) if n_correct else 1.0  # nothing correct: nothing to judge
         for i, k in enumerate(ks):
-            rows.append(dict(model=model, role=meta.get(model, {}).get("role", "other"), benchmark=bench, k=k,
+            rows.append(dict(model=model, role=(meta.get(model) or ModelRecord(name=model)).get("role", "other"), benchmark=bench, k=k,
                              cot_pass_at_k=mean[i], ci_low=low[i], ci_high=high[i], n_problems=g.n.size,
                              n_samples=int(g.n.min()), judged_fraction=fraction))
     return frame(rows, COLUMNS, ints=("k", "n_problems", "n_samples"), strings=("model", "role", "benchmark"))
 
 
-def cot_passk_for_run(run: RunDir, verdicts: pd.DataFrame, models: Sequence[dict[str, Any]], k_grid: Sequence[int],
+def cot_passk_for_run(run: RunDir, verdicts: pd.DataFrame, models: Sequence[ModelRecord], k_grid: Sequence[int],
                       **options: Any) -> pd.DataFrame | None:
     """cot_passk for the analyse stage, or None when the run has no judgment and no human verdict."""
     from passbound.cot.annotations import read_all

@@ -17,12 +17,13 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from passbound.errors import DataError
 from passbound.metrics.bootstrap import bootstrap_ci, paired_bootstrap_diff
+from passbound.metrics.counts import Group, ProblemCounts, build_counts
 from passbound.metrics.crossover import Crossing, crossover_interval
-from passbound.metrics.grouping import Group, iter_groups
 from passbound.metrics.majority import maj_at_k_matrix
 from passbound.metrics.passk import pass_at_k_matrix
-from passbound.types import STATUSES
+from passbound.types import STATUSES, ModelRecord
 
 COLUMNS: dict[str, list[str]] = {
     "passk": ["model", "role", "benchmark", "k", "pass_at_k", "ci_low", "ci_high", "n_problems", "n_samples"],
@@ -53,7 +54,7 @@ class _Curves:
 
 def analyse_verdicts(
     verdicts: pd.DataFrame,
-    models: Sequence[dict[str, Any]],
+    models: Sequence[ModelRecord],
     k_grid: Sequence[int],
     *,
     n_boot: int = 1000,
@@ -62,23 +63,44 @@ def analyse_verdicts(
     maj_draws: int = 32,
     adaptive_first: int | None = None,
 ) -> dict[str, pd.DataFrame]:
-    """Compute the tables ``passk``, ``delta_se``, ``paired``, ``crossover``, ``majk``, ``summary``.
+    """``analyse_counts`` of a verdicts table (one row per completion), counted here."""
+    return analyse_counts(build_counts(verdicts, first=adaptive_first), models, k_grid, n_boot=n_boot, ci=ci,
+                          seed=seed, maj_draws=maj_draws)
+
+
+def analyse_counts(
+    counts: ProblemCounts,
+    models: Sequence[ModelRecord],
+    k_grid: Sequence[int],
+    *,
+    n_boot: int = 1000,
+    ci: float = 0.95,
+    seed: int = 0,
+    maj_draws: int = 32,
+) -> dict[str, pd.DataFrame]:
+    """Compute the tables ``passk``, ``delta_se``, ``paired``, ``crossover``, ``majk``, ``summary``
+    from the counts kernel (``passbound.metrics.counts.build_counts`` of the verdicts).
 
     ``models``: dicts with ``name``, ``role``, ``step`` and ``base`` (the base model's name or
-    None); models seen in ``verdicts`` but not listed get role "other" and no base. ``maj_draws``
+    None); models seen in the verdicts but not listed get role "other" and no base. ``maj_draws``
     is the number of Monte-Carlo subsets per problem for maj@k (see ``passbound.metrics.majority``).
     Bootstrap CIs are percentile intervals at level ``ci`` over problems, ``n_boot`` resamples.
-    ``adaptive_first``: the run sampled adaptively with this many samples per problem in round one;
-    per-problem pass@k then comes from ``passbound.metrics.adaptive.mixed_pass_at_k`` and its
+    ``counts.first`` set: the run sampled adaptively with this many samples per problem in round
+    one; per-problem pass@k then comes from ``passbound.metrics.adaptive.mixed_pass_at_k`` and its
     error as a prediction of the full budget's curve (``prediction_error``) widens the CI (added
     in quadrature).
+    Problems are taken in the order the verdicts list them (``Group.ordered("seen")``): the
+    bootstrap resamples them by position.
     """
     ks = sorted({int(k) for k in k_grid})
     if not ks or ks[0] < 1:
         raise ValueError(f"k_grid must hold integers >= 1, got {list(k_grid)}")
+    if not counts.answers:
+        raise DataError("maj@k needs the answer groups: build the counts with answers=True (an 'extracted' column)")
+    adaptive_first = counts.first
     meta = {m["name"]: m for m in models}
     curves: dict[tuple[str, str], _Curves] = {}
-    for g in iter_groups(verdicts, first=adaptive_first):
+    for g in (group.ordered("seen") for group in counts.groups.values()):
         maj = maj_at_k_matrix(g.answers, g.n, g.answer_correct, ks, draws=maj_draws, seed=seed)
         error = None
         if adaptive_first is not None:
@@ -101,9 +123,9 @@ def analyse_verdicts(
     keys = sorted(curves, key=lambda mb: (model_order.index(mb[0]), mb[1]))
     rows: dict[str, list[dict[str, Any]]] = {name: [] for name in COLUMNS}
     for model, bench in keys:
-        _model_rows(rows, curves[(model, bench)], meta.get(model, {}), ks, n_boot, ci, seed)
+        _model_rows(rows, curves[(model, bench)], meta.get(model) or ModelRecord(name=model), ks, n_boot, ci, seed)
     for model, bench in keys:
-        info = meta.get(model, {})
+        info = meta.get(model) or ModelRecord(name=model)
         base = info.get("base")
         if info.get("role", "other") == "base" or base is None or (base, bench) not in curves:
             continue
@@ -124,7 +146,7 @@ def _k_max(ks: list[int], n_min: int) -> int | None:
 
 
 def _model_rows(
-    rows: dict[str, list[dict[str, Any]]], cv: _Curves, info: dict[str, Any], ks: list[int],
+    rows: dict[str, list[dict[str, Any]]], cv: _Curves, info: ModelRecord, ks: list[int],
     n_boot: int, ci: float, seed: int,
 ) -> None:
     g = cv.group
@@ -157,7 +179,7 @@ def _comparison_rows(
 ) -> None:
     """ΔSE, paired differences and crossover of ``model`` against ``base`` on shared problems."""
     gm, gb = model.group, base.group
-    _, im, ib = np.intersect1d(gm.problem, gb.problem, assume_unique=True, return_indices=True)
+    _, im, ib = np.intersect1d(gm.seen, gb.seen, assume_unique=True, return_indices=True)
     bench, name, ref = gm.benchmark, gm.model, gb.model
     if im.size == 0:
         return

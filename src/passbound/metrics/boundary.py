@@ -1,7 +1,7 @@
 """The reasoning-boundary analyses beyond pass@k curves, as one call for the analyse stage.
 
-``analyse_boundary`` counts samples and passes per (model, benchmark, problem) once
-(``problem_counts``) and derives every table from those counts:
+``boundary_tables`` derives every table from the counts kernel (``passbound.metrics.counts``:
+samples and passes per (model, benchmark, problem), counted once per analyse run):
 
 - ``overlap``: solvable-set overlap at k = n between every two models (base pairs first)
   (``passbound.metrics.overlap``; Yue et al. 2025, §3.3);
@@ -18,19 +18,24 @@ one model, no checkpoints), so the stage can always write each CSV.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import pandas as pd
 
-from passbound.metrics._counts import ProblemCounts, problem_counts
+from passbound.metrics.counts import ProblemCounts, build_counts
 from passbound.metrics.histogram import COLUMNS as HIST_COLUMNS
 from passbound.metrics.histogram import accuracy_histogram
 from passbound.metrics.overlap import COLUMNS as OVERLAP_COLUMNS
 from passbound.metrics.overlap import solvable_overlap
-from passbound.metrics.series import ALGORITHM_COLUMNS, SERIES_COLUMNS, algorithm_table, training_series
+from passbound.metrics.series import (
+    ALGORITHM_COLUMNS,
+    SERIES_COLUMNS,
+    algorithm_table,
+    training_series,
+)
 from passbound.metrics.support import PROBLEM_COLUMNS, SUPPORT_COLUMNS, support_tables
+from passbound.types import ModelRecord
 
-__all__ = ["BOUNDARY_COLUMNS", "ProblemCounts", "analyse_boundary", "problem_counts"]
+__all__ = ["BOUNDARY_COLUMNS", "ProblemCounts", "analyse_boundary", "boundary_tables", "problem_counts"]
 
 BOUNDARY_COLUMNS: dict[str, list[str]] = {
     "overlap": OVERLAP_COLUMNS,
@@ -42,9 +47,27 @@ BOUNDARY_COLUMNS: dict[str, list[str]] = {
 }
 
 
+def problem_counts(verdicts: pd.DataFrame) -> ProblemCounts:
+    """n and c per (model, benchmark, problem): the counts kernel without answer groups."""
+    return build_counts(verdicts, answers=False)
+
+
 def analyse_boundary(
     verdicts: pd.DataFrame,
-    models: Sequence[dict[str, Any]],
+    models: Sequence[ModelRecord],
+    k_grid: Sequence[int],
+    *,
+    n_boot: int = 1000,
+    ci: float = 0.95,
+    seed: int = 0,
+) -> dict[str, pd.DataFrame]:
+    """``boundary_tables`` of a verdicts table (one row per verified completion), counted here."""
+    return boundary_tables(problem_counts(verdicts), models, k_grid, n_boot=n_boot, ci=ci, seed=seed)
+
+
+def boundary_tables(
+    counts: ProblemCounts,
+    models: Sequence[ModelRecord],
     k_grid: Sequence[int],
     *,
     n_boot: int = 1000,
@@ -52,7 +75,7 @@ def analyse_boundary(
     seed: int = 0,
 ) -> dict[str, pd.DataFrame]:
     """Compute ``overlap``, ``accuracy_hist``, ``series``, ``algorithms``, ``support`` and
-    ``support_problems`` from a verdicts table (one row per verified completion).
+    ``support_problems`` from the counts kernel of the verdicts.
 
     ``models``: dicts with ``name``, ``role``, ``step`` and ``base`` as for
     ``analyse_verdicts``. Only ``status == "pass"`` counts as correct. Bootstrap CIs are
@@ -61,7 +84,6 @@ def analyse_boundary(
     ks = sorted({int(k) for k in k_grid})
     if not ks or ks[0] < 1:
         raise ValueError(f"k_grid must hold integers >= 1, got {list(k_grid)}")
-    counts = problem_counts(verdicts)
     support, support_problems = support_tables(counts, models, n_boot=n_boot, ci=ci, seed=seed)
     return {
         "overlap": solvable_overlap(counts, models),

@@ -19,7 +19,9 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from passbound.metrics._counts import ProblemCounts, frame, model_order
+from passbound.metrics._counts import frame, model_order
+from passbound.metrics.counts import ProblemCounts
+from passbound.types import ModelRecord
 
 COLUMNS = ["model", "benchmark", "bin", "lo", "hi", "n_problems", "fraction"]
 
@@ -43,7 +45,7 @@ def accuracy_bin(n: npt.ArrayLike, c: npt.ArrayLike) -> npt.NDArray[np.int64]:
     return np.where(c_arr <= 0, 0, np.where(c_arr >= n_arr, 11, tenths)).astype(np.int64)
 
 
-def accuracy_histogram(counts: ProblemCounts, models: Sequence[dict[str, Any]]) -> pd.DataFrame:
+def accuracy_histogram(counts: ProblemCounts, models: Sequence[ModelRecord]) -> pd.DataFrame:
     """The ``accuracy_hist`` table: 12 rows (every bin, empty ones too) per model x benchmark."""
     rows: list[dict[str, Any]] = []
     for model in model_order(models, counts.models):

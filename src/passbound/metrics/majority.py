@@ -32,9 +32,12 @@ _MAX_CELLS = 4_000_000  # elements per Monte-Carlo work array (bounds memory per
 
 
 def normalise_answer(answer: str | None) -> str | None:
-    """Canonical string for voting: the math verifier's own normal form (``answer_key``: spacing,
-    ``\\dfrac``/``\\left`` spellings, surrounding ``$`` and a final period), so answers the verifier
-    treats as one spelling vote together. None or an empty result means "no answer"."""
+    """The voting key of an extracted answer: None (no vote) for a missing, NaN or empty answer,
+    else :func:`passbound.verify.math.normalize_answer` (spacing, ``\\dfrac``/``\\left`` spellings,
+    surrounding ``$`` and a final period), so answers the math verifier treats as one spelling vote
+    together. Deliberately one key for every benchmark, whatever its verifier: choice letters and
+    programs are grouped by this math spelling too, which is what maj@k and diversity have always
+    measured. It only groups votes; whether an answer is correct is the verdict's ``status``."""
     if answer is None or (isinstance(answer, float) and np.isnan(answer)):
         return None
     from passbound.verify.math import normalize_answer

@@ -23,7 +23,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from passbound.metrics._counts import ProblemCounts, frame, non_base_with_base, shared
+from passbound.metrics._counts import frame, non_base_with_base
+from passbound.metrics.counts import ProblemCounts, shared
+from passbound.types import ModelRecord
 
 COLUMNS = ["benchmark", "model", "reference", "relation", "n_problems", "n_both", "n_model_only",
            "n_reference_only", "n_neither", "model_subset_of_reference", "model_only_ids",
@@ -32,7 +34,7 @@ _INTS = {"n_problems", "n_both", "n_model_only", "n_reference_only", "n_neither"
 _STRINGS = {"benchmark", "model", "reference", "relation", "model_only_ids", "reference_only_ids"}
 
 
-def comparison_pairs(models: Sequence[dict[str, Any]]) -> list[tuple[str, str, str]]:
+def comparison_pairs(models: Sequence[ModelRecord]) -> list[tuple[str, str, str]]:
     """(model, reference, relation) for every two listed models, each pair once: model vs its
     base, then siblings sharing a base, then all other pairs."""
     with_base = non_base_with_base(models)
@@ -53,7 +55,7 @@ def comparison_pairs(models: Sequence[dict[str, Any]]) -> list[tuple[str, str, s
     return pairs
 
 
-def solvable_overlap(counts: ProblemCounts, models: Sequence[dict[str, Any]]) -> pd.DataFrame:
+def solvable_overlap(counts: ProblemCounts, models: Sequence[ModelRecord]) -> pd.DataFrame:
     """The ``overlap`` table: per benchmark and pair, how the two solvable sets (k = n) relate.
 
     ``model_subset_of_reference`` is True when no problem is solved by the model alone (an

@@ -20,9 +20,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from passbound.metrics._counts import Counts, ProblemCounts, frame, k_max, non_base_with_base, shared
+from passbound.metrics._counts import frame, k_max, non_base_with_base
 from passbound.metrics.bootstrap import bootstrap_ci, paired_bootstrap_diff
+from passbound.metrics.counts import Counts, ProblemCounts, shared
 from passbound.metrics.passk import pass_at_k_matrix
+from passbound.types import ModelRecord
 
 SERIES_COLUMNS = ["benchmark", "base_model", "model", "role", "step", "n_problems", "pass_at_1",
                   "pass_at_1_ci_low", "pass_at_1_ci_high", "pass_at_kmax", "pass_at_kmax_ci_low",
@@ -39,7 +41,7 @@ def _common_k_max(groups: Sequence[Counts | None], ks: list[int]) -> int | None:
     return k_max(ks, min(int(g.n.min()) for g in present)) if present else None
 
 
-def _step_of(info: dict[str, Any], is_base: bool) -> int | None:
+def _step_of(info: ModelRecord, is_base: bool) -> int | None:
     """A checkpoint's step; the series' base model is step 0 unless it has its own step."""
     step = info.get("step")
     if step is None or (isinstance(step, float) and np.isnan(step)):
@@ -47,7 +49,7 @@ def _step_of(info: dict[str, Any], is_base: bool) -> int | None:
     return int(step)
 
 
-def training_series(counts: ProblemCounts, models: Sequence[dict[str, Any]], k_grid: Sequence[int],
+def training_series(counts: ProblemCounts, models: Sequence[ModelRecord], k_grid: Sequence[int],
                     *, n_boot: int = 1000, ci: float = 0.95, seed: int = 0) -> pd.DataFrame:
     """The ``series`` table: pass@1 and pass@k_max with CIs per checkpoint, sorted by step.
 
@@ -90,7 +92,7 @@ def _pass_at(g: Counts, k: int | None) -> np.ndarray:
     return pass_at_k_matrix(g.n, g.c, [k])[:, 0]
 
 
-def algorithm_table(counts: ProblemCounts, models: Sequence[dict[str, Any]], k_grid: Sequence[int],
+def algorithm_table(counts: ProblemCounts, models: Sequence[ModelRecord], k_grid: Sequence[int],
                     *, n_boot: int = 1000, ci: float = 0.95, seed: int = 0) -> pd.DataFrame:
     """The ``algorithms`` table: every non-base model with its base's numbers beside it.
 

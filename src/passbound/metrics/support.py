@@ -37,8 +37,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from passbound.metrics._counts import ProblemCounts, frame, non_base_with_base, shared
+from passbound.metrics._counts import frame, non_base_with_base
 from passbound.metrics.bootstrap import bootstrap_ci
+from passbound.metrics.counts import ProblemCounts, shared
+from passbound.types import ModelRecord
 
 SUPPORT_COLUMNS = ["benchmark", "model", "base_model", "n_problems", "n_preserved", "n_expansion",
                    "n_shrinkage", "n_neither", "expansion_rate", "expansion_ci_low",
@@ -51,7 +53,7 @@ _STRINGS = {"benchmark", "model", "base_model", "problem_id", "class"}
 ALL = "(all)"  # the benchmark label of the pooled totals rows
 
 
-def support_tables(counts: ProblemCounts, models: Sequence[dict[str, Any]], *, n_boot: int = 1000,
+def support_tables(counts: ProblemCounts, models: Sequence[ModelRecord], *, n_boot: int = 1000,
                    ci: float = 0.95, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The ``support`` table (counts and rates per benchmark and model) and ``support_problems``
     (one row per shared problem with its class and both accuracies)."""

@@ -10,6 +10,7 @@ from passbound.config import StudyConfig
 from passbound.progress import console
 from passbound.stages.sample import active_problems
 from passbound.store import RunDir
+from passbound.types import ModelRecord
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -17,9 +18,9 @@ if TYPE_CHECKING:
     from passbound.analyses import AnalysisInputs
 
 
-def model_records(study: StudyConfig) -> list[dict]:
+def model_records(study: StudyConfig) -> list[ModelRecord]:
     """name, role, step, base name, algorithm and training curves of every study model, as the analyses take them."""
-    out = []
+    out: list[ModelRecord] = []
     for m in study.models:
         base = study.base_of(m)
         out.append({"name": m.name, "role": m.role, "step": m.step, "base": base.name if base else None,

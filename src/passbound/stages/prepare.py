@@ -14,14 +14,14 @@ from passbound.config import StudyConfig, study_from_dict
 from passbound.errors import RunDirError
 from passbound.stages.media import stage_media
 from passbound.store import RunDir
-from passbound.types import Problem
+from passbound.types import ModelRecord, Problem
 
 # Changing any of these invalidates samples already drawn (they would no longer be comparable).
 _SAMPLING_KEYS = ("n", "temperature", "top_p", "max_tokens", "seed", "chunk_size", "adaptive")
 _MODEL_KEYS = ("path", "engine", "template", "engine_options", "sampling")
 
 
-def _model_record(study: StudyConfig, name: str) -> dict[str, Any]:
+def _model_record(study: StudyConfig, name: str) -> ModelRecord:
     m = study.model(name)
     base = study.base_of(m)
     return {
@@ -56,11 +56,11 @@ def _check_compatible(run: RunDir, old: dict[str, Any], study: StudyConfig) -> N
         prev = old_models.get(m.name)
         if prev is None or not any(run.chunks("samples", m.name, b) for b in run.benchmarks()):
             continue
-        new = _model_record(study, m.name)
+        record: dict[str, Any] = dict(_model_record(study, m.name))  # compared key by key with the manifest's
         for key in _MODEL_KEYS:
-            if key in prev and prev[key] != new[key]:
+            if key in prev and prev[key] != record[key]:
                 raise RunDirError(
-                    f"model {m.name!r}: {key} changed from {prev[key]!r} to {new[key]!r}, but {run.path} already "
+                    f"model {m.name!r}: {key} changed from {prev[key]!r} to {record[key]!r}, but {run.path} already "
                     f"holds its samples. Give the changed model a new name, or delete {run.path / 'samples' / m.name}."
                 )
 

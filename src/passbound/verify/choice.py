@@ -129,11 +129,6 @@ class ChoiceVerifier:
     def item_timeout(self, problem: Problem) -> float | None:
         return None
 
-    def answer_key(self, answer: str) -> str:
-        s = _unwrap(answer)
-        m = _LETTER_RE.fullmatch(s)
-        return (m.group(1) or m.group(2)).upper() if m else loose(answer)
-
     def quick_check(self, problem: Problem, answer: str) -> GradeResult | None:
         """A verdict from the letter or an option's loose text, or None when math must decide."""
         choices, gold = _choices(problem), problem.target.strip().upper()

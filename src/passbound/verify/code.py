@@ -221,9 +221,6 @@ class CodeVerifier:
     def quick_check(self, problem: Problem, program: str) -> GradeResult | None:
         return None  # a program's verdict always needs a run
 
-    def answer_key(self, program: str) -> str:
-        return program
-
     def item_timeout(self, problem: Problem) -> float:
         """An upper bound on ``check``'s wall time (the pool's hard kill comes after it)."""
         meta = problem.metadata

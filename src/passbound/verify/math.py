@@ -198,9 +198,6 @@ class MathVerifier:
     def item_timeout(self, problem: Problem) -> float | None:
         return None  # the pool's own timeout
 
-    def answer_key(self, answer: str) -> str:
-        return normalize_answer(answer)
-
     def quick_check(self, problem: Problem | str, answer: str) -> GradeResult | None:
         """Cheap verdict without math-verify, or None if unsure: identical normal forms pass; two
         plain integers (``18,000``, ``025``, ``-7``) are equal or not, nothing else to know; two

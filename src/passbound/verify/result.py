@@ -30,8 +30,7 @@ class Verifier(Protocol):
     ``extract`` and ``quick_check`` run in the pool's parent (cheap, linear-time string work);
     ``check`` runs on a worker process's main thread, under the pool's hard timeout of
     ``max(pool timeout, item_timeout(problem))``; identical ``dedupe_key`` values are checked once.
-    ``answer_key`` is the normal form majority voting groups answers by. Instances must pickle
-    (they travel to the workers); ``version`` names the semantics, recorded with every verdict.
+    Instances must pickle (they travel to the workers); ``version`` names the semantics, recorded with every verdict.
     """
 
     name: str
@@ -51,4 +50,3 @@ class Verifier(Protocol):
 
     def check(self, problem: Problem, answer: str) -> GradeResult: ...
 
-    def answer_key(self, answer: str) -> str: ...
