@@ -116,9 +116,9 @@ def _points(inputs: AnalysisInputs) -> pd.DataFrame | None:
         rows += [{**head, "target": "reward", "benchmark": "", "model": "", "step": int(step), "entropy": h,
                   "performance": r} for step, h, r in logged]
         entropy = _policy_entropy(curve)
-        members = [m for m in models if str(m.get("training_curves")) == str(path) and m.get("step") is not None]
-        series = ([(base, 0)] if base else []) + sorted(((str(m["name"]), int(m["step"])) for m in members),
-                                                       key=lambda p: p[1])
+        members = [(str(m["name"]), int(step)) for m in models
+                   if str(m.get("training_curves")) == str(path) and (step := m.get("step")) is not None]
+        series = ([(base, 0)] if base else []) + sorted(members, key=lambda p: p[1])
         names = {name for name, _ in series}
         for bench in sorted({b for (m, b) in pass1.index if m in names}):
             rows += [{**head, "target": "pass@1", "benchmark": bench, "model": name, "step": step,
