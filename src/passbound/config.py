@@ -209,12 +209,12 @@ class StudyConfig(_Strict):
             dup = sorted({x for x in names if names.count(x) > 1})
             if dup:
                 raise ValueError(f"{label} names must be unique; {', '.join(dup)} appears more than once")
-        names = {m.name for m in self.models}
+        model_names = {m.name for m in self.models}
         for m in self.models:
-            if m.base is not None and m.base not in names:
+            if m.base is not None and m.base not in model_names:
                 raise ValueError(f"model {m.name!r} names base={m.base!r}, which is not a model of this study")
         for job in self.analysis.perplexity:
-            unknown = [x for x in (job.scorer, *job.of) if x not in names]
+            unknown = [x for x in (job.scorer, *job.of) if x not in model_names]
             if unknown:
                 raise ValueError(f"analysis.perplexity names {', '.join(map(repr, unknown))}, not models of this study")
         if self.k is not None:

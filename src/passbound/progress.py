@@ -11,11 +11,15 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 console = Console(stderr=True)
 
 
+def _ignore(k: int = 1) -> None:
+    """``advance`` when no bar is shown."""
+
+
 @contextmanager
 def progress_bar(description: str, total: int, *, enabled: bool = True) -> Iterator[Callable[[int], None]]:
     """Yield ``advance(k)``; shows a bar with count, elapsed and remaining time."""
     if not enabled or total <= 0:
-        yield lambda k=1: None
+        yield _ignore
         return
     with Progress(
         TextColumn("[bold]{task.description}"),
@@ -28,4 +32,8 @@ def progress_bar(description: str, total: int, *, enabled: bool = True) -> Itera
         transient=False,
     ) as progress:
         task = progress.add_task(description, total=total)
-        yield lambda k=1: progress.advance(task, k)
+
+        def advance(k: int = 1) -> None:
+            progress.advance(task, k)
+
+        yield advance

@@ -55,9 +55,9 @@ class Sample:
     problem_id: str
     index: int
     text: str
-    finish_reason: str
-    n_tokens: int
-    seed: int
+    finish_reason: str | None  # None: imported samples whose source did not record it
+    n_tokens: int | None
+    seed: int | None
     logprob: float | None = None
 
 

@@ -282,9 +282,10 @@ def _stream_hub_file(file: Path, label: str, window: tuple[str | None, str | Non
         for lineno, line in enumerate(fh, start=1):
             if not line.strip():
                 continue
+            row: dict[str, Any] | None = None
             day = _line_date(line)
-            row = None if day is not None else _object(line, file, lineno)
-            if row is not None:  # no plain "contest_date" key: the parsed row says
+            if day is None:  # no plain "contest_date" key: the parsed row says
+                row = _object(line, file, lineno)
                 day = str(row.get("contest_date") or "")[:10]
             if (start is None or day >= start) and (end is None or day < end):
                 rows.append((f"{label} line {lineno}", row if row is not None else _object(line, file, lineno)))

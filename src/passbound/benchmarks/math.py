@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from passbound.errors import DataError
-from passbound.types import Problem
+from passbound.types import Problem, ProblemKind
 
 from ._base import IdChecker, LoadedBenchmark, as_text, finish, resolve_local_file
 from ._hub import HubSource, load_hub_rows
@@ -41,7 +41,7 @@ class ParsedRow:
     target: str
     metadata: dict[str, Any] = field(default_factory=dict)
     media: tuple[str, ...] = ()  # image files (absolute paths) the prompt shows
-    kind: str | None = None  # None: the benchmark's kind (MathVista mixes choice and math)
+    kind: ProblemKind | None = None  # None: the benchmark's kind (MathVista mixes choice and math)
 
 
 RowParser = Callable[[dict[str, Any]], ParsedRow]
@@ -229,6 +229,16 @@ class MathBenchmark:
         return build(self.name, self.parse, rows, source, source, limit)
 
 
+_PROBLEM_KINDS: dict[str, ProblemKind] = {"math": "math", "code": "code", "choice": "choice"}
+
+
+def _problem_kind(kind: str, name: str) -> ProblemKind:
+    """A benchmark's kind as its rows' kind; a mixed one (``vision``) must name each row's."""
+    if kind not in _PROBLEM_KINDS:
+        raise DataError(f"benchmark {name!r}: a {kind} row parser must set each row's kind (math, code or choice)")
+    return _PROBLEM_KINDS[kind]
+
+
 def build(
     name: str,
     parse: RowParser,
@@ -262,7 +272,7 @@ def build(
         pid = parsed.id if parsed.id is not None else str(index)
         ids.add(pid, where)
         problems.append(
-            Problem(id=pid, benchmark=name, prompt=parsed.prompt, target=parsed.target, kind=parsed.kind or kind,
+            Problem(id=pid, benchmark=name, prompt=parsed.prompt, target=parsed.target, kind=parsed.kind or _problem_kind(kind, name),
                     media=parsed.media, metadata={k: v for k, v in parsed.metadata.items() if keep_none or v is not None})
         )
     if not problems and if_empty:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -24,7 +25,7 @@ def demo_study(out: Path, *, engine: str = "vllm", n: int = 16, problems: int = 
     from passbound.models.embedded import embedded_model_path
 
     path = str(embedded_model_path())
-    common = {"path": path, "engine": engine, "template": "few-shot"}
+    common: dict[str, Any] = {"path": path, "engine": engine, "template": "few-shot"}
     if engine == "vllm":
         common["engine_options"] = {"max_model_len": 1024}
     return study_from_dict(

@@ -37,6 +37,7 @@ def distill(run_dir: Path, teacher: str | None, references: bool, template: str,
         rows = reference_rows(RunDir(run_dir), template)
         source = "reference solutions"
     else:
+        assert teacher is not None  # the check above: no --references means a --teacher
         rows = sft_rows(RunDir(run_dir), teacher, max_per_problem=max_per_problem)
         source = f"passing samples of {teacher!r}"
     write_sft(rows, out)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -34,7 +35,7 @@ def grade(in_file: Path, data_dir: Path | None, output: Path | None, timeout: fl
     from passbound.grade import grade_file
 
     options = {"math": {"extraction": extraction}}
-    bar = contextlib.nullcontext(None)
+    bar: contextlib.AbstractContextManager[Callable[[int], None] | None] = contextlib.nullcontext(None)
     if not no_progress and output is not None:
         from passbound.progress import progress_bar
 

@@ -40,7 +40,9 @@ def plan(study_file: Path, out: Path | None, data_dir: Path | None, problems: tu
 
     study = study_with_overrides(study_file, out, data_dir)
     models = {m.name for m in study.models}
-    counts = parse_keyed(problems, "--problems", {b.name for b in study.benchmarks}, int, noun="benchmark")
+    # parse_keyed returns float-typed values; cast=int made them ints already
+    counts = {k: int(v) for k, v in parse_keyed(problems, "--problems", {b.name for b in study.benchmarks}, int,
+                                                 noun="benchmark").items()}
     if "*" in counts:
         raise ConfigError("--problems needs a benchmark name: --problems BENCHMARK=N")
     if bytes_per_token is not None and bytes_per_token <= 0:
@@ -48,7 +50,7 @@ def plan(study_file: Path, out: Path | None, data_dir: Path | None, problems: tu
     result = plan_study(
         study, problems=counts, mean_tokens=parse_keyed(mean_tokens, "--mean-tokens", models),
         throughput=parse_keyed(throughput, "--throughput", models),
-        gpus_per_replica=parse_keyed(gpus_per_replica, "--gpus-per-replica", models, int),
+        gpus_per_replica={k: int(v) for k, v in parse_keyed(gpus_per_replica, "--gpus-per-replica", models, int).items()},
         bytes_per_token=bytes_per_token,
     )
     if as_json:

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from passbound.cli._common import data_dir_option, out_option, progress_option, resolve_target, study_with_overrides
 from passbound.progress import console
+
+if TYPE_CHECKING:
+    from passbound.store import RunDir
 
 study_argument = click.argument("study_file", metavar="STUDY.toml", type=click.Path(dir_okay=False, path_type=Path))
 target_argument = click.argument("target", metavar="RUN_DIR|STUDY.toml|URI")
@@ -89,7 +93,7 @@ def report(target: str, no_progress: bool) -> None:
     console.print(f"report: {_shown(rd, paths['html'])}")
 
 
-def _shown(rd, path: Path) -> str:
+def _shown(rd: RunDir, path: Path) -> str:
     """Where a user finds an output: its path, or its object-storage URI."""
     return f"{rd.location}/{path.relative_to(rd.path).as_posix()}" if rd.remote is not None else str(path)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -106,7 +106,7 @@ def parse_import(path: Path) -> list[dict[str, Any]]:
         raise ConfigError(f"{path} does not exist; give the file the report's 'Export verdicts' button saved") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise DataError(f"{path} is not valid JSON ({exc}); give the file the report's 'Export verdicts' button saved") from None
-    items: Iterable[Any] = doc.get("verdicts", None) if isinstance(doc, dict) else doc
+    items: Any = doc.get("verdicts", None) if isinstance(doc, dict) else doc
     if not isinstance(items, list):
         raise DataError(f"{path} holds no list of verdicts; expected {{\"format\": \"{EXPORT_FORMAT}\", \"verdicts\": [...]}}")
     records = []

@@ -134,7 +134,8 @@ def drilldown(run: RunDir, *, models: Sequence[str] | None = None, benchmarks: S
                 items[pid] = DrillProblem(bench, pid, p.prompt if p else "", p.target if p else "", False,
                                           media=list(p.media) if p else [])
             hard = 0 < r.c <= hard_threshold(int(r.n), max_correct)
-            items[pid].models.append(DrillModel(str(r.model), str(meta.get(r.model, {}).get("role") or "other"),
+            role = meta[r.model].get("role") if r.model in meta else None
+            items[pid].models.append(DrillModel(str(r.model), str(role or "other"),
                                                 int(r.n), int(r.c), hard))
         chosen = []
         for item in items.values():
@@ -178,11 +179,13 @@ def _attach_samples(run: RunDir, v: pd.DataFrame, problems: list[DrillProblem], 
                     m.samples = by_problem.get(p.problem_id, [])
 
 
-def write_drilldown(run: RunDir, **caps: int | None) -> Path:
+def write_drilldown(run: RunDir, *, max_correct: int | None = None, max_problems: int | None = None,
+                    max_samples: int | None = None, max_chars: int | None = None) -> Path:
     """Compute the (capped) drill-down and store it as a run-directory table for the report."""
     from passbound.store.side_tables import DRILLDOWN_FILE
 
-    problems = drilldown(run, **caps)
+    problems = drilldown(run, max_correct=max_correct, max_problems=max_problems, max_samples=max_samples,
+                         max_chars=max_chars)
     return run.write_text(DRILLDOWN_FILE, json.dumps([asdict(p) for p in problems], ensure_ascii=False))
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import islice
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, cast, runtime_checkable
 
 from passbound.errors import ConfigError
 from passbound.prompts.parts import TextWithImages
@@ -131,7 +131,8 @@ def is_chat(prompt: PromptInput) -> bool:
 
 def as_messages(prompt: PromptInput) -> list[dict[str, str]]:
     """Plain dicts (Problem.messages is a tuple of dicts; templates and APIs want lists)."""
-    return [dict(m) for m in prompt]  # type: ignore[union-attr]
+    messages = cast("Sequence[Mapping[str, Any]]", prompt)  # callers check is_chat first
+    return [dict(m) for m in messages]
 
 
 def render_chat(tokenizer: Any, prompt: PromptInput) -> str:

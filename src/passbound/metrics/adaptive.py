@@ -156,9 +156,9 @@ def _miss(c: npt.NDArray[np.int64], n: npt.NDArray[np.int64], priors: Array, k: 
     """[G, P] E[(1 - p)^k | c, n] under each prior (a, b, pi) of ``priors`` [G, 3]: p = 0 with
     probability pi (an impossible problem), else Beta(a, b)."""
     a, b, pi = (priors[:, i, None] for i in range(3))
-    c, n = c[None, :].astype(np.float64), n[None, :].astype(np.float64)
-    beta = np.exp(betaln(a + c, b + n - c + k) - betaln(a + c, b + n - c))
-    return np.where(c == 0, _impossible(n, a, b, pi) * (1.0 - beta) + beta, beta)
+    cf, nf = c[None, :].astype(np.float64), n[None, :].astype(np.float64)
+    beta = np.exp(betaln(a + cf, b + nf - cf + k) - betaln(a + cf, b + nf - cf))
+    return np.where(cf == 0, _impossible(nf, a, b, pi) * (1.0 - beta) + beta, beta)
 
 
 def _impossible(n: Array, a: Array, b: Array, pi: Array) -> Array:
@@ -222,7 +222,7 @@ def _grid_posterior(c: npt.NDArray[np.int64], n: npt.NDArray[np.int64]) -> tuple
 
 
 def _full_moments(c0: npt.NDArray[np.int64], c: npt.NDArray[np.int64], n: npt.NDArray[np.int64], n0: int,
-                  n_full: int, ks: Sequence[int], priors: Array) -> tuple[Array, Array, Array]:
+                  n_full: int, ks: Sequence[int], priors: Array) -> tuple[Array, Array, npt.NDArray[np.intp]]:
     """Per prior (a, b, pi): [G, U, K] E[f] and E[f^2] over the U distinct (c0, c, n) of a
     problem's full-budget estimate f = pass@k(n_full, c0 + X), and each problem's index into U [P].
 

@@ -74,7 +74,7 @@ def maj_at_k(
     correct = np.zeros((1, max(len(uniques), 1)), dtype=bool)
     valid = codes >= 0
     correct[0, codes[valid & ok]] = True
-    k_list = [int(ks)] if np.isscalar(ks) else [int(k) for k in ks]  # type: ignore[arg-type]
+    k_list = [int(k) for k in np.atleast_1d(ks)]
     out = maj_at_k_matrix(codes[None, :], np.array([len(codes)]), correct, k_list, draws=draws, seed=seed)[0]
     return float(out[0]) if np.isscalar(ks) else out
 
@@ -137,7 +137,7 @@ def maj_at_k_matrix(
     return out
 
 
-def _count_rows(codes: npt.NDArray[np.int64], m: int) -> npt.NDArray[np.int64]:
+def _count_rows(codes: npt.NDArray[np.integer], m: int) -> npt.NDArray[np.int64]:
     """Per-row counts of answer ids 0..m-1 (no-answer entries, -1, are dropped)."""
     rows, width = codes.shape
     col = np.where(codes >= 0, codes, m)
@@ -146,7 +146,7 @@ def _count_rows(codes: npt.NDArray[np.int64], m: int) -> npt.NDArray[np.int64]:
 
 
 def _monte_carlo(
-    codes: npt.NDArray[np.int64],
+    codes: npt.NDArray[np.integer],
     n_arr: npt.NDArray[np.int64],
     correct: npt.NDArray[np.bool_],
     ks: list[int],
@@ -169,14 +169,14 @@ def _monte_carlo(
         chunk = max(1, _MAX_CELLS // (draws * max(int(n_val), int(n_answers[same_n].max()) + 1)))
         for start in range(0, same_n.size, chunk):
             idx = same_n[start : start + chunk]
-            out[np.ix_(idx, use)] = _monte_carlo_chunk(
+            out[np.ix_(idx, np.asarray(use, dtype=np.intp))] = _monte_carlo_chunk(
                 codes[idx, :n_val], correct[idx], [ks[j] for j in use], draws, rng
             )
     return out
 
 
 def _monte_carlo_chunk(
-    codes: npt.NDArray[np.int64],
+    codes: npt.NDArray[np.integer],
     correct: npt.NDArray[np.bool_],
     ks: list[int],
     draws: int,

@@ -68,8 +68,8 @@ def pass_at_k(n: ArrayLike, c: ArrayLike, k: ArrayLike) -> float | npt.NDArray[n
     a = np.where(c_b <= k_b, k_b, c_b).astype(np.float64)
     terms = np.where(defined, np.minimum(c_b, k_b), 0)
     if n_b.size == 1:  # one value: a single vectorised product, no loop
-        j = np.arange(int(terms.ravel()[0]))
-        fail = np.full(n_b.shape, np.prod(1.0 - a.ravel()[0] / (n_b.ravel()[0] - j)))
+        js = np.arange(int(terms.ravel()[0]))
+        fail = np.full(n_b.shape, np.prod(1.0 - a.ravel()[0] / (n_b.ravel()[0] - js)))
         out = np.where(defined, 1.0 - fail, np.nan)
         return float(out) if out.ndim == 0 else out
     fail = np.ones(n_b.shape, dtype=np.float64)

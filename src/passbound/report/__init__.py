@@ -44,21 +44,21 @@ def write_report(run_dir: Path) -> dict[str, Path]:
     extra_svgs.update({k: f["svg_bytes"] for k, f in ppl_figs.items()})
     html_path = run.run_dir / "report.html"
     md_path = run.run_dir / "summary.md"
-    _write_atomic(html_path, render_html(run, findings, colors, svgs, extra_svgs))  # type: ignore[arg-type]
+    _write_atomic(html_path, render_html(run, findings, colors, svgs, extra_svgs))
     _write_atomic(md_path, render_markdown(run, findings))
     paths: dict[str, Path] = {"html": html_path, "summary_md": md_path}
     paths.update(write_tables(run.run_dir))  # tables/<name>.md and .tex beside each CSV
     for bench, f in figs.items():
-        paths[f"png:{bench}"] = f["png"]  # type: ignore[assignment]
-        paths[f"svg:{bench}"] = f["svg"]  # type: ignore[assignment]
-    for key, f in ppl_figs.items():  # ppl:<benchmark> -> ppl_png:<benchmark>, ppl_svg:<benchmark>
-        paths[f"ppl_png:{key[4:]}"], paths[f"ppl_svg:{key[4:]}"] = f["png"], f["svg"]
-    for key, f in extra.items():
+        paths[f"png:{bench}"] = f["png"]
+        paths[f"svg:{bench}"] = f["svg"]
+    for key, pf in ppl_figs.items():  # ppl:<benchmark> -> ppl_png:<benchmark>, ppl_svg:<benchmark>
+        paths[f"ppl_png:{key[4:]}"], paths[f"ppl_svg:{key[4:]}"] = pf["png"], pf["svg"]
+    for key, ef in extra.items():
         kind, _, bench = key.partition(":")
         label = {"overlap": "overlap", "accuracy_hist": "hist", "series": "series"}[kind]
         suffix = f":{bench}" if bench else ""
-        paths[f"{label}_png{suffix}"] = f["png"]
-        paths[f"{label}_svg{suffix}"] = f["svg"]
+        paths[f"{label}_png{suffix}"] = ef["png"]
+        paths[f"{label}_svg{suffix}"] = ef["svg"]
     return paths
 
 

@@ -12,14 +12,24 @@ from __future__ import annotations
 import math
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 from passbound.report_kit import PNG_METADATA, RC, svg_bytes
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
     from passbound.report._data import RunData
+
+
+class FigureFiles(TypedDict):
+    """One written figure: its two files and the SVG bytes the HTML page inlines."""
+
+    png: Path
+    svg: Path
+    svg_bytes: bytes
+
 
 def figure_stem(benchmark: str, prefix: str = "passk_") -> str:
     """File-name-safe stem for a benchmark's figure (benchmark names are user input)."""
@@ -98,7 +108,7 @@ def passk_figure(run: RunData, benchmark: str, colors: dict[str, str]) -> Figure
     return fig
 
 
-def _chance_curve(ax, run: RunData, benchmark: str) -> None:
+def _chance_curve(ax: Axes, run: RunData, benchmark: str) -> None:
     """A uniform guesser's pass@k on the benchmark's multiple-choice problems (chance.csv), grey."""
     table = run.table("chance")
     if table.empty:
@@ -111,7 +121,7 @@ def _chance_curve(ax, run: RunData, benchmark: str) -> None:
             color="#8a8f98", linewidth=1.6, label="uniform guess (multiple choice)")
 
 
-def _predicted_past_n(ax, run: RunData, model: str, benchmark: str, color: str) -> list[float]:
+def _predicted_past_n(ax: Axes, run: RunData, model: str, benchmark: str, color: str) -> list[float]:
     """The beta-binomial prediction from k = n on (passk_beyond_n.csv), dotted, lighter band."""
     import numpy as np
 
@@ -130,13 +140,13 @@ def _predicted_past_n(ax, run: RunData, model: str, benchmark: str, color: str) 
     return list(k)
 
 
-def write_figures(run: RunData, out_dir: Path) -> dict[str, dict[str, Path | bytes]]:
+def write_figures(run: RunData, out_dir: Path) -> dict[str, FigureFiles]:
     """Write figures/passk_<benchmark>.{png,svg}; return paths and the SVG bytes per benchmark."""
     import matplotlib
 
     out_dir.mkdir(parents=True, exist_ok=True)
     colors = model_colors(run)
-    result: dict[str, dict[str, Path | bytes]] = {}
+    result: dict[str, FigureFiles] = {}
     used: set[str] = set()
     with matplotlib.rc_context(RC):
         for bench in run.benchmarks:

@@ -50,7 +50,8 @@ def ppl_figure(df: pd.DataFrame, benchmark: str, colors: dict[str, str]) -> Figu
     ax = fig.add_subplot()
     y = list(range(len(pairs)))[::-1]  # first pair on top
     violins = ax.violinplot(data, positions=y, orientation="horizontal", showextrema=False, widths=0.8)
-    for body, (_, of) in zip(violins["bodies"], pairs):
+    # matplotlib's stubs type "bodies" as one Collection; it is a list of PolyCollection, one per pair
+    for body, (_, of) in zip(violins["bodies"], pairs):  # type: ignore[call-overload]
         body.set_facecolor(colors.get(of, "#7b8fb0"))
         body.set_alpha(0.35)
         body.set_linewidth(0)

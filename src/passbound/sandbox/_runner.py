@@ -58,7 +58,7 @@ def _remove_by_fd(path: str) -> None:
     """Iterative removal with ``dir_fd`` (no recursion, no long paths)."""
     try:
         os.chmod(path, 0o700)
-        stack = [(os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW), None, "")]
+        stack: list[tuple[int, int | None, str]] = [(os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW), None, "")]
     except OSError:
         return
     stuck: set[tuple[int, str]] = set()  # (depth, name) of directories that would not go
@@ -141,10 +141,12 @@ def _pump(proc: subprocess.Popen[bytes], deadline: float, cap: int) -> tuple[byt
     why: "" (exited), "timeout", "output_limit" or "exited" (the program exited but something it
     left behind still held a pipe). Buffers never exceed ``cap + 1`` bytes each.
     """
-    bufs = {proc.stdout: bytearray(), proc.stderr: bytearray()}
+    assert proc.stdout is not None and proc.stderr is not None  # started with stdout=PIPE, stderr=PIPE
+    out_fd, err_fd = proc.stdout.fileno(), proc.stderr.fileno()
+    bufs = {out_fd: bytearray(), err_fd: bytearray()}  # keyed by descriptor, as each selector key gives it
     sel = selectors.DefaultSelector()
-    for stream in bufs:
-        os.set_blocking(stream.fileno(), False)  # type: ignore[union-attr]
+    for stream in (proc.stdout, proc.stderr):
+        os.set_blocking(stream.fileno(), False)
         sel.register(stream, selectors.EVENT_READ)
     why, exited_at = "", None
     try:
@@ -166,7 +168,7 @@ def _pump(proc: subprocess.Popen[bytes], deadline: float, cap: int) -> tuple[byt
                 if not chunk:
                     sel.unregister(key.fileobj)
                     continue
-                buf = bufs[key.fileobj]
+                buf = bufs[key.fd]
                 buf += chunk[: cap + 1 - len(buf)]
                 if len(buf) > cap:
                     why = "output_limit"
@@ -175,7 +177,7 @@ def _pump(proc: subprocess.Popen[bytes], deadline: float, cap: int) -> tuple[byt
                 break
     finally:
         sel.close()
-    return bytes(bufs[proc.stdout][:cap]), bytes(bufs[proc.stderr][:cap]), why
+    return bytes(bufs[out_fd][:cap]), bytes(bufs[err_fd][:cap]), why
 
 
 def _kill(proc: subprocess.Popen[bytes], uid: int | None) -> None:

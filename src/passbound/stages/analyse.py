@@ -107,4 +107,7 @@ def write_side_analysis(study: StudyConfig, run: RunDir, name: str) -> Path:
         raise KeyError(name)
     inputs = AnalysisInputs(verdicts=pd.DataFrame(), models=model_records(study), k_grid=study.k_grid, spec=study.analysis,
                             run_path=run.path)
-    return run.write_text(f"{name}.csv", analysis.run(inputs).to_csv(index=False))
+    frame = analysis.run(inputs)
+    if frame is None:  # None: the analysis found nothing of its kind; side analyses always return a table
+        raise ValueError(f"analysis {name!r} returned no table; write_side_analysis is for analyses that always do")
+    return run.write_text(f"{name}.csv", frame.to_csv(index=False))

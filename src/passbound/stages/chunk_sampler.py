@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from typing import cast
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -97,14 +98,17 @@ class ChunkSampler:
                on_progress: Callable[[int], None] | None = None) -> Iterator[ChunkTask]:
         """Sample ``tasks`` as one stream of requests; yield each task once its shard is committed."""
         tasks = list(tasks)
-        pending = {task: [None] * len(task.problem_ids) for task in tasks}
+        pending: dict[ChunkTask, list[list[Completion] | None]] = {
+            task: [None] * len(task.problem_ids) for task in tasks}
         left = {task: len(task.problem_ids) for task in tasks}
         requests = (r for task in tasks for r in self.requests(task))
-        for (task, i), completions in stream_completions(self.engine, requests, self.settings, in_flight):
+        for key, completions in stream_completions(self.engine, requests, self.settings, in_flight):
+            task, i = cast("tuple[ChunkTask, int]", key)  # the keys self.requests gave
             pending[task][i] = completions
             left[task] -= 1
             if on_progress:
                 on_progress(1)
             if left[task] == 0:
-                self.commit(task, self.table(task, pending.pop(task)))
+                done = pending.pop(task)  # every slot filled: left[task] counted them
+                self.commit(task, self.table(task, [r for r in done if r is not None]))
                 yield task

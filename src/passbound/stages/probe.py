@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
@@ -24,6 +25,10 @@ from passbound.progress import console, progress_bar
 from passbound.stages.sample import active_problems, problem_seed
 from passbound.store import RunDir, atomic_write_table
 from passbound.store.side_tables import PROBE_SCHEMA, probe_shard_path
+
+if TYPE_CHECKING:
+    from passbound.engines.base import Engine
+    from passbound.verify import GradingPool
 
 _WORD = re.compile(r"\S+")
 
@@ -92,8 +97,8 @@ def probe_run(study: StudyConfig, run: RunDir, *, models: Sequence[str] | None =
     return probed
 
 
-def _probe_benchmark(study: StudyConfig, run: RunDir, engine, model: str, bench: str, fraction: float,
-                     max_tokens: int, show_progress: bool, pool_class) -> int:
+def _probe_benchmark(study: StudyConfig, run: RunDir, engine: Engine, model: str, bench: str, fraction: float,
+                     max_tokens: int, show_progress: bool, pool_class: type[GradingPool]) -> int:
     problems, prefixes, rests = [], [], []
     for p in active_problems(run, study, bench):
         parts = split_statement(p.prompt, fraction)

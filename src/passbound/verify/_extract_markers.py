@@ -72,9 +72,11 @@ Skip = Callable[[int, int], bool]
 
 def _marker_hedges(text: str, low: str, pos: int) -> bool:
     """Another value offered in the sentence of a marker's value, which starts at ``pos``."""
-    pos = _SPACES_RE.match(low, pos, min(len(low), pos + WINDOW)).end()
-    stop = _SENTENCE_STOP_RE.search(low, pos, min(len(low), pos + WINDOW))
-    stop = stop.start() if stop else min(len(low), pos + WINDOW)
+    spaces = _SPACES_RE.match(low, pos, min(len(low), pos + WINDOW))
+    assert spaces is not None  # \s* matches the empty string
+    pos = spaces.end()
+    stop_m = _SENTENCE_STOP_RE.search(low, pos, min(len(low), pos + WINDOW))
+    stop = stop_m.start() if stop_m else min(len(low), pos + WINDOW)
     return bool(_HEDGE_RE.search(low, pos, stop) or _LETTER_HEDGE_RE.search(text, pos, stop))
 
 

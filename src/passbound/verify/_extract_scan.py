@@ -160,7 +160,9 @@ def scan_boxes(text: str) -> list[Box]:
     boxes: list[Box] = []
     pos, n = 0, len(text)
     while (m := _next_box_cmd(text, pos)) is not None:
-        brace = _SPACES_RE.match(text, m.end()).end()
+        spaces = _SPACES_RE.match(text, m.end())
+        assert spaces is not None  # [ \t]* matches the empty string
+        brace = spaces.end()
         if brace < n and text[brace] == "{":
             pos = _scan_from(text, m.start(), brace, boxes)
         else:

@@ -229,7 +229,7 @@ class MathVerifier:
     def _plain_numbers(self, problem: Problem | str, target: str, value: str, answer: str) -> GradeResult | None:
         gold = plain_number(_drop_final_period(_strip_dollars(target)).strip())
         pred = plain_number(_drop_final_period(_strip_dollars(value)).strip()) if gold is not None else None
-        if pred is None or any(f is not None for f in answer_format(problem)) or _percent(problem):
+        if gold is None or pred is None or any(f is not None for f in answer_format(problem)) or _percent(problem):
             return None
         same = compare_plain(gold, pred, self.float_rounding)
         return None if same is None else GradeResult("pass" if same else "fail", answer, "exact numbers")

@@ -45,7 +45,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from multiprocessing import forkserver, popen_forkserver, reduction, spawn, util
+from multiprocessing import context, forkserver, popen_forkserver, reduction, spawn, util
 from multiprocessing.connection import Connection, wait
 from multiprocessing.context import ForkServerProcess
 from typing import Any
@@ -80,15 +80,16 @@ class _GraderPopen(popen_forkserver.Popen):
         prep_data.pop("init_main_from_name", None)
         prep_data.pop("init_main_from_path", None)
         buf = io.BytesIO()
-        popen_forkserver.set_spawning_popen(self)
+        context.set_spawning_popen(self)  # the function popen_forkserver imports from context
         try:
             reduction.dump(prep_data, buf)
             reduction.dump(process_obj, buf)
         finally:
-            popen_forkserver.set_spawning_popen(None)
-        self.sentinel, w = forkserver.connect_to_new_process(self._fds)
+            context.set_spawning_popen(None)
+        # typeshed omits the stdlib's private names used here: Popen._fds (set in its __init__), util.close_fds
+        self.sentinel, w = forkserver.connect_to_new_process(self._fds)  # type: ignore[attr-defined]
         _parent_w = os.dup(w)  # the child's sentinel of its parent, as the stdlib keeps it
-        self.finalizer = util.Finalize(self, util.close_fds, (_parent_w, self.sentinel))
+        self.finalizer = util.Finalize(self, util.close_fds, (_parent_w, self.sentinel))  # type: ignore[attr-defined]
         with open(w, "wb", closefd=True) as f:
             f.write(buf.getbuffer())
         self.pid = forkserver.read_signed(self.sentinel)

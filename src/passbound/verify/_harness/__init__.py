@@ -50,7 +50,8 @@ def source() -> str:
     is not a plain top-level ``from .module import name`` on one line (of a name that an earlier
     module defines), or a name that two modules define (in one namespace the later would replace
     the earlier)."""
-    parts, owner = [], {}
+    parts: list[str] = []
+    owner: dict[str, str] = {}  # top-level name -> the module that defines it
     for name in MODULES:
         text = Path(__file__).with_name(name + ".py").read_text(encoding="utf-8")
         tree = ast.parse(text)

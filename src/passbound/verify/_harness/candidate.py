@@ -51,7 +51,8 @@ def _candidate(req_fd, res_fd):
         def _quit(code=None):
             raise SystemExit(code)  # as site's: a stdin program that calls it has ended normally
 
-        builtins.exit = builtins.quit = _quit
+        # typeshed types these as site's Quitter; without site, a plain function stands in
+        builtins.exit = builtins.quit = _quit  # type: ignore[assignment]
 
     def reply(obj):
         try:
@@ -82,7 +83,7 @@ def _candidate(req_fd, res_fd):
             if is_floats(value):
                 tolerant.add(test_set)
             elif test_set not in tolerant:
-                flags = set()
+                flags: set[str] = set()
                 h, size = digest(value, flags)
                 if size > digest_over and not flags:
                     return {"h": h, "n": size}
@@ -93,7 +94,7 @@ def _candidate(req_fd, res_fd):
         if mode == "stdio":
             preamble = compile(LCB_PREAMBLE, "preamble.py", "exec", dont_inherit=True)
         else:
-            g = {"__name__": "solution", "__builtins__": builtins}
+            g: dict = {"__name__": "solution", "__builtins__": builtins}
             if mode == "lcb_call":
                 exec(LCB_PREAMBLE, g)
             exec(code, g)

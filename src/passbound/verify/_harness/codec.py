@@ -53,9 +53,11 @@ def encode(x, depth=0):
     if t is bytes:
         return {"~b": x.hex()}
     # Subclasses (IntEnum, Counter, namedtuple, numpy scalars ...) as their plain value.
-    for base in (bool, int, float, str, complex, bytes, tuple, list, dict, frozenset, set):
+    plain: tuple[type, ...] = (bool, int, float, str, complex, bytes, tuple, list, dict, frozenset, set)
+    for base in plain:
         if isinstance(x, base):
-            return encode(dict(x.items()) if base is dict else base(x), depth)
+            # isinstance with a variable type narrows x to object; here base is dict, so x has items()
+            return encode(dict(x.items()) if base is dict else base(x), depth)  # type: ignore[attr-defined]
     if t.__module__ == "numpy" and hasattr(x, "item") and getattr(x, "shape", None) == ():
         return encode(x.item(), depth)
     return {"~x": t.__name__[:80]}

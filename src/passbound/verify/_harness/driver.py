@@ -36,7 +36,7 @@ def _drive(child, builtins, spec, source, out_fd, stop_fd=None):
     import os
     import time
 
-    pending = []
+    pending: list[bytes] = []
     last = [time.monotonic()]
 
     def flush():
@@ -78,7 +78,7 @@ def _drive_records(child, builtins, spec, source, out_fd, write, before_wait, st
             "max_output_bytes": spec["max_output_bytes"]}
     if mode == "check":
         # The test code (trusted prompt + check) runs here, in the harness, never in the child.
-        test_globals = {"__builtins__": dict(builtins.__dict__), "__name__": "harness_test"}
+        test_globals: dict = {"__builtins__": dict(builtins.__dict__), "__name__": "harness_test"}
         exec(compile(spec["prompt"] + "\n" + spec["test"], "test.py", "exec"), test_globals)
         check = test_globals["check"]
         load["mode"] = "function"
