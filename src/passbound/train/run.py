@@ -93,6 +93,8 @@ def write_study(config: TrainConfig, output: Path) -> Path:
             "template": config.model.template}
     a = config.algorithm
     algorithm = a.name + (f"/{a.loss_type}" if a.loss_type else "") + (f", beta={a.beta:g}" if a.beta else "")
+    if config.training.objective != "grpo":
+        algorithm += f", {config.training.objective} k={config.training.k}"
     models = [base] + [{"name": f"step-{step}", "path": str(folder), "role": "checkpoint", "step": step,
                         "base": "base", "engine": engine, "template": config.model.template, "algorithm": algorithm,
                         "training_curves": str(output / "curves.csv")}
@@ -138,10 +140,15 @@ def train(config: TrainConfig) -> dict[str, Path]:
                   use_cpu=t.device == "cpu", bf16=bf16_autocast(t.device, t.precision), use_vllm=t.device == "gpu")
     if t.device == "gpu":
         common["vllm_mode"] = "colocate"
+    objective: dict[str, Any] = {}
     if a.name == "grpo":
         if a.loss_type is not None:
             common["loss_type"] = a.loss_type
         args, trainer_class = GRPOConfig(**common), GRPOTrainer
+        if t.objective != "grpo":  # GRPO with pass@k advantages (train/objectives.py)
+            from passbound.train.passk_trainer import PassAtKGRPOTrainer
+
+            trainer_class, objective = PassAtKGRPOTrainer, {"objective": t.objective, "k": t.k}
     else:
         args, trainer_class = RLOOConfig(**common), RLOOTrainer
     from passbound.prompts import get_template
@@ -155,7 +162,7 @@ def train(config: TrainConfig) -> dict[str, Path]:
                 write_curves(state.log_history, curves, reward.__name__)
 
         trainer = trainer_class(model=resolve_model(config.model.path), reward_funcs=[reward], args=args,
-                                train_dataset=data, callbacks=[Curves()])
+                                train_dataset=data, callbacks=[Curves()], **objective)
         if done:  # complete checkpoints only: trainer_state.json is the last file a save writes
             console.print(f"train: resuming from {done[-1][1]}")
         # The newest complete checkpoint by path: TRL's own "latest" would pick a folder a kill left half-written.
