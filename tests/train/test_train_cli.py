@@ -103,5 +103,8 @@ def test_bad_config_is_exit_2(tmp_path: Path) -> None:
     bad.write_text(CONFIG.format(steps=2).replace("batch_size = 2", "batch_size = 3"))
     res = passbound("train", str(bad))
     assert res.returncode == 2 and "multiple of" in res.stderr
+    bad.write_text(CONFIG.format(steps=2).replace("save_every = 1", 'save_every = 1\nobjective = "pass@k"\nk = 3'))
+    res = passbound("train", str(bad))  # k beyond the group: pass@k is estimated within each group
+    assert res.returncode == 2 and "training.k (3) must be at most algorithm.num_generations (2)" in res.stderr
     res = passbound("train", str(tmp_path / "missing.toml"))
     assert res.returncode == 2 and "does not exist" in res.stderr
