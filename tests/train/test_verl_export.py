@@ -15,7 +15,7 @@ import pytest
 
 from passbound.benchmarks import load_benchmark
 from passbound.grade import grade_rows
-from passbound.train.verl_export import ALGORITHMS, READ_WITH_GET, algorithm_settings
+from passbound.train.verl_export import ALGORITHMS, MERGED_BY_VERL, READ_WITH_GET, algorithm_settings
 
 REPO = Path(__file__).resolve().parents[2]
 VERL_PYTHON = REPO / ".venv-verl" / "bin" / "python"
@@ -90,3 +90,32 @@ def test_bad_export_requests_exit_2(tmp_path: Path, shared_data: Path) -> None:
     res = passbound("verl", "export", "mathvision", "--out", str(tmp_path / "c"), "--model", "m",
                     "--data-dir", str(shared_data))
     assert res.returncode == 2 and "no usable 'train' split" in res.stderr
+
+
+def test_passk_algorithms_compose_with_verls_own_configs(tmp_path: Path) -> None:
+    """`--algorithm passk/pkpo`: GRPO's settings with passbound's estimator (k in its name), and the
+    Ray runtime environment that makes every verl worker import the module registering it."""
+    from passbound.train.verl_advantage import MODULE, estimators
+
+    out = tmp_path / "verl"
+    res = passbound("verl", "export", "synthetic", "--out", str(out), "--model", "m", "--limit", "4", "--group", "4",
+                    "--algorithm", "passk", "--algorithm", "pkpo", "--k", "2")
+    assert res.returncode == 0, res.stderr
+    assert sorted(p.name for p in out.glob("*.yaml")) == ["passk.yaml", "pkpo.yaml"]
+    res = subprocess.run([str(VERL_PYTHON), str(Path(__file__).parent / "_verl_compose.py"), str(out), "passk", "pkpo"],
+                         capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stderr
+    report = json.loads(res.stdout)
+    registered = estimators()
+    grpo = algorithm_settings("grpo", group=4, kl=0.001)
+    for algorithm, name in (("passk", "passbound_passk_2"), ("pkpo", "passbound_pkpo_2")):
+        composed = report["configs"][algorithm]
+        assert [k for k in composed["not_in_verl"] if not k.startswith(MERGED_BY_VERL)] == []
+        values = composed["values"]
+        assert values["algorithm.adv_estimator"] == name and name in registered
+        assert name not in report["estimators"]  # verl's own grpo_passk is another estimator
+        assert values["ray_kwargs.ray_init.runtime_env.env_vars.VERL_USE_EXTERNAL_MODULES"] == MODULE
+        assert all(values[key] == value for key, value in grpo.items() if key != "algorithm.adv_estimator")
+    res = passbound("verl", "export", "synthetic", "--out", str(tmp_path / "bad"), "--model", "m", "--group", "4",
+                    "--algorithm", "passk", "--k", "5")
+    assert res.returncode == 2 and "--k must be between 1 and --group (4)" in res.stderr

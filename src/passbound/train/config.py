@@ -24,6 +24,8 @@
     max_completion_length = 256
     temperature = 1.0
     seed = 0
+    objective = "grpo"                      # grpo (pass@1) | pass@k (Chen et al. 2025) | pkpo (Walder & Karkhanis 2025)
+    k = 4                                   # the k of pass@k / pkpo (1 <= k <= num_generations)
     save_every = 50                         # a checkpoint folder every N steps
     device = "cpu"                          # cpu: transformers generation; gpu: vLLM colocate
     precision = "auto"                      # bf16 autocast where the hardware has it; float32 | bfloat16
@@ -80,6 +82,9 @@ class TrainSettings(_Strict):
     max_completion_length: int = Field(default=256, gt=0)
     temperature: float = Field(default=1.0, gt=0)
     seed: int = 0
+    # grpo: TRL's group-normalised advantages (pass@1); pass@k / pkpo: advantages aimed at pass@k (train/objectives.py)
+    objective: Literal["grpo", "pass@k", "pkpo"] = "grpo"
+    k: int | None = Field(default=None, ge=1)
     save_every: int = Field(default=50, gt=0)
     device: Literal["cpu", "gpu"] = "cpu"
     # Mixed precision: auto = bfloat16 autocast where the CPU has native bf16 (AVX512-BF16/AMX) or on GPU.
@@ -123,4 +128,17 @@ def load_train_config(path: Path) -> TrainConfig:
     if t.batch_size % a.num_generations:
         raise ConfigError(f"{path}: training.batch_size ({t.batch_size}) must be a multiple of "
                           f"algorithm.num_generations ({a.num_generations}), the group size")
+    if t.objective == "grpo" and t.k is not None:
+        raise ConfigError(f"{path}: training.k is the k of objective = \"pass@k\" or \"pkpo\"; "
+                          "set one of them or remove k")
+    if t.objective != "grpo":
+        if t.k is None:
+            raise ConfigError(f"{path}: objective = \"{t.objective}\" needs training.k (1 <= k <= "
+                              f"algorithm.num_generations = {a.num_generations})")
+        if t.k > a.num_generations:
+            raise ConfigError(f"{path}: training.k ({t.k}) must be at most algorithm.num_generations "
+                              f"({a.num_generations}): pass@k is estimated within each group")
+        if a.name != "grpo":
+            raise ConfigError(f"{path}: objective = \"{t.objective}\" replaces GRPO's advantages; "
+                              f"set algorithm.name = \"grpo\" (got {a.name!r})")
     return config.model_copy(update={"output": str(output)})

@@ -123,5 +123,8 @@ def train_student(rows: list[dict[str, Any]], student: str, out_dir: Path, *, st
     trainer.train()
     final = out_dir / "model"
     trainer.save_model(str(final))
-    trainer.processing_class.save_pretrained(str(final))
+    tokenizer = trainer.processing_class
+    if tokenizer is None:  # SFTTrainer loads the student's tokenizer; without it the folder is unusable
+        raise RuntimeError(f"SFT of {student} has no tokenizer to save beside the model")
+    tokenizer.save_pretrained(str(final))
     return final

@@ -18,11 +18,11 @@ import logging
 import threading
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 from passbound.benchmarks.visible import visible_tests_only
 from passbound.errors import ConfigError
-from passbound.types import Problem
+from passbound.types import Problem, ProblemKind
 
 log = logging.getLogger("passbound.train")
 OPT_IN = ("VerifierReward(..., allow_visible_tests=True), [reward] allow_visible_tests = true in a training "
@@ -112,7 +112,8 @@ class VerifierReward:
         gold = columns.get(self.gold_column, [None] * (i + 1))[i]
         if gold is None:
             return None
-        return Problem(id=f"row-{i}", benchmark="train", prompt="", target=str(gold), kind=self.kind)
+        return Problem(id=f"row-{i}", benchmark="train", prompt="", target=str(gold),
+                       kind=cast(ProblemKind, self.kind))  # any registered verifier kind, not only the three built in
 
     def _lookup(self, bench: str, pid: str, split: str | None = None) -> Problem:
         """The benchmark's own problem (code tests, multiple-choice options), from ``split`` (its

@@ -93,6 +93,8 @@ def write_study(config: TrainConfig, output: Path) -> Path:
             "template": config.model.template}
     a = config.algorithm
     algorithm = a.name + (f"/{a.loss_type}" if a.loss_type else "") + (f", beta={a.beta:g}" if a.beta else "")
+    if config.training.objective != "grpo":
+        algorithm += f", {config.training.objective} k={config.training.k}"
     models = [base] + [{"name": f"step-{step}", "path": str(folder), "role": "checkpoint", "step": step,
                         "base": "base", "engine": engine, "template": config.model.template, "algorithm": algorithm,
                         "training_curves": str(output / "curves.csv")}
@@ -139,10 +141,15 @@ def train(config: TrainConfig) -> dict[str, Path]:
                   use_cpu=t.device == "cpu", bf16=bf16_autocast(t.device, t.precision), use_vllm=t.device == "gpu")
     if t.device == "gpu":
         common["vllm_mode"] = "colocate"
+    objective: dict[str, Any] = {}
     if a.name == "grpo":
         if a.loss_type is not None:
             common["loss_type"] = a.loss_type
         args: GRPOConfig | RLOOConfig = GRPOConfig(**common)
+        if t.objective != "grpo":  # GRPO with pass@k advantages (train/objectives.py)
+            from passbound.train.passk_trainer import PassAtKGRPOTrainer
+
+            objective = {"objective": t.objective, "k": t.k}
     else:
         args = RLOOConfig(**common)
     from passbound.prompts import get_template
@@ -158,8 +165,9 @@ def train(config: TrainConfig) -> dict[str, Path]:
         model = resolve_model(config.model.path)
         trainer: GRPOTrainer | RLOOTrainer
         if isinstance(args, GRPOConfig):
-            trainer = GRPOTrainer(model=model, reward_funcs=[reward], args=args, train_dataset=data,
-                                  callbacks=[Curves()])
+            grpo_class = PassAtKGRPOTrainer if objective else GRPOTrainer
+            trainer = grpo_class(model=model, reward_funcs=[reward], args=args, train_dataset=data,
+                                 callbacks=[Curves()], **objective)
         else:
             trainer = RLOOTrainer(model=model, reward_funcs=[reward], args=args, train_dataset=data,
                                   callbacks=[Curves()])

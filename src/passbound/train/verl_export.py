@@ -20,7 +20,12 @@ the algorithms' papers and verl's example scripts:
 * ReMax (Li et al. 2024): the greedy rollout as the baseline, KL in the reward;
 * DAPO (Yu et al. 2025): GRPO with clip-higher (0.2 / 0.28), token-mean loss, dynamic sampling
   (groups whose rewards are all equal are dropped and refilled) and an overlong-length penalty,
-  no KL.
+  no KL;
+* pass@k (Chen et al. 2025) and PKPO (Walder & Karkhanis 2025), on request (``--algorithm passk``
+  / ``pkpo`` with ``--k``): GRPO's settings with passbound's pass@k advantages (train/objectives.py)
+  as the estimator ``passbound_passk_<k>`` / ``passbound_pkpo_<k>``, which every Ray worker
+  registers by importing passbound.train.verl_advantage (named in the runtime environment's
+  ``VERL_USE_EXTERNAL_MODULES``).
 """
 
 from __future__ import annotations
@@ -31,8 +36,13 @@ from typing import Any
 
 from passbound.errors import ConfigError
 from passbound.train.rewards import refuse_visible_tests
+from passbound.train.verl_advantage import MODULE, estimator_name
 
 ALGORITHMS = ("ppo", "grpo", "reinforce_plus_plus", "rloo", "remax", "dapo")
+PASSK_ALGORITHMS = {"passk": "pass@k", "pkpo": "pkpo"}  # exported on request: they need passbound on every worker
+# Keys verl's ppo_trainer does not declare but merges in: Ray's runtime environment (main_ppo.run_ppo
+# merges ray_kwargs.ray_init.runtime_env over verl's defaults, env_vars included).
+MERGED_BY_VERL = ("ray_kwargs.ray_init.runtime_env.env_vars.",)
 # Keys verl's ppo_trainer does not declare but reads with .get: the DAPO reward manager's
 # overlong buffer and response budget (verl/experimental/reward_loop/reward_manager/dapo.py).
 READ_WITH_GET = ("reward.reward_kwargs.",)
@@ -46,8 +56,15 @@ from passbound.train.verl_reward import compute_score  # noqa: F401
 '''
 
 
-def algorithm_settings(name: str, *, group: int, kl: float) -> dict[str, Any]:
+def algorithm_settings(name: str, *, group: int, kl: float, k: int = 4) -> dict[str, Any]:
     """The verl config keys an algorithm sets (dotted path -> value), beyond the shared ones."""
+    if name in PASSK_ALGORITHMS:
+        if not 1 <= k <= group:
+            raise ConfigError(f"--k must be between 1 and --group ({group}): pass@k is estimated within each "
+                              f"group of rollouts; got {k}")
+        return {**algorithm_settings("grpo", group=group, kl=kl),
+                "algorithm.adv_estimator": estimator_name(PASSK_ALGORITHMS[name], k),
+                "ray_kwargs.ray_init.runtime_env.env_vars.VERL_USE_EXTERNAL_MODULES": MODULE}
     kl_loss = {"actor_rollout_ref.actor.use_kl_loss": kl > 0, "actor_rollout_ref.actor.kl_loss_coef": kl,
                "actor_rollout_ref.actor.kl_loss_type": "low_var_kl", "algorithm.use_kl_in_reward": False}
     kl_reward = {"actor_rollout_ref.actor.use_kl_loss": False, "algorithm.use_kl_in_reward": kl > 0,
@@ -71,12 +88,14 @@ def algorithm_settings(name: str, *, group: int, kl: float) -> dict[str, Any]:
                  "reward.reward_manager.name": "dapo"},
     }
     if name not in settings:
-        raise ConfigError(f"unknown verl algorithm {name!r}; choose from {', '.join(ALGORITHMS)}")
+        raise ConfigError(f"unknown verl algorithm {name!r}; choose from "
+                          f"{', '.join(ALGORITHMS + tuple(PASSK_ALGORITHMS))}")
     return settings[name]
 
 
 def launch_config(name: str, *, model: str, data_dir: Path, hook: Path, group: int, kl: float,
-                  prompt_length: int, response_length: int, batch_size: int, epochs: int) -> dict[str, Any]:
+                  prompt_length: int, response_length: int, batch_size: int, epochs: int,
+                  k: int = 4) -> dict[str, Any]:
     """The nested Hydra config of one algorithm's run (verl's ppo_trainer underneath)."""
     shared: dict[str, Any] = {
         "data.train_files": str(data_dir / "train.parquet"),
@@ -96,7 +115,7 @@ def launch_config(name: str, *, model: str, data_dir: Path, hook: Path, group: i
     }
     if name == "ppo":
         shared["critic.model.path"] = model
-    flat = {**shared, **algorithm_settings(name, group=group, kl=kl)}
+    flat = {**shared, **algorithm_settings(name, group=group, kl=kl, k=k)}
     if name == "dapo":  # overlong shaping measured against the response budget (DAPO §3.4)
         flat.update({"reward.reward_kwargs.overlong_buffer_cfg.enable": True,
                      "reward.reward_kwargs.overlong_buffer_cfg.len": max(1, response_length // 4),
@@ -160,7 +179,8 @@ def export(benchmark: str, out: Path, *, model: str, template: str = "chat", dat
            path: str | None = None, limit: int | None = None, algorithms: Sequence[str] = ALGORITHMS,
            group: int = 8, kl: float = 0.001, prompt_length: int = 1024, response_length: int = 2048,
            batch_size: int = 256, epochs: int = 1, options: dict[str, Any] | None = None,
-           train_split: str = "train", test_split: str = "test", allow_visible_tests: bool = False) -> dict[str, Path]:
+           train_split: str = "train", test_split: str = "test", allow_visible_tests: bool = False,
+           k: int = 4) -> dict[str, Path]:
     """Write train.parquet / test.parquet, reward.py and <algorithm>.yaml + .sh into ``out``.
 
     A split with problems graded only on tests their prompt shows is refused (VisibleTestsRefused)
@@ -172,11 +192,15 @@ def export(benchmark: str, out: Path, *, model: str, template: str = "chat", dat
     from passbound.benchmarks import load_benchmark
     from passbound.prompts import get_template
 
-    unknown = [a for a in algorithms if a not in ALGORITHMS]
+    unknown = [a for a in algorithms if a not in ALGORITHMS and a not in PASSK_ALGORITHMS]
     if unknown:
-        raise ConfigError(f"unknown verl algorithm(s) {', '.join(unknown)}; choose from {', '.join(ALGORITHMS)}")
+        raise ConfigError(f"unknown verl algorithm(s) {', '.join(unknown)}; choose from "
+                          f"{', '.join(ALGORITHMS + tuple(PASSK_ALGORITHMS))}")
     if group < 2:
         raise ConfigError(f"--group must be at least 2 (group-based advantages need two rollouts); got {group}")
+    if any(a in PASSK_ALGORITHMS for a in algorithms) and not 1 <= k <= group:
+        raise ConfigError(f"--k must be between 1 and --group ({group}): pass@k is estimated within each "
+                          f"group of rollouts; got {k}")
     out = out.expanduser().resolve()
     if out.exists() and not out.is_dir():
         raise ConfigError(f"{out} is a file; give a folder for the export")
@@ -206,7 +230,7 @@ def export(benchmark: str, out: Path, *, model: str, template: str = "chat", dat
     for algorithm in algorithms:
         config = launch_config(algorithm, model=model, data_dir=out, hook=hook, group=group, kl=kl,
                                prompt_length=prompt_length, response_length=response_length,
-                               batch_size=batch_size, epochs=epochs)
+                               batch_size=batch_size, epochs=epochs, k=k)
         file = out / f"{algorithm}.yaml"
         file.write_text(f"# {algorithm} on {benchmark}, written by `passbound verl export`; over verl's ppo_trainer.\n"
                         + yaml.safe_dump(config, sort_keys=False), encoding="utf-8")

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import atexit
 import threading
-from typing import Any
+from typing import Any, cast
 
 _REWARDS: dict[str, Any] = {}
 _LOCK = threading.Lock()
@@ -43,7 +43,7 @@ def _close_all() -> None:
 def compute_score(data_source: str, solution_str: str, ground_truth: Any, extra_info: dict[str, Any] | None = None,
                   **_: Any) -> dict[str, Any]:
     """1.0 when passbound's verifier passes ``solution_str`` against ``ground_truth``, else 0.0."""
-    from passbound.types import Problem
+    from passbound.types import Problem, ProblemKind
 
     extra = extra_info or {}
     kind = str(extra.get("kind") or "math")
@@ -59,7 +59,8 @@ def compute_score(data_source: str, solution_str: str, ground_truth: Any, extra_
         problem = reward._lookup(str(extra["benchmark"]), str(extra["problem_id"]), str(split) if split else None)
     else:
         problem = Problem(id=str(extra.get("problem_id", "verl")), benchmark=str(data_source), prompt="",
-                          target=str(ground_truth), kind=kind)
+                          target=str(ground_truth),
+                          kind=cast(ProblemKind, kind))  # any registered verifier kind
     status = reward._grading_pool().grade([problem], [solution_str or ""])[0].status
     passed = status == "pass"
     return {"score": 1.0 if passed else 0.0, "passed": 1.0 if passed else 0.0, "status": status}
