@@ -35,8 +35,10 @@ def simulate(seeds: int, problems: int = 400, n: int = 256, first: int = 16, bud
     print(f"(a) simulation, {seeds} seeds, {problems} problems, n = {n}, first = {first}, budget = {budget}")
     print(f"    samples used: {100 * table['fraction'].iloc[0]:.1f}% of the full budget")
     for row in table.itertuples():
-        print(f"    k = {row.k:4d}: mean diff {100 * row.bias:+.2f} pts (sd {100 * row.sd:.2f}), full estimate inside "
-              f"the adaptive 95% CI in {100 * row.coverage:.0f}% of runs")
+        print(
+            f"    k = {row.k:4d}: mean diff {100 * row.bias:+.2f} pts (sd {100 * row.sd:.2f}), full estimate inside "
+            f"the adaptive 95% CI in {100 * row.coverage:.0f}% of runs"
+        )
 
 
 STUDY = """
@@ -71,26 +73,44 @@ def real(problems: int, n: int, first: int, budget: float, engine: str, max_toke
         results = {}
         for label, adaptive in (("full", ""), ("adaptive", f"adaptive = {{ first = {first}, budget = {budget} }}")):
             study = Path(tmp) / f"{label}.toml"
-            study.write_text(STUDY.format(out=Path(tmp) / label, engine=engine, problems=problems, n=n,
-                                          max_tokens=max_tokens, adaptive=adaptive))
+            study.write_text(
+                STUDY.format(
+                    out=Path(tmp) / label,
+                    engine=engine,
+                    problems=problems,
+                    n=n,
+                    max_tokens=max_tokens,
+                    adaptive=adaptive,
+                )
+            )
             start = time.monotonic()
-            done = subprocess.run([sys.executable, "-m", "passbound", "run", str(study), "--no-progress"],
-                                  capture_output=True, text=True)
+            done = subprocess.run(
+                [sys.executable, "-m", "passbound", "run", str(study), "--no-progress"], capture_output=True, text=True
+            )
             if done.returncode != 0:
                 raise SystemExit(f"{label} run failed:\n{done.stderr[-3000:]}")
             samples = len(pd.read_parquet(Path(tmp) / label / "samples"))
-            results[label] = (pd.read_csv(Path(tmp) / label / "passk.csv").set_index("k"), samples,
-                              time.monotonic() - start)
+            results[label] = (
+                pd.read_csv(Path(tmp) / label / "passk.csv").set_index("k"),
+                samples,
+                time.monotonic() - start,
+            )
         full, n_full, t_full = results["full"]
         ada, n_ada, t_ada = results["adaptive"]
-        print(f"(b) real run: {problems} synthetic problems, n = {n}, engine {engine}, first = {first}, budget = {budget}")
-        print(f"    samples: full {n_full}, adaptive {n_ada} ({100 * n_ada / n_full:.1f}% of the baseline); "
-              f"wall time {t_full:.0f}s vs {t_ada:.0f}s")
+        print(
+            f"(b) real run: {problems} synthetic problems, n = {n}, engine {engine}, first = {first}, budget = {budget}"
+        )
+        print(
+            f"    samples: full {n_full}, adaptive {n_ada} ({100 * n_ada / n_full:.1f}% of the baseline); "
+            f"wall time {t_full:.0f}s vs {t_ada:.0f}s"
+        )
         for k in full.index:
             f, a = full.loc[k], ada.loc[k]
             ok = a["ci_low"] <= f["pass_at_k"] <= a["ci_high"]
-            print(f"    k = {int(k):4d}: full {100 * f['pass_at_k']:5.1f}%  adaptive {100 * a['pass_at_k']:5.1f}% "
-                  f"[{100 * a['ci_low']:.1f}, {100 * a['ci_high']:.1f}]  {'inside' if ok else 'OUTSIDE'} its CI")
+            print(
+                f"    k = {int(k):4d}: full {100 * f['pass_at_k']:5.1f}%  adaptive {100 * a['pass_at_k']:5.1f}% "
+                f"[{100 * a['ci_low']:.1f}, {100 * a['ci_high']:.1f}]  {'inside' if ok else 'OUTSIDE'} its CI"
+            )
 
 
 def main() -> None:

@@ -80,15 +80,27 @@ def sweep(scenarios: Sequence[Scenario], seeds: int, *, n_boot: int = 400) -> pd
         fraction = float(np.mean([r["fraction"] for r in runs]))
         for j, k in enumerate(sc.ks):
             d = mean[:, j] - full[:, j]
-            rows.append(dict(shape=sc.shape, problems=sc.problems, n=sc.n, first=sc.first, k=k,
-                             coverage=float(np.mean((low[:, j] <= full[:, j]) & (full[:, j] <= high[:, j]))),
-                             bias=float(d.mean()), sd=float(d.std()), half_width=float(np.mean(high[:, j] - low[:, j]) / 2),
-                             full=float(full[:, j].mean()), fraction=fraction))
+            rows.append(
+                dict(
+                    shape=sc.shape,
+                    problems=sc.problems,
+                    n=sc.n,
+                    first=sc.first,
+                    k=k,
+                    coverage=float(np.mean((low[:, j] <= full[:, j]) & (full[:, j] <= high[:, j]))),
+                    bias=float(d.mean()),
+                    sd=float(d.std()),
+                    half_width=float(np.mean(high[:, j] - low[:, j]) / 2),
+                    full=float(full[:, j].mean()),
+                    fraction=fraction,
+                )
+            )
     return pd.DataFrame(rows)
 
 
-def scenarios(shapes: Sequence[str], ns: Sequence[int], firsts: Sequence[int], problems: Sequence[int],
-              budget: float = 0.3) -> list[Scenario]:
+def scenarios(
+    shapes: Sequence[str], ns: Sequence[int], firsts: Sequence[int], problems: Sequence[int], budget: float = 0.3
+) -> list[Scenario]:
     """Every combination whose round one fits in the budget with room to top something up."""
     out = []
     for shape, n, first, P in itertools.product(shapes, ns, firsts, problems):
@@ -109,16 +121,25 @@ def main() -> None:
     ap.add_argument("--csv", help="also write the table here")
     args = ap.parse_args()
     start = time.monotonic()
-    table = sweep(scenarios(args.shapes, args.n, args.first, args.problems, args.budget), args.seeds, n_boot=args.n_boot)
+    table = sweep(
+        scenarios(args.shapes, args.n, args.first, args.problems, args.budget), args.seeds, n_boot=args.n_boot
+    )
     pd.set_option("display.width", 200)
     pd.set_option("display.max_rows", 1000)
-    shown = table.assign(coverage=(100 * table["coverage"]).round(0), bias=(100 * table["bias"]).round(2),
-                         sd=(100 * table["sd"]).round(2), half_width=(100 * table["half_width"]).round(2),
-                         full=(100 * table["full"]).round(1), fraction=(100 * table["fraction"]).round(1))
+    shown = table.assign(
+        coverage=(100 * table["coverage"]).round(0),
+        bias=(100 * table["bias"]).round(2),
+        sd=(100 * table["sd"]).round(2),
+        half_width=(100 * table["half_width"]).round(2),
+        full=(100 * table["full"]).round(1),
+        fraction=(100 * table["fraction"]).round(1),
+    )
     print(f"{args.seeds} seeds per scenario; coverage %, bias/sd/half_width/full in points, fraction % of samples")
     print(shown.to_string(index=False))
-    print(f"worst coverage {100 * table['coverage'].min():.0f}%, largest |bias| {100 * table['bias'].abs().max():.2f} "
-          f"points, most samples {100 * table['fraction'].max():.1f}%; {time.monotonic() - start:.0f} s")
+    print(
+        f"worst coverage {100 * table['coverage'].min():.0f}%, largest |bias| {100 * table['bias'].abs().max():.2f} "
+        f"points, most samples {100 * table['fraction'].max():.1f}%; {time.monotonic() - start:.0f} s"
+    )
     if args.csv:
         table.to_csv(args.csv, index=False)
 

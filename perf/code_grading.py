@@ -61,7 +61,9 @@ def programs_for(problem: Problem) -> list[tuple[str, str]]:
     return out
 
 
-def build(problems: list[Problem], per_problem: int, seed: int, distinct: bool = False) -> list[tuple[Problem, str, str]]:
+def build(
+    problems: list[Problem], per_problem: int, seed: int, distinct: bool = False
+) -> list[tuple[Problem, str, str]]:
     """(problem, variant, completion) x per_problem each: programs drawn with skewed weights
     (``distinct``: every program text made unique with a comment, so nothing is deduplicated)."""
     rng = random.Random(seed)
@@ -107,7 +109,9 @@ def measure(problems: list[Problem], items: list[tuple[Problem, str, str]], work
 
 
 def report_differences(items: list, results: list, theirs: list[bool], statuses: list[tuple[str, str]]) -> None:
-    differ = [(p.id, v, r, st) for (p, v, _), r, t, st in zip(items, results, theirs, statuses) if (r.status == "pass") != t]
+    differ = [
+        (p.id, v, r, st) for (p, v, _), r, t, st in zip(items, results, theirs, statuses) if (r.status == "pass") != t
+    ]
     if not differ:
         print("verdicts: identical (pass / not pass) on every completion")
         return
@@ -115,8 +119,10 @@ def report_differences(items: list, results: list, theirs: list[bool], statuses:
     seen = Counter((pid, v, r.status, st) for pid, v, r, st in differ)
     for (pid, v, status, st), count in sorted(seen.items()):
         detail = next(r.detail for p2, v2, r, _ in differ if p2 == pid and v2 == v)
-        print(f"  {pid} {v} x{count}: passbound {status} ({detail or '-'}); evalplus base={st[0]} plus={st[1]}"
-              f" -- {KNOWN.get(pid, 'not a known difference')}")
+        print(
+            f"  {pid} {v} x{count}: passbound {status} ({detail or '-'}); evalplus base={st[0]} plus={st[1]}"
+            f" -- {KNOWN.get(pid, 'not a known difference')}"
+        )
 
 
 def main() -> None:
@@ -126,8 +132,9 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=0, help="0 = all cores (both graders)")
     ap.add_argument("--seed", type=int, default=0)
     which = ap.add_mutually_exclusive_group()
-    which.add_argument("--no-duplicates", action="store_true",
-                       help="only the all-distinct workload (execution alone, without dedupe)")
+    which.add_argument(
+        "--no-duplicates", action="store_true", help="only the all-distinct workload (execution alone, without dedupe)"
+    )
     which.add_argument("--duplicates-only", action="store_true", help="only the workload with repeated programs")
     args = ap.parse_args()
     workers = args.workers or len(os.sched_getaffinity(0))
@@ -138,8 +145,10 @@ def main() -> None:
         workloads = workloads[1:]
     elif args.duplicates_only:
         workloads = workloads[:1]
-    ratios = {label: measure(problems, build(problems, args.per_problem, args.seed, distinct), workers, label)
-              for label, distinct in workloads}
+    ratios = {
+        label: measure(problems, build(problems, args.per_problem, args.seed, distinct), workers, label)
+        for label, distinct in workloads
+    }
     print("summary: " + ", ".join(f"{label} {r:.2f}x evalplus" for label, r in ratios.items()))
 
 

@@ -75,8 +75,19 @@ def main() -> None:
     for name in args.settings.split(","):
         env = {k: v for k, v in os.environ.items() if not k.startswith("VLLM_CPU_")}
         env.update(SETTINGS[name])
-        cmd = [sys.executable, __file__, "--worker", "--problems", str(args.problems), "--n", str(args.n),
-               "--chunks", args.chunks, "--dtype", args.dtype]
+        cmd = [
+            sys.executable,
+            __file__,
+            "--worker",
+            "--problems",
+            str(args.problems),
+            "--n",
+            str(args.n),
+            "--chunks",
+            args.chunks,
+            "--dtype",
+            args.dtype,
+        ]
         proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
         line = next((ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")), None)
         if line is None:
@@ -85,8 +96,11 @@ def main() -> None:
         for row in json.loads(line[7:])["rows"]:
             rate = row["tokens"] / row["seconds"]
             results[(name, row["chunk"])] = rate
-            print(f"  {name:16s} chunk={row['chunk']:3d} {row['tokens']:6d} tokens in {row['seconds']:7.1f} s"
-                  f" = {rate:6.1f} tokens/s", flush=True)
+            print(
+                f"  {name:16s} chunk={row['chunk']:3d} {row['tokens']:6d} tokens in {row['seconds']:7.1f} s"
+                f" = {rate:6.1f} tokens/s",
+                flush=True,
+            )
     base_key = (next(iter(SETTINGS)), int(args.chunks.split(",")[0]))
     if base_key in results:
         print(f"ratios against {base_key[0]} at chunk={base_key[1]}:")

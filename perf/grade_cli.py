@@ -121,17 +121,26 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--problems", type=int, default=500)
     parser.add_argument("--n", type=int, default=256)
-    parser.add_argument("--kb", type=float, nargs=2, default=(2.0, 4.0), metavar=("LOW", "HIGH"),
-                        help="completion length range in KB (reasoning padded in)")
+    parser.add_argument(
+        "--kb",
+        type=float,
+        nargs=2,
+        default=(2.0, 4.0),
+        metavar=("LOW", "HIGH"),
+        help="completion length range in KB (reasoning padded in)",
+    )
     parser.add_argument("--repeat", type=int, default=3, help="runs of floor and (a), alternating")
     parser.add_argument("--plain-rows", type=int, default=0)
     parser.add_argument("--workers", type=int, default=0)
     parser.add_argument("--keep", type=Path, help="copy (a)'s output file here")
     parser.add_argument("--rows-out", type=Path, help="copy the input rows here (to profile or compare)")
-    parser.add_argument("--compare-src", type=Path,
-                        help="also time the CLI of this source tree (e.g. main's src/) in the same runs")
+    parser.add_argument(
+        "--compare-src", type=Path, help="also time the CLI of this source tree (e.g. main's src/) in the same runs"
+    )
     parser.add_argument("--workdir", type=Path, help="folder for the 400 MB input and output (default: a temp dir)")
-    parser.add_argument("--data-dir", default=os.environ.get("PASSBOUND_SHARED_DATA", str(REPO.parent / "shared" / "data")))
+    parser.add_argument(
+        "--data-dir", default=os.environ.get("PASSBOUND_SHARED_DATA", str(REPO.parent / "shared" / "data"))
+    )
     args = parser.parse_args()
 
     problems = load_benchmark("math500", data_dir=args.data_dir).problems[: args.problems]
@@ -142,16 +151,27 @@ def main() -> None:
             for r in rows:
                 fh.write(json.dumps(r) + "\n")
         size_mb = src.stat().st_size / 1e6
-        cmd = [sys.executable, "-m", "passbound", "grade", str(src), "-o", str(out), "--no-progress",
-               "--workers", str(args.workers)]
+        cmd = [
+            sys.executable,
+            "-m",
+            "passbound",
+            "grade",
+            str(src),
+            "-o",
+            str(out),
+            "--no-progress",
+            "--workers",
+            str(args.workers),
+        ]
         floors, clis, others = [], [], []
         other_env = dict(os.environ, PYTHONPATH=str(args.compare_src)) if args.compare_src else None
         for _ in range(args.repeat):
             floors.append(floor_seconds(src)[0])
             if other_env:
                 started = time.perf_counter()
-                subprocess.run([*cmd[:-2], "--workers", str(args.workers)], check=True, capture_output=True,
-                               env=other_env)
+                subprocess.run(
+                    [*cmd[:-2], "--workers", str(args.workers)], check=True, capture_output=True, env=other_env
+                )
                 others.append(time.perf_counter() - started)
             started = time.perf_counter()
             subprocess.run(cmd, check=True, capture_output=True, text=True)
@@ -164,17 +184,27 @@ def main() -> None:
     assert len(graded) == len(rows)
     ratios = [c / f for f, c in zip(floors, clis)]
     load = os.getloadavg()
-    print(f"rows={len(rows)} ({len(problems)} MATH500 problems x n={args.n}, {size_mb:.0f} MB) "
-          f"cores={len(os.sched_getaffinity(0))} load average {load[0]:.2f} {load[1]:.2f}")
+    print(
+        f"rows={len(rows)} ({len(problems)} MATH500 problems x n={args.n}, {size_mb:.0f} MB) "
+        f"cores={len(os.sched_getaffinity(0))} load average {load[0]:.2f} {load[1]:.2f}"
+    )
     print(f"  statuses: {dict(Counter(r['status'] for r in graded))}")
-    print(f"  distinct (gold, answer) pairs: {len({(r['gold'], r['extracted']) for r in graded if r['extracted'] is not None})}")
-    print(f"  (floor) json.loads + last box, 1 core  min {min(floors):6.2f} s  median {statistics.median(floors):6.2f} s")
+    print(
+        f"  distinct (gold, answer) pairs: {len({(r['gold'], r['extracted']) for r in graded if r['extracted'] is not None})}"
+    )
+    print(
+        f"  (floor) json.loads + last box, 1 core  min {min(floors):6.2f} s  median {statistics.median(floors):6.2f} s"
+    )
     print(f"  (a) passbound grade (CLI, fresh)       min {min(clis):6.2f} s  median {statistics.median(clis):6.2f} s")
     if others:
-        print(f"  (a0) CLI of {args.compare_src}  min {min(others):6.2f} s  median {statistics.median(others):6.2f} s"
-              f"  (a0/floor median {statistics.median(o / f for f, o in zip(floors, others)):.2f}x)")
-    print(f"  a/floor per run: {' '.join(f'{r:.2f}' for r in ratios)}; min {min(ratios):.2f}x, "
-          f"median {statistics.median(ratios):.2f}x (goal <= 3)")
+        print(
+            f"  (a0) CLI of {args.compare_src}  min {min(others):6.2f} s  median {statistics.median(others):6.2f} s"
+            f"  (a0/floor median {statistics.median(o / f for f, o in zip(floors, others)):.2f}x)"
+        )
+    print(
+        f"  a/floor per run: {' '.join(f'{r:.2f}' for r in ratios)}; min {min(ratios):.2f}x, "
+        f"median {statistics.median(ratios):.2f}x (goal <= 3)"
+    )
 
     if not args.plain_rows:
         return

@@ -91,12 +91,15 @@ def make_items(problems: list[Problem], n_items: int, seed: int = 0) -> tuple[li
                 kind, text = "no_answer", prefix + rng.choice(["I am not sure how to finish.", "So \\boxed{12"])
             elif r < 0.08 + 0.92 * accuracy:
                 kind = rng.choices(["boxed", "phrase", "dollar", "format"], [6, 2, 1, 2 if formats else 0])[0]
-                text = prefix + {
-                    "boxed": f"So the answer is $\\boxed{{{gold}}}$.",
-                    "phrase": f"The answer is {gold}.",
-                    "dollar": f"Final Answer: The final answer is ${gold}$. I hope it is correct.",
-                    "format": f"Therefore the answer is \\boxed{{{rng.choice(formats) if formats else gold}}}.",
-                }[kind]
+                text = (
+                    prefix
+                    + {
+                        "boxed": f"So the answer is $\\boxed{{{gold}}}$.",
+                        "phrase": f"The answer is {gold}.",
+                        "dollar": f"Final Answer: The final answer is ${gold}$. I hope it is correct.",
+                        "format": f"Therefore the answer is \\boxed{{{rng.choice(formats) if formats else gold}}}.",
+                    }[kind]
+                )
             else:
                 kind, text = "wrong", prefix + f"Hence $\\boxed{{{rng.choice(wrongs)}}}$."
             items.append(p)
@@ -139,7 +142,9 @@ def run_plain(problems, completions):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--items", type=int, default=50_000)
-    parser.add_argument("--plain-items", type=int, default=0, help="run (c) on every k-th item so that this many run (0: all)")
+    parser.add_argument(
+        "--plain-items", type=int, default=0, help="run (c) on every k-th item so that this many run (0: all)"
+    )
     parser.add_argument("--workers", type=int, default=0)
     parser.add_argument("--data-dir", default=os.environ.get("PASSBOUND_SHARED_DATA", REPO.parent / "shared" / "data"))
     args = parser.parse_args()
@@ -152,8 +157,10 @@ def main() -> None:
 
     pool_results, t_pool, startup, stats = run_pool(items, completions, args.workers)
     print(f"(a) GradingPool: {t_pool:.1f} s, {n / t_pool:,.0f} items/s (worker start {startup:.1f} s, not counted)")
-    print(f"    stats: no_answer {stats.no_answer}, fast path {stats.quick}, distinct pairs graded {stats.unique_jobs}, "
-          f"timeouts {stats.timeouts}, errors {stats.deaths}")
+    print(
+        f"    stats: no_answer {stats.no_answer}, fast path {stats.quick}, distinct pairs graded {stats.unique_jobs}, "
+        f"timeouts {stats.timeouts}, errors {stats.deaths}"
+    )
 
     verifier = MathVerifier()
     local_results, t_local = run_in_process(items, completions, verifier)
@@ -168,8 +175,10 @@ def main() -> None:
     plain, t_plain, gold_parsed = run_plain([items[i] for i in sample], [completions[i] for i in sample])
     rate_plain = len(sample) / t_plain
     print(f"(c) plain math-verify: {t_plain:.1f} s for {len(sample)} items, {rate_plain:,.0f} items/s")
-    print(f"ratios: (a)/(b) = {n / t_pool / (n / t_local):.1f}x, (a)/(c) = {n / t_pool / rate_plain:.1f}x, "
-          f"(b)/(c) = {n / t_local / rate_plain:.1f}x")
+    print(
+        f"ratios: (a)/(b) = {n / t_pool / (n / t_local):.1f}x, (a)/(c) = {n / t_pool / rate_plain:.1f}x, "
+        f"(b)/(c) = {n / t_local / rate_plain:.1f}x"
+    )
 
     reasons: Counter[str] = Counter()
     examples: dict[str, list[str]] = defaultdict(list)
@@ -199,9 +208,11 @@ def main() -> None:
     t_slow = time.perf_counter() - started
     hits = sum(r.detail == "exact match" for r in local_results)
     per_pair = t_slow / max(1, len(quick_pairs))
-    print(f"fast path: {hits} items ({hits / n:.0%}), {len(quick_pairs)} distinct pairs; math-verify on those "
-          f"pairs takes {per_pair * 1000:.1f} ms each ({t_slow:.1f} s), i.e. {hits * per_pair:.1f} s for (b) "
-          f"without dedupe; math-verify rejects {len(disagree)} of them: {sorted(disagree)[:5]}")
+    print(
+        f"fast path: {hits} items ({hits / n:.0%}), {len(quick_pairs)} distinct pairs; math-verify on those "
+        f"pairs takes {per_pair * 1000:.1f} ms each ({t_slow:.1f} s), i.e. {hits * per_pair:.1f} s for (b) "
+        f"without dedupe; math-verify rejects {len(disagree)} of them: {sorted(disagree)[:5]}"
+    )
 
 
 if __name__ == "__main__":

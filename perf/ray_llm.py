@@ -25,8 +25,10 @@ from pathlib import Path
 from passbound.benchmarks import load_benchmark
 from passbound.models.embedded import embedded_model_path
 
-PREAMBLE = " ".join(f"Rule {i}: read the problem, reason step by step, check the arithmetic twice, and give the final "
-                    f"number in a box." for i in range(60))
+PREAMBLE = " ".join(
+    f"Rule {i}: read the problem, reason step by step, check the arithmetic twice, and give the final number in a box."
+    for i in range(60)
+)
 ENGINE = {"dtype": "float32", "max_model_len": 4096}
 STUDY = """
 name = "ray-llm-{name}"
@@ -58,19 +60,35 @@ def problems_file(root: Path, name: str, count: int, long: bool) -> Path:
     path = root / f"{name}.jsonl"
     with path.open("w") as fh:
         for p in synthetic:
-            fh.write(json.dumps({"id": p.id, "problem": f"{PREAMBLE}\n\n{p.prompt}" if long else p.prompt,
-                                 "answer": p.target}) + "\n")
+            fh.write(
+                json.dumps(
+                    {"id": p.id, "problem": f"{PREAMBLE}\n\n{p.prompt}" if long else p.prompt, "answer": p.target}
+                )
+                + "\n"
+            )
     return path
 
 
 def passbound_runner(root: Path, name: str, data: Path, args: argparse.Namespace) -> float:
     study = root / f"{name}.toml"
-    study.write_text(STUDY.format(name=name, output=root / f"run-{name}", model=embedded_model_path(), data=data, n=args.n,
-                                  max_tokens=args.max_tokens,
-                                  engine="{ " + ", ".join(f"{k} = {json.dumps(v)}" for k, v in ENGINE.items()) + " }"))
+    study.write_text(
+        STUDY.format(
+            name=name,
+            output=root / f"run-{name}",
+            model=embedded_model_path(),
+            data=data,
+            n=args.n,
+            max_tokens=args.max_tokens,
+            engine="{ " + ", ".join(f"{k} = {json.dumps(v)}" for k, v in ENGINE.items()) + " }",
+        )
+    )
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "passbound", "sample", str(study), "--no-progress"], check=True,
-                   capture_output=True, text=True)
+    subprocess.run(
+        [sys.executable, "-m", "passbound", "sample", str(study), "--no-progress"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     return time.perf_counter() - start
 
 
@@ -112,14 +130,17 @@ def main() -> None:
     parser.add_argument("--max-tokens", type=int, default=48)
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp())
-    print(f"{args.problems} problems x n = {args.n}, max_tokens = {args.max_tokens}, one CPU replica each "
-          f"(chat template)")
+    print(
+        f"{args.problems} problems x n = {args.n}, max_tokens = {args.max_tokens}, one CPU replica each (chat template)"
+    )
     for name, long in (("short", False), ("long", True)):
         data = problems_file(root, name, args.problems, long)
         baseline = ray_data_llm(data, args)
         ours = passbound_runner(root, name, data, args)
-        print(f"{name:5s} prompts: ray.data.llm one row per sample (baseline) {baseline:6.1f} s, "
-              f"passbound Ray runner n per request {ours:6.1f} s: {baseline / ours:.2f}x")
+        print(
+            f"{name:5s} prompts: ray.data.llm one row per sample (baseline) {baseline:6.1f} s, "
+            f"passbound Ray runner n per request {ours:6.1f} s: {baseline / ours:.2f}x"
+        )
 
 
 if __name__ == "__main__":

@@ -35,12 +35,14 @@ def group(row: dict, other: dict, size: int) -> list[str]:
     """One GRPO group: correct and wrong completions in a fixed rotation."""
     solution, gold, wrong = row["solution"], row["answer"], other["answer"]
     boxed = last_boxed(solution) or gold
-    forms = [solution,
-             solution.replace(f"\\boxed{{{boxed}}}", f"\\boxed{{{wrong}}}"),
-             f"Working through it step by step, the answer is $\\boxed{{{gold}}}$.",
-             f"I think the answer is $\\boxed{{{wrong}}}$.",
-             f"The final answer is {gold}.",
-             "I am not sure how to finish this."]
+    forms = [
+        solution,
+        solution.replace(f"\\boxed{{{boxed}}}", f"\\boxed{{{wrong}}}"),
+        f"Working through it step by step, the answer is $\\boxed{{{gold}}}$.",
+        f"I think the answer is $\\boxed{{{wrong}}}$.",
+        f"The final answer is {gold}.",
+        "I am not sure how to finish this.",
+    ]
     return [forms[i % len(forms)] for i in range(size)]
 
 
@@ -56,7 +58,7 @@ def main() -> None:
     rows = problems(args.groups * args.steps + 1)
     batches = []
     for s in range(args.steps):
-        chosen = rows[s * args.groups:(s + 1) * args.groups]
+        chosen = rows[s * args.groups : (s + 1) * args.groups]
         texts, golds = [], []
         for i, row in enumerate(chosen):
             for text in group(row, rows[(s * args.groups + i + 1) % len(rows)], args.group_size):
@@ -79,13 +81,19 @@ def main() -> None:
     texts = [t[0]["content"] for ts, _ in batches for t in ts]
     differ = [(g, t[-80:], a, b) for g, t, a, b in zip(golds, texts, ours, theirs) if a != b]
     print(f"{args.steps} GRPO batches of {args.groups} x {args.group_size} = {n} completions (MATH500)")
-    print(f"passbound VerifierReward ({args.workers} workers): {n / t_ours:8.1f} completions/s  "
-          f"(mean reward {sum(ours) / n:.3f})")
-    print(f"TRL accuracy_reward (baseline):     {n / t_theirs:8.1f} completions/s  "
-          f"(mean reward {sum(x or 0 for x in theirs) / n:.3f})")
+    print(
+        f"passbound VerifierReward ({args.workers} workers): {n / t_ours:8.1f} completions/s  "
+        f"(mean reward {sum(ours) / n:.3f})"
+    )
+    print(
+        f"TRL accuracy_reward (baseline):     {n / t_theirs:8.1f} completions/s  "
+        f"(mean reward {sum(x or 0 for x in theirs) / n:.3f})"
+    )
     skipped = sum(b is None for b in theirs)
-    print(f"ratio passbound / TRL: {t_theirs / t_ours:.2f}x; verdicts differ on {len(differ)} of {n} "
-          f"({skipped} of them TRL skipped: gold it cannot parse)")
+    print(
+        f"ratio passbound / TRL: {t_theirs / t_ours:.2f}x; verdicts differ on {len(differ)} of {n} "
+        f"({skipped} of them TRL skipped: gold it cannot parse)"
+    )
     for gold, tail, a, b in differ[:20]:
         print(f"  gold {gold!r}: passbound {a}, TRL {b}: ...{tail!r}")
 

@@ -30,8 +30,9 @@ QUESTIONS = [
 
 
 def make_prompts(count: int) -> list[list[dict[str, str]]]:
-    return [[{"role": "user", "content": QUESTIONS[i % len(QUESTIONS)].format(a=7 + 3 * i, b=2 + i)}]
-            for i in range(count)]
+    return [
+        [{"role": "user", "content": QUESTIONS[i % len(QUESTIONS)].format(a=7 + 3 * i, b=2 + i)}] for i in range(count)
+    ]
 
 
 def timed(fn: Any) -> tuple[float, Any]:
@@ -64,12 +65,14 @@ def main() -> None:
     engine_prompts = [engine.engine_prompt(p) for p in prompts]
 
     def params(n: int, seed: int) -> Any:
-        return engine.sampling_params(n=n, temperature=args.temperature, top_p=args.top_p,
-                                      max_tokens=args.max_tokens, seed=seed, stop=None)
+        return engine.sampling_params(
+            n=n, temperature=args.temperature, top_p=args.top_p, max_tokens=args.max_tokens, seed=seed, stop=None
+        )
 
     def run_a() -> int:
-        out = engine.generate(prompts, n=args.n, temperature=args.temperature, top_p=args.top_p,
-                              max_tokens=args.max_tokens, seeds=seeds)
+        out = engine.generate(
+            prompts, n=args.n, temperature=args.temperature, top_p=args.top_p, max_tokens=args.max_tokens, seeds=seeds
+        )
         return sum(c.n_tokens for per in out for c in per)
 
     def run_b() -> int:
@@ -84,8 +87,10 @@ def main() -> None:
     methods = {"a passbound engine": run_a, "b bare LLM.generate": run_b, "c n x (n=1)": run_c}
     run_b()  # warm-up: first-call allocations and prefix cache setup
     rates: dict[str, float] = {}
-    print(f"model={model} prompts={args.prompts} n={args.n} max_tokens={args.max_tokens} "
-          f"T={args.temperature} top_p={args.top_p} engine={engine.version()} repeats={args.repeats}")
+    print(
+        f"model={model} prompts={args.prompts} n={args.n} max_tokens={args.max_tokens} "
+        f"T={args.temperature} top_p={args.top_p} engine={engine.version()} repeats={args.repeats}"
+    )
     for _ in range(args.repeats):  # interleaved, so background load hits every method alike
         for name, fn in methods.items():
             seconds, tokens = timed(fn)
@@ -120,8 +125,10 @@ def compare_formats(model: str, args: argparse.Namespace) -> None:
         engine.close()
         rates[dtype] = total_tokens / total_seconds
         print(f"  {dtype:9s} {rates[dtype]:8.1f} tokens/s (passbound engine, fresh vLLM)")
-    print(f"bfloat16/float32 = {rates['bfloat16'] / rates['float32']:.2f}   "
-          f"passbound picks {cpu_number_format({})} on this CPU")
+    print(
+        f"bfloat16/float32 = {rates['bfloat16'] / rates['float32']:.2f}   "
+        f"passbound picks {cpu_number_format({})} on this CPU"
+    )
 
 
 if __name__ == "__main__":

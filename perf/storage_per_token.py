@@ -39,8 +39,10 @@ def bytes_per_token(texts: list[str], tokens: list[int], rows_per_shard: int) ->
     run = RunDir(tempfile.mkdtemp())
     size = 0
     for chunk, start in enumerate(range(0, len(texts), rows_per_shard)):
-        rows = [Sample("m", "b", f"p{start + i}", 0, text, "stop", tokens[start + i], 12345)
-                for i, text in enumerate(texts[start : start + rows_per_shard])]
+        rows = [
+            Sample("m", "b", f"p{start + i}", 0, text, "stop", tokens[start + i], 12345)
+            for i, text in enumerate(texts[start : start + rows_per_shard])
+        ]
         size += run.write_shard("samples", "m", "b", chunk, samples_to_table(rows)).stat().st_size
         verdicts = [Verdict("m", "b", r.problem_id, r.index, "pass", "1", "math-verify") for r in rows]
         size += run.write_shard("verdicts", "m", "b", chunk, verdicts_to_table(verdicts)).stat().st_size

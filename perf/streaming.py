@@ -51,12 +51,25 @@ stream = {stream}
 
 def run(root: Path, mode: str, args: argparse.Namespace) -> tuple[float, RunDir]:
     study = root / f"{mode}.toml"
-    study.write_text(STUDY.format(mode=mode, output=root / mode, model=embedded_model_path(), problems=args.problems,
-                                  n=args.n, max_tokens=args.max_tokens, chunk=args.chunk,
-                                  stream="true" if mode == "streamed" else "false"))
+    study.write_text(
+        STUDY.format(
+            mode=mode,
+            output=root / mode,
+            model=embedded_model_path(),
+            problems=args.problems,
+            n=args.n,
+            max_tokens=args.max_tokens,
+            chunk=args.chunk,
+            stream="true" if mode == "streamed" else "false",
+        )
+    )
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "passbound", "sample", str(study), "--no-progress"], check=True,
-                   capture_output=True, text=True)
+    subprocess.run(
+        [sys.executable, "-m", "passbound", "sample", str(study), "--no-progress"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     return time.perf_counter() - start, RunDir(root / mode)
 
 
@@ -73,8 +86,10 @@ def main() -> None:
     a, b = chunked.read_all("samples").to_pandas(), streamed.read_all("samples").to_pandas()
     lengths = a["n_tokens"].to_numpy()
     print(f"{args.problems} problems x n = {args.n}, chunks of {args.chunk}, max_tokens = {args.max_tokens}")
-    print(f"completion lengths: median {np.median(lengths):.0f}, p90 {np.percentile(lengths, 90):.0f}, "
-          f"max {lengths.max()}, {100 * (a['finish_reason'] == 'length').mean():.0f}% hit max_tokens")
+    print(
+        f"completion lengths: median {np.median(lengths):.0f}, p90 {np.percentile(lengths, 90):.0f}, "
+        f"max {lengths.max()}, {100 * (a['finish_reason'] == 'length').mean():.0f}% hit max_tokens"
+    )
     tokens = int(lengths.sum())
     print(f"chunk by chunk (baseline): {chunked_s:7.1f} s  {tokens / chunked_s:6.1f} tokens/s")
     print(f"streamed                 : {streamed_s:7.1f} s  {int(b['n_tokens'].sum()) / streamed_s:6.1f} tokens/s")

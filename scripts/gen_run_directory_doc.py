@@ -34,7 +34,7 @@ NOTES: dict[str, str] = {
     "delta_se": "ΔSE = pass@k_max(base) − pass@1(RL) (Yue et al. 2025), per RL model and its base",
     "paired": "model − its base at each k, paired bootstrap (the same resampled problems for both)",
     "crossover": "first k where the order of the two curves at k = 1 flips (empty if never), with a bootstrap "
-                 "interval over problems (empty high: some resamples never cross) and the share that cross",
+    "interval over problems (empty high: some resamples never cross) and the share that cross",
     "majk": "majority voting over the first k samples",
     "summary": "one row per model and benchmark: pass@1, pass@k_max, maj@k_max and the verdict counts",
     "overlap": "problems solved by a model and by its reference at k_max: both, only one, neither",
@@ -54,22 +54,45 @@ def _arrow_rows(schema: pa.Schema) -> list[str]:
 
 def _shards() -> list[str]:
     parts = [
-        ("problems/&lt;benchmark&gt;.parquet", "the problems each stage works on (messages and metadata as JSON)",
-         PROBLEM_SCHEMA),
+        (
+            "problems/&lt;benchmark&gt;.parquet",
+            "the problems each stage works on (messages and metadata as JSON)",
+            PROBLEM_SCHEMA,
+        ),
         ("samples/&lt;model&gt;/&lt;benchmark&gt;/chunk-NNNNNN.parquet", "one row per completion", SAMPLE_SCHEMA),
-        ("verdicts/&lt;model&gt;/&lt;benchmark&gt;/chunk-NNNNNN.parquet", "one row per graded completion; "
-         f"`status` is one of {', '.join(f'`{s}`' for s in STATUSES)}", VERDICT_SCHEMA),
-        ("judgments/&lt;model&gt;/&lt;benchmark&gt;.parquet", "an LLM judge's verdicts on correct samples' "
-         "reasoning (`passbound judge`)", JUDGMENT_SCHEMA),
-        ("perplexity/&lt;scorer&gt;__&lt;of_model&gt;/&lt;benchmark&gt;.parquet", "per-sample perplexity "
-         "(`passbound ppl`)", PPL_SCHEMA),
-        ("probe/&lt;model&gt;/&lt;benchmark&gt;.parquet", "the contamination probe's rows (`passbound probe`)",
-         PROBE_SCHEMA),
+        (
+            "verdicts/&lt;model&gt;/&lt;benchmark&gt;/chunk-NNNNNN.parquet",
+            f"one row per graded completion; `status` is one of {', '.join(f'`{s}`' for s in STATUSES)}",
+            VERDICT_SCHEMA,
+        ),
+        (
+            "judgments/&lt;model&gt;/&lt;benchmark&gt;.parquet",
+            "an LLM judge's verdicts on correct samples' reasoning (`passbound judge`)",
+            JUDGMENT_SCHEMA,
+        ),
+        (
+            "perplexity/&lt;scorer&gt;__&lt;of_model&gt;/&lt;benchmark&gt;.parquet",
+            "per-sample perplexity (`passbound ppl`)",
+            PPL_SCHEMA,
+        ),
+        (
+            "probe/&lt;model&gt;/&lt;benchmark&gt;.parquet",
+            "the contamination probe's rows (`passbound probe`)",
+            PROBE_SCHEMA,
+        ),
     ]
     lines: list[str] = []
     for path, what, schema in parts:
-        lines += [f"### {path}", "", what[0].upper() + what[1:] + ".", "", "| column | type |", "| --- | --- |",
-                  *_arrow_rows(schema), ""]
+        lines += [
+            f"### {path}",
+            "",
+            what[0].upper() + what[1:] + ".",
+            "",
+            "| column | type |",
+            "| --- | --- |",
+            *_arrow_rows(schema),
+            "",
+        ]
     return lines
 
 
@@ -122,9 +145,16 @@ def render() -> str:
     for schema, module in _tables():
         text = [c for c in schema.columns if c in schema.text_columns]
         flags = [f for f, on in (("required", schema.required),) if on]
-        lines += [f"### {schema.name}.csv", "", _meaning(schema, module) + ".", "",
-                  f"Declared in `{module}`" + (f"; {', '.join(flags)}" if flags else "") + ".", "",
-                  "| column | notes |", "| --- | --- |"]
+        lines += [
+            f"### {schema.name}.csv",
+            "",
+            _meaning(schema, module) + ".",
+            "",
+            f"Declared in `{module}`" + (f"; {', '.join(flags)}" if flags else "") + ".",
+            "",
+            "| column | notes |",
+            "| --- | --- |",
+        ]
         for col in schema.columns:
             notes = ", ".join(n for n, on in (("text", col in text), ("added later", col in schema.added)) if on)
             lines.append(f"| `{col}` | {notes} |")

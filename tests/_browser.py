@@ -69,23 +69,43 @@ class DevTools:
 def headless_chromium(profile: Path) -> Iterator[str]:
     """Start Chromium with remote debugging; yield its page target's websocket URL; stop it."""
     if not (Path(CHROMIUM).is_file() or shutil.which(CHROMIUM)):
-        pytest.fail(f"Chromium not found at {CHROMIUM}: install it with "
-                    "`apt-get update && apt-get install -y chromium` (scripts/setup.sh does, as root), or "
-                    "set PASSBOUND_CHROMIUM to a Chromium binary.")
+        pytest.fail(
+            f"Chromium not found at {CHROMIUM}: install it with "
+            "`apt-get update && apt-get install -y chromium` (scripts/setup.sh does, as root), or "
+            "set PASSBOUND_CHROMIUM to a Chromium binary."
+        )
     proc = subprocess.Popen(
-        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-         "--no-first-run", "--disable-background-networking", "--disable-component-update",
-         "--disable-sync", "--disable-default-apps", "--disable-extensions", "--mute-audio",
-         f"--user-data-dir={profile}", "--remote-debugging-port=0", "--window-size=1280,900",
-         "about:blank"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-default-apps",
+            "--disable-extensions",
+            "--mute-audio",
+            f"--user-data-dir={profile}",
+            "--remote-debugging-port=0",
+            "--window-size=1280,900",
+            "about:blank",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
     try:
         port_file = profile / "DevToolsActivePort"
         deadline = time.monotonic() + 60
         while not (port_file.exists() and port_file.read_text().strip()):
             if proc.poll() is not None:
-                pytest.fail(f"Chromium exited with {proc.returncode}: "
-                            f"{proc.stderr.read().decode(errors='replace')[-2000:] if proc.stderr else ''}")
+                pytest.fail(
+                    f"Chromium exited with {proc.returncode}: "
+                    f"{proc.stderr.read().decode(errors='replace')[-2000:] if proc.stderr else ''}"
+                )
             assert time.monotonic() < deadline, "Chromium wrote no DevToolsActivePort in 60 s"
             time.sleep(0.1)
         port = int(port_file.read_text().split()[0])

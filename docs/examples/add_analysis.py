@@ -23,8 +23,15 @@ def compute(inputs: AnalysisInputs) -> pd.DataFrame:
     rows = []
     for (model, benchmark), group in verdicts.groupby(["model", "benchmark"], sort=True):
         first = group[group["status"] == "pass"].groupby("problem_id")["index"].min() + 1
-        rows.append({"model": model, "benchmark": benchmark, "n_problems": group["problem_id"].nunique(),
-                     "n_solved": len(first), "mean_first_pass": float(first.mean()) if len(first) else float("nan")})
+        rows.append(
+            {
+                "model": model,
+                "benchmark": benchmark,
+                "n_problems": group["problem_id"].nunique(),
+                "n_solved": len(first),
+                "mean_first_pass": float(first.mean()) if len(first) else float("nan"),
+            }
+        )
     return pd.DataFrame(rows, columns=list(COLUMNS))
 
 
@@ -33,21 +40,43 @@ def _cell(value: Any) -> str:
 
 
 def section(table: pd.DataFrame, report: Any) -> str:
-    rows = [f"<tr><td>{esc(r.benchmark)}</td><td>{report.name(str(r.model))}</td><td class=\"n\">{r.n_solved}"
-            f" / {r.n_problems}</td><td class=\"n\">{_cell(r.mean_first_pass)}</td></tr>"
-            for r in table.itertuples()]
-    return section_table("first-pass", "Samples to the first pass",
-                         "Over the problems a model solved: how many of its samples, in drawn order, "
-                         "came before and including the first correct one.",
-                         ["Benchmark", "Model", "Solved", "Samples to first pass (mean)"], rows, 2)
+    rows = [
+        f"<tr><td>{esc(r.benchmark)}</td><td>{report.name(str(r.model))}</td><td class=\"n\">{r.n_solved}"
+        f" / {r.n_problems}</td><td class=\"n\">{_cell(r.mean_first_pass)}</td></tr>"
+        for r in table.itertuples()
+    ]
+    return section_table(
+        "first-pass",
+        "Samples to the first pass",
+        "Over the problems a model solved: how many of its samples, in drawn order, "
+        "came before and including the first correct one.",
+        ["Benchmark", "Model", "Solved", "Samples to first pass (mean)"],
+        rows,
+        2,
+    )
 
 
 def markdown(table: pd.DataFrame, run: Any) -> list[str]:
-    rows = [[code(r.benchmark), code(r.model), f"{r.n_solved} / {r.n_problems}", _cell(r.mean_first_pass)]
-            for r in table.itertuples()]
-    return ["## Samples to the first pass", "",
-            *md_table(["benchmark", "model", "solved", "samples to first pass"], rows, {2, 3}), ""]
+    rows = [
+        [code(r.benchmark), code(r.model), f"{r.n_solved} / {r.n_problems}", _cell(r.mean_first_pass)]
+        for r in table.itertuples()
+    ]
+    return [
+        "## Samples to the first pass",
+        "",
+        *md_table(["benchmark", "model", "solved", "samples to first pass"], rows, {2, 3}),
+        "",
+    ]
 
 
-register(Analysis("first_pass", COLUMNS, compute, section, text_columns=("model", "benchmark"),
-                  nav=("first-pass", "First pass"), markdown=markdown))
+register(
+    Analysis(
+        "first_pass",
+        COLUMNS,
+        compute,
+        section,
+        text_columns=("model", "benchmark"),
+        nav=("first-pass", "First pass"),
+        markdown=markdown,
+    )
+)

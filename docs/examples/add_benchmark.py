@@ -16,9 +16,14 @@ from passbound.types import Problem
 
 
 @benchmarks.register("times_tables", "a x b for a, b in 2..max_factor (options: max_factor)")
-def load_times_tables(*, path: str | Path | None = None, data_dir: str | Path | None = None,
-                      limit: int | None = None, split: str = "test",
-                      options: dict[str, Any] | None = None) -> LoadedBenchmark:
+def load_times_tables(
+    *,
+    path: str | Path | None = None,
+    data_dir: str | Path | None = None,
+    limit: int | None = None,
+    split: str = "test",
+    options: dict[str, Any] | None = None,
+) -> LoadedBenchmark:
     options = dict(options or {})
     max_factor = options.pop("max_factor", 12)
     if options:  # an unknown option is a mistake in the study file: say which
@@ -28,9 +33,15 @@ def load_times_tables(*, path: str | Path | None = None, data_dir: str | Path | 
     check_limit(limit)
     problems = [
         Problem(id=f"{a}x{b}", benchmark="times_tables", prompt=f"What is {a} times {b}?", target=str(a * b))
-        for a in range(2, max_factor + 1) for b in range(a, max_factor + 1)
+        for a in range(2, max_factor + 1)
+        for b in range(a, max_factor + 1)
     ][:limit]
     # Problem ids must be unique and stable; the hash of (id, prompt, target) is recorded in the
     # manifest, so a run knows when its data changed.
-    return LoadedBenchmark(name="times_tables", kind="math", problems=tuple(problems),
-                           source=f"generated:max_factor={max_factor}", sha256=content_sha256(problems))
+    return LoadedBenchmark(
+        name="times_tables",
+        kind="math",
+        problems=tuple(problems),
+        source=f"generated:max_factor={max_factor}",
+        sha256=content_sha256(problems),
+    )

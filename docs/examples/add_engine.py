@@ -28,15 +28,25 @@ class GuesserEngine:
     def version(self) -> str:
         return "guesser 1.0"  # recorded in the run's manifest.json
 
-    def generate(self, prompts: Sequence[PromptInput], *, n: int, temperature: float, top_p: float,
-                 max_tokens: int, seeds: Sequence[int], stop: Sequence[str] | None = None,
-                 on_progress: Any = None) -> list[list[Completion]]:
+    def generate(
+        self,
+        prompts: Sequence[PromptInput],
+        *,
+        n: int,
+        temperature: float,
+        top_p: float,
+        max_tokens: int,
+        seeds: Sequence[int],
+        stop: Sequence[str] | None = None,
+        on_progress: Any = None,
+    ) -> list[list[Completion]]:
         check_request(prompts, n=n, temperature=temperature, top_p=top_p, max_tokens=max_tokens, seeds=seeds)
         results = []
         for seed in seeds:  # seeds[i] fixes prompt i's samples: a resumed run draws the same ones
             rng = random.Random(seed)
-            results.append([Completion(f"The answer is \\boxed{{{rng.randint(0, self.high)}}}.", "stop", 8)
-                            for _ in range(n)])
+            results.append(
+                [Completion(f"The answer is \\boxed{{{rng.randint(0, self.high)}}}.", "stop", 8) for _ in range(n)]
+            )
             if on_progress is not None:
                 on_progress(1)
         return results

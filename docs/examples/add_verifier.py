@@ -74,18 +74,36 @@ def anagram_verifier(**options: Any) -> AnagramVerifier:
     return AnagramVerifier(**options)
 
 
-WORDS = {"listen": "silent|enlist|tinsel|inlets", "evil": "vile|live|veil", "night": "thing",
-         "stressed": "desserts", "angel": "glean|angle"}
+WORDS = {
+    "listen": "silent|enlist|tinsel|inlets",
+    "evil": "vile|live|veil",
+    "night": "thing",
+    "stressed": "desserts",
+    "angel": "glean|angle",
+}
 
 
 @benchmarks.register("anagrams", "rearrange a word's letters into another word (kind 'anagram')")
-def load_anagrams(*, path: str | Path | None = None, data_dir: str | Path | None = None,
-                  limit: int | None = None, split: str = "test",
-                  options: dict[str, Any] | None = None) -> LoadedBenchmark:
+def load_anagrams(
+    *,
+    path: str | Path | None = None,
+    data_dir: str | Path | None = None,
+    limit: int | None = None,
+    split: str = "test",
+    options: dict[str, Any] | None = None,
+) -> LoadedBenchmark:
     check_limit(limit)
-    problems = [Problem(id=word, benchmark="anagrams", kind="anagram", target=answers,  # type: ignore[arg-type]
-                        prompt=f"Rearrange the letters of '{word}' into another English word. "
-                               "End with a line 'Answer: <word>'.", metadata={"word": word})
-                for word, answers in WORDS.items()][:limit]
-    return LoadedBenchmark(name="anagrams", kind="anagram", problems=tuple(problems), source="inline",
-                           sha256=content_sha256(problems))
+    problems = [
+        Problem(
+            id=word,
+            benchmark="anagrams",
+            kind="anagram",
+            target=answers,  # type: ignore[arg-type]
+            prompt=f"Rearrange the letters of '{word}' into another English word. End with a line 'Answer: <word>'.",
+            metadata={"word": word},
+        )
+        for word, answers in WORDS.items()
+    ][:limit]
+    return LoadedBenchmark(
+        name="anagrams", kind="anagram", problems=tuple(problems), source="inline", sha256=content_sha256(problems)
+    )

@@ -75,8 +75,9 @@ def _problem(spec: tuple[Any, ...], data_dir: str | None) -> Problem | None:
     return replace(problem, target=gold)
 
 
-def scan_shard(path: str, start: int, end: int, data_dir: str | None, options: dict[str, dict[str, Any]],
-               extract: bool = True) -> ShardScan:
+def scan_shard(
+    path: str, start: int, end: int, data_dir: str | None, options: dict[str, dict[str, Any]], extract: bool = True
+) -> ShardScan:
     """Read, check, resolve and (unless ``extract`` is False) extract the rows in [start, end)."""
     with open(path, "rb") as fh:
         fh.seek(start)

@@ -37,8 +37,11 @@ class ModelSpec(_Strict):
     step: int | None = Field(default=None, description="training step, for role='checkpoint'")
     base: str | None = Field(default=None, description="name of the base model this one is compared to")
     algorithm: str | None = Field(default=None, description="training algorithm, e.g. 'grpo/dapo' (tables group by it)")
-    training_curves: str | None = Field(default=None, description="curves.csv of the `passbound train` run "
-                                        "this checkpoint comes from (copied into the run's training_curves table)")
+    training_curves: str | None = Field(
+        default=None,
+        description="curves.csv of the `passbound train` run "
+        "this checkpoint comes from (copied into the run's training_curves table)",
+    )
     engine: str = "vllm"
     template: str = "qwen-boxed"
     engine_options: dict[str, Any] = Field(default_factory=dict)
@@ -64,7 +67,9 @@ class BenchmarkSpec(_Strict):
     name: str
     path: str | None = Field(default=None, description="local JSONL/Parquet file or benchmark folder")
     limit: int | None = Field(default=None, gt=0, description="use only the first `limit` problems")
-    split: str | None = Field(default=None, description="the benchmark's default when unset (test; testmini for visual math)")
+    split: str | None = Field(
+        default=None, description="the benchmark's default when unset (test; testmini for visual math)"
+    )
     options: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -91,8 +96,10 @@ class SamplingSpec(_Strict):
         if a is not None and a.first >= self.n:
             raise ValueError(f"sampling.adaptive.first = {a.first} must be below n = {self.n}")
         if a is not None and a.budget * self.n < a.first:
-            raise ValueError(f"sampling.adaptive.budget = {a.budget} is below round one alone "
-                             f"(first / n = {a.first / self.n:.3f}); raise budget or lower first")
+            raise ValueError(
+                f"sampling.adaptive.budget = {a.budget} is below round one alone "
+                f"(first / n = {a.first / self.n:.3f}); raise budget or lower first"
+            )
         return self
 
     def first_round(self) -> int:
@@ -120,10 +127,13 @@ class VerifySpec(_Strict):
 
         for kind, options in (self.model_extra or {}).items():
             if kind not in verifiers.names():
-                raise ValueError(f"[verify.{kind}]: no verifier named {kind!r}; "
-                                 f"choose from {sorted(verifiers.names())}")
+                raise ValueError(
+                    f"[verify.{kind}]: no verifier named {kind!r}; choose from {sorted(verifiers.names())}"
+                )
             if not isinstance(options, dict):
-                raise ValueError(f"[verify.{kind}] must be a table of options, e.g. [verify.math] extraction = \"strict\"")
+                raise ValueError(
+                    f"[verify.{kind}] must be a table of options, e.g. [verify.math] extraction = \"strict\""
+                )
             try:
                 verifiers.create(kind, **options)
             except TypeError as exc:
@@ -169,9 +179,13 @@ class RunnerSpec(_Strict):
 
     kind: Literal["local", "ray"] = "local"
     stream: bool = Field(default=True, description="keep the engine full across chunk boundaries")
-    in_flight: int | None = Field(default=None, gt=0, description="prompts queued in the engine at once; default 2 x chunk_size")
+    in_flight: int | None = Field(
+        default=None, gt=0, description="prompts queued in the engine at once; default 2 x chunk_size"
+    )
     replicas: int = Field(default=1, gt=0, description="engine replicas (ray)")
-    gpus_per_replica: float | None = Field(default=None, ge=0, description="GPUs per replica (ray); default 1 if the cluster has GPUs, else 0")
+    gpus_per_replica: float | None = Field(
+        default=None, ge=0, description="GPUs per replica (ray); default 1 if the cluster has GPUs, else 0"
+    )
     address: str | None = Field(default=None, description="Ray cluster address (ray); none starts a local Ray instance")
 
     @model_validator(mode="after")
@@ -181,7 +195,9 @@ class RunnerSpec(_Strict):
             if self.replicas != 1:
                 given.append("replicas")
             if given:
-                raise ValueError(f"{', '.join(given)} only apply to kind = \"ray\"; set runner.kind = \"ray\" or remove them")
+                raise ValueError(
+                    f"{', '.join(given)} only apply to kind = \"ray\"; set runner.kind = \"ray\" or remove them"
+                )
         return self
 
 
@@ -205,7 +221,10 @@ class StudyConfig(_Strict):
             raise ValueError("no models: add at least one [[models]] table")
         if not self.benchmarks:
             raise ValueError("no benchmarks: add at least one [[benchmarks]] table")
-        for label, names in (("model", [m.name for m in self.models]), ("benchmark", [b.name for b in self.benchmarks])):
+        for label, names in (
+            ("model", [m.name for m in self.models]),
+            ("benchmark", [b.name for b in self.benchmarks]),
+        ):
             dup = sorted({x for x in names if names.count(x) > 1})
             if dup:
                 raise ValueError(f"{label} names must be unique; {', '.join(dup)} appears more than once")
@@ -220,7 +239,9 @@ class StudyConfig(_Strict):
         if self.k is not None:
             bad = [k for k in self.k if k < 1 or k > self.sampling.n]
             if bad:
-                raise ValueError(f"k values {bad} are outside 1..n (n = {self.sampling.n}); remove them or raise sampling.n")
+                raise ValueError(
+                    f"k values {bad} are outside 1..n (n = {self.sampling.n}); remove them or raise sampling.n"
+                )
         return self
 
     @property
@@ -301,7 +322,9 @@ def resolve_paths(study: StudyConfig, root: Path) -> StudyConfig:
         for m in study.models
     ]
     models = [m.model_copy(update={"training_curves": fix(m.training_curves)}) for m in models]
-    return study.model_copy(update={"output": fix(study.output), "data_dir": fix(study.data_dir), "benchmarks": benches, "models": models})
+    return study.model_copy(
+        update={"output": fix(study.output), "data_dir": fix(study.data_dir), "benchmarks": benches, "models": models}
+    )
 
 
 def study_hash(study: StudyConfig) -> str:

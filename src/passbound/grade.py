@@ -31,7 +31,9 @@ def read_grade_rows(path: Path) -> list[dict[str, Any]]:
             try:
                 row = json.loads(line)
             except json.JSONDecodeError as exc:
-                raise DataError(f"{path}:{lineno}: not valid JSON ({exc.msg}); each line must be one JSON object") from None
+                raise DataError(
+                    f"{path}:{lineno}: not valid JSON ({exc.msg}); each line must be one JSON object"
+                ) from None
             if not isinstance(row, dict) or not isinstance(row.get("completion"), str):
                 raise DataError(f"{path}:{lineno}: each row needs a string field \"completion\"")
             has_ref = "benchmark" in row and "problem_id" in row
@@ -50,20 +52,31 @@ def _problems_for(rows: list[dict[str, Any]], data_dir: Path | None) -> Iterator
     cache: dict[str, dict[str, Problem]] = {}
     for i, row in enumerate(rows):
         if "gold" in row and "problem_id" not in row:
-            yield Problem(id=f"row-{i}", benchmark="adhoc", prompt="", target=str(row["gold"]), kind=row.get("kind", "math"))
+            yield Problem(
+                id=f"row-{i}", benchmark="adhoc", prompt="", target=str(row["gold"]), kind=row.get("kind", "math")
+            )
             continue
         bench = str(row["benchmark"])
         if bench not in cache:
             cache[bench] = {p.id: p for p in load_benchmark(bench, data_dir=data_dir).problems}
         pid = str(row["problem_id"])
         if pid not in cache[bench]:
-            raise DataError(f"row {i + 1}: benchmark {bench!r} has no problem {pid!r} (ids look like {next(iter(cache[bench]))!r})")
+            raise DataError(
+                f"row {i + 1}: benchmark {bench!r} has no problem {pid!r} (ids look like {next(iter(cache[bench]))!r})"
+            )
         problem = cache[bench][pid]
         yield problem if "gold" not in row else replace(problem, target=str(row["gold"]))
 
 
-def grade_rows(rows: list[dict[str, Any]], *, data_dir: Path | None = None, timeout: float = 10.0, workers: int = 0,
-               on_progress: Any = None, verifier_options: dict[str, dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+def grade_rows(
+    rows: list[dict[str, Any]],
+    *,
+    data_dir: Path | None = None,
+    timeout: float = 10.0,
+    workers: int = 0,
+    on_progress: Any = None,
+    verifier_options: dict[str, dict[str, Any]] | None = None,
+) -> list[dict[str, Any]]:
     """Grade each row; output rows keep the input fields and add status, extracted, detail, verifier_version.
 
     ``verifier_options`` maps a problem kind to its verifier's options (``[verify.<kind>]``).
@@ -76,11 +89,16 @@ def grade_rows(rows: list[dict[str, Any]], *, data_dir: Path | None = None, time
     with GradingPool(timeout=timeout, workers=workers, verifiers=configured) as pool:
         results = pool.grade(problems, [r["completion"] for r in rows], on_progress=on_progress)
     return [
-        {**row, "gold": problem.target, "status": result.status, "extracted": result.extracted,
-         "detail": result.detail, "verifier_version": versions[problem.kind]}
+        {
+            **row,
+            "gold": problem.target,
+            "status": result.status,
+            "extracted": result.extracted,
+            "detail": result.detail,
+            "verifier_version": versions[problem.kind],
+        }
         for row, problem, result in zip(rows, problems, results)
     ]
-
 
 
 # About this many bytes of input per worker task (~10-20 ms of reading and extraction): shards
@@ -88,9 +106,16 @@ def grade_rows(rows: list[dict[str, Any]], *, data_dir: Path | None = None, time
 SHARD_BYTES = 1 << 20
 
 
-def grade_file(in_file: Path, output: BinaryIO, *, data_dir: Path | None = None, timeout: float = 10.0,
-               workers: int = 0, on_progress: Any = None,
-               verifier_options: dict[str, dict[str, Any]] | None = None) -> Counter[str]:
+def grade_file(
+    in_file: Path,
+    output: BinaryIO,
+    *,
+    data_dir: Path | None = None,
+    timeout: float = 10.0,
+    workers: int = 0,
+    on_progress: Any = None,
+    verifier_options: dict[str, dict[str, Any]] | None = None,
+) -> Counter[str]:
     """Grade the rows of ``in_file`` into ``output`` (JSONL bytes) as :func:`grade_rows` would:
     the same rows with the same values, in input order; returns how many got each status.
 
@@ -137,9 +162,16 @@ def _start(pool: Any) -> None:
         pool.start(kinds=())
 
 
-def _scan(pool: Any, task: Any, path: Path, ranges: list[tuple[int, int]], early: dict[tuple[int, int], ShardScan],
-          data_dir: str | None, options: dict[str, dict[str, Any]], timeout: float
-          ) -> list[tuple[ShardScan, str]] | None:
+def _scan(
+    pool: Any,
+    task: Any,
+    path: Path,
+    ranges: list[tuple[int, int]],
+    early: dict[tuple[int, int], ShardScan],
+    data_dir: str | None,
+    options: dict[str, dict[str, Any]],
+    timeout: float,
+) -> list[tuple[ShardScan, str]] | None:
     """Every shard scanned (``early``: those this process read itself), in file order, each with
     "" or the status all its rows take: a shard whose extraction overran the limit (or killed its
     worker) is split until that row is alone, then read again without extraction and graded
@@ -163,14 +195,16 @@ def _scan(pool: Any, task: Any, path: Path, ranges: list[tuple[int, int]], early
                 retry += [(a, b, True) for a, b in split]
             else:
                 failed[s, e] = f"{status}: answer extraction " + (
-                    f"took over {timeout:g}s (worker killed)" if status == "timeout" else f"failed ({value})")
+                    f"took over {timeout:g}s (worker killed)" if status == "timeout" else f"failed ({value})"
+                )
                 retry.append((s, e, False))
         todo = retry
     return [done[k] for k in sorted(done)]
 
 
-def _assemble(scans: list[tuple[ShardScan, str]], data_dir: str | None
-              ) -> tuple[list[Problem], list[str | None], dict[int, GradeResult]]:
+def _assemble(
+    scans: list[tuple[ShardScan, str]], data_dir: str | None
+) -> tuple[list[Problem], list[str | None], dict[int, GradeResult]]:
     """Per row of the file: its problem (one object per distinct problem), answer, and the
     verdict of a row whose extraction failed."""
     problems: list[Problem] = []
@@ -185,8 +219,9 @@ def _assemble(scans: list[tuple[ShardScan, str]], data_dir: str | None
         for k, spec in enumerate(scan.problems):
             if spec not in cache:
                 if spec[0] == "gold":  # named after its first row, as the plain path names each row
-                    cache[spec] = Problem(id=f"row-{len(problems) + first[k]}", benchmark="adhoc", prompt="",
-                                          target=spec[1], kind=spec[2])
+                    cache[spec] = Problem(
+                        id=f"row-{len(problems) + first[k]}", benchmark="adhoc", prompt="", target=spec[1], kind=spec[2]
+                    )
                 else:
                     found = _problem(spec, data_dir)
                     assert found is not None, spec  # the worker found it in the same files
@@ -207,8 +242,14 @@ def _assemble(scans: list[tuple[ShardScan, str]], data_dir: str | None
     return problems, answers, overrides
 
 
-def _write(path: Path, output: BinaryIO, scans: list[tuple[ShardScan, str]], problems: list[Problem],
-           results: list[GradeResult], versions: dict[str, str]) -> Counter[str]:
+def _write(
+    path: Path,
+    output: BinaryIO,
+    scans: list[tuple[ShardScan, str]],
+    problems: list[Problem],
+    results: list[GradeResult],
+    versions: dict[str, str],
+) -> Counter[str]:
     """Each row's input line with gold (where it had none) and the verdict's fields appended."""
     tails: dict[tuple[Any, ...], bytes] = {}
     counts: Counter[str] = Counter()
@@ -224,8 +265,14 @@ def _write(path: Path, output: BinaryIO, scans: list[tuple[ShardScan, str]], pro
                 version = versions[problem.kind]
                 if close < 0:  # a row with fields of its own that grading overwrites
                     row = json.loads(bytes(data[start:end]).decode("utf-8"))
-                    line = {**row, "gold": problem.target, "status": result.status, "extracted": result.extracted,
-                            "detail": result.detail, "verifier_version": version}
+                    line = {
+                        **row,
+                        "gold": problem.target,
+                        "status": result.status,
+                        "extracted": result.extracted,
+                        "detail": result.detail,
+                        "verifier_version": version,
+                    }
                     parts.append(_encode(line) + b"\n")
                     continue
                 gold = problem.target if scan.problems[p][0] == "ref" and scan.problems[p][3] is None else None
@@ -242,7 +289,11 @@ def _write(path: Path, output: BinaryIO, scans: list[tuple[ShardScan, str]], pro
 
 def _tail(gold: str | None, status: str, extracted: str | None, detail: str, version: str) -> bytes:
     fields = ({"gold": gold} if gold is not None else {}) | {
-        "status": status, "extracted": extracted, "detail": detail, "verifier_version": version}
+        "status": status,
+        "extracted": extracted,
+        "detail": detail,
+        "verifier_version": version,
+    }
     return b"".join(b", " + _encode({k: v})[1:-1] for k, v in fields.items()) + b"}\n"
 
 
@@ -254,10 +305,18 @@ def _encode(value: Any) -> bytes:
         return json.dumps(value).encode("ascii")
 
 
-def _grade_plain(in_file: Path, output: BinaryIO, data_dir: Path | None, timeout: float, workers: int,
-                 on_progress: Any, options: dict[str, dict[str, Any]]) -> Counter[str]:
+def _grade_plain(
+    in_file: Path,
+    output: BinaryIO,
+    data_dir: Path | None,
+    timeout: float,
+    workers: int,
+    on_progress: Any,
+    options: dict[str, dict[str, Any]],
+) -> Counter[str]:
     rows = read_grade_rows(in_file)
-    results = grade_rows(rows, data_dir=data_dir, timeout=timeout, workers=workers, on_progress=on_progress,
-                         verifier_options=options)
+    results = grade_rows(
+        rows, data_dir=data_dir, timeout=timeout, workers=workers, on_progress=on_progress, verifier_options=options
+    )
     output.write(b"".join(_encode(r) + b"\n" for r in results))
     return Counter(r["status"] for r in results)

@@ -59,10 +59,16 @@ class Plan:
         return sum({r.benchmark: r.problems for r in self.rows}.values())
 
     def to_dict(self) -> dict[str, object]:
-        totals = {f: self.total(f) for f in ("samples", "samples_done", "tokens", "tokens_left", "gpu_hours", "storage_bytes")}
+        totals = {
+            f: self.total(f) for f in ("samples", "samples_done", "tokens", "tokens_left", "gpu_hours", "storage_bytes")
+        }
         totals["problems"] = self.problems
-        return {"rows": [asdict(r) for r in self.rows], "totals": totals,
-                "bytes_per_token": self.bytes_per_token, "bytes_source": self.bytes_source}
+        return {
+            "rows": [asdict(r) for r in self.rows],
+            "totals": totals,
+            "bytes_per_token": self.bytes_per_token,
+            "bytes_source": self.bytes_source,
+        }
 
 
 def samples_per_problem(study: StudyConfig) -> float:
@@ -81,11 +87,19 @@ def count_problems(study: StudyConfig, given: Mapping[str, int]) -> dict[str, in
             counts[spec.name] = min(given[spec.name], spec.limit or given[spec.name])
             continue
         try:
-            loaded = load_benchmark(spec.name, path=spec.path, data_dir=study.data_dir, limit=spec.limit,
-                                    split=spec.split, options=dict(spec.options))
+            loaded = load_benchmark(
+                spec.name,
+                path=spec.path,
+                data_dir=study.data_dir,
+                limit=spec.limit,
+                split=spec.split,
+                options=dict(spec.options),
+            )
         except Exception as exc:  # noqa: BLE001 - hub offline, missing file, unknown loader: all need the same fix
-            raise ConfigError(f"cannot count the problems of benchmark {spec.name!r} ({exc}); pass --data-dir "
-                              f"with a local copy, or give the count: --problems {spec.name}=N") from None
+            raise ConfigError(
+                f"cannot count the problems of benchmark {spec.name!r} ({exc}); pass --data-dir "
+                f"with a local copy, or give the count: --problems {spec.name}=N"
+            ) from None
         counts[spec.name] = len(loaded.problems)
     unknown = sorted(set(given) - counts.keys())
     if unknown:
@@ -157,11 +171,21 @@ def plan_study(
             left = max(samples - done, 0) * mean
             rate = _lookup(throughput, model.name)
             gpus = _lookup(gpus_per_replica, model.name) or 1
-            rows.append(PlanRow(
-                model=model.name, benchmark=bench.name, problems=n_problems, samples=samples, samples_done=done,
-                mean_tokens=mean, tokens_source=source, tokens=samples * mean, tokens_left=left,
-                gpu_hours=None if rate is None else left / rate / 3600 * gpus, storage_bytes=samples * mean * bpt,
-            ))
+            rows.append(
+                PlanRow(
+                    model=model.name,
+                    benchmark=bench.name,
+                    problems=n_problems,
+                    samples=samples,
+                    samples_done=done,
+                    mean_tokens=mean,
+                    tokens_source=source,
+                    tokens=samples * mean,
+                    tokens_left=left,
+                    gpu_hours=None if rate is None else left / rate / 3600 * gpus,
+                    storage_bytes=samples * mean * bpt,
+                )
+            )
     return Plan(rows=rows, bytes_per_token=bpt, bytes_source=bytes_source)
 
 
@@ -171,18 +195,24 @@ def _lookup(values: Mapping[str, float] | Mapping[str, int] | None, model: str) 
     return values.get(model, values.get("*"))
 
 
-def parse_keyed(items: tuple[str, ...], option: str, names: set[str], cast: type = float, noun: str = "model") -> dict[str, float]:
+def parse_keyed(
+    items: tuple[str, ...], option: str, names: set[str], cast: type = float, noun: str = "model"
+) -> dict[str, float]:
     """``("2500", "big=600")`` -> ``{"*": 2500, "big": 600}``, with errors that name the option."""
     out: dict[str, float] = {}
     for item in items:
         key, _, value = item.rpartition("=")
         key = key or "*"
         if key != "*" and key not in names:
-            raise ConfigError(f"{option} {item}: {key!r} is not a {noun} of this study; {noun}s are {', '.join(sorted(names))}")
+            raise ConfigError(
+                f"{option} {item}: {key!r} is not a {noun} of this study; {noun}s are {', '.join(sorted(names))}"
+            )
         try:
             number = cast(value)
         except ValueError:
-            raise ConfigError(f"{option} {item}: {value!r} is not a number; write {option} N or {option} MODEL=N") from None
+            raise ConfigError(
+                f"{option} {item}: {value!r} is not a number; write {option} N or {option} MODEL=N"
+            ) from None
         if number <= 0:
             raise ConfigError(f"{option} {item}: must be positive")
         out[key] = number

@@ -17,8 +17,22 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["PNG_METADATA", "RC", "SVG_METADATA", "as_float", "ci", "code", "esc", "kfmt", "md_table", "pct",
-           "pts", "section_table", "svg_bytes", "thumbnail_uri"]
+__all__ = [
+    "PNG_METADATA",
+    "RC",
+    "SVG_METADATA",
+    "as_float",
+    "ci",
+    "code",
+    "esc",
+    "kfmt",
+    "md_table",
+    "pct",
+    "pts",
+    "section_table",
+    "svg_bytes",
+    "thumbnail_uri",
+]
 
 # ---------------------------------------------------------------- cells
 
@@ -66,8 +80,10 @@ def section_table(anchor: str, title: str, note: str, head: list[str], rows: lis
     """An analysis's report section: heading, a note, one scrolling table (headers from
     ``first_numeric`` on right-aligned). ``rows`` are finished ``<tr>`` strings; ``note`` is HTML."""
     ths = "".join(f"<th class=\"n\">{h}</th>" if i >= first_numeric else f"<th>{h}</th>" for i, h in enumerate(head))
-    return (f"<h2 id=\"{anchor}\">{title}</h2><p class=\"note\">{note}</p><div class=\"scroll\"><table "
-            f"class=\"wide dense\"><thead><tr>{ths}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>")
+    return (
+        f"<h2 id=\"{anchor}\">{title}</h2><p class=\"note\">{note}</p><div class=\"scroll\"><table "
+        f"class=\"wide dense\"><thead><tr>{ths}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
+    )
 
 
 def thumbnail_uri(path: Any, max_side: int = 480) -> str | None:

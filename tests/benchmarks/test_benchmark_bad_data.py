@@ -95,8 +95,11 @@ def test_empty_file(tmp_path):
 
 
 def test_duplicate_ids_name_both_lines(tmp_path):
-    rows = [{"id": 7, "problem": "a", "answer": "1"}, {"id": 8, "problem": "b", "answer": "2"},
-            {"id": 7, "problem": "c", "answer": "3"}]
+    rows = [
+        {"id": 7, "problem": "a", "answer": "1"},
+        {"id": 8, "problem": "b", "answer": "2"},
+        {"id": 7, "problem": "c", "answer": "3"},
+    ]
     f = write_jsonl(tmp_path / "d.jsonl", rows)
     with pytest.raises(DataError) as err:
         load_benchmark("aime24", path=f)
@@ -145,7 +148,9 @@ def test_parquet_gzip_and_json_read_the_same_rows(tmp_path):
     with gzip.open(tmp_path / "a.jsonl.gz", "wt", encoding="utf-8") as fh:
         fh.writelines(json.dumps(r) + "\n" for r in rows)
     (tmp_path / "a.json").write_text(json.dumps(rows))
-    (tmp_path / "m.json").write_text(json.dumps({"1": {"problem": "p1", "answer": 3.0}, "2": {"problem": "p2", "answer": 2.5}}))
+    (tmp_path / "m.json").write_text(
+        json.dumps({"1": {"problem": "p1", "answer": 3.0}, "2": {"problem": "p2", "answer": 2.5}})
+    )
     loaded = [load_benchmark("amc23", path=tmp_path / n) for n in ("a.parquet", "a.jsonl.gz", "a.json", "m.json")]
     assert len({b.sha256 for b in loaded}) == 1
     assert [p.target for p in loaded[0].problems] == ["3", "2.5"]

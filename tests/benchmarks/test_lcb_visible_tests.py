@@ -41,22 +41,50 @@ def call_test(given: str, out: str) -> dict:
 
 def hub_row(qid: str, file: str, content: str, public: list[dict], private: list[dict], fn: str = "") -> dict:
     starter = f"class Solution:\n    def {fn}(self, x: int) -> int:\n        " if fn else ""
-    return {"question_title": f"q{qid}", "question_content": content, "platform": "leetcode" if fn else "atcoder",
-            "question_id": qid, "contest_id": "c1", "contest_date": f"{WINDOW_DAY[file]}T00:00:00",
-            "starter_code": starter, "difficulty": "easy", "public_test_cases": json.dumps(public),
-            "private_test_cases": hub_encoded(private), "metadata": json.dumps({"func_name": fn} if fn else {})}
+    return {
+        "question_title": f"q{qid}",
+        "question_content": content,
+        "platform": "leetcode" if fn else "atcoder",
+        "question_id": qid,
+        "contest_id": "c1",
+        "contest_date": f"{WINDOW_DAY[file]}T00:00:00",
+        "starter_code": starter,
+        "difficulty": "easy",
+        "public_test_cases": json.dumps(public),
+        "private_test_cases": hub_encoded(private),
+        "metadata": json.dumps({"func_name": fn} if fn else {}),
+    }
 
 
 # 4001: hidden tests beyond the example; 5001: no private tests; 5002: its private test is Example 2.
 ROWS = {
     "test.jsonl": [hub_row("1000", "test.jsonl", "Old problem.\nInput: 1\nOutput: 1", [stdin_test("1\n", "1\n")], [])],
-    "test4.jsonl": [hub_row("4001", "test4.jsonl", "Print A+B.\n\nSample Input 1\n\n1 2\n\nSample Output 1\n\n3\n",
-                            [stdin_test("1 2\n", "3\n")], [stdin_test("10 20\n", "30\n"), stdin_test("7 8\n", "15\n")])],
+    "test4.jsonl": [
+        hub_row(
+            "4001",
+            "test4.jsonl",
+            "Print A+B.\n\nSample Input 1\n\n1 2\n\nSample Output 1\n\n3\n",
+            [stdin_test("1 2\n", "3\n")],
+            [stdin_test("10 20\n", "30\n"), stdin_test("7 8\n", "15\n")],
+        )
+    ],
     "test5.jsonl": [
-        hub_row("5001", "test5.jsonl", "Return x + 2.\n\nExample 1:\n\nInput: x = 1\nOutput: 3\n",
-                [call_test("1", "3")], [], fn="addTwo"),
-        hub_row("5002", "test5.jsonl", "Return 2 * x.\n\nExample 1:\n\nInput: x = 1\nOutput: 2\n\n"
-                "Example 2:\n\nInput: x = 2\nOutput: 4\n", [call_test("1", "2")], [call_test("2", "4")], fn="double"),
+        hub_row(
+            "5001",
+            "test5.jsonl",
+            "Return x + 2.\n\nExample 1:\n\nInput: x = 1\nOutput: 3\n",
+            [call_test("1", "3")],
+            [],
+            fn="addTwo",
+        ),
+        hub_row(
+            "5002",
+            "test5.jsonl",
+            "Return 2 * x.\n\nExample 1:\n\nInput: x = 1\nOutput: 2\n\nExample 2:\n\nInput: x = 2\nOutput: 4\n",
+            [call_test("1", "2")],
+            [call_test("2", "4")],
+            fn="double",
+        ),
     ],
 }
 LOOKUP = {  # programs that only look the statement's examples up
@@ -96,22 +124,30 @@ def test_private_tests_decode_from_a_local_copy_of_the_hub_files(data_dir: Path)
     assert not any(p.metadata["public_tests_only"] for p in bench.problems)
     # Visible-only is about the prompt, not the file: 5002 has a private test, but it is Example 2.
     assert {pid: p.metadata["visible_tests_only"] for pid, p in by_id.items()} == {
-        "4001": False, "5001": True, "5002": True}
+        "4001": False,
+        "5001": True,
+        "5002": True,
+    }
     # The folder as path, and one file of it as path, read the same rows.
     assert len(load_benchmark("livecodebench", path=data_dir / "livecodebench")) == 3
-    assert [p.id for p in load_benchmark("livecodebench", path=data_dir / "livecodebench" / "test5.jsonl").problems] \
-        == ["5001", "5002"]
-    assert [p.id for p in load_benchmark("livecodebench", data_dir=data_dir, options={"version_tag": "v4"}).problems] \
-        == ["4001"]
+    assert [
+        p.id for p in load_benchmark("livecodebench", path=data_dir / "livecodebench" / "test5.jsonl").problems
+    ] == ["5001", "5002"]
+    assert [
+        p.id for p in load_benchmark("livecodebench", data_dir=data_dir, options={"version_tag": "v4"}).problems
+    ] == ["4001"]
 
 
 def test_a_partial_copy_of_a_release_is_refused_not_shrunk(tmp_path: Path, data_dir: Path) -> None:
     folder = tmp_path / "livecodebench"
     folder.mkdir()
     (folder / "test5.jsonl").write_text((data_dir / "livecodebench" / "test5.jsonl").read_text())
-    with pytest.raises(DataError, match=r"lacks test\.jsonl, test2\.jsonl, test3\.jsonl, test4\.jsonl of "
-                                        r"livecodebench/code_generation_lite version_tag 'release_v5'.*'v5' reads "
-                                        r"test5\.jsonl alone"):
+    with pytest.raises(
+        DataError,
+        match=r"lacks test\.jsonl, test2\.jsonl, test3\.jsonl, test4\.jsonl of "
+        r"livecodebench/code_generation_lite version_tag 'release_v5'.*'v5' reads "
+        r"test5\.jsonl alone",
+    ):
         load_benchmark("livecodebench", data_dir=tmp_path)
     assert len(load_benchmark("livecodebench", data_dir=tmp_path, options={"version_tag": "v5"})) == 2
 
@@ -128,12 +164,18 @@ class _Payload:
 
 @pytest.mark.parametrize("protocol", [0, 2, 4, 5])
 @pytest.mark.parametrize("shape", ["call", "list", "bytes", "two strings", "call after string"])
-def test_private_tests_that_are_not_one_pickled_string_are_refused_unrun(tmp_path: Path, shape: str,
-                                                                         protocol: int) -> None:
+def test_private_tests_that_are_not_one_pickled_string_are_refused_unrun(
+    tmp_path: Path, shape: str, protocol: int
+) -> None:
     marker = tmp_path / "ran"
     text = json.dumps([stdin_test("1\n", "1\n")])
-    value = {"call": _Payload(marker), "list": [text], "bytes": text.encode(), "two strings": (text, text),
-             "call after string": (text, _Payload(marker))}[shape]
+    value = {
+        "call": _Payload(marker),
+        "list": [text],
+        "bytes": text.encode(),
+        "two strings": (text, text),
+        "call after string": (text, _Payload(marker)),
+    }[shape]
     private = base64.b64encode(zlib.compress(pickle.dumps(value, protocol=protocol))).decode()
     row = {**ROWS["test5.jsonl"][0], "private_test_cases": private}
     path = tmp_path / "test5.jsonl"
@@ -147,7 +189,9 @@ def test_private_tests_that_are_not_one_pickled_string_are_refused_unrun(tmp_pat
 def test_a_pickled_json_string_decodes_under_every_protocol(tmp_path: Path, protocol: int) -> None:
     row = dict(ROWS["test4.jsonl"][0])
     hidden = [stdin_test("5 5\n", "10\n")]
-    row["private_test_cases"] = base64.b64encode(zlib.compress(pickle.dumps(json.dumps(hidden), protocol=protocol))).decode()
+    row["private_test_cases"] = base64.b64encode(
+        zlib.compress(pickle.dumps(json.dumps(hidden), protocol=protocol))
+    ).decode()
     path = tmp_path / "lcb.jsonl"
     path.write_text(json.dumps(row) + "\n")
     (problem,) = load_benchmark("livecodebench", path=path).problems
@@ -175,17 +219,25 @@ def study_run(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     from passbound.types import Sample
 
     out = tmp_path_factory.mktemp("study")
-    study = study_from_dict({
-        "name": "lcb-visible", "output": str(out / "run"), "data_dir": str(data_dir),
-        "models": [{"name": "m", "path": "none", "role": "base", "engine": "hf"}],
-        "benchmarks": [{"name": "livecodebench"}],
-        "sampling": {"n": 2, "chunk_size": 8}, "verify": {"workers": 1},
-        "analysis": {"bootstrap": 20},
-    })
+    study = study_from_dict(
+        {
+            "name": "lcb-visible",
+            "output": str(out / "run"),
+            "data_dir": str(data_dir),
+            "models": [{"name": "m", "path": "none", "role": "base", "engine": "hf"}],
+            "benchmarks": [{"name": "livecodebench"}],
+            "sampling": {"n": 2, "chunk_size": 8},
+            "verify": {"workers": 1},
+            "analysis": {"bootstrap": 20},
+        }
+    )
     run = prepare_run(study)
     problems = run.read_problems("livecodebench")
-    rows = [Sample("m", "livecodebench", p.id, j, fenced(program[p.id]), "stop", 5, 0)
-            for p in problems for j, program in enumerate((LOOKUP, SOLVED))]
+    rows = [
+        Sample("m", "livecodebench", p.id, j, fenced(program[p.id]), "stop", 5, 0)
+        for p in problems
+        for j, program in enumerate((LOOKUP, SOLVED))
+    ]
     run.write_shard("samples", "m", "livecodebench", 0, samples_to_table(rows))
     verify_run(study, run, show_progress=False)
     analyse_run(study, run)
@@ -197,17 +249,31 @@ def test_verdicts_of_a_visible_only_problem_say_so(study_run: Path) -> None:
     verdicts = pd.read_parquet(study_run / "verdicts").set_index(["problem_id", "index"])
     status = verdicts["status"].to_dict()
     # The lookup table passes exactly the problems graded on shown tests only.
-    assert status == {("4001", 0): "fail", ("4001", 1): "pass", ("5001", 0): "pass", ("5001", 1): "pass",
-                      ("5002", 0): "pass", ("5002", 1): "pass"}
+    assert status == {
+        ("4001", 0): "fail",
+        ("4001", 1): "pass",
+        ("5001", 0): "pass",
+        ("5001", 1): "pass",
+        ("5002", 0): "pass",
+        ("5002", 1): "pass",
+    }
     noted = {key: NOTE in detail for key, detail in verdicts["detail"].items()}
     assert noted == {key: key[0] != "4001" for key in status}
 
 
 def test_visible_tests_table_counts_them_per_model_and_benchmark(study_run: Path) -> None:
     table = pd.read_csv(study_run / "visible_tests.csv")
-    assert table.to_dict("records") == [{
-        "model": "m", "role": "base", "benchmark": "livecodebench", "n_problems": 3, "n_visible_only": 2,
-        "pass_at_1_visible_only": 1.0, "pass_at_1_other": 0.5}]
+    assert table.to_dict("records") == [
+        {
+            "model": "m",
+            "role": "base",
+            "benchmark": "livecodebench",
+            "n_problems": 3,
+            "n_visible_only": 2,
+            "pass_at_1_visible_only": 1.0,
+            "pass_at_1_other": 0.5,
+        }
+    ]
     summary = pd.read_csv(study_run / "summary.csv")  # the existing tables keep their columns
     assert "n_visible_only" not in summary.columns and summary["n_problems"].tolist() == [3]
 
@@ -215,7 +281,7 @@ def test_visible_tests_table_counts_them_per_model_and_benchmark(study_run: Path
 def test_report_warns_beside_the_benchmark(study_run: Path) -> None:
     warning = "2 of 3 problems are graded only on tests shown in the prompt; their pass rates are an upper bound"
     md = (study_run / "summary.md").read_text()
-    headline = md[md.index("- **`livecodebench`**"):]
+    headline = md[md.index("- **`livecodebench`**") :]
     assert headline.splitlines()[1] == f"  - **Warning:** {warning}"
     html = (study_run / "report.html").read_text()
     assert html.count(f"Warning (livecodebench): {warning}.") == 2  # the summary and the results table
@@ -230,15 +296,29 @@ def test_trl_reward_refuses_a_visible_only_problem_unless_told_to(data_dir: Path
 
     columns = {"benchmark": ["livecodebench"], "problem_id": ["5001"]}
     lookup = [fenced(LOOKUP["5001"])]
-    with VerifierReward("code", benchmark_column="benchmark", problem_id_column="problem_id",
-                        data_dir=str(data_dir), workers=1, timeout=60) as reward:
+    with VerifierReward(
+        "code",
+        benchmark_column="benchmark",
+        problem_id_column="problem_id",
+        data_dir=str(data_dir),
+        workers=1,
+        timeout=60,
+    ) as reward:
         with pytest.raises(VisibleTestsRefused, match=r"livecodebench 5001\).*allow_visible_tests=True"):
             reward(prompts=["q"], completions=lookup, **columns)
         # A problem with hidden tests is rewarded, and the lookup table earns nothing there.
-        assert reward(prompts=["q"], completions=[fenced(LOOKUP["4001"])],
-                      benchmark=["livecodebench"], problem_id=["4001"]) == [0.0]
-    with VerifierReward("code", benchmark_column="benchmark", problem_id_column="problem_id",
-                        data_dir=str(data_dir), workers=1, timeout=60, allow_visible_tests=True) as reward:
+        assert reward(
+            prompts=["q"], completions=[fenced(LOOKUP["4001"])], benchmark=["livecodebench"], problem_id=["4001"]
+        ) == [0.0]
+    with VerifierReward(
+        "code",
+        benchmark_column="benchmark",
+        problem_id_column="problem_id",
+        data_dir=str(data_dir),
+        workers=1,
+        timeout=60,
+        allow_visible_tests=True,
+    ) as reward:
         assert reward(prompts=["q"], completions=lookup, **columns) == [1.0]
 
 
@@ -250,10 +330,23 @@ def test_verl_export_and_hook_refuse_it_unless_told_to(data_dir: Path, tmp_path:
     from passbound.train.verl_reward import compute_score
 
     with pytest.raises(VisibleTestsRefused, match="--allow-visible-tests"):
-        export("livecodebench", tmp_path / "refused", model="m", data_dir=str(data_dir), train_split="test",
-               algorithms=["grpo"])
-    export("livecodebench", tmp_path / "verl", model="m", data_dir=str(data_dir), train_split="test",
-           algorithms=["grpo"], allow_visible_tests=True)
+        export(
+            "livecodebench",
+            tmp_path / "refused",
+            model="m",
+            data_dir=str(data_dir),
+            train_split="test",
+            algorithms=["grpo"],
+        )
+    export(
+        "livecodebench",
+        tmp_path / "verl",
+        model="m",
+        data_dir=str(data_dir),
+        train_split="test",
+        algorithms=["grpo"],
+        allow_visible_tests=True,
+    )
     rows = {r["extra_info"]["problem_id"]: r for r in pq.read_table(tmp_path / "verl" / "train.parquet").to_pylist()}
     extra = rows["5001"]["extra_info"]
     assert extra["allow_visible_tests"] is True
@@ -269,8 +362,10 @@ def test_training_config_refuses_it_unless_told_to(data_dir: Path, tmp_path: Pat
     from passbound.train.rewards import VisibleTestsRefused
     from passbound.train.run import _dataset
 
-    base = (f'[model]\npath = "embedded"\n[data]\nbenchmark = "livecodebench"\nsplit = "test"\n'
-            f'path = "{data_dir / "livecodebench"}"\n')
+    base = (
+        f'[model]\npath = "embedded"\n[data]\nbenchmark = "livecodebench"\nsplit = "test"\n'
+        f'path = "{data_dir / "livecodebench"}"\n'
+    )
     (tmp_path / "refused.toml").write_text(base)
     with pytest.raises(VisibleTestsRefused, match="allow_visible_tests = true"):
         _dataset(load_train_config(tmp_path / "refused.toml"))

@@ -79,8 +79,10 @@ def test_bad_options_and_splits_say_what_to_fix(shared_data: Path, tmp_path: Pat
         load_benchmark("mathvista", data_dir=shared_data, options={"images": str(tmp_path / "nope")})
     bad = tmp_path / "mathvista"
     bad.mkdir()
-    (bad / "testmini.json").write_text('{"1": {"pid": "1", "question": "Which?", "image": "images/1.jpg", '
-                                       '"choices": ["a", "b"], "answer": "c", "question_type": "multi_choice"}}')
+    (bad / "testmini.json").write_text(
+        '{"1": {"pid": "1", "question": "Which?", "image": "images/1.jpg", '
+        '"choices": ["a", "b"], "answer": "c", "question_type": "multi_choice"}}'
+    )
     with pytest.raises(DataError, match="is not one of its choices"):
         load_benchmark("mathvista", data_dir=tmp_path)
 

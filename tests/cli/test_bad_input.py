@@ -34,12 +34,21 @@ n = 2
 
 
 def passbound(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "passbound", *args, "--no-progress"] if args[0] not in ("list",) else
-                          [sys.executable, "-m", "passbound", *args], capture_output=True, text=True)
+    return subprocess.run(
+        [sys.executable, "-m", "passbound", *args, "--no-progress"]
+        if args[0] not in ("list",)
+        else [sys.executable, "-m", "passbound", *args],
+        capture_output=True,
+        text=True,
+    )
 
 
 def snapshot(root: Path) -> dict[str, str]:
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 @pytest.fixture()
@@ -48,7 +57,11 @@ def existing_run(tmp_path: Path) -> Path:
     study_file = tmp_path / "study.toml"
     study_file.write_text(STUDY.format(extra=""))
     run = prepare_run(load_study(study_file))
-    rows = [Sample("m", "synthetic", p.id, j, "\\boxed{1}", "stop", 3, 0) for p in run.read_problems("synthetic") for j in range(2)]
+    rows = [
+        Sample("m", "synthetic", p.id, j, "\\boxed{1}", "stop", 3, 0)
+        for p in run.read_problems("synthetic")
+        for j in range(2)
+    ]
     run.write_shard("samples", "m", "synthetic", 0, samples_to_table(rows))
     return tmp_path
 
@@ -60,7 +73,10 @@ def existing_run(tmp_path: Path) -> Path:
         (STUDY.format(extra="").replace("n = 2", "n = -1"), "sampling.n"),
         (STUDY.format(extra="").replace('role = "base"', 'role = "teacher"'), "models.0.role"),
         (STUDY.format(extra="").replace("n = 2", "n = 3"), "sampling.n changed from 2 to 3"),
-        (STUDY.format(extra="").replace('template = "chat"', 'template = "chat"\ntemperature = 0.1'), "models.0.temperature: unknown field"),
+        (
+            STUDY.format(extra="").replace('template = "chat"', 'template = "chat"\ntemperature = 0.1'),
+            "models.0.temperature: unknown field",
+        ),
         (STUDY.format(extra="").replace('name = "synthetic"', 'name = "no-such-bench"'), "no-such-bench"),
     ],
 )
@@ -79,8 +95,11 @@ def test_bad_data_file_names_file_and_line(existing_run: Path) -> None:
     data = existing_run / "mine.jsonl"
     data.write_text('{"problem": "1+1", "answer": "2"}\n{"problem": "2+2", "answer": \n')
     study = existing_run / "data.toml"
-    study.write_text(STUDY.format(extra="").replace('name = "synthetic"\nlimit = 4\noptions = { n_problems = 4 }',
-                                                    f'name = "mine"\npath = "{data}"'))
+    study.write_text(
+        STUDY.format(extra="").replace(
+            'name = "synthetic"\nlimit = 4\noptions = { n_problems = 4 }', f'name = "mine"\npath = "{data}"'
+        )
+    )
     before = snapshot(existing_run / "run")
     res = passbound("sample", str(study), "--out", str(existing_run / "run"))
     assert res.returncode == 2, res.stderr

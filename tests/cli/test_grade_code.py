@@ -20,7 +20,12 @@ def test_grade_code_rows_pass_and_fail_in_input_order(tmp_path: Path, shared_dat
     assert broken != p1.target
     rows = [
         {"benchmark": "humaneval_plus", "problem_id": p1.id, "completion": f"```python\n{broken}```", "tag": "a"},
-        {"benchmark": "humaneval_plus", "problem_id": p0.id, "completion": f"Sure:\n```python\n{p0.target}```\n", "tag": "b"},
+        {
+            "benchmark": "humaneval_plus",
+            "problem_id": p0.id,
+            "completion": f"Sure:\n```python\n{p0.target}```\n",
+            "tag": "b",
+        },
         {"benchmark": "humaneval_plus", "problem_id": p1.id, "completion": f"```python\n{p1.target}```", "tag": "c"},
         {"benchmark": "humaneval_plus", "problem_id": p0.id, "completion": "I cannot solve this.", "tag": "d"},
     ]

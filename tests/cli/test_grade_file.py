@@ -47,8 +47,9 @@ def _rows_file(path: Path, shared_data: Path) -> None:
 
 
 @pytest.mark.parametrize("shard_bytes", [64, 1 << 20])
-def test_output_equals_the_plain_path(tmp_path: Path, shared_data: Path, monkeypatch: pytest.MonkeyPatch,
-                                      shard_bytes: int) -> None:
+def test_output_equals_the_plain_path(
+    tmp_path: Path, shared_data: Path, monkeypatch: pytest.MonkeyPatch, shard_bytes: int
+) -> None:
     src = tmp_path / "rows.jsonl"
     _rows_file(src, shared_data)
     monkeypatch.setattr(grade_mod, "SHARD_BYTES", shard_bytes)  # 64: a shard per row, split mid-file
@@ -58,8 +59,18 @@ def test_output_equals_the_plain_path(tmp_path: Path, shared_data: Path, monkeyp
     got = [json.loads(line) for line in out.getvalue().decode("utf-8").splitlines()]
     assert got == expected
     assert [list(g) for g in got] == [list(e) for e in expected]  # key order too
-    assert [g["status"] for g in got] == ["pass", "pass", "pass", "pass", "pass", "pass", "pass", "no_answer",
-                                          "fail", "pass"]
+    assert [g["status"] for g in got] == [
+        "pass",
+        "pass",
+        "pass",
+        "pass",
+        "pass",
+        "pass",
+        "pass",
+        "no_answer",
+        "fail",
+        "pass",
+    ]
     assert sum(counts.values()) == 10 and counts["no_answer"] == 1
 
 
@@ -90,16 +101,21 @@ def test_a_row_whose_extraction_hangs_is_alone_in_timing_out(tmp_path: Path) -> 
 
 def test_cli_grades_in_place_without_heavy_imports(tmp_path: Path) -> None:
     src = tmp_path / "rows.jsonl"
-    src.write_text(json.dumps({"gold": "\\frac{1}{2}", "completion": "\\boxed{\\frac{2}{4}}"}) + "\n"
-                   + json.dumps({"gold": "3", "completion": "\\boxed{4}"}) + "\n")
+    src.write_text(
+        json.dumps({"gold": "\\frac{1}{2}", "completion": "\\boxed{\\frac{2}{4}}"})
+        + "\n"
+        + json.dumps({"gold": "3", "completion": "\\boxed{4}"})
+        + "\n"
+    )
     code = (
         "import atexit, sys\n"
         f"atexit.register(lambda: print('HEAVY', sorted(m for m in {HEAVY!r} if m in sys.modules), file=sys.stderr))\n"
         f"sys.argv = ['passbound', 'grade', {str(src)!r}, '-o', {str(src)!r}, '--no-progress']\n"
         "from passbound.cli import main\nmain()\n"
     )
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
-                          env=dict(os.environ))
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=dict(os.environ)
+    )
     assert proc.returncode == 0, proc.stderr
     assert "HEAVY []" in proc.stderr  # math-verify and sympy live in the workers only
     graded = [json.loads(line) for line in src.read_text().splitlines()]

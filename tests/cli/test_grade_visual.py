@@ -20,8 +20,23 @@ def test_grade_visual_rows_by_dataset_ids(tmp_path: Path, shared_data: Path) -> 
     src = tmp_path / "rows.jsonl"
     src.write_text("".join(json.dumps(r) + "\n" for r in rows))
     out = tmp_path / "out.jsonl"
-    proc = subprocess.run([sys.executable, "-m", "passbound", "grade", str(src), "--data-dir", str(shared_data),
-                           "-o", str(out), "--no-progress"], capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "passbound",
+            "grade",
+            str(src),
+            "--data-dir",
+            str(shared_data),
+            "-o",
+            str(out),
+            "--no-progress",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr
     graded = [json.loads(line) for line in out.read_text().splitlines()]
     assert [g["status"] for g in graded] == ["pass", "fail", "pass", "fail", "pass"], [g["detail"] for g in graded]

@@ -139,14 +139,27 @@ def _broken(problems: list) -> dict[str, tuple[list[dict] | str, str]]:
     }
 
 
-BAD_CASES = ["duplicate index", "missing index", "index beyond n", "no text", "text not a string", "unknown problem",
-             "unknown benchmark", "negative index", "not json", "empty", "lone surrogate in the last row",
-             "n_tokens beyond int32 in the last row", "nested too deep"]
+BAD_CASES = [
+    "duplicate index",
+    "missing index",
+    "index beyond n",
+    "no text",
+    "text not a string",
+    "unknown problem",
+    "unknown benchmark",
+    "negative index",
+    "not json",
+    "empty",
+    "lone surrogate in the last row",
+    "n_tokens beyond int32 in the last row",
+    "nested too deep",
+]
 
 
 @pytest.mark.parametrize("case", BAD_CASES)
-def test_bad_input_exits_2_and_writes_nothing(tmp_path: Path, study: Path, problems: list, case: str,
-                                              capsys: pytest.CaptureFixture) -> None:
+def test_bad_input_exits_2_and_writes_nothing(
+    tmp_path: Path, study: Path, problems: list, case: str, capsys: pytest.CaptureFixture
+) -> None:
     rows, message = _broken(problems)[case]
     src = tmp_path / "bad.jsonl"
     if isinstance(rows, str):
@@ -182,8 +195,9 @@ def test_lm_eval_harness_samples_by_position(tmp_path: Path, study: Path, proble
     src = tmp_path / "samples_synthetic_2026-12-02T00-00-00.jsonl.gz"
     with gzip.open(src, "wt") as fh:
         fh.writelines(json.dumps(line) + "\n" for line in lines)
-    res = passbound("import", str(study), str(src), "--model", "other-tool", "--format", "lm-eval",
-                    "--benchmark", "synthetic")
+    res = passbound(
+        "import", str(study), str(src), "--model", "other-tool", "--format", "lm-eval", "--benchmark", "synthetic"
+    )
     assert res.returncode == 0, res.stderr
     samples = RunDir(tmp_path / "run").read_all("samples").to_pandas()
     assert len(samples) == 18
@@ -195,8 +209,9 @@ def test_lm_eval_harness_samples_by_position(tmp_path: Path, study: Path, proble
     other = write_jsonl(tmp_path / "shuffled.jsonl", shuffled)
     study2 = tmp_path / "study2.toml"
     study2.write_text(STUDY.format(out=tmp_path / "run2"))
-    res = passbound("import", str(study2), str(other), "--model", "other-tool", "--format", "lm-eval",
-                    "--benchmark", "synthetic")
+    res = passbound(
+        "import", str(study2), str(other), "--model", "other-tool", "--format", "lm-eval", "--benchmark", "synthetic"
+    )
     assert res.returncode == 2 and "different problem than the file's question" in res.stderr
     assert res.stderr.count(f"{other}:1:") == 1  # one line, three generations: reported once
     assert not (tmp_path / "run2").exists()
@@ -208,8 +223,9 @@ def test_limit_of_rlvr_outputs(tmp_path: Path, study: Path, problems: list) -> N
               "pred": [p.target, "", ""], "finish_reason": ["stop", "length", "stop"]}
              for i, p in enumerate(problems[:4])]  # fmt: skip
     src = write_jsonl(tmp_path / "test_qwen-boxed_-1_seed0_t0.6_s0_e-1.jsonl", lines)
-    res = passbound("import", str(study), str(src), "--model", "other-tool", "--format", "limit-of-rlvr",
-                    "--benchmark", "synthetic")
+    res = passbound(
+        "import", str(study), str(src), "--model", "other-tool", "--format", "limit-of-rlvr", "--benchmark", "synthetic"
+    )
     assert res.returncode == 0, res.stderr
     assert "partly covered" not in res.stdout + res.stderr  # problems 0-3 fill chunks 0 and 1 exactly
     run = RunDir(tmp_path / "run")
@@ -242,8 +258,9 @@ def test_a_refused_import_leaves_an_existing_run_untouched(tmp_path: Path, study
     assert again.returncode == 2 and (tmp_path / "run" / "manifest.json").read_bytes() == manifest
 
 
-def test_reimport_after_deleting_samples_refuses_their_stale_verdicts(tmp_path: Path, study: Path,
-                                                                      problems: list) -> None:
+def test_reimport_after_deleting_samples_refuses_their_stale_verdicts(
+    tmp_path: Path, study: Path, problems: list
+) -> None:
     """Verdicts of deleted samples have the imported samples' keys and row count: verify would keep
     them and passk.csv would grade the new texts with the old verdicts."""
     import shutil
@@ -268,13 +285,16 @@ def _lm_eval_lines(problems: list, doc: Callable[[object], object]) -> list[dict
     return [{"doc_id": i, "doc": doc(p), "resps": [["a", "b", "c"]]} for i, p in enumerate(problems)]
 
 
-def test_positions_are_checked_whatever_the_question_field_is_called(tmp_path: Path, study: Path, problems: list,
-                                                                      capsys: pytest.CaptureFixture) -> None:
+def test_positions_are_checked_whatever_the_question_field_is_called(
+    tmp_path: Path, study: Path, problems: list, capsys: pytest.CaptureFixture
+) -> None:
     """lm-eval's aime24 docs say "Problem": a file in another order must still be caught, and a
     file whose rows carry no question at all needs --no-check-question to be trusted."""
     lm_eval = ("--model", "other-tool", "--format", "lm-eval", "--benchmark", "synthetic")
-    shuffled = [dict(line, doc_id=5 - line["doc_id"])
-                for line in _lm_eval_lines(problems, lambda p: {"ID": p.id, "Problem": p.prompt})]
+    shuffled = [
+        dict(line, doc_id=5 - line["doc_id"])
+        for line in _lm_eval_lines(problems, lambda p: {"ID": p.id, "Problem": p.prompt})
+    ]
     code, err = in_process(capsys, "import", str(study), str(write_jsonl(tmp_path / "a.jsonl", shuffled)), *lm_eval)
     assert code == 2 and "different problem than the file's question" in err, err
 
@@ -286,8 +306,9 @@ def test_positions_are_checked_whatever_the_question_field_is_called(tmp_path: P
     assert code == 0, err
 
 
-def test_a_write_that_fails_midway_exits_2_and_takes_back_its_shards(tmp_path: Path, study: Path, problems: list,
-                                                                    capsys: pytest.CaptureFixture) -> None:
+def test_a_write_that_fails_midway_exits_2_and_takes_back_its_shards(
+    tmp_path: Path, study: Path, problems: list, capsys: pytest.CaptureFixture
+) -> None:
     """Chunk 2's place is taken by a folder, so its write fails after chunks 0 and 1 are written:
     no traceback, and no shard left behind to refuse the retry as a second import."""
     folder = tmp_path / "run" / "samples" / "other-tool" / "synthetic"
@@ -303,8 +324,9 @@ def test_a_write_that_fails_midway_exits_2_and_takes_back_its_shards(tmp_path: P
     assert RunDir(tmp_path / "run").chunks("samples", "other-tool", "synthetic") == [0, 1, 2]
 
 
-def test_a_key_given_twice_in_one_row_exits_2(tmp_path: Path, study: Path, problems: list,
-                                              capsys: pytest.CaptureFixture) -> None:
+def test_a_key_given_twice_in_one_row_exits_2(
+    tmp_path: Path, study: Path, problems: list, capsys: pytest.CaptureFixture
+) -> None:
     """json.loads keeps the last of two "text" values; the importer must not pick one silently."""
     lines = [json.dumps(r) for r in rows_for(problems)]
     lines[4] = lines[4].replace('"text": ', '"text": "first", "text": ', 1)
@@ -315,26 +337,41 @@ def test_a_key_given_twice_in_one_row_exits_2(tmp_path: Path, study: Path, probl
     assert not (tmp_path / "run").exists()
 
 
-@pytest.mark.parametrize(("change", "message"), [
-    ({"finish_reason": [1, "stop", "length"]}, "finish_reason 0 is a int, expected a string or null"),
-    ({"code": [["a", "b", "c"]]}, "completion 0 in 'code' is a list, expected a string"),
-])
-def test_limit_of_rlvr_odd_entries_exit_2(tmp_path: Path, study: Path, problems: list, change: dict, message: str,
-                                          capsys: pytest.CaptureFixture) -> None:
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"finish_reason": [1, "stop", "length"]}, "finish_reason 0 is a int, expected a string or null"),
+        ({"code": [["a", "b", "c"]]}, "completion 0 in 'code' is a list, expected a string"),
+    ],
+)
+def test_limit_of_rlvr_odd_entries_exit_2(
+    tmp_path: Path, study: Path, problems: list, change: dict, message: str, capsys: pytest.CaptureFixture
+) -> None:
     """A finish reason that is not a string was dropped unseen; a nested 'code' list was reported
     as a finish_reason problem."""
     lines = [{"idx": i, "question": p.prompt, "code": ["a", "b", "c"], "finish_reason": ["stop", "stop", "length"]}
              for i, p in enumerate(problems)]  # fmt: skip
     lines[2].update(change)
     src = write_jsonl(tmp_path / "rlvr.jsonl", lines)
-    code, err = in_process(capsys, "import", str(study), str(src), "--model", "other-tool", "--format", "limit-of-rlvr",
-                           "--benchmark", "synthetic")
+    code, err = in_process(
+        capsys,
+        "import",
+        str(study),
+        str(src),
+        "--model",
+        "other-tool",
+        "--format",
+        "limit-of-rlvr",
+        "--benchmark",
+        "synthetic",
+    )
     assert code == 2 and f"{src}:3: {message}" in " ".join(err.split()), err
     assert not (tmp_path / "run").exists()
 
 
-def test_a_chunk_completed_around_imported_problems_gives_the_same_passk(tmp_path: Path, study: Path, problems: list,
-                                                                         capsys: pytest.CaptureFixture) -> None:
+def test_a_chunk_completed_around_imported_problems_gives_the_same_passk(
+    tmp_path: Path, study: Path, problems: list, capsys: pytest.CaptureFixture
+) -> None:
     """A chunk an import filled in part is completed by sampling after the imported rows, so its
     problems are out of list order; the bootstrap resampled problems in row order and moved the
     intervals of passk.csv away from those of the same samples sampled."""
@@ -342,11 +379,21 @@ def test_a_chunk_completed_around_imported_problems_gives_the_same_passk(tmp_pat
     from passbound.config import load_study
     from passbound.stages.analyse import analysis_inputs
 
-    rows = [{"benchmark": "synthetic", "problem_id": p.id, "index": j,  # problem i passes i % 4 of 3 times
-             "text": f"\\boxed{{{p.target if j < i % 4 else 'none'}}}"} for i, p in enumerate(problems) for j in range(3)]
+    rows = [
+        {
+            "benchmark": "synthetic",
+            "problem_id": p.id,
+            "index": j,  # problem i passes i % 4 of 3 times
+            "text": f"\\boxed{{{p.target if j < i % 4 else 'none'}}}",
+        }
+        for i, p in enumerate(problems)
+        for j in range(3)
+    ]
     run = tmp_path / "run"
-    for args in (("import", str(study), str(write_jsonl(tmp_path / "s.jsonl", rows)), "--model", "other-tool"),
-                 ("verify", str(run), "--no-progress")):
+    for args in (
+        ("import", str(study), str(write_jsonl(tmp_path / "s.jsonl", rows)), "--model", "other-tool"),
+        ("verify", str(run), "--no-progress"),
+    ):
         code, err = in_process(capsys, *args)
         assert code == 0, err
     passk = next(a for a in registered() if a.name == "passk")
@@ -355,21 +402,29 @@ def test_a_chunk_completed_around_imported_problems_gives_the_same_passk(tmp_pat
 
     for kind in ("samples", "verdicts"):  # chunk 0 as sampling leaves it around an imported second problem
         table = rundir.read_shard(kind, "other-tool", "synthetic", 0)
-        rundir.write_shard(kind, "other-tool", "synthetic", 0, pa.concat_tables(
-            [table.filter(pc.equal(table["problem_id"], problems[j].id)) for j in (1, 0)]))
+        rundir.write_shard(
+            kind,
+            "other-tool",
+            "synthetic",
+            0,
+            pa.concat_tables([table.filter(pc.equal(table["problem_id"], problems[j].id)) for j in (1, 0)]),
+        )
     assert passk.run(analysis_inputs(config, rundir)).equals(sampled)
 
 
-def test_analysing_a_partial_import_says_which_problems_it_covers(tmp_path: Path, study: Path, problems: list,
-                                                                  capsys: pytest.CaptureFixture) -> None:
+def test_analysing_a_partial_import_says_which_problems_it_covers(
+    tmp_path: Path, study: Path, problems: list, capsys: pytest.CaptureFixture
+) -> None:
     """Two of six problems imported, verified and analysed without `run`: passk.csv covers two
     problems, and the analyse stage says so rather than leave it to n_problems."""
     import pandas as pd
 
     rows = [r for r in rows_for(problems) if r["problem_id"] in {problems[0].id, problems[1].id}]
     run = tmp_path / "run"
-    for args in (("import", str(study), str(write_jsonl(tmp_path / "s.jsonl", rows)), "--model", "other-tool"),
-                 ("verify", str(run), "--no-progress")):
+    for args in (
+        ("import", str(study), str(write_jsonl(tmp_path / "s.jsonl", rows)), "--model", "other-tool"),
+        ("verify", str(run), "--no-progress"),
+    ):
         code, err = in_process(capsys, *args)
         assert code == 0, err
     code, err = in_process(capsys, "analyse", str(run))
@@ -377,8 +432,10 @@ def test_analysing_a_partial_import_says_which_problems_it_covers(tmp_path: Path
     assert "other-tool/synthetic has verdicts for 2 of 6 problems" in " ".join(err.split())
     assert set(pd.read_csv(run / "passk.csv")["n_problems"]) == {2}
     rows = [r for r in rows_for(problems) if r["problem_id"] not in {problems[0].id, problems[1].id}]
-    for args in (("import", str(study), str(write_jsonl(tmp_path / "rest.jsonl", rows)), "--model", "other-tool"),
-                 ("verify", str(run), "--no-progress")):
+    for args in (
+        ("import", str(study), str(write_jsonl(tmp_path / "rest.jsonl", rows)), "--model", "other-tool"),
+        ("verify", str(run), "--no-progress"),
+    ):
         code, err = in_process(capsys, *args)
         assert code == 0, err
     code, err = in_process(capsys, "analyse", str(run))

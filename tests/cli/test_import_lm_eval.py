@@ -48,13 +48,22 @@ extrapolate_bootstrap = 0
 bayes_draws = 0
 {verify}"""
 # lm_eval --gen_kwargs do_sample=True,temperature=0.6,top_k=50 on top of gsm8k.yaml's own
-GEN_KWARGS = {"until": ["Question:", "</s>", "<|im_end|>"], "do_sample": True, "temperature": 0.6, "top_k": 50,
-              "max_gen_toks": 256}
+GEN_KWARGS = {
+    "until": ["Question:", "</s>", "<|im_end|>"],
+    "do_sample": True,
+    "temperature": 0.6,
+    "top_k": 50,
+    "max_gen_toks": 256,
+}
 # per problem, the kind of each of its N generations: "hash" (gsm8k's "#### 72": right), "box" (a
 # boxed wrong answer), "prose" / "prose-wrong" (a sentence ending in the right / a wrong number, no
 # answer marker: no answer under strict extraction, read by lenient)
-KINDS = [["hash", "hash", "prose", "box"], ["hash", "prose-wrong", "prose", "box"],
-         ["box", "prose", "prose-wrong", "box"], ["hash", "hash", "hash", "hash"]]
+KINDS = [
+    ["hash", "hash", "prose", "box"],
+    ["hash", "prose-wrong", "prose", "box"],
+    ["box", "prose", "prose-wrong", "box"],
+    ["hash", "hash", "hash", "hash"],
+]
 STRICT_PASSES = [2, 1, 0, 4]
 LENIENT_PASSES = [3, 2, 1, 4]
 STRICT_NO_ANSWER = 5  # the prose generations: 5 of 16 > a quarter
@@ -62,9 +71,12 @@ STRICT_NO_ANSWER = 5  # the prose generations: 5 of 16 > a quarter
 
 def _generation(kind: str, gold: str) -> str:
     wrong = str(int(gold) + 7)
-    return {"hash": f"Work it out step by step.\n#### {gold}", "box": f"The answer is \\boxed{{{wrong}}}.",
-            "prose": f"Adding the parts gives {gold} in total.",
-            "prose-wrong": f"Adding the parts gives {wrong} in total."}[kind]
+    return {
+        "hash": f"Work it out step by step.\n#### {gold}",
+        "box": f"The answer is \\boxed{{{wrong}}}.",
+        "prose": f"Adding the parts gives {gold} in total.",
+        "prose-wrong": f"Adding the parts gives {wrong} in total.",
+    }[kind]
 
 
 def _strict_match(text: str) -> str:
@@ -86,8 +98,9 @@ def _sha(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def lm_eval_file(path: Path, docs: list[dict], filters: list[str], *,
-                 change: tuple[str, int, int, str] | None = None) -> Path:
+def lm_eval_file(
+    path: Path, docs: list[dict], filters: list[str], *, change: tuple[str, int, int, str] | None = None
+) -> Path:
     """``docs`` (GSM8K rows) logged under ``filters`` as lm-eval 0.4.13 writes them; ``change``
     (filter, doc_id, generation, text) makes one filter's copy of one generation differ."""
     lines = []
@@ -100,11 +113,18 @@ def lm_eval_file(path: Path, docs: list[dict], filters: list[str], *,
             context = f"Question: {doc['question']}\nAnswer:"
             filtered = FILTERS[name](resps[0])  # take_first: one filtered response per request
             line = {
-                "doc_id": doc_id, "doc": doc, "target": doc["answer"],
+                "doc_id": doc_id,
+                "doc": doc,
+                "target": doc["answer"],
                 "arguments": {"gen_args_0": {"arg_0": context, "arg_1": GEN_KWARGS}},
-                "resps": [resps], "filtered_resps": [filtered], "filter": name, "metrics": ["exact_match"],
-                "doc_hash": _sha(json.dumps(doc, indent=2, ensure_ascii=False)), "prompt_hash": _sha(context),
-                "target_hash": _sha(doc["answer"]), "exact_match": float(filtered == gold),
+                "resps": [resps],
+                "filtered_resps": [filtered],
+                "filter": name,
+                "metrics": ["exact_match"],
+                "doc_hash": _sha(json.dumps(doc, indent=2, ensure_ascii=False)),
+                "prompt_hash": _sha(context),
+                "target_hash": _sha(doc["answer"]),
+                "exact_match": float(filtered == gold),
             }
             lines.append(json.dumps(line, ensure_ascii=False) + "\n")
     path.write_text("".join(lines), encoding="utf-8")
@@ -137,8 +157,19 @@ def cli(capsys: pytest.CaptureFixture, *args: str) -> tuple[int, str]:
 
 
 def import_and_run(capsys: pytest.CaptureFixture, study: Path, src: Path, *extra: str) -> str:
-    code, out = cli(capsys, "import", str(study), str(src), "--model", "lm-eval-run", "--format", "lm-eval",
-                    "--benchmark", "gsm8k", *extra)
+    code, out = cli(
+        capsys,
+        "import",
+        str(study),
+        str(src),
+        "--model",
+        "lm-eval-run",
+        "--format",
+        "lm-eval",
+        "--benchmark",
+        "gsm8k",
+        *extra,
+    )
     assert code == 0, out
     code, more = cli(capsys, "run", str(study), "--no-progress")
     assert code == 0, more
@@ -150,8 +181,9 @@ def unbiased(passes: list[int], k: int) -> float:
     return sum(1 - comb(N - c, k) / comb(N, k) for c in passes) / len(passes)
 
 
-def test_two_filters_import_once_and_give_the_single_filter_passk(tmp_path: Path, shared_data: Path, docs: list,
-                                                                   capsys: pytest.CaptureFixture) -> None:
+def test_two_filters_import_once_and_give_the_single_filter_passk(
+    tmp_path: Path, shared_data: Path, docs: list, capsys: pytest.CaptureFixture
+) -> None:
     one = study_file(tmp_path, shared_data, "one")
     import_and_run(capsys, one, lm_eval_file(tmp_path / "one.jsonl", docs, ["strict-match"]))
     two = study_file(tmp_path, shared_data, "two")
@@ -170,13 +202,18 @@ def test_two_filters_import_once_and_give_the_single_filter_passk(tmp_path: Path
     assert entry["rows"] == PROBLEMS * N
 
 
-def test_filters_with_different_generations_need_a_choice(tmp_path: Path, shared_data: Path, docs: list,
-                                                         capsys: pytest.CaptureFixture) -> None:
+def test_filters_with_different_generations_need_a_choice(
+    tmp_path: Path, shared_data: Path, docs: list, capsys: pytest.CaptureFixture
+) -> None:
     """A file whose filters logged different generations (a filter that rewrote them, or two runs'
     files put together) is not merged or picked silently: the user names the filter."""
     study = study_file(tmp_path, shared_data, "run")
-    src = lm_eval_file(tmp_path / "differ.jsonl", docs, list(FILTERS),
-                       change=("flexible-extract", 1, 3, "A different generation: \\boxed{3}"))
+    src = lm_eval_file(
+        tmp_path / "differ.jsonl",
+        docs,
+        list(FILTERS),
+        change=("flexible-extract", 1, 3, "A different generation: \\boxed{3}"),
+    )
     args = ("import", str(study), str(src), "--model", "lm-eval-run", "--format", "lm-eval", "--benchmark", "gsm8k")
     code, err = cli(capsys, *args)
     err = " ".join(err.split())
@@ -200,7 +237,8 @@ def test_filters_with_different_generations_need_a_choice(tmp_path: Path, shared
 
 
 def test_a_filter_missing_documents_or_with_other_questions_counts_as_different(
-        tmp_path: Path, shared_data: Path, docs: list, capsys: pytest.CaptureFixture) -> None:
+    tmp_path: Path, shared_data: Path, docs: list, capsys: pytest.CaptureFixture
+) -> None:
     study = study_file(tmp_path, shared_data, "run")
     args = ("--model", "lm-eval-run", "--format", "lm-eval", "--benchmark", "gsm8k")
     src = lm_eval_file(tmp_path / "full.jsonl", docs, list(FILTERS))
@@ -219,8 +257,9 @@ def test_a_filter_missing_documents_or_with_other_questions_counts_as_different(
     assert not (tmp_path / "run").exists()
 
 
-def test_sampling_settings_are_the_files_and_no_answers_are_reported(tmp_path: Path, shared_data: Path, docs: list,
-                                                                    capsys: pytest.CaptureFixture) -> None:
+def test_sampling_settings_are_the_files_and_no_answers_are_reported(
+    tmp_path: Path, shared_data: Path, docs: list, capsys: pytest.CaptureFixture
+) -> None:
     """The header states what the file says (temperature 0.6, top_k 50, 256 tokens) and "unknown"
     for what it does not (top_p, seed), never the study's defaults (top_p 0.95, seed 0); 5 of 16
     samples without an answer under strict extraction are reported with the option that reads them.
@@ -235,8 +274,10 @@ def test_sampling_settings_are_the_files_and_no_answers_are_reported(tmp_path: P
 
     md = (run / "summary.md").read_text(encoding="utf-8")
     html = (run / "report.html").read_text(encoding="utf-8")
-    assert ("sampling of `lm-eval-run` imported from lm-eval (gsm8k): n = 4, temperature = 0.6, top_p = unknown, "
-            "max_tokens = 256, seed = unknown, top_k = 50, do_sample = true") in md
+    assert (
+        "sampling of `lm-eval-run` imported from lm-eval (gsm8k): n = 4, temperature = 0.6, top_p = unknown, "
+        "max_tokens = 256, seed = unknown, top_k = 50, do_sample = true"
+    ) in md
     assert "T = 0.6, top-p = unknown, max tokens = 256, seed = unknown, top-k = 50, do_sample = true" in html
     header = re.search(r'<p class="prov">.*?</p>', html, re.S).group(0)  # type: ignore[union-attr]
     for text in (md, header):
@@ -256,9 +297,9 @@ def test_sampling_settings_are_the_files_and_no_answers_are_reported(tmp_path: P
     assert "name no answer" not in (tmp_path / "lenient" / "summary.md").read_text(encoding="utf-8")
 
 
-def test_the_header_keeps_the_study_settings_for_the_models_it_sampled(tmp_path: Path, shared_data: Path,
-                                                                       docs: list,
-                                                                       capsys: pytest.CaptureFixture) -> None:
+def test_the_header_keeps_the_study_settings_for_the_models_it_sampled(
+    tmp_path: Path, shared_data: Path, docs: list, capsys: pytest.CaptureFixture
+) -> None:
     """A study that sampled one model and imported part of another: the study's settings are stated
     for the models it sampled, the import's for the imported problems, and the imported model's
     other problems are said to be sampled with the study's settings."""
@@ -268,15 +309,28 @@ def test_the_header_keeps_the_study_settings_for_the_models_it_sampled(tmp_path:
     from passbound.types import Sample
 
     study = study_file(tmp_path, shared_data, "mixed")
-    text = study.read_text(encoding="utf-8").replace("[[benchmarks]]", '''[[models]]
+    text = study.read_text(encoding="utf-8").replace(
+        "[[benchmarks]]",
+        '''[[models]]
 name = "sampled"
 path = "/nonexistent/model"
 role = "rl"
 engine = "hf"
-[[benchmarks]]''')
+[[benchmarks]]''',
+    )
     study.write_text(text, encoding="utf-8")
-    code, out = cli(capsys, "import", str(study), str(lm_eval_file(tmp_path / "two.jsonl", docs[:2], ["strict-match"])),
-                    "--model", "lm-eval-run", "--format", "lm-eval", "--benchmark", "gsm8k")
+    code, out = cli(
+        capsys,
+        "import",
+        str(study),
+        str(lm_eval_file(tmp_path / "two.jsonl", docs[:2], ["strict-match"])),
+        "--model",
+        "lm-eval-run",
+        "--format",
+        "lm-eval",
+        "--benchmark",
+        "gsm8k",
+    )
     assert code == 0 and "1 chunks are partly covered" not in out, out
     config = load_study(study)
     run = RunDir(tmp_path / "mixed")
@@ -285,14 +339,19 @@ engine = "hf"
     # problems, and the imported model's 2 problems the file does not cover.
     for model, chunks in (("sampled", (0, 1)), ("lm-eval-run", (1,))):
         for chunk in chunks:
-            rows = [Sample(model, "gsm8k", p.id, j, f"\\boxed{{{p.target}}}", "stop", 5, 0)
-                    for p in problems[2 * chunk:2 * chunk + 2] for j in range(N)]
+            rows = [
+                Sample(model, "gsm8k", p.id, j, f"\\boxed{{{p.target}}}", "stop", 5, 0)
+                for p in problems[2 * chunk : 2 * chunk + 2]
+                for j in range(N)
+            ]
             run.write_shard("samples", model, "gsm8k", chunk, samples_to_table(rows))
     verify_run(config, run, show_progress=False)
     analyse_run(config, run)
     report_run(run)
     md = (tmp_path / "mixed" / "summary.md").read_text(encoding="utf-8")
     assert "sampling: n = 4, temperature = 0.6, top_p = 0.95" in md and "seed = 0 (models sampled by this study)" in md
-    assert ("sampling of `lm-eval-run` imported from lm-eval (gsm8k): n = 4, temperature = 0.6, top_p = unknown, "
-            "max_tokens = 256, seed = unknown, top_k = 50, do_sample = true; its other problems sampled with the "
-            "study's settings") in md
+    assert (
+        "sampling of `lm-eval-run` imported from lm-eval (gsm8k): n = 4, temperature = 0.6, top_p = unknown, "
+        "max_tokens = 256, seed = unknown, top_k = 50, do_sample = true; its other problems sampled with the "
+        "study's settings"
+    ) in md

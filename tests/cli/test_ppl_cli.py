@@ -49,8 +49,10 @@ n = 3
 temperature = 1.0
 {extra}
 """
-TEXTS = {"small": ["The answer is \\boxed{7}.", "Let me add: \\boxed{12}", "I think it is 3."],
-         "other": ["\\boxed{7}", "\\boxed{7}", "Hello there, the result is \\boxed{9}."]}
+TEXTS = {
+    "small": ["The answer is \\boxed{7}.", "Let me add: \\boxed{12}", "I think it is 3."],
+    "other": ["\\boxed{7}", "\\boxed{7}", "Hello there, the result is \\boxed{9}."],
+}
 
 
 def passbound(*args: str) -> subprocess.CompletedProcess:
@@ -62,15 +64,21 @@ def make_run(root: Path, extra: str = "") -> Path:
     study_file.write_text(STUDY.format(extra=extra))
     run = prepare_run(load_study(study_file))
     for model, texts in TEXTS.items():
-        rows = [Sample(model, "synthetic", p.id, j, t, "stop", 5, 0)
-                for p in run.read_problems("synthetic") for j, t in enumerate(texts)]
+        rows = [
+            Sample(model, "synthetic", p.id, j, t, "stop", 5, 0)
+            for p in run.read_problems("synthetic")
+            for j, t in enumerate(texts)
+        ]
         run.write_shard("samples", model, "synthetic", 0, samples_to_table(rows))
     return run.path
 
 
 def digest(root: Path) -> dict[str, str]:
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 def test_ppl_writes_shards_and_summary_and_resumes(tmp_path: Path) -> None:
@@ -109,8 +117,11 @@ def report_has_perplexity_and_diversity(run: Path) -> None:
 
     rd = RunDir(run)
     for model, texts in TEXTS.items():
-        rows = [Verdict(model, "synthetic", p.id, j, "pass" if "7" in t else "fail", t[-3:], "v1", "")
-                for p in rd.read_problems("synthetic") for j, t in enumerate(texts)]
+        rows = [
+            Verdict(model, "synthetic", p.id, j, "pass" if "7" in t else "fail", t[-3:], "v1", "")
+            for p in rd.read_problems("synthetic")
+            for j, t in enumerate(texts)
+        ]
         rd.write_shard("verdicts", model, "synthetic", 0, verdicts_to_table(rows))
     analyse_run(study_of_run(rd), rd)
     diversity = pd.read_csv(run / "diversity.csv").set_index("model")
@@ -123,10 +134,13 @@ def report_has_perplexity_and_diversity(run: Path) -> None:
     assert html.count('alt="perplexity distributions on synthetic"') == 1
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--scorer", "nosuchmodel", "--of", "small"], "unknown scorer model 'nosuchmodel'"),
-    (["--scorer", "small", "--of", "ghost"], "no model named 'ghost'"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--scorer", "nosuchmodel", "--of", "small"], "unknown scorer model 'nosuchmodel'"),
+        (["--scorer", "small", "--of", "ghost"], "no model named 'ghost'"),
+    ],
+)
 def test_bad_input_exits_2_with_a_message(tmp_path: Path, args: list[str], message: str) -> None:
     run = make_run(tmp_path)
     res = passbound("ppl", str(run), *args)

@@ -51,8 +51,18 @@ n = 1
 def test_probe_through_the_cli(tmp_path: Path, embedded_model: Path, shared_data: Path) -> None:
     study = tmp_path / "study.toml"
     study.write_text(STUDY.format(out=tmp_path / "run", model=embedded_model))
-    args = [sys.executable, "-m", "passbound", "probe", str(study), "--data-dir", str(shared_data), "--max-tokens", "24",
-            "--no-progress"]
+    args = [
+        sys.executable,
+        "-m",
+        "passbound",
+        "probe",
+        str(study),
+        "--data-dir",
+        str(shared_data),
+        "--max-tokens",
+        "24",
+        "--no-progress",
+    ]
     done = subprocess.run(args, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     table = pd.read_csv(tmp_path / "run" / "contamination.csv")
@@ -72,8 +82,21 @@ def test_contamination_section_renders_the_table() -> None:
 
     from passbound.analyses.contamination import COLUMNS, section
 
-    table = pd.DataFrame([dict(model="m<1>", benchmark="gsm8k", fraction=0.6, n_problems=3, exact_match_rate=1 / 3,
-                               rouge_l_mean=0.5, rouge_l_median=0.4, partial_accuracy=0.0)], columns=list(COLUMNS))
+    table = pd.DataFrame(
+        [
+            dict(
+                model="m<1>",
+                benchmark="gsm8k",
+                fraction=0.6,
+                n_problems=3,
+                exact_match_rate=1 / 3,
+                rouge_l_mean=0.5,
+                rouge_l_median=0.4,
+                partial_accuracy=0.0,
+            )
+        ],
+        columns=list(COLUMNS),
+    )
     html = section(table, SimpleNamespace(name=lambda s: s.replace("<", "&lt;").replace(">", "&gt;")))
     assert 'id="contamination"' in html and "33.3%" in html and "m&lt;1&gt;" in html and "60%" in html
     from passbound.analyses.contamination import markdown

@@ -13,16 +13,20 @@ from passbound.types import Completion
 
 
 def _study(tmp_path: Path):
-    return study_from_dict({
-        "output": str(tmp_path / "run"),
-        "models": [{"name": "m", "path": "unused", "engine": "hf", "template": "chat"}],
-        "benchmarks": [{"name": "synthetic", "limit": 3, "options": {"n_problems": 3, "levels": [1]}}],
-        "sampling": {"n": 2, "chunk_size": 2},
-    })
+    return study_from_dict(
+        {
+            "output": str(tmp_path / "run"),
+            "models": [{"name": "m", "path": "unused", "engine": "hf", "template": "chat"}],
+            "benchmarks": [{"name": "synthetic", "limit": 3, "options": {"n_problems": 3, "levels": [1]}}],
+            "sampling": {"n": 2, "chunk_size": 2},
+        }
+    )
 
 
 def _completions(task: ChunkTask, tag: str) -> list[list[Completion]]:
-    return [[Completion(f"{tag} {pid} {task.offset + j}", "stop", 3) for j in range(task.count)] for pid in task.problem_ids]
+    return [
+        [Completion(f"{tag} {pid} {task.offset + j}", "stop", 3) for j in range(task.count)] for pid in task.problem_ids
+    ]
 
 
 def test_a_committed_task_is_recognised_and_recommitting_it_duplicates_nothing(tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ def import_graph() -> dict[str, set[str]]:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.ImportFrom) and node.level:  # relative: from its package
                 package = module.split(".") if path.name == "__init__.py" else module.split(".")[:-1]
-                base = ".".join(package[:len(package) - node.level + 1] + ([node.module] if node.module else []))
+                base = ".".join(package[: len(package) - node.level + 1] + ([node.module] if node.module else []))
                 names = [base] + [f"{base}.{a.name}" for a in node.names]
             elif isinstance(node, ast.ImportFrom) and node.module:
                 names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
@@ -111,8 +111,9 @@ def test_analyses_render_with_the_kit_not_the_report() -> None:
     graph = import_graph()
     analyses = [m for m in graph if m.startswith("passbound.analyses")]
     assert len(analyses) > 5
-    offending = {m: sorted(t for t in graph[m] if t.startswith("passbound.report.") or t == "passbound.report")
-                 for m in analyses}
+    offending = {
+        m: sorted(t for t in graph[m] if t.startswith("passbound.report.") or t == "passbound.report") for m in analyses
+    }
     assert not any(offending.values()), offending
     assert any("passbound.report_kit" in graph[m] for m in analyses)
 

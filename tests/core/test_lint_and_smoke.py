@@ -31,17 +31,20 @@ def test_lint_script_fails_on_a_lint_error(tmp_path: Path) -> None:
     env = {**os.environ, "RUFF": _tool("ruff"), "MYPY": _tool("mypy"), "MYPY_CACHE_DIR": str(tmp_path / ".mc")}
     clean = subprocess.run(["bash", "scripts/lint.sh"], cwd=tmp_path, env=env, capture_output=True, text=True)
     assert clean.returncode == 0, clean.stdout + clean.stderr
-    for bad in ('import os\n' + good,  # ruff: unused import
-                'def add(a: int, b: int) -> int:\n    return a + "b"\n',  # mypy: str added to int
-                'def add(a: int, b: int) -> int:\n    return a+b\n'):  # ruff format: spacing
+    for bad in (
+        'import os\n' + good,  # ruff: unused import
+        'def add(a: int, b: int) -> int:\n    return a + "b"\n',  # mypy: str added to int
+        'def add(a: int, b: int) -> int:\n    return a+b\n',
+    ):  # ruff format: spacing
         (tmp_path / "src" / "passbound" / "__init__.py").write_text(bad)
         out = subprocess.run(["bash", "scripts/lint.sh"], cwd=tmp_path, env=env, capture_output=True, text=True)
         assert out.returncode != 0, f"lint.sh passed on:\n{bad}\n{out.stdout}{out.stderr}"
 
 
 def test_import_smoke_imports_every_module() -> None:
-    out = subprocess.run([sys.executable, str(ROOT / "scripts" / "import_smoke.py")], capture_output=True,
-                         text=True, timeout=300)
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "import_smoke.py")], capture_output=True, text=True, timeout=300
+    )
     assert out.returncode == 0, out.stdout + out.stderr
     package = ROOT / "src" / "passbound"  # its submodules: every .py but the package's own two
     modules = [p for p in package.rglob("*.py") if p not in (package / "__main__.py", package / "__init__.py")]

@@ -23,9 +23,12 @@ def _called(tree: ast.AST) -> set[str]:
 
 
 def test_only_run_study_chains_the_stages() -> None:
-    chaining = sorted(f"{p.relative_to(SRC)}:{fn.name}" for p in SRC.rglob("*.py")
-                      for fn in ast.walk(ast.parse(p.read_text(encoding="utf-8")))
-                      if isinstance(fn, ast.FunctionDef) and len(_called(fn) & STAGES) >= 3)  # one-stage commands: 1-2
+    chaining = sorted(
+        f"{p.relative_to(SRC)}:{fn.name}"
+        for p in SRC.rglob("*.py")
+        for fn in ast.walk(ast.parse(p.read_text(encoding="utf-8")))
+        if isinstance(fn, ast.FunctionDef) and len(_called(fn) & STAGES) >= 3
+    )  # one-stage commands: 1-2
     assert chaining == ["stages/study.py:run_study"]
 
 

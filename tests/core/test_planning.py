@@ -54,8 +54,18 @@ def study(tmp_path: Path, embedded_model: Path) -> Path:
 
 
 def test_plan_counts_problems_and_prices_tokens(study: Path, shared_data: Path) -> None:
-    done = _plan(str(study), "--data-dir", str(shared_data), "--throughput", "100", "--throughput", "rl=50",
-                 "--gpus-per-replica", "rl=2", "--json")
+    done = _plan(
+        str(study),
+        "--data-dir",
+        str(shared_data),
+        "--throughput",
+        "100",
+        "--throughput",
+        "rl=50",
+        "--gpus-per-replica",
+        "rl=2",
+        "--json",
+    )
     assert done.returncode == 0, done.stderr
     plan = json.loads(done.stdout)
     rows = {(r["model"], r["benchmark"]): r for r in plan["rows"]}
@@ -75,9 +85,21 @@ def test_plan_counts_problems_and_prices_tokens(study: Path, shared_data: Path) 
 
 def test_plan_measures_lengths_and_what_is_left_from_the_run(tmp_path: Path, embedded_model: Path) -> None:
     study = tmp_path / "study.toml"
-    study.write_text(smol_synthetic(embedded_model, name="measured", output=tmp_path / "run", problems=4, n=2,
-                                    max_tokens=10, seed=0, chunk_size=2))
-    sampled = subprocess.run([sys.executable, "-m", "passbound", "sample", str(study), "--no-progress"], capture_output=True, text=True)
+    study.write_text(
+        smol_synthetic(
+            embedded_model,
+            name="measured",
+            output=tmp_path / "run",
+            problems=4,
+            n=2,
+            max_tokens=10,
+            seed=0,
+            chunk_size=2,
+        )
+    )
+    sampled = subprocess.run(
+        [sys.executable, "-m", "passbound", "sample", str(study), "--no-progress"], capture_output=True, text=True
+    )
     assert sampled.returncode == 0, sampled.stderr
     run = RunDir(tmp_path / "run")
     samples = run.read_all("samples")
@@ -97,13 +119,16 @@ def test_plan_measures_lengths_and_what_is_left_from_the_run(tmp_path: Path, emb
     assert given["mean_tokens"] == 7 and given["tokens_source"] == "given"
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--throughput", "fast"], "'fast' is not a number"),
-    (["--throughput", "nobody=3"], "'nobody' is not a model"),
-    (["--mean-tokens", "-5"], "must be positive"),
-    (["--problems", "1000"], "needs a benchmark name"),
-    (["--problems", "gsm8k=10"], "'gsm8k' is not a benchmark"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--throughput", "fast"], "'fast' is not a number"),
+        (["--throughput", "nobody=3"], "'nobody' is not a model"),
+        (["--mean-tokens", "-5"], "must be positive"),
+        (["--problems", "1000"], "needs a benchmark name"),
+        (["--problems", "gsm8k=10"], "'gsm8k' is not a benchmark"),
+    ],
+)
 def test_plan_rejects_bad_options(study: Path, shared_data: Path, args: list[str], message: str) -> None:
     done = _plan(str(study), "--data-dir", str(shared_data), *args)
     assert done.returncode == 2 and message in done.stderr, done.stderr
@@ -114,7 +139,9 @@ def test_plan_names_the_fix_when_a_benchmark_cannot_be_counted(study: Path, tmp_
     empty.mkdir()
     done = _plan(str(study), "--data-dir", str(empty))
     assert done.returncode == 2 and "--problems math500=N" in done.stderr, done.stderr
-    given = _plan(str(study), "--data-dir", str(empty), "--problems", "math500=500", "--problems", "aime24=30", "--json")
+    given = _plan(
+        str(study), "--data-dir", str(empty), "--problems", "math500=500", "--problems", "aime24=30", "--json"
+    )
     assert given.returncode == 0, given.stderr
     rows = json.loads(given.stdout)["rows"]
     assert [r["problems"] for r in rows] == [500, 10, 500, 10]  # aime24's limit = 10 still applies
@@ -128,8 +155,16 @@ def test_the_readme_worked_example_plans(shared_data: Path) -> None:
     assert sorted(p.name for p in root.glob("*.toml")) == ["code.toml", "math.toml", "visual.toml"]
     for path in root.glob("*.toml"):
         load_study(path)
-    done = _plan(str(root / "visual.toml"), "--data-dir", str(shared_data), "--mean-tokens", "500",
-                 "--throughput", "2000", "--json")
+    done = _plan(
+        str(root / "visual.toml"),
+        "--data-dir",
+        str(shared_data),
+        "--mean-tokens",
+        "500",
+        "--throughput",
+        "2000",
+        "--json",
+    )
     assert done.returncode == 0, done.stderr
     totals = json.loads(done.stdout)["totals"]
     assert totals["samples"] == 293_888 and round(totals["gpu_hours"]) == 20  # 460 + 114 free-form problems

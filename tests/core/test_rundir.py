@@ -12,7 +12,11 @@ from passbound.types import Problem, Sample, Verdict
 
 
 def _samples(model: str, bench: str, pids: list[str], n: int) -> list[Sample]:
-    return [Sample(model, bench, pid, j, f"text {pid} {j} \\boxed{{{j}}}", "stop", 7, 42, -1.5) for pid in pids for j in range(n)]
+    return [
+        Sample(model, bench, pid, j, f"text {pid} {j} \\boxed{{{j}}}", "stop", 7, 42, -1.5)
+        for pid in pids
+        for j in range(n)
+    ]
 
 
 def test_shards_round_trip_and_list(tmp_path: Path) -> None:
@@ -44,7 +48,10 @@ def test_verdicts_and_problems_round_trip(tmp_path: Path) -> None:
     run.write_problems("b", problems)
     assert run.read_problems("b") == problems
     assert run.read_problems("b")[0].metadata == {"level": 1}
-    v = [Verdict("m", "b", "a", 0, "pass", "2", "math-1", ""), Verdict("m", "b", "a", 1, "no_answer", None, "math-1", "")]
+    v = [
+        Verdict("m", "b", "a", 0, "pass", "2", "math-1", ""),
+        Verdict("m", "b", "a", 1, "no_answer", None, "math-1", ""),
+    ]
     path = run.write_shard("verdicts", "m", "b", 0, verdicts_to_table(v))
     assert pq.read_table(path).column("extracted").to_pylist() == ["2", None]
     assert run.benchmarks() == ["b"]

@@ -46,17 +46,39 @@ def s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     ports = {name: _free_port_pair() for name in ("master", "volume", "filer", "s3", "admin")}
     env = {"AWS_ACCESS_KEY_ID": "passbound", "AWS_SECRET_ACCESS_KEY": "passbound-secret"}
     server = subprocess.Popen(
-        [WEED, "mini", f"-dir={data}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1", "-bucket=runs", "-webdav=false",
-         "-admin.ui=false", "-master.telemetry=false", "-s3.port.iceberg=0", "-s3.port.lance=0",
-         *(f"-{name}.port={port}" for name, port in ports.items())],
-        cwd=data, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            WEED,
+            "mini",
+            f"-dir={data}",
+            "-ip=127.0.0.1",
+            "-ip.bind=127.0.0.1",
+            "-bucket=runs",
+            "-webdav=false",
+            "-admin.ui=false",
+            "-master.telemetry=false",
+            "-s3.port.iceberg=0",
+            "-s3.port.lance=0",
+            *(f"-{name}.port={port}" for name, port in ports.items()),
+        ],
+        cwd=data,
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     endpoint = f"http://127.0.0.1:{ports['s3']}"
     client = {**env, "AWS_ENDPOINT_URL": endpoint, "AWS_EC2_METADATA_DISABLED": "true", "AWS_REGION": "us-east-1"}
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        probe = subprocess.run([sys.executable, "-c", "import pyarrow.fs as f; fs, p = f.FileSystem.from_uri('s3://runs/x');"
-                                "fs.get_file_info(f.FileSelector('runs', allow_not_found=True))"],
-                               env={**os.environ, **client}, capture_output=True)
+        probe = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "import pyarrow.fs as f; fs, p = f.FileSystem.from_uri('s3://runs/x');"
+                "fs.get_file_info(f.FileSelector('runs', allow_not_found=True))",
+            ],
+            env={**os.environ, **client},
+            capture_output=True,
+        )
         if probe.returncode == 0:
             break
         time.sleep(0.5)
@@ -98,8 +120,9 @@ bootstrap = 50
 """
 
 
-def test_a_study_on_s3_is_written_resumed_and_reported(tmp_path: Path, embedded_model: Path, s3: dict[str, str],
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_study_on_s3_is_written_resumed_and_reported(
+    tmp_path: Path, embedded_model: Path, s3: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     import pyarrow.fs as pafs
 
     cache = tmp_path / "cache"
@@ -107,8 +130,14 @@ def test_a_study_on_s3_is_written_resumed_and_reported(tmp_path: Path, embedded_
     env = {**os.environ, **s3, "PASSBOUND_REMOTE_CACHE": str(cache)}
 
     def passbound(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "passbound", *args, "--no-progress"], capture_output=True,
-                              text=True, env=env, timeout=900, cwd=tmp_path)
+        return subprocess.run(
+            [sys.executable, "-m", "passbound", *args, "--no-progress"],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=900,
+            cwd=tmp_path,
+        )
 
     study = tmp_path / "study.toml"
     study.write_text(STUDY.format(output="s3://runs/study", model=embedded_model))
@@ -138,8 +167,14 @@ def test_a_study_on_s3_is_written_resumed_and_reported(tmp_path: Path, embedded_
     assert resumed.returncode == 0, resumed.stderr
     after_run = remote()
     assert {k: after_run[k] for k in a_shards} == a_shards  # a's shards were not rewritten
-    for name in ("samples/b/synthetic/chunk-000001.parquet", "verdicts/a/synthetic/chunk-000000.parquet",
-                 "verdicts/b/synthetic/chunk-000001.parquet", "passk.csv", "summary.md", "report.html"):
+    for name in (
+        "samples/b/synthetic/chunk-000001.parquet",
+        "verdicts/a/synthetic/chunk-000000.parquet",
+        "verdicts/b/synthetic/chunk-000001.parquet",
+        "passk.csv",
+        "summary.md",
+        "report.html",
+    ):
         assert name in after_run, name
 
     reported = passbound("report", "s3://runs/study")
@@ -154,7 +189,9 @@ def test_a_study_on_s3_is_written_resumed_and_reported(tmp_path: Path, embedded_
     on_s3 = RunDir("s3://runs/study")
     try:
         assert on_s3.read_all("samples").equals(RunDir(tmp_path / "local").read_all("samples"))
-        pd.testing.assert_frame_equal(pd.read_csv(on_s3.path / "passk.csv"), pd.read_csv(tmp_path / "local" / "passk.csv"))
+        pd.testing.assert_frame_equal(
+            pd.read_csv(on_s3.path / "passk.csv"), pd.read_csv(tmp_path / "local" / "passk.csv")
+        )
     finally:
         on_s3.remote.close()
 
@@ -163,8 +200,9 @@ def test_a_study_on_s3_is_written_resumed_and_reported(tmp_path: Path, embedded_
 
 
 @pytest.mark.slow  # CI time: the S3 study test above and the Ray test in tests/runners are the default run's end-to-end tests
-def test_the_ray_runner_writes_to_s3(tmp_path: Path, embedded_model: Path, s3: dict[str, str],
-                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_ray_runner_writes_to_s3(
+    tmp_path: Path, embedded_model: Path, s3: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Ray replicas open the bucket themselves (no shared filesystem): they pull only what their tasks read,
     commit their shards by upload, and the driver analyses what they committed."""
     from _studies import smol_synthetic
@@ -178,10 +216,27 @@ def test_the_ray_runner_writes_to_s3(tmp_path: Path, embedded_model: Path, s3: d
     results = {}
     for name, output, runner in (("ray", "s3://runs/ray-study", ray), ("local", str(tmp_path / "local"), "")):
         study = tmp_path / f"{name}.toml"
-        study.write_text(smol_synthetic(embedded_model, name=name, output=output, problems=4, n=2, max_tokens=8,
-                                        seed=2, chunk_size=2, bootstrap=50) + f"[runner]\n{runner}\n")
-        done = subprocess.run([sys.executable, "-m", "passbound", "run", str(study), "--no-progress"],
-                              capture_output=True, text=True, env=env, timeout=900)
+        study.write_text(
+            smol_synthetic(
+                embedded_model,
+                name=name,
+                output=output,
+                problems=4,
+                n=2,
+                max_tokens=8,
+                seed=2,
+                chunk_size=2,
+                bootstrap=50,
+            )
+            + f"[runner]\n{runner}\n"
+        )
+        done = subprocess.run(
+            [sys.executable, "-m", "passbound", "run", str(study), "--no-progress"],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=900,
+        )
         assert done.returncode == 0, done.stderr
         results[name] = RunDir(output)
     on_s3, local = results["ray"], results["local"]

@@ -43,9 +43,12 @@ def text_of(model: str, pid: str, index: int) -> str:
 
 def study_dict(out: Path, engine: str = "hf", path: str = "embedded") -> dict:
     return {
-        "name": "cot-test", "output": str(out),
-        "models": [{"name": "B", "path": path, "role": "base", "engine": engine, "template": "chat"},
-                   {"name": "R", "path": path, "role": "rl", "base": "B", "engine": engine, "template": "chat"}],
+        "name": "cot-test",
+        "output": str(out),
+        "models": [
+            {"name": "B", "path": path, "role": "base", "engine": engine, "template": "chat"},
+            {"name": "R", "path": path, "role": "rl", "base": "B", "engine": engine, "template": "chat"},
+        ],
         "benchmarks": [{"name": BENCH}],
         "sampling": {"n": N, "chunk_size": 4},
         "analysis": {"bootstrap": 50},
@@ -57,18 +60,31 @@ def make_run(out: Path) -> RunDir:
     study = study_from_dict(study_dict(out))
     run = RunDir(out)
     ids = list(PASSES["B"])
-    run.write_manifest({
-        "study": study.model_dump(mode="json"), "study_name": study.name,
-        "models": [{"name": m.name, "role": m.role, "base": m.base, "path": m.path, "engine": m.engine,
-                    "engine_options": {}} for m in study.models],
-        "benchmarks": [{"name": BENCH, "n_problems": len(ids)}], "k_grid": study.k_grid,
-        "sampling": study.sampling.model_dump(),
-    })
+    run.write_manifest(
+        {
+            "study": study.model_dump(mode="json"),
+            "study_name": study.name,
+            "models": [
+                {
+                    "name": m.name,
+                    "role": m.role,
+                    "base": m.base,
+                    "path": m.path,
+                    "engine": m.engine,
+                    "engine_options": {},
+                }
+                for m in study.models
+            ],
+            "benchmarks": [{"name": BENCH, "n_problems": len(ids)}],
+            "k_grid": study.k_grid,
+            "sampling": study.sampling.model_dump(),
+        }
+    )
     run.write_problems(BENCH, [Problem(pid, BENCH, f"What is 2 + 2? ({pid})", "4") for pid in ids])
     for model, passes in PASSES.items():
         for chunk, start in enumerate(range(0, len(ids), 4)):
             samples, verdicts = [], []
-            for pid in ids[start:start + 4]:
+            for pid in ids[start : start + 4]:
                 for i in range(N):
                     ok = i < passes[pid]
                     samples.append(Sample(model, BENCH, pid, i, text_of(model, pid, i), "stop", 20, 0))

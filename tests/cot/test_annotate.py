@@ -23,8 +23,19 @@ def annotate(run: RunDir, *args: str) -> None:
 
 
 def one(model: str, problem: str, index: int, verdict: str, *extra: str) -> list[str]:
-    return ["--model", model, "--benchmark", "math", "--problem", problem, "--index", str(index),
-            "--verdict", verdict, *extra]
+    return [
+        "--model",
+        model,
+        "--benchmark",
+        "math",
+        "--problem",
+        problem,
+        "--index",
+        str(index),
+        "--verdict",
+        verdict,
+        *extra,
+    ]
 
 
 def test_append_override_and_show_in_drilldown(run: RunDir) -> None:
@@ -34,24 +45,33 @@ def test_append_override_and_show_in_drilldown(run: RunDir) -> None:
     path = annotations.annotations_path(run)
     lines = [json.loads(x) for x in path.read_text().splitlines()]
     assert [(r["model"], r["problem_id"], r["index"], r["verdict"]) for r in lines] == [
-        ("B", "p2", 0, "invalid"), ("R", "p3", 1, "valid"), ("R", "p3", 1, "invalid")]
+        ("B", "p2", 0, "invalid"),
+        ("R", "p3", 1, "valid"),
+        ("R", "p3", 1, "invalid"),
+    ]
     latest = annotations.latest(run)
-    assert {k: r["verdict"] for k, r in latest.items()} == {("B", "math", "p2", 0): "invalid",
-                                                           ("R", "math", "p3", 1): "invalid"}
+    assert {k: r["verdict"] for k, r in latest.items()} == {
+        ("B", "math", "p2", 0): "invalid",
+        ("R", "math", "p3", 1): "invalid",
+    }
     p2 = drilldown(run, hard_only=True)[0]
     assert p2.problem_id == "p2" and p2.models[0].samples[0].human == "invalid"
     assert p2.models[0].samples[0].note == "guessed"
 
 
-@pytest.mark.parametrize("args, message", [
-    (one("X", "p2", 0, "valid"), "unknown model 'X'"),
-    (one("B", "p2", 99, "valid"), "names no sample"),
-    (one("B", "nope", 0, "valid"), "names no sample"),
-    (one("B", "p2", 0, "maybe"), "use one of: valid, invalid"),
-    (["--model", "B", "--verdict", "valid"], "missing --benchmark, --problem, --index"),
-])
-def test_bad_input_exits_2_and_leaves_file_untouched(run: RunDir, args: list[str], message: str,
-                                                     capsys: pytest.CaptureFixture) -> None:
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (one("X", "p2", 0, "valid"), "unknown model 'X'"),
+        (one("B", "p2", 99, "valid"), "names no sample"),
+        (one("B", "nope", 0, "valid"), "names no sample"),
+        (one("B", "p2", 0, "maybe"), "use one of: valid, invalid"),
+        (["--model", "B", "--verdict", "valid"], "missing --benchmark, --problem, --index"),
+    ],
+)
+def test_bad_input_exits_2_and_leaves_file_untouched(
+    run: RunDir, args: list[str], message: str, capsys: pytest.CaptureFixture
+) -> None:
     annotate(run, *one("B", "p2", 0, "valid"))
     path = annotations.annotations_path(run)
     before = path.read_bytes()
@@ -63,11 +83,18 @@ def test_bad_input_exits_2_and_leaves_file_untouched(run: RunDir, args: list[str
 
 
 def test_import_exported_file_all_or_nothing(run: RunDir, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
-    good = {"format": "passbound-cot-verdicts", "version": 1, "verdicts": [
-        {"model": "B", "benchmark": "math", "problem_id": "p2", "index": 0, "verdict": "valid", "note": ""},
-        {"model": "R", "benchmark": "math", "problem_id": "p3", "index": 0, "verdict": "invalid", "note": "n"}]}
-    bad = {"verdicts": good["verdicts"] + [
-        {"model": "R", "benchmark": "math", "problem_id": "p3", "index": 42, "verdict": "valid"}]}
+    good = {
+        "format": "passbound-cot-verdicts",
+        "version": 1,
+        "verdicts": [
+            {"model": "B", "benchmark": "math", "problem_id": "p2", "index": 0, "verdict": "valid", "note": ""},
+            {"model": "R", "benchmark": "math", "problem_id": "p3", "index": 0, "verdict": "invalid", "note": "n"},
+        ],
+    }
+    bad = {
+        "verdicts": good["verdicts"]
+        + [{"model": "R", "benchmark": "math", "problem_id": "p3", "index": 42, "verdict": "valid"}]
+    }
     (tmp_path / "bad.json").write_text(json.dumps(bad))
     with pytest.raises(SystemExit) as exc:
         annotate(run, "--import", str(tmp_path / "bad.json"))
@@ -81,7 +108,9 @@ def test_import_exported_file_all_or_nothing(run: RunDir, tmp_path: Path, capsys
     annotate(run, "--import", str(tmp_path / "good.json"))
     latest = annotations.latest(run)
     assert latest[("B", "math", "p2", 0)]["verdict"] == "valid"
-    assert latest[("R", "math", "p3", 0)]["note"] == "n" and latest[("R", "math", "p3", 0)]["source"] == "import:good.json"
+    assert (
+        latest[("R", "math", "p3", 0)]["note"] == "n" and latest[("R", "math", "p3", 0)]["source"] == "import:good.json"
+    )
 
 
 def test_line_cut_by_a_crash_is_skipped_and_not_glued_onto(run: RunDir) -> None:
@@ -91,5 +120,7 @@ def test_line_cut_by_a_crash_is_skipped_and_not_glued_onto(run: RunDir) -> None:
         fh.write(b'{"model": "B", "bench')  # a write killed half-way
     annotate(run, *one("R", "p3", 0, "invalid"))
     assert {k: r["verdict"] for k, r in annotations.latest(run).items()} == {
-        ("B", "math", "p2", 0): "valid", ("R", "math", "p3", 0): "invalid"}
+        ("B", "math", "p2", 0): "valid",
+        ("R", "math", "p3", 0): "invalid",
+    }
     assert path.read_text().splitlines()[-1].startswith('{"benchmark": "math"')  # the new line stands alone

@@ -14,12 +14,20 @@ from passbound.cot.judge import SCHEMA, _commit
 from passbound.cot.passk import COLUMNS
 from passbound.stages import analyse_run, study_of_run
 
-MODELS = [{"name": "A", "role": "rl", "step": None, "base": None}, {"name": "U", "role": "base", "step": None, "base": None}]
+MODELS = [
+    {"name": "A", "role": "rl", "step": None, "base": None},
+    {"name": "U", "role": "base", "step": None, "base": None},
+]
 
 
 def verdicts(model: str, statuses: dict[str, list[str]]) -> pd.DataFrame:
-    return pd.DataFrame([dict(model=model, benchmark="b", problem_id=pid, index=i, status=s, extracted="x")
-                         for pid, ss in statuses.items() for i, s in enumerate(ss)])
+    return pd.DataFrame(
+        [
+            dict(model=model, benchmark="b", problem_id=pid, index=i, status=s, extracted="x")
+            for pid, ss in statuses.items()
+            for i, s in enumerate(ss)
+        ]
+    )
 
 
 def judged(rows: list[tuple[str, str, int, str]]) -> pd.DataFrame:
@@ -71,8 +79,21 @@ def test_analyse_stage_writes_cot_passk_only_with_verdicts(tmp_path: Path) -> No
     analyse_run(study, run)
     assert not (run.path / "cot_passk.csv").exists()
     # R on p3 has 2 passes of 8: judge #0 valid, #1 invalid; every other correct R sample valid
-    rows = [dict(model="R", benchmark="math", problem_id=p, index=i, judgment="invalid" if (p, i) == ("p3", 1) else "valid",
-                 judge="t", template="t", output="", time="") for p, c in (("p1", 8), ("p3", 2), ("p4", 6)) for i in range(c)]
+    rows = [
+        dict(
+            model="R",
+            benchmark="math",
+            problem_id=p,
+            index=i,
+            judgment="invalid" if (p, i) == ("p3", 1) else "valid",
+            judge="t",
+            template="t",
+            output="",
+            time="",
+        )
+        for p, c in (("p1", 8), ("p3", 2), ("p4", 6))
+        for i in range(c)
+    ]
     for pid in ("p1", "p3", "p4"):
         _commit(run, "R", "math", [r for r in rows if r["problem_id"] == pid])
     assert pq_rows(run) == len(rows)

@@ -15,10 +15,43 @@ from passbound.stages import analyse_run, report_run, study_of_run
 @pytest.fixture(scope="module")
 def html(tmp_path_factory: pytest.TempPathFactory) -> str:
     run = make_run(tmp_path_factory.mktemp("cot") / "run")
-    _commit(run, "R", "math", [dict(model="R", benchmark="math", problem_id="p3", index=i, judgment=j, judge="t",
-                                    template="t", output="", time="") for i, j in ((0, "valid"), (1, "invalid"))])
-    main(["annotate", str(run.path), "--model", "B", "--benchmark", "math", "--problem", "p2", "--index", "0",
-          "--verdict", "invalid", "--note", "a <guess>"])
+    _commit(
+        run,
+        "R",
+        "math",
+        [
+            dict(
+                model="R",
+                benchmark="math",
+                problem_id="p3",
+                index=i,
+                judgment=j,
+                judge="t",
+                template="t",
+                output="",
+                time="",
+            )
+            for i, j in ((0, "valid"), (1, "invalid"))
+        ],
+    )
+    main(
+        [
+            "annotate",
+            str(run.path),
+            "--model",
+            "B",
+            "--benchmark",
+            "math",
+            "--problem",
+            "p2",
+            "--index",
+            "0",
+            "--verdict",
+            "invalid",
+            "--note",
+            "a <guess>",
+        ]
+    )
     analyse_run(study_of_run(run), run)
     return report_run(run)["html"].read_text(encoding="utf-8")
 
@@ -44,13 +77,17 @@ def test_drilldown_escapes_truncates_and_shows_recorded_verdicts(html: str) -> N
     dd = section(html, "drilldown")
     assert LONG_MARK not in html and "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in dd
     assert "characters cut" in dd and "(text cut)" in dd
-    b_p2 = re.search(r'<div class="dd-sample" data-model="B" data-benchmark="math" data-problem="p2" data-index="0"'
-                     r' data-human="invalid">(.*?)</pre>', dd, re.S)
+    b_p2 = re.search(
+        r'<div class="dd-sample" data-model="B" data-benchmark="math" data-problem="p2" data-index="0"'
+        r' data-human="invalid">(.*?)</pre>',
+        dd,
+        re.S,
+    )
     assert b_p2, "B's sample on p2 should carry its human verdict"
     assert 'data-verdict="invalid" aria-pressed="true"' in b_p2.group(1) and "note: a &lt;guess&gt;" in b_p2.group(1)
     assert "judge: <b>invalid</b>" in dd  # R p3#1
     # 3 samples per model at most: p1 has 8 correct per model
-    p1 = dd[dd.index('data-problem="p1"'):]
+    p1 = dd[dd.index('data-problem="p1"') :]
     assert p1.count('class="dd-sample"') == 6 and "5 more correct sample(s) not shown" in p1
     # one inline script, fetching nothing
     assert html.count("<script>") == 1 and "fetch(" not in html and "http" not in html.split("<script>")[1]

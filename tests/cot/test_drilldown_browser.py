@@ -43,7 +43,9 @@ def test_mark_export_and_import_round_trip(tmp_path: Path, browser: DevTools) ->
         time.sleep(0.1)
     visible = "[...document.querySelectorAll('#drilldown details.dd-problem')].filter(d => d.offsetParent).map(d => d.dataset.problem)"
     assert browser.evaluate(visible) == ["p2", "p3", "p4", "p1"]
-    browser.evaluate("const b = document.getElementById('dd-hard-only'); b.checked = true; b.dispatchEvent(new Event('change'))")
+    browser.evaluate(
+        "const b = document.getElementById('dd-hard-only'); b.checked = true; b.dispatchEvent(new Event('change'))"
+    )
     assert browser.evaluate(visible) == ["p2", "p3"]
     browser.evaluate("""(() => {
       window.__blobs = []; window.__names = [];
@@ -60,12 +62,21 @@ def test_mark_export_and_import_round_trip(tmp_path: Path, browser: DevTools) ->
     })()""")
     assert browser.evaluate("window.__names") == ["verdicts.json"]
     assert "2 verdict(s) recorded" in browser.evaluate("document.getElementById('dd-count').textContent")
-    assert browser.evaluate("document.querySelector('.dd-sample[data-model=\"R\"][data-problem=\"p3\"][data-index=\"1\"] "
-                      "button[aria-pressed=\"true\"]').dataset.verdict") == "invalid"
+    assert (
+        browser.evaluate(
+            "document.querySelector('.dd-sample[data-model=\"R\"][data-problem=\"p3\"][data-index=\"1\"] "
+            "button[aria-pressed=\"true\"]').dataset.verdict"
+        )
+        == "invalid"
+    )
     exported = json.loads(browser.evaluate("window.__blobs[0].text()"))
     assert exported["format"] == "passbound-cot-verdicts" and len(exported["verdicts"]) == 2
-    errors = [e for e in browser.events if e.get("method") == "Runtime.exceptionThrown"
-              or (e.get("method") == "Log.entryAdded" and e["params"]["entry"]["level"] == "error")]
+    errors = [
+        e
+        for e in browser.events
+        if e.get("method") == "Runtime.exceptionThrown"
+        or (e.get("method") == "Log.entryAdded" and e["params"]["entry"]["level"] == "error")
+    ]
     assert errors == []
 
     export = tmp_path / "verdicts.json"

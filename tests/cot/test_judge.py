@@ -12,19 +12,22 @@ from passbound.cot import judge_prompt, parse_verdict
 from passbound.cot.judge import read_judgments, resolve_judge
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("The steps are right.\nVERDICT: VALID", "valid"),
-    ("Step 3 divides by zero.\nVERDICT: INVALID", "invalid"),
-    ("**Verdict:** invalid", "invalid"),
-    ("verdict = `Valid`.", "valid"),
-    ("Final verdict - NOT VALID", "invalid"),
-    ("I must answer VERDICT: VALID or VERDICT: INVALID.\nThe algebra fails.\nVERDICT: INVALID", "invalid"),
-    ("VERDICT: INVALID\n... wait, I misread; it is fine.\nVERDICT: VALID", "valid"),
-    ("Looks fine to me.\nValid", "valid"),
-    ("The reasoning is invalid because...", "unknown"),
-    ("verdict: validity unclear", "unknown"),
-    ("", "unknown"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("The steps are right.\nVERDICT: VALID", "valid"),
+        ("Step 3 divides by zero.\nVERDICT: INVALID", "invalid"),
+        ("**Verdict:** invalid", "invalid"),
+        ("verdict = `Valid`.", "valid"),
+        ("Final verdict - NOT VALID", "invalid"),
+        ("I must answer VERDICT: VALID or VERDICT: INVALID.\nThe algebra fails.\nVERDICT: INVALID", "invalid"),
+        ("VERDICT: INVALID\n... wait, I misread; it is fine.\nVERDICT: VALID", "valid"),
+        ("Looks fine to me.\nValid", "valid"),
+        ("The reasoning is invalid because...", "unknown"),
+        ("verdict: validity unclear", "unknown"),
+        ("", "unknown"),
+    ],
+)
 def test_parse_verdict(text: str, expected: str) -> None:
     assert parse_verdict(text) == expected
 

@@ -54,18 +54,26 @@ def example(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
 
 
 def tiny_study(tmp_path: Path, benchmark: dict[str, Any], *, engine: str = "guesser", n: int = 8) -> StudyConfig:
-    return study_from_dict({
-        "name": "docs example", "output": str(tmp_path / "run"),
-        "models": [{"name": "m", "path": "none", "engine": engine, "template": "qwen-boxed"}],
-        "benchmarks": [benchmark], "sampling": {"n": n, "chunk_size": 4}, "verify": {"workers": 1},
-        "analysis": {"bootstrap": 20, "extrapolate_bootstrap": 20, "bayes_draws": 100},
-    })
+    return study_from_dict(
+        {
+            "name": "docs example",
+            "output": str(tmp_path / "run"),
+            "models": [{"name": "m", "path": "none", "engine": engine, "template": "qwen-boxed"}],
+            "benchmarks": [benchmark],
+            "sampling": {"n": n, "chunk_size": 4},
+            "verify": {"workers": 1},
+            "analysis": {"bootstrap": 20, "extrapolate_bootstrap": 20, "bayes_draws": 100},
+        }
+    )
 
 
 def write_samples(run: RunDir, benchmark: str, texts: dict[str, list[str]]) -> None:
     """Completions as a model would have written them (one chunk), committed like sampled ones."""
-    rows = [Sample("m", benchmark, pid, j, text, "stop", 5, 0) for pid, answers in texts.items()
-            for j, text in enumerate(answers)]
+    rows = [
+        Sample("m", benchmark, pid, j, text, "stop", 5, 0)
+        for pid, answers in texts.items()
+        for j, text in enumerate(answers)
+    ]
     run.write_shard("samples", "m", benchmark, 0, samples_to_table(rows))
 
 
@@ -112,8 +120,14 @@ def test_add_a_benchmark(tmp_path: Path, example: Any) -> None:
 
     example("add_benchmark")
     loaded = load_benchmark("times_tables", options={"max_factor": 4})
-    assert [(p.id, p.target) for p in loaded.problems] == [("2x2", "4"), ("2x3", "6"), ("2x4", "8"), ("3x3", "9"),
-                                                          ("3x4", "12"), ("4x4", "16")]
+    assert [(p.id, p.target) for p in loaded.problems] == [
+        ("2x2", "4"),
+        ("2x3", "6"),
+        ("2x4", "8"),
+        ("3x3", "9"),
+        ("3x4", "12"),
+        ("4x4", "16"),
+    ]
     with pytest.raises(ConfigError, match="max_factr"):
         load_benchmark("times_tables", options={"max_factr": 4})
 
@@ -122,8 +136,11 @@ def test_add_a_benchmark(tmp_path: Path, example: Any) -> None:
     problems = run.read_problems("times_tables")
     assert [p.prompt for p in problems][:2] == ["What is 2 times 2?", "What is 2 times 3?"]
     # Problem i gets i right answers out of 4; the others are off by one.
-    write_samples(run, "times_tables", {p.id: [f"So \\boxed{{{int(p.target) + (j >= i)}}}." for j in range(4)]
-                                        for i, p in enumerate(problems)})
+    write_samples(
+        run,
+        "times_tables",
+        {p.id: [f"So \\boxed{{{int(p.target) + (j >= i)}}}." for j in range(4)] for i, p in enumerate(problems)},
+    )
     verify_run(study, run, show_progress=False)
     analyse_run(study, run)
     summary = pd.read_csv(run.path / "summary.csv")
@@ -138,11 +155,15 @@ def test_add_a_verifier(tmp_path: Path, example: Any) -> None:
     example("add_verifier")
     study = tiny_study(tmp_path, {"name": "anagrams", "limit": 3}, n=5)
     run = prepare_run(study)
-    write_samples(run, "anagrams", {
-        "listen": ["Answer: silent", "Answer: Enlist.", "Answer: listen", "Answer: silent or enlist", "silent"],
-        "evil": ["Answer: vile", "Answer: evil", "Answer: veil!", "answer: LIVE", "Answer: vlie"],
-        "night": ["Answer: thing", "Answer: think", "Answer: thing\nAnswer: night", "", "Answer:"],
-    })
+    write_samples(
+        run,
+        "anagrams",
+        {
+            "listen": ["Answer: silent", "Answer: Enlist.", "Answer: listen", "Answer: silent or enlist", "silent"],
+            "evil": ["Answer: vile", "Answer: evil", "Answer: veil!", "answer: LIVE", "Answer: vlie"],
+            "night": ["Answer: thing", "Answer: think", "Answer: thing\nAnswer: night", "", "Answer:"],
+        },
+    )
     verify_run(study, run, show_progress=False)
     verdicts = pd.read_parquet(run.path / "verdicts").sort_values(["problem_id", "index"])
     status = {pid: g["status"].tolist() for pid, g in verdicts.groupby("problem_id")}
@@ -176,8 +197,11 @@ def test_add_an_analysis(tmp_path: Path, example: Any) -> None:
     report_run(run)
 
     verdicts = pd.read_parquet(run.path / "verdicts")
-    firsts = [min(g.loc[g["status"] == "pass", "index"]) + 1 for _, g in verdicts.groupby("problem_id")
-              if g["status"].eq("pass").any()]
+    firsts = [
+        min(g.loc[g["status"] == "pass", "index"]) + 1
+        for _, g in verdicts.groupby("problem_id")
+        if g["status"].eq("pass").any()
+    ]
     assert firsts, "the guesser solved nothing; the test needs at least one pass"
     table = pd.read_csv(run.path / "first_pass.csv")
     assert table[["n_problems", "n_solved"]].values.tolist() == [[4, len(firsts)]]

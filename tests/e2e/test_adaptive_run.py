@@ -16,14 +16,25 @@ from passbound.store import RunDir
 pytestmark = pytest.mark.e2e
 
 
-
 def test_two_rounds_through_the_cli(tmp_path: Path, embedded_model: Path) -> None:
     study = tmp_path / "study.toml"
-    study.write_text(smol_synthetic(embedded_model, name="adaptive", output=tmp_path / "run", problems=8, n=8,
-                                    max_tokens=12, seed=3, chunk_size=4, bootstrap=100,
-                                    extra_sampling="adaptive = { first = 2, budget = 0.5 }"))
-    done = subprocess.run([sys.executable, "-m", "passbound", "run", str(study), "--no-progress"],
-                          capture_output=True, text=True)
+    study.write_text(
+        smol_synthetic(
+            embedded_model,
+            name="adaptive",
+            output=tmp_path / "run",
+            problems=8,
+            n=8,
+            max_tokens=12,
+            seed=3,
+            chunk_size=4,
+            bootstrap=100,
+            extra_sampling="adaptive = { first = 2, budget = 0.5 }",
+        )
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "passbound", "run", str(study), "--no-progress"], capture_output=True, text=True
+    )
     assert done.returncode == 0, done.stderr
     run = RunDir(tmp_path / "run")
     plan = run.read_manifest()["adaptive_plans"]["smol"]["synthetic"]
@@ -47,7 +58,8 @@ def test_two_rounds_through_the_cli(tmp_path: Path, embedded_model: Path) -> Non
     passk = pd.read_csv(tmp_path / "run" / "passk.csv")
     assert passk["pass_at_k"].notna().all() and passk["k"].max() == 8 and (passk["n_samples"] == 8).all()
 
-    again = subprocess.run([sys.executable, "-m", "passbound", "run", str(study), "--no-progress"],
-                           capture_output=True, text=True)
+    again = subprocess.run(
+        [sys.executable, "-m", "passbound", "run", str(study), "--no-progress"], capture_output=True, text=True
+    )
     assert again.returncode == 0 and "nothing to do" in again.stdout + again.stderr
     assert len(run.read_all("samples")) == len(samples)

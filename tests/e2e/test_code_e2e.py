@@ -47,7 +47,9 @@ bootstrap = 100
 STATUSES = {"pass", "fail", "timeout", "error", "no_answer"}
 
 
-def test_humaneval_plus_through_vllm_and_the_code_verifier(tmp_path: Path, embedded_model: Path, shared_data: Path) -> None:
+def test_humaneval_plus_through_vllm_and_the_code_verifier(
+    tmp_path: Path, embedded_model: Path, shared_data: Path
+) -> None:
     study = tmp_path / "study.toml"
     study.write_text(STUDY.format(data=shared_data, model=embedded_model))
     run = tmp_path / "run"

@@ -54,17 +54,24 @@ def test_kill_during_code_verification_then_resume(tmp_path: Path, shared_data: 
     run = prepare_run(study_from_dict(cfg))
     problems = run.read_problems("humaneval_plus")
     for chunk, p in enumerate(problems):
-        rows = [Sample("m", "humaneval_plus", p.id, j, _completion(p.target, p.metadata["entry_point"], j), "stop", 10, 0)
-                for j in range(N)]
+        rows = [
+            Sample("m", "humaneval_plus", p.id, j, _completion(p.target, p.metadata["entry_point"], j), "stop", 10, 0)
+            for j in range(N)
+        ]
         run.write_shard("samples", "m", "humaneval_plus", chunk, samples_to_table(rows))
     copy = tmp_path / "b"
     shutil.copytree(run.path, copy)
 
-    proc = subprocess.Popen([sys.executable, "-m", "passbound", "verify", str(run.path), "--no-progress"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "passbound", "verify", str(run.path), "--no-progress"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     kill_when(proc, lambda: len(RunDir(run.path).chunks("verdicts", "m", "humaneval_plus")) >= 2)
-    assert len(RunDir(run.path).chunks("verdicts", "m", "humaneval_plus")) < len(problems), \
+    assert len(RunDir(run.path).chunks("verdicts", "m", "humaneval_plus")) < len(problems), (
         "verification finished before the kill"
+    )
 
     for target in (run.path, copy):
         for stage in ("verify", "analyse"):
@@ -72,7 +79,13 @@ def test_kill_during_code_verification_then_resume(tmp_path: Path, shared_data: 
             assert res.returncode == 0, res.stderr
     assert assert_no_duplicates(run.path, "verdicts") == len(problems) * N
     cols = ["problem_id", "index", "status", "extracted", "verifier_version"]
-    a = RunDir(run.path).read_all("verdicts").to_pandas()[cols].sort_values(["problem_id", "index"]).reset_index(drop=True)
+    a = (
+        RunDir(run.path)
+        .read_all("verdicts")
+        .to_pandas()[cols]
+        .sort_values(["problem_id", "index"])
+        .reset_index(drop=True)
+    )
     b = RunDir(copy).read_all("verdicts").to_pandas()[cols].sort_values(["problem_id", "index"]).reset_index(drop=True)
     pd.testing.assert_frame_equal(a, b)
     by_kind = a.assign(kind=a["index"] % 6).groupby("kind")["status"].agg(set).to_dict()

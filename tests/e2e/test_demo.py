@@ -33,9 +33,24 @@ pytestmark = pytest.mark.e2e
 def demo(tmp_path_factory: pytest.TempPathFactory, embedded_model: Path) -> tuple[Path, str]:
     out = tmp_path_factory.mktemp("demo") / "run"
     proc = subprocess.run(
-        [sys.executable, "-m", "passbound", "demo", "--out", str(out), "--problems", "4", "--n", "4",
-         "--max-tokens", "48", "--no-progress"],
-        capture_output=True, text=True, timeout=900,
+        [
+            sys.executable,
+            "-m",
+            "passbound",
+            "demo",
+            "--out",
+            str(out),
+            "--problems",
+            "4",
+            "--n",
+            "4",
+            "--max-tokens",
+            "48",
+            "--no-progress",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     return out, proc.stdout + proc.stderr
@@ -110,13 +125,21 @@ def test_samples_with_known_verdicts_give_the_hand_computed_passk(demo: tuple[Pa
     rows = []
     for i, p in enumerate(RunDir(copy).read_problems("synthetic")):
         right[p.id] = [0, 1, 2, 4][i % 4]
-        rows += [{"benchmark": "synthetic", "problem_id": p.id, "index": j,
-                  "text": f"So the answer is \\boxed{{{p.target if j < right[p.id] else int(p.target) + 1}}}."}
-                 for j in range(4)]
+        rows += [
+            {
+                "benchmark": "synthetic",
+                "problem_id": p.id,
+                "index": j,
+                "text": f"So the answer is \\boxed{{{p.target if j < right[p.id] else int(p.target) + 1}}}.",
+            }
+            for j in range(4)
+        ]
     known = tmp_path / "known.jsonl"
     known.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    for args in (["import", str(study_file), str(known), "--model", "known"],
-                 ["run", str(study_file), "--no-progress"]):
+    for args in (
+        ["import", str(study_file), str(known), "--model", "known"],
+        ["run", str(study_file), "--no-progress"],
+    ):
         proc = subprocess.run([sys.executable, "-m", "passbound", *args], capture_output=True, text=True, timeout=600)
         assert proc.returncode == 0, proc.stderr[-3000:]
     passk = pd.read_csv(copy / "passk.csv")

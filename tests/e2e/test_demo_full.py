@@ -22,9 +22,31 @@ pytestmark = pytest.mark.e2e
 def demo(tmp_path_factory: pytest.TempPathFactory, embedded_model: Path) -> Path:
     out = tmp_path_factory.mktemp("demo-full") / "out"
     proc = subprocess.run(
-        [sys.executable, "-m", "passbound", "demo", "--full", "--out", str(out), "--steps", "1", "--save-every", "1",
-         "--sft-steps", "1", "--problems", "2", "--n", "4", "--max-tokens", "24", "--no-progress"],
-        capture_output=True, text=True, timeout=1200,
+        [
+            sys.executable,
+            "-m",
+            "passbound",
+            "demo",
+            "--full",
+            "--out",
+            str(out),
+            "--steps",
+            "1",
+            "--save-every",
+            "1",
+            "--sft-steps",
+            "1",
+            "--problems",
+            "2",
+            "--n",
+            "4",
+            "--max-tokens",
+            "24",
+            "--no-progress",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=1200,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     return out

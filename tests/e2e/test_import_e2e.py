@@ -21,8 +21,13 @@ COLUMNS = ["problem_id", "index", "text", "finish_reason", "n_tokens"]
 
 
 def passbound(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "passbound", *args, "--no-progress"] if args[0] == "run"
-                          else [sys.executable, "-m", "passbound", *args], capture_output=True, text=True)
+    return subprocess.run(
+        [sys.executable, "-m", "passbound", *args, "--no-progress"]
+        if args[0] == "run"
+        else [sys.executable, "-m", "passbound", *args],
+        capture_output=True,
+        text=True,
+    )
 
 
 def samples(run: Path) -> pd.DataFrame:
@@ -32,8 +37,9 @@ def samples(run: Path) -> pd.DataFrame:
 
 def test_imported_samples_equal_sampled_ones(tmp_path: Path, embedded_model: Path) -> None:
     study = tmp_path / "study.toml"
-    study.write_text(smol_synthetic(embedded_model, name="import-e2e", problems=6, n=4, max_tokens=24, seed=7,
-                                    chunk_size=2))
+    study.write_text(
+        smol_synthetic(embedded_model, name="import-e2e", problems=6, n=4, max_tokens=24, seed=7, chunk_size=2)
+    )
     ref = tmp_path / "sampled"
     done = passbound("run", str(study), "--out", str(ref))
     assert done.returncode == 0, done.stderr
@@ -41,14 +47,18 @@ def test_imported_samples_equal_sampled_ones(tmp_path: Path, embedded_model: Pat
     assert len(drawn) == 24
 
     def export(path: Path, frame: pd.DataFrame) -> Path:
-        rows = [{"benchmark": "synthetic", **{c: (r[c].item() if hasattr(r[c], "item") else r[c]) for c in COLUMNS}}
-                for _, r in frame.iterrows()]
+        rows = [
+            {"benchmark": "synthetic", **{c: (r[c].item() if hasattr(r[c], "item") else r[c]) for c in COLUMNS}}
+            for _, r in frame.iterrows()
+        ]
         path.write_text("".join(json.dumps(r) + "\n" for r in rows))
         return path
 
     # Everything imported: nothing is sampled, and the analysis is the sampled run's.
     whole = tmp_path / "imported"
-    res = passbound("import", str(study), str(export(tmp_path / "all.jsonl", drawn)), "--model", "smol", "--out", str(whole))
+    res = passbound(
+        "import", str(study), str(export(tmp_path / "all.jsonl", drawn)), "--model", "smol", "--out", str(whole)
+    )
     assert res.returncode == 0, res.stderr
     res = passbound("run", str(study), "--out", str(whole))
     assert res.returncode == 0, res.stderr

@@ -27,16 +27,19 @@ from passbound.types import Sample
 pytestmark = pytest.mark.e2e
 
 
-
 def passbound(*args: str, **kw) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "passbound", *args, "--no-progress"], capture_output=True, text=True, **kw)
+    return subprocess.run(
+        [sys.executable, "-m", "passbound", *args, "--no-progress"], capture_output=True, text=True, **kw
+    )
 
 
 def kill_when(proc: subprocess.Popen, ready, timeout: float = 300) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise AssertionError(f"process ended before it could be killed: {proc.stderr.read() if proc.stderr else ''}")
+            raise AssertionError(
+                f"process ended before it could be killed: {proc.stderr.read() if proc.stderr else ''}"
+            )
         if ready():
             os.kill(proc.pid, signal.SIGKILL)
             proc.wait()
@@ -56,15 +59,20 @@ def assert_no_duplicates(run: Path, kind: str) -> int:
 @pytest.mark.slow  # CI time (88 s): tests/e2e/test_visual_study.py kills vLLM sampling and resumes in the default run
 def test_kill_during_sampling_then_resume(tmp_path: Path, embedded_model: Path) -> None:
     study = tmp_path / "study.toml"
-    study.write_text(smol_synthetic(embedded_model, name="resume", problems=6, n=4, max_tokens=24, seed=7, chunk_size=1,
-                                    top_p=1.0))
+    study.write_text(
+        smol_synthetic(embedded_model, name="resume", problems=6, n=4, max_tokens=24, seed=7, chunk_size=1, top_p=1.0)
+    )
     ref, killed = tmp_path / "ref", tmp_path / "killed"
 
     done = passbound("run", str(study), "--out", str(ref))
     assert done.returncode == 0, done.stderr
 
-    proc = subprocess.Popen([sys.executable, "-m", "passbound", "sample", str(study), "--out", str(killed), "--no-progress"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "passbound", "sample", str(study), "--out", str(killed), "--no-progress"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     kill_when(proc, lambda: len(RunDir(killed).chunks("samples", "smol", "synthetic")) >= 2)
     partial = RunDir(killed).chunks("samples", "smol", "synthetic")
     assert 2 <= len(partial) < 6, partial  # killed mid-way, committed shards kept
@@ -72,8 +80,12 @@ def test_kill_during_sampling_then_resume(tmp_path: Path, embedded_model: Path) 
     resumed = passbound("run", str(study), "--out", str(killed))
     assert resumed.returncode == 0, resumed.stderr
     assert assert_no_duplicates(killed, "samples") == 6 * 4
-    ref_samples = RunDir(ref).read_all("samples").to_pandas().sort_values(["problem_id", "index"]).reset_index(drop=True)
-    new_samples = RunDir(killed).read_all("samples").to_pandas().sort_values(["problem_id", "index"]).reset_index(drop=True)
+    ref_samples = (
+        RunDir(ref).read_all("samples").to_pandas().sort_values(["problem_id", "index"]).reset_index(drop=True)
+    )
+    new_samples = (
+        RunDir(killed).read_all("samples").to_pandas().sort_values(["problem_id", "index"]).reset_index(drop=True)
+    )
     pd.testing.assert_frame_equal(ref_samples, new_samples)
     pd.testing.assert_frame_equal(pd.read_csv(ref / "passk.csv"), pd.read_csv(killed / "passk.csv"))
 
@@ -105,13 +117,21 @@ def test_kill_during_verification_then_resume(tmp_path: Path) -> None:
     run = prepare_run(study)
     problems = run.read_problems("synthetic")
     for chunk in range(0, len(problems), 4):
-        rows = [Sample("m", "synthetic", p.id, j, _answers(p.target, j), "stop", 10, 0) for p in problems[chunk:chunk + 4] for j in range(48)]
+        rows = [
+            Sample("m", "synthetic", p.id, j, _answers(p.target, j), "stop", 10, 0)
+            for p in problems[chunk : chunk + 4]
+            for j in range(48)
+        ]
         run.write_shard("samples", "m", "synthetic", chunk // 4, samples_to_table(rows))
     copy = tmp_path / "b"
     shutil.copytree(run.path, copy)
 
-    proc = subprocess.Popen([sys.executable, "-m", "passbound", "verify", str(run.path), "--no-progress"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "passbound", "verify", str(run.path), "--no-progress"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     kill_when(proc, lambda: len(RunDir(run.path).chunks("verdicts", "m", "synthetic")) >= 2)
     assert len(RunDir(run.path).chunks("verdicts", "m", "synthetic")) < 30, "verification finished before the kill"
 

@@ -27,12 +27,20 @@ PROBLEMS, N, CHUNK = 40, 4, 2
 
 def passbound(*args: str, progress_flag: bool = True) -> subprocess.CompletedProcess:
     flags = ["--no-progress"] if progress_flag else []
-    return subprocess.run([sys.executable, "-m", "passbound", *args, *flags], capture_output=True, text=True,
-                          timeout=900)
+    return subprocess.run(
+        [sys.executable, "-m", "passbound", *args, *flags], capture_output=True, text=True, timeout=900
+    )
 
 
-def study(tmp_path: Path, model: Path, data: Path, *, benchmark: str = "mathvision", template: str = "chat",
-          engine: str = "vllm") -> Path:
+def study(
+    tmp_path: Path,
+    model: Path,
+    data: Path,
+    *,
+    benchmark: str = "mathvision",
+    template: str = "chat",
+    engine: str = "vllm",
+) -> Path:
     file = tmp_path / f"{benchmark}-{template}.toml"
     file.write_text(f"""
 name = "visual"
@@ -70,36 +78,57 @@ bayes_draws = 0
     return file
 
 
-def test_mathvision_study_resumes_after_kill_and_reports_images(tmp_path: Path, tiny_vl: Path, shared_data: Path) -> None:
+def test_mathvision_study_resumes_after_kill_and_reports_images(
+    tmp_path: Path, tiny_vl: Path, shared_data: Path
+) -> None:
     problems = load_benchmark("mathvision", data_dir=shared_data, limit=PROBLEMS).problems
     file, run_path = study(tmp_path, tiny_vl, shared_data), tmp_path / "run"
     answers = tmp_path / "teacher.jsonl"  # every teacher sample correct, as a model would write it
-    answers.write_text("".join(json.dumps({"benchmark": "mathvision", "problem_id": p.id, "index": i,
-                                           "text": f"Looking at the figure, the answer is \\boxed{{{p.target}}}."}) + "\n"
-                               for p in problems for i in range(N)))
+    answers.write_text(
+        "".join(
+            json.dumps(
+                {
+                    "benchmark": "mathvision",
+                    "problem_id": p.id,
+                    "index": i,
+                    "text": f"Looking at the figure, the answer is \\boxed{{{p.target}}}.",
+                }
+            )
+            + "\n"
+            for p in problems
+            for i in range(N)
+        )
+    )
     res = passbound("import", str(file), str(answers), "--model", "teacher", progress_flag=False)
     assert res.returncode == 0, res.stderr
 
     # vLLM's engine in processes of its own (on a small CPU machine passbound runs it in-process):
     # they must end with the killed passbound.
-    proc = subprocess.Popen([sys.executable, "-m", "passbound", "sample", str(file), "--no-progress"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "VLLM_ENABLE_V1_MULTIPROCESSING": "1"})
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "passbound", "sample", str(file), "--no-progress"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "VLLM_ENABLE_V1_MULTIPROCESSING": "1"},
+    )
     deadline = time.monotonic() + 600
     while len(RunDir(run_path).chunks("samples", "vl", "mathvision")) < 2:
         assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
         assert time.monotonic() < deadline, "no chunk was committed"
         time.sleep(0.05)
-    engine_processes = [p for p in psutil.Process(proc.pid).children(recursive=True)
-                        if "reaper" not in " ".join(p.cmdline())]
+    engine_processes = [
+        p for p in psutil.Process(proc.pid).children(recursive=True) if "reaper" not in " ".join(p.cmdline())
+    ]
     assert engine_processes  # vLLM's engine core (and its worker)
     os.kill(proc.pid, signal.SIGKILL)  # passbound alone, as a scheduler would
     proc.wait()
     gone, alive = psutil.wait_procs(engine_processes, timeout=30)
     assert not alive, f"vLLM processes outlived the killed passbound: {alive}"
     run = RunDir(run_path)
-    before = {c: run.shard_path("samples", "vl", "mathvision", c).stat().st_mtime_ns
-              for c in run.chunks("samples", "vl", "mathvision")}
+    before = {
+        c: run.shard_path("samples", "vl", "mathvision", c).stat().st_mtime_ns
+        for c in run.chunks("samples", "vl", "mathvision")
+    }
     assert 2 <= len(before) < PROBLEMS // CHUNK, before
 
     res = passbound("run", str(file))
@@ -110,8 +139,9 @@ def test_mathvision_study_resumes_after_kill_and_reports_images(tmp_path: Path, 
     assert samples.groupby("problem_id")["text"].nunique().gt(1).all()  # sampled, per problem, not copied
 
     recorded = run.read_problems("mathvision")
-    assert all(len(p.media) == 1 and p.media[0].startswith("media/") and (run_path / p.media[0]).is_file()
-               for p in recorded)
+    assert all(
+        len(p.media) == 1 and p.media[0].startswith("media/") and (run_path / p.media[0]).is_file() for p in recorded
+    )
     manifest = run.read_manifest()
     bench = next(b for b in manifest["benchmarks"] if b["name"] == "mathvision")
     assert bench["sha256"] == load_benchmark("mathvision", data_dir=shared_data, limit=PROBLEMS).sha256
@@ -131,8 +161,9 @@ def test_mathvision_study_resumes_after_kill_and_reports_images(tmp_path: Path, 
     assert "What guessing alone reaches" in html
 
 
-def test_text_only_model_or_template_stops_before_sampling(tmp_path: Path, embedded_model: Path, tiny_vl: Path,
-                                                           shared_data: Path) -> None:
+def test_text_only_model_or_template_stops_before_sampling(
+    tmp_path: Path, embedded_model: Path, tiny_vl: Path, shared_data: Path
+) -> None:
     res = passbound("run", str(study(tmp_path, embedded_model, shared_data)))
     assert res.returncode == 2 and "text-only model" in res.stderr, res.stderr
     assert not (tmp_path / "run" / "samples").exists()

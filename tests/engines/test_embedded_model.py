@@ -46,17 +46,25 @@ def test_converted_model_loads_and_keeps_the_chat_template(embedded_model: Path)
     from transformers import AutoConfig, AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(embedded_model)
-    text = tokenizer.apply_chat_template([{"role": "user", "content": "hi"}], tokenize=False, add_generation_prompt=True)
+    text = tokenizer.apply_chat_template(
+        [{"role": "user", "content": "hi"}], tokenize=False, add_generation_prompt=True
+    )
     assert text.endswith("<|im_start|>assistant\n")
     assert AutoConfig.from_pretrained(embedded_model).num_hidden_layers == 30
 
 
 @pytest.mark.slow
 def test_two_processes_converting_at_once_share_one_result(tmp_path: Path) -> None:
-    code = "import sys; from pathlib import Path; from passbound.models import embedded_model_path; " \
-           "print(embedded_model_path(Path(sys.argv[1])))"
-    procs = [subprocess.Popen([sys.executable, "-c", code, str(tmp_path)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                              text=True) for _ in range(2)]
+    code = (
+        "import sys; from pathlib import Path; from passbound.models import embedded_model_path; "
+        "print(embedded_model_path(Path(sys.argv[1])))"
+    )
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", code, str(tmp_path)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+        )
+        for _ in range(2)
+    ]
     outs = [p.communicate(timeout=600)[0].strip() for p in procs]
     assert [p.returncode for p in procs] == [0, 0]
     assert outs[0] == outs[1] == str(tmp_path / "smollm2-135m-instruct")

@@ -47,8 +47,9 @@ def test_n_completions_per_prompt_with_valid_fields(first, slice_prompts, sampli
 
 def test_seed_reproducible_regardless_of_batch(engine, first, slice_prompts, sampling, texts) -> None:
     # prompts 2 and 0, in that order, without prompt 1: each still gets exactly its first-call samples
-    picked = engine.generate([slice_prompts[2], slice_prompts[0]], **{**sampling, "seeds": [sampling["seeds"][2],
-                                                                                             sampling["seeds"][0]]})
+    picked = engine.generate(
+        [slice_prompts[2], slice_prompts[0]], **{**sampling, "seeds": [sampling["seeds"][2], sampling["seeds"][0]]}
+    )
     assert texts(picked) == [texts(first)[2], texts(first)[0]]
 
 
@@ -68,8 +69,15 @@ def test_global_rng_is_left_alone(engine, slice_prompts, sampling) -> None:
 
 
 def test_stop_strings_truncate_and_finish_with_stop(engine) -> None:
-    results = engine.generate(["Count from 1 to 20, separated by commas: 1, 2, 3,"], n=2, temperature=0.0, top_p=1.0,
-                              max_tokens=16, seeds=[0], stop=[","])
+    results = engine.generate(
+        ["Count from 1 to 20, separated by commas: 1, 2, 3,"],
+        n=2,
+        temperature=0.0,
+        top_p=1.0,
+        max_tokens=16,
+        seeds=[0],
+        stop=[","],
+    )
     for c in results[0]:
         assert "," not in c.text and c.finish_reason == "stop" and 1 <= c.n_tokens < 16
 

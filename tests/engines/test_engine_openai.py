@@ -79,8 +79,9 @@ def test_split_requests_still_return_n(server, embedded_model, slice_prompts, sa
 def test_unreachable_server_is_retried_then_reported() -> None:
     import openai
 
-    eng = engines.create("openai", model="m", base_url=f"http://127.0.0.1:{free_port()}/v1", max_retries=2,
-                         backoff_s=0.05, timeout=5)
+    eng = engines.create(
+        "openai", model="m", base_url=f"http://127.0.0.1:{free_port()}/v1", max_retries=2, backoff_s=0.05, timeout=5
+    )
     started = time.perf_counter()
     with pytest.raises(openai.APIConnectionError):
         eng.generate(["hi"], n=1, temperature=1.0, top_p=1.0, max_tokens=4, seeds=[0])

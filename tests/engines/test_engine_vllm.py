@@ -55,8 +55,15 @@ def test_different_seed_different_texts(engine, first, slice_prompts, sampling, 
 
 
 def test_stop_strings_end_completions_and_greedy_repeats(engine) -> None:
-    results = engine.generate(["Count from 1 to 20, separated by commas: 1, 2, 3,"], n=2, temperature=0.0, top_p=1.0,
-                              max_tokens=32, seeds=[0], stop=[","])
+    results = engine.generate(
+        ["Count from 1 to 20, separated by commas: 1, 2, 3,"],
+        n=2,
+        temperature=0.0,
+        top_p=1.0,
+        max_tokens=32,
+        seeds=[0],
+        stop=[","],
+    )
     assert len(results[0]) == 2 and results[0][0] == results[0][1]  # greedy: vLLM refuses n > 1, we copy
     for c in results[0]:
         assert "," not in c.text and c.finish_reason == "stop" and c.n_tokens < 32
@@ -68,9 +75,13 @@ def test_stream_equals_generate_and_keeps_the_engine_fed(engine, first, slice_pr
     from passbound.engines.base import GenerationRequest, GenerationSettings
 
     settings = GenerationSettings(sampling["temperature"], sampling["top_p"], sampling["max_tokens"])
-    requests = [GenerationRequest(i, p, sampling["n"], s) for i, (p, s) in enumerate(zip(slice_prompts, sampling["seeds"]))]
+    requests = [
+        GenerationRequest(i, p, sampling["n"], s) for i, (p, s) in enumerate(zip(slice_prompts, sampling["seeds"]))
+    ]
     streamed = dict(engine.stream(requests, settings, in_flight=2))
     assert sorted(streamed) == list(range(len(slice_prompts)))
     assert texts([streamed[i] for i in range(len(slice_prompts))]) == texts(first)
-    (key, one), = engine.stream([GenerationRequest("x", slice_prompts[0], 1, sampling["seeds"][0])], settings, in_flight=4)
+    ((key, one),) = engine.stream(
+        [GenerationRequest("x", slice_prompts[0], 1, sampling["seeds"][0])], settings, in_flight=4
+    )
     assert key == "x" and len(one) == 1 and not engine.llm.llm_engine.has_unfinished_requests()

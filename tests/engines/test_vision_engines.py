@@ -59,8 +59,9 @@ def test_vllm_gets_the_image(vllm_engine, images) -> None:
     import vllm
 
     params = vllm.SamplingParams(max_tokens=1, seed=0)
-    with_image, without = vllm_engine.llm.generate([vllm_engine.engine_prompt(chat(red)),
-                                                    vllm_engine.engine_prompt(chat(None))], params, use_tqdm=False)
+    with_image, without = vllm_engine.llm.generate(
+        [vllm_engine.engine_prompt(chat(red)), vllm_engine.engine_prompt(chat(None))], params, use_tqdm=False
+    )
     assert len(with_image.prompt_token_ids) == len(without.prompt_token_ids) + TOKENS_PER_IMAGE
     out = _texts(vllm_engine.generate([chat(red), chat(noise), chat(red)], **SAMPLING, seeds=[5, 5, 5]))
     assert out[0] == out[2] and out[0] != out[1]
@@ -82,8 +83,11 @@ def test_vllm_raw_text_with_image_placeholders(vllm_engine, images, tiny_vl) -> 
     """A text template places the model's placeholder itself (qwen-vl-boxed does for Qwen2-VL)."""
     text = "<|im_start|>user\n<image>" + QUESTION + "<|im_end|>\n<|im_start|>assistant\n"
     red, noise = images
-    out = _texts(vllm_engine.generate([TextWithImages(text, (str(red),)), TextWithImages(text, (str(noise),))],
-                                      **SAMPLING, seeds=[1, 1]))
+    out = _texts(
+        vllm_engine.generate(
+            [TextWithImages(text, (str(red),)), TextWithImages(text, (str(noise),))], **SAMPLING, seeds=[1, 1]
+        )
+    )
     assert out[0] != out[1]
 
 
@@ -132,7 +136,10 @@ def test_openai_server_gets_the_image(tiny_vl: Path, images, tmp_path: Path) -> 
             eng.generate([TextWithImages("<image>hi", (str(red),))], **SAMPLING, seeds=[1])
         from openai import OpenAI
 
-        usage = [OpenAI(base_url=url, api_key="EMPTY").chat.completions.create(
-            model=str(tiny_vl), messages=m, max_tokens=1).usage.prompt_tokens
-            for m in (openai_messages(chat(red)), chat(None))]
+        usage = [
+            OpenAI(base_url=url, api_key="EMPTY")
+            .chat.completions.create(model=str(tiny_vl), messages=m, max_tokens=1)
+            .usage.prompt_tokens
+            for m in (openai_messages(chat(red)), chat(None))
+        ]
         assert usage[0] == usage[1] + TOKENS_PER_IMAGE

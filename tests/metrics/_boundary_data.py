@@ -19,9 +19,18 @@ def rows(model: str, bench: str, counts: dict[str, int], n: int = 4) -> list[dic
     for pid, passes in counts.items():
         for i in range(n):
             status = "pass" if i < passes else FAILING[i % len(FAILING)]
-            out.append(dict(model=model, benchmark=bench, problem_id=pid, index=i, status=status,
-                            extracted=None if status == "no_answer" else str(i),
-                            verifier_version="v1", detail=""))
+            out.append(
+                dict(
+                    model=model,
+                    benchmark=bench,
+                    problem_id=pid,
+                    index=i,
+                    status=status,
+                    extracted=None if status == "no_answer" else str(i),
+                    verifier_version="v1",
+                    detail="",
+                )
+            )
     return out
 
 
@@ -44,5 +53,6 @@ def study_verdicts(table: dict[str, dict[str, int]] = MATH, bench: str = "math",
 
 
 def empty_verdicts() -> pd.DataFrame:
-    return pd.DataFrame(columns=["model", "benchmark", "problem_id", "index", "status", "extracted",
-                                 "verifier_version", "detail"])
+    return pd.DataFrame(
+        columns=["model", "benchmark", "problem_id", "index", "status", "extracted", "verifier_version", "detail"]
+    )

@@ -75,16 +75,33 @@ def test_analysis_uses_the_mixed_estimator_for_adaptive_runs() -> None:
 
     _, draws = simulate(1)
     n, c, _ = adaptive(draws[:60])  # 60 problems: some topped up, most not
-    rows = [dict(model="m", benchmark="b", problem_id=f"p{i}", index=j, status="pass" if draws[i, j] else "fail",
-                 extracted="1", verifier_version="v", detail="")
-            for i in range(60) for j in range(int(n[i]))]
-    tables = analyse_verdicts(pd.DataFrame(rows), [{"name": "m", "role": "base", "step": None, "base": None}],
-                              KS, n_boot=100, adaptive_first=FIRST)
+    rows = [
+        dict(
+            model="m",
+            benchmark="b",
+            problem_id=f"p{i}",
+            index=j,
+            status="pass" if draws[i, j] else "fail",
+            extracted="1",
+            verifier_version="v",
+            detail="",
+        )
+        for i in range(60)
+        for j in range(int(n[i]))
+    ]
+    tables = analyse_verdicts(
+        pd.DataFrame(rows),
+        [{"name": "m", "role": "base", "step": None, "base": None}],
+        KS,
+        n_boot=100,
+        adaptive_first=FIRST,
+    )
     passk = tables["passk"].set_index("k")
     assert passk["pass_at_k"].notna().all() and (passk["n_samples"] == N).all()
     assert (passk["ci_low"] <= passk["pass_at_k"]).all() and (passk["pass_at_k"] <= passk["ci_high"]).all()
-    plain = analyse_verdicts(pd.DataFrame(rows), [{"name": "m", "role": "base", "step": None, "base": None}],
-                             KS, n_boot=100)["passk"].set_index("k")
+    plain = analyse_verdicts(
+        pd.DataFrame(rows), [{"name": "m", "role": "base", "step": None, "base": None}], KS, n_boot=100
+    )["passk"].set_index("k")
     assert plain.loc[256, "pass_at_k"] != plain.loc[256, "pass_at_k"]  # NaN without the mixed estimator
     assert tables["summary"]["k_max"].item() == N
 

@@ -15,11 +15,13 @@ from passbound.config import AnalysisSpec
 #   s20                            0  1  1  1  0   first: c;  lost: a;  regained: d
 #   s30                            1  0  1  1  0   first: -;  lost: b;  regained: a
 SOLVED = {"B": "10010", "s10": "11000", "s20": "01110", "s30": "10110"}
-MODELS = [{"name": "B", "role": "base", "step": None, "base": None},
-          {"name": "s30", "role": "checkpoint", "step": 30, "base": "B"},  # listed out of order on purpose
-          {"name": "s10", "role": "checkpoint", "step": 10, "base": "B"},
-          {"name": "s20", "role": "checkpoint", "step": 20, "base": "B"},
-          {"name": "other", "role": "rl", "step": None, "base": "B"}]  # no step: not part of the sequence
+MODELS = [
+    {"name": "B", "role": "base", "step": None, "base": None},
+    {"name": "s30", "role": "checkpoint", "step": 30, "base": "B"},  # listed out of order on purpose
+    {"name": "s10", "role": "checkpoint", "step": 10, "base": "B"},
+    {"name": "s20", "role": "checkpoint", "step": 20, "base": "B"},
+    {"name": "other", "role": "rl", "step": None, "base": "B"},
+]  # no step: not part of the sequence
 
 
 def verdicts() -> pd.DataFrame:

@@ -33,21 +33,62 @@ MODELS = [
 ]
 EXPECTED_COLUMNS = {
     "passk": ["model", "role", "benchmark", "k", "pass_at_k", "ci_low", "ci_high", "n_problems", "n_samples"],
-    "delta_se": ["benchmark", "rl_model", "base_model", "k_max", "base_pass_at_kmax", "rl_pass_at_1", "delta_se",
-                 "ci_low", "ci_high"],
+    "delta_se": [
+        "benchmark",
+        "rl_model",
+        "base_model",
+        "k_max",
+        "base_pass_at_kmax",
+        "rl_pass_at_1",
+        "delta_se",
+        "ci_low",
+        "ci_high",
+    ],
     "paired": ["benchmark", "model", "reference", "k", "diff", "ci_low", "ci_high"],
-    "crossover": ["benchmark", "model", "base_model", "crossover_k", "model_wins_at_1", "base_wins_at_kmax",
-                  "crossover_ci_low", "crossover_ci_high", "crossing_share"],
+    "crossover": [
+        "benchmark",
+        "model",
+        "base_model",
+        "crossover_k",
+        "model_wins_at_1",
+        "base_wins_at_kmax",
+        "crossover_ci_low",
+        "crossover_ci_high",
+        "crossing_share",
+    ],
     "majk": ["model", "benchmark", "k", "maj_at_k"],
-    "summary": ["model", "role", "step", "benchmark", "n_problems", "n_samples", "pass_at_1", "pass_at_kmax", "k_max",
-                "maj_at_kmax", "n_pass", "n_fail", "n_timeout", "n_error", "n_no_answer"],
+    "summary": [
+        "model",
+        "role",
+        "step",
+        "benchmark",
+        "n_problems",
+        "n_samples",
+        "pass_at_1",
+        "pass_at_kmax",
+        "k_max",
+        "maj_at_kmax",
+        "n_pass",
+        "n_fail",
+        "n_timeout",
+        "n_error",
+        "n_no_answer",
+    ],
 }
 
 
 def _rows(model: str, bench: str, pid: str, verdicts: list[tuple[str, str | None]]) -> list[dict]:
     return [
-        dict(model=model, benchmark=bench, problem_id=pid, index=i, status=s, extracted=a,
-             verifier_version="test-1", detail="")
+        dict(
+            model=model,
+            benchmark=bench,
+            problem_id=pid,
+            index=i,
+            status=s,
+            extracted=a,
+            verifier_version="test-1",
+            detail="",
+        )
         for i, (s, a) in enumerate(verdicts)
     ]
 
@@ -177,24 +218,32 @@ def synthetic_verdicts(models: int, benchmarks: int, problems: int, n: int, seed
     names = np.array(["pass", "fail", "timeout", "error", "no_answer"], dtype=object)
     extracted = np.array([str(i) for i in range(30)], dtype=object)[answer]
     extracted[status == 4] = None
-    return pd.DataFrame({
-        "model": np.array([f"m{i}" for i in range(models)], dtype=object)[np.repeat(np.arange(models), rows // models)],
-        "benchmark": np.array([f"b{i}" for i in range(benchmarks)], dtype=object)[
-            np.tile(np.repeat(np.arange(benchmarks), problems * n), models)],
-        "problem_id": np.array([f"p{i}" for i in range(problems)], dtype=object)[
-            np.tile(np.repeat(np.arange(problems), n), models * benchmarks)],
-        "index": np.tile(np.arange(n), groups),
-        "status": names[status],
-        "extracted": extracted,
-        "verifier_version": "v1",
-        "detail": "",
-    })
+    return pd.DataFrame(
+        {
+            "model": np.array([f"m{i}" for i in range(models)], dtype=object)[
+                np.repeat(np.arange(models), rows // models)
+            ],
+            "benchmark": np.array([f"b{i}" for i in range(benchmarks)], dtype=object)[
+                np.tile(np.repeat(np.arange(benchmarks), problems * n), models)
+            ],
+            "problem_id": np.array([f"p{i}" for i in range(problems)], dtype=object)[
+                np.tile(np.repeat(np.arange(problems), n), models * benchmarks)
+            ],
+            "index": np.tile(np.arange(n), groups),
+            "status": names[status],
+            "extracted": extracted,
+            "verifier_version": "v1",
+            "detail": "",
+        }
+    )
 
 
 def test_moderate_table_matches_direct_computation() -> None:
     df = synthetic_verdicts(models=2, benchmarks=2, problems=60, n=64)
-    models = [{"name": "m0", "role": "base", "step": None, "base": None},
-              {"name": "m1", "role": "rl", "step": None, "base": "m0"}]
+    models = [
+        {"name": "m0", "role": "base", "step": None, "base": None},
+        {"name": "m1", "role": "rl", "step": None, "base": "m0"},
+    ]
     out = analyse_verdicts(df, models, [1, 8, 64], n_boot=200)
     g = df[(df.model == "m1") & (df.benchmark == "b1")]
     c = (g.status == "pass").groupby(g.problem_id).sum().to_numpy()
@@ -211,7 +260,8 @@ def test_full_scale_is_fast() -> None:
     """5 models x 6 benchmarks x 500 problems x n=1024 = 15.4M verdict rows."""
     df = synthetic_verdicts(models=5, benchmarks=6, problems=500, n=1024)
     models = [{"name": "m0", "role": "base", "step": None, "base": None}] + [
-        {"name": f"m{i}", "role": "rl", "step": None, "base": "m0"} for i in range(1, 5)]
+        {"name": f"m{i}", "role": "rl", "step": None, "base": "m0"} for i in range(1, 5)
+    ]
     start = time.perf_counter()
     out = analyse_verdicts(df, models, [1 << i for i in range(11)], n_boot=1000)
     elapsed = time.perf_counter() - start

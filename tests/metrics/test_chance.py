@@ -16,18 +16,24 @@ from passbound.types import Problem
 
 def _run(tmp_path: Path) -> Path:
     run = RunDir(tmp_path / "run")
-    run.write_problems("mathvista", [
-        Problem("1", "mathvista", "Which?", "A", kind="choice", metadata={"choices": ["a", "b", "c", "d"]}),
-        Problem("2", "mathvista", "Which?", "B", kind="choice", metadata={"choices": ["yes", "no"]}),
-        Problem("3", "mathvista", "How many?", "7", kind="math"),
-    ])
+    run.write_problems(
+        "mathvista",
+        [
+            Problem("1", "mathvista", "Which?", "A", kind="choice", metadata={"choices": ["a", "b", "c", "d"]}),
+            Problem("2", "mathvista", "Which?", "B", kind="choice", metadata={"choices": ["yes", "no"]}),
+            Problem("3", "mathvista", "How many?", "7", kind="math"),
+        ],
+    )
     run.write_problems("aime24", [Problem("x", "aime24", "Find", "1", kind="math")])
     return run.path
 
 
 def _verdicts(passes: dict[tuple[str, str], int], n: int = 8) -> pd.DataFrame:
-    rows = [{"model": "m", "benchmark": b, "problem_id": pid, "index": i, "status": "pass" if i < c else "fail"}
-            for (b, pid), c in passes.items() for i in range(n)]
+    rows = [
+        {"model": "m", "benchmark": b, "problem_id": pid, "index": i, "status": "pass" if i < c else "fail"}
+        for (b, pid), c in passes.items()
+        for i in range(n)
+    ]
     return pd.DataFrame(rows)
 
 

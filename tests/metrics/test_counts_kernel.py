@@ -22,8 +22,9 @@ def verdicts() -> pd.DataFrame:
 
     def add(model: str, pid: str, samples: list[tuple[str | None, str]]) -> None:
         for i, (ans, status) in enumerate(samples):
-            rows.append({"model": model, "benchmark": "math", "problem_id": pid, "index": i, "status": status,
-                         "extracted": ans})
+            rows.append(
+                {"model": model, "benchmark": "math", "problem_id": pid, "index": i, "status": status, "extracted": ans}
+            )
 
     # rl, p10: round one (indices 0, 1) "7" pass, "8" fail; round two "7" pass, "7 " pass (same answer), none
     add("rl", "p10", [("7", "pass"), ("8", "fail"), ("7", "pass"), ("7 ", "pass"), (None, "no_answer")])
@@ -74,12 +75,20 @@ def test_orders_the_analyses_rely_on() -> None:
     assert list(k.ids[base.ordered("seen").problem]) == ["p10", "p2"]  # where each id first appears (rl's rows)
     assert list(k.ids[base.ordered("first_row").problem]) == ["p2", "p10"]  # where base's own rows start
     rows = k.table("first_row")
-    assert list(zip(rows["model"], rows["problem_id"], strict=True)) == [("rl", "p10"), ("rl", "p2"), ("base", "p2"),
-                                                            ("base", "p10")]
+    assert list(zip(rows["model"], rows["problem_id"], strict=True)) == [
+        ("rl", "p10"),
+        ("rl", "p2"),
+        ("base", "p2"),
+        ("base", "p10"),
+    ]
     table = k.table()
-    assert list(table.columns[:len(TABLE_COLUMNS)]) == list(TABLE_COLUMNS)
-    assert list(zip(table["model"], table["problem_id"], strict=True)) == [("base", "p10"), ("base", "p2"), ("rl", "p10"),
-                                                              ("rl", "p2")]  # sorted as the ids are spelt
+    assert list(table.columns[: len(TABLE_COLUMNS)]) == list(TABLE_COLUMNS)
+    assert list(zip(table["model"], table["problem_id"], strict=True)) == [
+        ("base", "p10"),
+        ("base", "p2"),
+        ("rl", "p10"),
+        ("rl", "p2"),
+    ]  # sorted as the ids are spelt
     old = per_problem_counts(verdicts())
     assert old.equals(table[["model", "benchmark", "problem_id", "n", "c"]])
     assert problem_counts_frame(verdicts())["n"].tolist() == [5, 2, 2, 2]
@@ -94,9 +103,16 @@ def test_integer_and_string_ids_are_one_problem() -> None:
 
 
 def test_shared_by_every_analysis_of_a_run() -> None:
-    inputs = AnalysisInputs(verdicts=verdicts(), models=[{"name": "base", "role": "base", "step": None, "base": None},
-                                                         {"name": "rl", "role": "rl", "step": None, "base": "base"}],
-                            k_grid=[1, 2], spec=AnalysisSpec(bootstrap=10), adaptive_first=2)
+    inputs = AnalysisInputs(
+        verdicts=verdicts(),
+        models=[
+            {"name": "base", "role": "base", "step": None, "base": None},
+            {"name": "rl", "role": "rl", "step": None, "base": "base"},
+        ],
+        k_grid=[1, 2],
+        spec=AnalysisSpec(bootstrap=10),
+        adaptive_first=2,
+    )
     assert inputs.problem_counts is inputs.problem_counts  # built once
     assert inputs.counts["c_first"].tolist() == [0, 1, 1, 0]  # base p10, base p2, rl p10, rl p2
     tables = analyse_counts(inputs.problem_counts, inputs.models, inputs.k_grid, n_boot=10)

@@ -15,8 +15,18 @@ def verdicts() -> pd.DataFrame:
 
     def add(model: str, pid: str, answers: list[tuple[str | None, str]]) -> None:
         for i, (ans, status) in enumerate(answers):
-            rows.append({"model": model, "benchmark": "b", "problem_id": pid, "index": i, "status": status,
-                         "extracted": ans, "verifier_version": "v", "detail": ""})
+            rows.append(
+                {
+                    "model": model,
+                    "benchmark": "b",
+                    "problem_id": pid,
+                    "index": i,
+                    "status": status,
+                    "extracted": ans,
+                    "verifier_version": "v",
+                    "detail": "",
+                }
+            )
 
     # base: p1 answers 5, "5 " (same after normalisation), 6, none -> 2 distinct, 1 correct form
     add("base", "p1", [("5", "pass"), ("5 ", "pass"), ("6", "fail"), (None, "no_answer")])

@@ -38,14 +38,17 @@ def test_fit_is_the_least_squares_solution_on_noisy_points() -> None:
     assert 0 < fit.r2 < 1
 
 
-@pytest.mark.parametrize(("h", "r", "why"), [
-    ([0.5, 1.0], [0.3, 0.2], "needs 3"),  # two points fit any such curve exactly
-    ([0.5, 1.0, math.nan, 0.7], [0.3, 0.2, 0.1, math.nan], "2 points"),  # pairs with a NaN do not count
-    ([], [], "0 points"),
-    ([0.8, 0.8, 0.8, 0.8], [0.1, 0.2, 0.3, 0.4], "does not vary"),  # a and b not identified
-    ([0.8, 0.8 + 1e-12, 0.8, 0.8], [0.1, 0.2, 0.3, 0.4], "does not vary"),  # float noise is no variation
-    ([0.5, -0.1, 1.0], [0.3, 0.2, 0.1], "negative entropy"),
-])
+@pytest.mark.parametrize(
+    ("h", "r", "why"),
+    [
+        ([0.5, 1.0], [0.3, 0.2], "needs 3"),  # two points fit any such curve exactly
+        ([0.5, 1.0, math.nan, 0.7], [0.3, 0.2, 0.1, math.nan], "2 points"),  # pairs with a NaN do not count
+        ([], [], "0 points"),
+        ([0.8, 0.8, 0.8, 0.8], [0.1, 0.2, 0.3, 0.4], "does not vary"),  # a and b not identified
+        ([0.8, 0.8 + 1e-12, 0.8, 0.8], [0.1, 0.2, 0.3, 0.4], "does not vary"),  # float noise is no variation
+        ([0.5, -0.1, 1.0], [0.3, 0.2, 0.1], "negative entropy"),
+    ],
+)
 def test_fit_refuses_what_cannot_identify_it(h: list[float], r: list[float], why: str) -> None:
     fit = fit_entropy_performance(h, r)
     assert why in fit.note
@@ -79,13 +82,40 @@ def test_table_from_known_curves_and_checkpoint_pass_rates(tmp_path: Path) -> No
     h = [math.log((1.0 - passes[m] / 8) / 0.1) for m in ("base", "step-1", "step-2", "step-3")]
     folder = tmp_path / "grpo"
     folder.mkdir()
-    pd.DataFrame({"step": [1, 2, 3, 4], "reward": [0.5 - 0.05 * math.exp(x) for x in h], "pass_rate": 0.0,
-                  "kl": 0.0, "entropy": h}).to_csv(folder / "curves.csv", index=False)
+    pd.DataFrame(
+        {
+            "step": [1, 2, 3, 4],
+            "reward": [0.5 - 0.05 * math.exp(x) for x in h],
+            "pass_rate": 0.0,
+            "kl": 0.0,
+            "entropy": h,
+        }
+    ).to_csv(folder / "curves.csv", index=False)
     models: list[dict[str, Any]] = [{"name": "base", "role": "base", "step": None, "base": None}]
-    models += [{"name": f"step-{s}", "role": "checkpoint", "step": s, "base": "base", "algorithm": "grpo/dr_grpo",
-                "training_curves": str(folder / "curves.csv")} for s in (1, 2, 3, 4)]
-    verdicts = pd.DataFrame([{"model": m, "benchmark": "synthetic", "problem_id": "p0", "index": i,
-                              "status": "pass" if i < c else "fail"} for m, c in passes.items() for i in range(8)])
+    models += [
+        {
+            "name": f"step-{s}",
+            "role": "checkpoint",
+            "step": s,
+            "base": "base",
+            "algorithm": "grpo/dr_grpo",
+            "training_curves": str(folder / "curves.csv"),
+        }
+        for s in (1, 2, 3, 4)
+    ]
+    verdicts = pd.DataFrame(
+        [
+            {
+                "model": m,
+                "benchmark": "synthetic",
+                "problem_id": "p0",
+                "index": i,
+                "status": "pass" if i < c else "fail",
+            }
+            for m, c in passes.items()
+            for i in range(8)
+        ]
+    )
     table = _analysis().run(_inputs(models, verdicts))
     assert table is not None and list(table.columns) == list(COLUMNS) and len(table) == 2
     reward, pass1 = (table[table["target"] == t].iloc[0] for t in ("reward", "pass@1"))
@@ -119,8 +149,10 @@ def test_a_short_run_is_a_refused_row_and_a_study_without_training_has_no_table(
     folder.mkdir()
     curves = folder / "curves.csv"
     pd.DataFrame({"step": [1, 2], "reward": [0.1, 0.2], "entropy": [0.9, 0.8]}).to_csv(curves, index=False)
-    models: list[dict[str, Any]] = [{"name": "base", "role": "base"}, {"name": "c1", "role": "checkpoint", "step": 1,
-                                                                       "base": "base", "training_curves": str(curves)}]
+    models: list[dict[str, Any]] = [
+        {"name": "base", "role": "base"},
+        {"name": "c1", "role": "checkpoint", "step": 1, "base": "base", "training_curves": str(curves)},
+    ]
     table = _analysis().run(_inputs(models, pd.DataFrame()))
     assert table is not None and table["target"].tolist() == ["reward"]
     assert "needs 3" in table["note"].iloc[0] and math.isnan(table["ceiling"].iloc[0])

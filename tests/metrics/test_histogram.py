@@ -11,8 +11,20 @@ from passbound.metrics.histogram import BINS, accuracy_bin, accuracy_histogram
 
 
 def test_bin_labels() -> None:
-    assert [b[0] for b in BINS] == ["0", "(0,0.1]", "(0.1,0.2]", "(0.2,0.3]", "(0.3,0.4]", "(0.4,0.5]",
-                                    "(0.5,0.6]", "(0.6,0.7]", "(0.7,0.8]", "(0.8,0.9]", "(0.9,1)", "1"]
+    assert [b[0] for b in BINS] == [
+        "0",
+        "(0,0.1]",
+        "(0.1,0.2]",
+        "(0.2,0.3]",
+        "(0.3,0.4]",
+        "(0.4,0.5]",
+        "(0.5,0.6]",
+        "(0.6,0.7]",
+        "(0.7,0.8]",
+        "(0.8,0.9]",
+        "(0.9,1)",
+        "1",
+    ]
 
 
 def test_bin_edges_are_exact() -> None:
@@ -26,13 +38,28 @@ def test_histogram_table() -> None:
     v = pd.concat([study_verdicts(), pd.DataFrame(rows("B", "code", {"a": 3, "b": 10}, n=10))])
     df = accuracy_histogram(problem_counts(v), MODELS)
     assert list(df.groupby(["model", "benchmark"], sort=False).size().index) == [
-        ("B", "code"), ("B", "math"), ("R", "math"), ("D", "math")]
+        ("B", "code"),
+        ("B", "math"),
+        ("R", "math"),
+        ("D", "math"),
+    ]
     assert (df.groupby(["model", "benchmark"]).size() == 12).all()
     b = df[(df["model"] == "B") & (df["benchmark"] == "math")].set_index("bin")
     # B on math, n = 4: accuracies 0.5, 0, 0.25, 0, 1
     assert b["n_problems"].to_dict() == {
-        "0": 2, "(0,0.1]": 0, "(0.1,0.2]": 0, "(0.2,0.3]": 1, "(0.3,0.4]": 0, "(0.4,0.5]": 1,
-        "(0.5,0.6]": 0, "(0.6,0.7]": 0, "(0.7,0.8]": 0, "(0.8,0.9]": 0, "(0.9,1)": 0, "1": 1}
+        "0": 2,
+        "(0,0.1]": 0,
+        "(0.1,0.2]": 0,
+        "(0.2,0.3]": 1,
+        "(0.3,0.4]": 0,
+        "(0.4,0.5]": 1,
+        "(0.5,0.6]": 0,
+        "(0.6,0.7]": 0,
+        "(0.7,0.8]": 0,
+        "(0.8,0.9]": 0,
+        "(0.9,1)": 0,
+        "1": 1,
+    }
     assert b.loc["0", "fraction"] == 0.4 and b.loc["(0.2,0.3]", "lo"] == 0.2 and b.loc["1", "hi"] == 1.0
     r = df[(df["model"] == "R")].set_index("bin")  # accuracies 1, .25, 0, 0, 1, .75 over 6 problems
     assert r.loc["1", "n_problems"] == 2 and r.loc["(0.7,0.8]", "n_problems"] == 1

@@ -62,13 +62,31 @@ def test_pairs_cover_every_two_models() -> None:
         {"name": "lone", "role": "other", "step": None, "base": None},
     ]
     pairs = comparison_pairs(models)
-    assert pairs[:7] == [("R", "B", "base"), ("D", "B", "base"), ("C1", "B", "base"), ("X", "Y", "base"),
-                         ("R", "D", "sibling"), ("R", "C1", "sibling"), ("D", "C1", "sibling")]
+    assert pairs[:7] == [
+        ("R", "B", "base"),
+        ("D", "B", "base"),
+        ("C1", "B", "base"),
+        ("X", "Y", "base"),
+        ("R", "D", "sibling"),
+        ("R", "C1", "sibling"),
+        ("D", "C1", "sibling"),
+    ]
     assert pairs[7:] == [  # the rest in study order; a base model is always the reference
-        ("X", "B", "other"), ("B", "Y", "other"), ("lone", "B", "other"), ("R", "X", "other"),
-        ("R", "Y", "other"), ("R", "lone", "other"), ("D", "X", "other"), ("D", "Y", "other"),
-        ("D", "lone", "other"), ("C1", "X", "other"), ("C1", "Y", "other"), ("C1", "lone", "other"),
-        ("X", "lone", "other"), ("lone", "Y", "other")]
+        ("X", "B", "other"),
+        ("B", "Y", "other"),
+        ("lone", "B", "other"),
+        ("R", "X", "other"),
+        ("R", "Y", "other"),
+        ("R", "lone", "other"),
+        ("D", "X", "other"),
+        ("D", "Y", "other"),
+        ("D", "lone", "other"),
+        ("C1", "X", "other"),
+        ("C1", "Y", "other"),
+        ("C1", "lone", "other"),
+        ("X", "lone", "other"),
+        ("lone", "Y", "other"),
+    ]
     assert len({frozenset(p[:2]) for p in pairs}) == len(pairs) == 7 * 6 // 2
 
 
@@ -80,7 +98,13 @@ def test_overlap_between_two_bases_and_across_families() -> None:
     assert list(df["relation"]) == ["base", "base", "sibling", "other", "other", "other"]
     by = _row(df, "B", "Y")  # two bases: the one listed first is the model
     assert (by.relation, by.n_problems, by.n_both, by.n_model_only, by.n_reference_only, by.n_neither) == (
-        "other", 5, 1, 2, 0, 2)
+        "other",
+        5,
+        1,
+        2,
+        0,
+        2,
+    )
     assert by.model_only_ids == "p1 p5" and by.reference_only_ids == ""
     assert not by.model_subset_of_reference and by.reference_subset_of_model  # Y's set ⊆ B's
     ry = _row(df, "R", "Y")  # across families: R's base is B, yet R is compared with Y too

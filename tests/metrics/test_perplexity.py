@@ -75,7 +75,9 @@ def direct(torch_and_model: tuple, prompt, completion: str, temperature: float) 
     if isinstance(prompt, str):
         p = tok.encode(prompt)
     else:
-        p = tok.encode(tok.apply_chat_template(prompt, tokenize=False, add_generation_prompt=True), add_special_tokens=False)
+        p = tok.encode(
+            tok.apply_chat_template(prompt, tokenize=False, add_generation_prompt=True), add_special_tokens=False
+        )
     c = tok.encode(completion, add_special_tokens=False)
     ids = torch.tensor([p + c])
     with torch.no_grad():

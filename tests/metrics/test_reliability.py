@@ -71,8 +71,9 @@ def test_limits_tau_to_zero_is_pass_at_k_and_tau_one_is_pass_hat_k() -> None:
         small = g_pass_at_k(n, c, k, [0.0, 1e-9, 1 / (2 * k)])
         for col in range(3):
             np.testing.assert_allclose(small[:, col], pass_at_k(n, c, k), rtol=1e-10, atol=1e-14)
-        np.testing.assert_allclose(g_pass_at_k(n, c, k, [1.0])[:, 0], pass_hat_k_matrix(n, c, [k])[:, 0],
-                                   rtol=1e-9, atol=1e-15)
+        np.testing.assert_allclose(
+            g_pass_at_k(n, c, k, [1.0])[:, 0], pass_hat_k_matrix(n, c, [k])[:, 0], rtol=1e-9, atol=1e-15
+        )
         # pass^k <= G-Pass@k_τ (falling in τ) <= pass@k
         g = g_pass_at_k(n, c, k, [0.0, *TAUS])
         assert (np.diff(g, axis=1) <= 1e-12).all()

@@ -19,9 +19,9 @@ CKPTS = [
     {"name": "C1", "role": "checkpoint", "step": 50, "base": "B"},
 ]
 SERIES = {
-    "B": MATH["B"],                                          # pass@1 7/20, pass@4 3/5
-    "C1": {"p1": 3, "p2": 0, "p3": 2, "p4": 1, "p5": 4},    # pass@1 10/20, pass@4 4/5
-    "C2": {"p1": 4, "p2": 0, "p3": 4, "p4": 0, "p5": 4},    # pass@1 12/20, pass@4 3/5
+    "B": MATH["B"],  # pass@1 7/20, pass@4 3/5
+    "C1": {"p1": 3, "p2": 0, "p3": 2, "p4": 1, "p5": 4},  # pass@1 10/20, pass@4 4/5
+    "C2": {"p1": 4, "p2": 0, "p3": 4, "p4": 0, "p5": 4},  # pass@1 12/20, pass@4 3/5
 }
 
 
@@ -78,7 +78,8 @@ def test_algorithm_table_agrees_with_analyse_verdicts() -> None:
     for r in ref["delta_se"].itertuples():
         row = mine.loc[r.rl_model]
         assert (row.delta_se, row.delta_se_ci_low, row.delta_se_ci_high) == pytest.approx(
-            (r.delta_se, r.ci_low, r.ci_high), abs=1e-12)
+            (r.delta_se, r.ci_low, r.ci_high), abs=1e-12
+        )
     paired = ref["paired"]
     for r in ref["crossover"].itertuples():
         got = mine.loc[r.model, "crossover_k"]
@@ -105,7 +106,7 @@ def test_crossover_where_the_model_overtakes_its_base() -> None:
 
 def test_crossing_k_rules() -> None:
     ks = [1, 2, 4, 8]
-    assert crossing_k(ks, np.array([.5, .6, .7, .8]), np.array([.2, .5, .7, .9])) == 4  # tie counts
-    assert crossing_k(ks, np.array([.5, .6, .7, .8]), np.array([.2, .3, .4, .5])) is None
-    assert crossing_k(ks, np.array([.1, .2, .3, .4]), np.array([.2, .3, .4, .5])) is None
-    assert crossing_k(ks, np.array([.2, .3, .5, .6]), np.array([.2, .3, .4, .5])) == 4  # level, then ahead
+    assert crossing_k(ks, np.array([0.5, 0.6, 0.7, 0.8]), np.array([0.2, 0.5, 0.7, 0.9])) == 4  # tie counts
+    assert crossing_k(ks, np.array([0.5, 0.6, 0.7, 0.8]), np.array([0.2, 0.3, 0.4, 0.5])) is None
+    assert crossing_k(ks, np.array([0.1, 0.2, 0.3, 0.4]), np.array([0.2, 0.3, 0.4, 0.5])) is None
+    assert crossing_k(ks, np.array([0.2, 0.3, 0.5, 0.6]), np.array([0.2, 0.3, 0.4, 0.5])) == 4  # level, then ahead

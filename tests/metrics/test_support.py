@@ -46,7 +46,11 @@ def test_totals_pool_every_benchmark() -> None:
     v = pd.concat([study_verdicts(), code], ignore_index=True)
     table, _ = support_tables(problem_counts(v), MODELS, n_boot=300)
     assert list(zip(table["benchmark"], table["model"])) == [
-        ("code", "R"), ("math", "R"), ("math", "D"), (ALL, "R")]  # D is on one benchmark: no total
+        ("code", "R"),
+        ("math", "R"),
+        ("math", "D"),
+        (ALL, "R"),
+    ]  # D is on one benchmark: no total
     r = table[table["benchmark"] == ALL].iloc[0]
     # math: preserved 2, expansion 1, shrinkage 1, neither 1; code: expansion 1, shrinkage 1
     assert (r.n_problems, r.n_preserved, r.n_expansion, r.n_shrinkage, r.n_neither) == (7, 2, 2, 2, 1)
@@ -76,11 +80,13 @@ def test_full_scale_is_fast() -> None:
     from test_analyse_verdicts import synthetic_verdicts
 
     df = synthetic_verdicts(models=5, benchmarks=6, problems=500, n=1024)
-    models = [{"name": "m0", "role": "base", "step": None, "base": None},
-              {"name": "m1", "role": "rl", "step": None, "base": "m0"},
-              {"name": "m2", "role": "distill", "step": None, "base": "m0"},
-              {"name": "m3", "role": "checkpoint", "step": 100, "base": "m0"},
-              {"name": "m4", "role": "checkpoint", "step": 200, "base": "m0"}]
+    models = [
+        {"name": "m0", "role": "base", "step": None, "base": None},
+        {"name": "m1", "role": "rl", "step": None, "base": "m0"},
+        {"name": "m2", "role": "distill", "step": None, "base": "m0"},
+        {"name": "m3", "role": "checkpoint", "step": 100, "base": "m0"},
+        {"name": "m4", "role": "checkpoint", "step": 200, "base": "m0"},
+    ]
     start = time.perf_counter()
     out = analyse_boundary(df, models, [1 << i for i in range(11)], n_boot=1000)
     elapsed = time.perf_counter() - start
@@ -96,10 +102,18 @@ def test_invisible_leash_metrics_by_hand() -> None:
     table, _ = support_tables(problem_counts(study_verdicts()), MODELS, n_boot=50)
     t = table.set_index("model")
     r, d = t.loc["R"], t.loc["D"]
-    assert (r.support_retention_rate, r.new_discovery_rate, r.net_support_change, r.support_dynamics_score) == \
-        pytest.approx((2 / 3, 1 / 3, 0.0, 4 / 9))
-    assert (d.support_retention_rate, d.new_discovery_rate, d.net_support_change, d.support_dynamics_score) == \
-        pytest.approx((2 / 3, 0.0, -1 / 3, 0.0))
+    assert (
+        r.support_retention_rate,
+        r.new_discovery_rate,
+        r.net_support_change,
+        r.support_dynamics_score,
+    ) == pytest.approx((2 / 3, 1 / 3, 0.0, 4 / 9))
+    assert (
+        d.support_retention_rate,
+        d.new_discovery_rate,
+        d.net_support_change,
+        d.support_dynamics_score,
+    ) == pytest.approx((2 / 3, 0.0, -1 / 3, 0.0))
 
 
 def test_invisible_leash_metrics_with_empty_denominators() -> None:

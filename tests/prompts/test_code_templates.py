@@ -15,8 +15,10 @@ from passbound.verify.code_extract import extract_code
 
 @pytest.fixture(scope="module")
 def problems(shared_data):
-    return {name: load_benchmark(name, data_dir=shared_data).by_id()
-            for name in ("humaneval_plus", "mbpp_plus", "livecodebench")}
+    return {
+        name: load_benchmark(name, data_dir=shared_data).by_id()
+        for name in ("humaneval_plus", "mbpp_plus", "livecodebench")
+    }
 
 
 def test_code_templates_are_registered():
@@ -82,7 +84,17 @@ def test_chat_for_stdin_and_starter_code_problems(problems):
 def test_chat_for_a_plain_code_problem_and_own_messages():
     plain = Problem(id="1", benchmark="mine", prompt="Reverse a string.\n", target="", kind="code")
     assert get_template("code-chat").render(plain) == [
-        {"role": "user", "content": f"Reverse a string.\n\n{CODE_INSTRUCTION}"}]
-    own = Problem(id="2", benchmark="mine", prompt="p", target="", kind="code",
-                  messages=({"role": "system", "content": "s"}, {"role": "user", "content": "u"}))
-    assert get_template("code-chat").render(own) == [{"role": "system", "content": "s"}, {"role": "user", "content": "u"}]
+        {"role": "user", "content": f"Reverse a string.\n\n{CODE_INSTRUCTION}"}
+    ]
+    own = Problem(
+        id="2",
+        benchmark="mine",
+        prompt="p",
+        target="",
+        kind="code",
+        messages=({"role": "system", "content": "s"}, {"role": "user", "content": "u"}),
+    )
+    assert get_template("code-chat").render(own) == [
+        {"role": "system", "content": "s"},
+        {"role": "user", "content": "u"},
+    ]

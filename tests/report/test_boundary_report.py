@@ -43,14 +43,27 @@ MODELS = [
 
 
 def verdicts(counts: dict[str, dict[str, int]]) -> pd.DataFrame:
-    rows = [dict(model=m, benchmark="math", problem_id=pid, index=i,
-                 status="pass" if i < c else "fail", extracted=str(i % 2), verifier_version="v1",
-                 detail="") for m, per in counts.items() for pid, c in per.items() for i in range(N)]
+    rows = [
+        dict(
+            model=m,
+            benchmark="math",
+            problem_id=pid,
+            index=i,
+            status="pass" if i < c else "fail",
+            extracted=str(i % 2),
+            verifier_version="v1",
+            detail="",
+        )
+        for m, per in counts.items()
+        for pid, c in per.items()
+        for i in range(N)
+    ]
     return pd.DataFrame(rows)
 
 
-def make_run(run_dir: Path, counts: dict[str, dict[str, int]], models: list[dict],
-             boundary: tuple[str, ...] | None = None) -> Path:
+def make_run(
+    run_dir: Path, counts: dict[str, dict[str, int]], models: list[dict], boundary: tuple[str, ...] | None = None
+) -> Path:
     """Write the analyse stage's CSVs; ``boundary`` names which boundary tables to keep
     (None: all of them; (): none, like a run analysed before they existed)."""
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -60,8 +73,9 @@ def make_run(run_dir: Path, counts: dict[str, dict[str, int]], models: list[dict
     tables.update({k: t for k, t in extra.items() if boundary is None or k in boundary})
     for name, df in tables.items():
         df.to_csv(run_dir / f"{name}.csv", index=False)
-    (run_dir / "manifest.json").write_text(json.dumps({"study_name": "boundary", "models": models,
-                                                       "benchmarks": [{"name": "math"}]}))
+    (run_dir / "manifest.json").write_text(
+        json.dumps({"study_name": "boundary", "models": models, "benchmarks": [{"name": "math"}]})
+    )
     return run_dir
 
 
@@ -82,8 +96,10 @@ def full(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 def test_sections_present_after_summary(full: dict[str, Path]) -> None:
     html = full["html"].read_text(encoding="utf-8")
-    pos = [html.index(f'id="{a}"') for a in ("summary", "curves", "overlap", "support",
-                                              "histograms", "series", "algorithms", "results")]
+    pos = [
+        html.index(f'id="{a}"')
+        for a in ("summary", "curves", "overlap", "support", "histograms", "series", "algorithms", "results")
+    ]
     assert pos == sorted(pos)
     for a in ("overlap", "support", "histograms", "series", "algorithms"):
         assert f'href="#{a}"' in html
@@ -143,8 +159,7 @@ def test_boundary_figures_written_and_embedded(full: dict[str, Path]) -> None:
         data = full[key].read_bytes()
         assert data[:8] == PNG_MAGIC and len(data) > 5_000 and full[key].parent.name == "figures"
     html = full["html"].read_text(encoding="utf-8")
-    embedded = [base64.b64decode(u) for u in
-                re.findall(r'src="data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)"', html)]
+    embedded = [base64.b64decode(u) for u in re.findall(r'src="data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)"', html)]
     for key in ("overlap_svg:math", "hist_svg", "series_svg"):
         assert full[key].read_bytes() in embedded
     assert len(embedded) == 4  # pass@k curve + overlap + histogram + series

@@ -30,12 +30,19 @@ from passbound.store.rundir import samples_to_table
 from passbound.types import Sample
 
 N = 8
-MODELS = [{"name": "base", "path": "none", "role": "base", "engine": "hf"},
-          {"name": "rl", "path": "none", "role": "rl", "engine": "hf", "base": "base"},
-          {"name": "ckpt-100", "path": "none", "role": "checkpoint", "engine": "hf", "base": "base", "step": 100},
-          {"name": "ckpt-200", "path": "none", "role": "checkpoint", "engine": "hf", "base": "base", "step": 200}]
-PINNED = {"created": "2026-01-01T00:00:00+00:00", "updated": "2026-01-01T00:00:00+00:00",
-          "passbound_version": "0.0.0", "python": "3.x", "verifier_versions": {"math": "math-pinned"}}
+MODELS = [
+    {"name": "base", "path": "none", "role": "base", "engine": "hf"},
+    {"name": "rl", "path": "none", "role": "rl", "engine": "hf", "base": "base"},
+    {"name": "ckpt-100", "path": "none", "role": "checkpoint", "engine": "hf", "base": "base", "step": 100},
+    {"name": "ckpt-200", "path": "none", "role": "checkpoint", "engine": "hf", "base": "base", "step": 200},
+]
+PINNED = {
+    "created": "2026-01-01T00:00:00+00:00",
+    "updated": "2026-01-01T00:00:00+00:00",
+    "passbound_version": "0.0.0",
+    "python": "3.x",
+    "verifier_versions": {"math": "math-pinned"},
+}
 FIGURE = re.compile(rb"<svg.*?</svg>|data:image/[a-z+]+;base64,[A-Za-z0-9+/=]+", re.S)  # svg+xml too
 RECORDED_WITH = "3.11.2"  # matplotlib
 
@@ -140,18 +147,23 @@ FIGURES = {
 
 def build(out: Path) -> Path:
     """The run directory: 12 synthetic problems, 4 models x 8 samples, right answers by formula."""
-    study = study_from_dict({
-        "name": "unchanged", "output": str(out), "models": MODELS,
-        "benchmarks": [{"name": "synthetic", "limit": 12, "options": {"n_problems": 12, "levels": [1, 2]}}],
-        "sampling": {"n": N, "chunk_size": 6}, "verify": {"workers": 1},
-        "analysis": {"bootstrap": 30, "extrapolate_bootstrap": 20, "bayes_draws": 100},
-    })
+    study = study_from_dict(
+        {
+            "name": "unchanged",
+            "output": str(out),
+            "models": MODELS,
+            "benchmarks": [{"name": "synthetic", "limit": 12, "options": {"n_problems": 12, "levels": [1, 2]}}],
+            "sampling": {"n": N, "chunk_size": 6},
+            "verify": {"workers": 1},
+            "analysis": {"bootstrap": 30, "extrapolate_bootstrap": 20, "bayes_draws": 100},
+        }
+    )
     run = prepare_run(study)
     problems = run.read_problems("synthetic")
     for m, model in enumerate(MODELS):
         for chunk in range(0, len(problems), 6):
             rows = []
-            for i, q in enumerate(problems[chunk:chunk + 6], start=chunk):
+            for i, q in enumerate(problems[chunk : chunk + 6], start=chunk):
                 for j in range(N):
                     right = (7 * i + 3 * j + 5 * m) % (3 + (i + m) % 5) == 0
                     answer = q.target if right else int(q.target) + 1 + j % 2  # two wrong answers: diversity
@@ -160,8 +172,10 @@ def build(out: Path) -> Path:
     verify_run(study, run, show_progress=False)
     analyse_run(study, run)
     manifest = run.path / "manifest.json"
-    manifest.write_text(json.dumps({**json.loads(manifest.read_text(encoding="utf-8")), **PINNED},
-                                   indent=2, sort_keys=True), encoding="utf-8")
+    manifest.write_text(
+        json.dumps({**json.loads(manifest.read_text(encoding="utf-8")), **PINNED}, indent=2, sort_keys=True),
+        encoding="utf-8",
+    )
     report_run(run)
     return run.path
 

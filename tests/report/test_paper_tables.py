@@ -22,12 +22,25 @@ from passbound.report._tables import md_escape, read_csv, shown_columns, tex_esc
 
 RL = "my_model&50%"
 # Solvable at k = n = 4 on "math": B {p1, p3, p5}; RL {p1, p2, p5}.
-COUNTS = {"B": {"p1": 2, "p2": 0, "p3": 1, "p4": 0, "p5": 4},
-          RL: {"p1": 4, "p2": 1, "p3": 0, "p4": 0, "p5": 4}}
-MODELS = [{"name": "B", "role": "base", "step": None, "base": None},
-          {"name": RL, "role": "rl", "step": None, "base": "B"}]
-ANALYSIS = ("passk", "delta_se", "paired", "crossover", "majk", "summary", "overlap",
-            "accuracy_hist", "series", "algorithms", "support", "support_problems")
+COUNTS = {"B": {"p1": 2, "p2": 0, "p3": 1, "p4": 0, "p5": 4}, RL: {"p1": 4, "p2": 1, "p3": 0, "p4": 0, "p5": 4}}
+MODELS = [
+    {"name": "B", "role": "base", "step": None, "base": None},
+    {"name": RL, "role": "rl", "step": None, "base": "B"},
+]
+ANALYSIS = (
+    "passk",
+    "delta_se",
+    "paired",
+    "crossover",
+    "majk",
+    "summary",
+    "overlap",
+    "accuracy_hist",
+    "series",
+    "algorithms",
+    "support",
+    "support_problems",
+)
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +93,8 @@ def test_latex_escapes_names(run: tuple[Path, dict[str, Path]]) -> None:
     tex = paths["table_tex:delta_se"].read_text(encoding="utf-8")
     assert r"my\_model\&50\%" in tex and "my_model&50%" not in tex
     assert tex_escape(r"a_b&c%d$e#f{g}h~i^j\k") == (
-        r"a\_b\&c\%d\$e\#f\{g\}h\textasciitilde{}i\textasciicircum{}j\textbackslash{}k")
+        r"a\_b\&c\%d\$e\#f\{g\}h\textasciitilde{}i\textasciicircum{}j\textbackslash{}k"
+    )
     assert md_escape("a|b*c_d") == r"a\|b\*c\_d"
     md = paths["table_md:delta_se"].read_text(encoding="utf-8")
     assert r"my\_model&50%" in md
@@ -106,28 +120,42 @@ def test_numbers_are_percentages_with_ci(run: tuple[Path, dict[str, Path]]) -> N
 
 
 def test_integer_columns_with_gaps_stay_integers() -> None:
-    df = pd.DataFrame({"benchmark": ["a", "b"], "crossover_k": pd.array([4, None], dtype="Int64"),
-                       "pass_at_1": [0.5, float("nan")], "model_wins_at_1": [True, False]})
+    df = pd.DataFrame(
+        {
+            "benchmark": ["a", "b"],
+            "crossover_k": pd.array([4, None], dtype="Int64"),
+            "pass_at_1": [0.5, float("nan")],
+            "model_wins_at_1": [True, False],
+        }
+    )
     tex = to_latex(df, "t")
     rows = [_split_cells(r) for r in _body_rows(tex)]
     assert rows == [["a", "4", "50.0", "yes"], ["b", "---", "---", "no"]]
 
 
-def test_pdflatex_compiles_the_tables_when_installed(run: tuple[Path, dict[str, Path]],
-                                                      tmp_path: Path) -> None:
+def test_pdflatex_compiles_the_tables_when_installed(run: tuple[Path, dict[str, Path]], tmp_path: Path) -> None:
     run_dir, paths = run
     inputs = "\n".join(f"\\input{{{paths[f'table_tex:{n}'].as_posix()}}}\\par" for n in ANALYSIS)
-    doc = ("\\documentclass{article}\\usepackage{booktabs}\\usepackage{graphicx}"
-           "\\begin{document}\\tiny\n" + inputs + "\n\\end{document}\n")
+    doc = (
+        "\\documentclass{article}\\usepackage{booktabs}\\usepackage{graphicx}"
+        "\\begin{document}\\tiny\n" + inputs + "\n\\end{document}\n"
+    )
     (tmp_path / "doc.tex").write_text(doc, encoding="utf-8")
     assert "\\input{" in doc and len(ANALYSIS) == doc.count("\\input{")
     pdflatex = shutil.which("pdflatex")
     if pdflatex is None:  # TeX is not part of the test install: say so (a skip), unless this machine must have it
         if os.environ.get("PASSBOUND_REQUIRE_PDFLATEX"):
             pytest.fail("PASSBOUND_REQUIRE_PDFLATEX is set and pdflatex is not on PATH")
-        pytest.skip("pdflatex is not installed; the LaTeX text checks above ran (set PASSBOUND_REQUIRE_PDFLATEX "
-                    "to make its absence a failure)")
-    proc = subprocess.run([pdflatex, "-interaction=nonstopmode", "-halt-on-error", "doc.tex"],
-                          cwd=tmp_path, capture_output=True, text=True, timeout=300)
+        pytest.skip(
+            "pdflatex is not installed; the LaTeX text checks above ran (set PASSBOUND_REQUIRE_PDFLATEX "
+            "to make its absence a failure)"
+        )
+    proc = subprocess.run(
+        [pdflatex, "-interaction=nonstopmode", "-halt-on-error", "doc.tex"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stdout[-3000:]
     assert (tmp_path / "doc.pdf").stat().st_size > 1000

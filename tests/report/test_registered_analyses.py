@@ -23,21 +23,36 @@ N = 16
 
 
 def make_run(tmp_path: Path, **analysis) -> Path:
-    study = study_from_dict({
-        "name": "analyses", "output": str(tmp_path / "run"),
-        "models": [{"name": "m", "path": "none", "role": "rl", "engine": "hf"}],
-        "benchmarks": [{"name": "synthetic", "limit": 40, "options": {"n_problems": 40, "levels": [1, 2]}}],
-        "sampling": {"n": N, "chunk_size": 10}, "verify": {"workers": 1},
-        "analysis": {"bootstrap": 50, "extrapolate_bootstrap": 40, "bayes_draws": 300, **analysis},
-    })
+    study = study_from_dict(
+        {
+            "name": "analyses",
+            "output": str(tmp_path / "run"),
+            "models": [{"name": "m", "path": "none", "role": "rl", "engine": "hf"}],
+            "benchmarks": [{"name": "synthetic", "limit": 40, "options": {"n_problems": 40, "levels": [1, 2]}}],
+            "sampling": {"n": N, "chunk_size": 10},
+            "verify": {"workers": 1},
+            "analysis": {"bootstrap": 50, "extrapolate_bootstrap": 40, "bayes_draws": 300, **analysis},
+        }
+    )
     run = prepare_run(study)
     rng = np.random.default_rng(0)
     problems = run.read_problems("synthetic")
     p = rng.beta(0.4, 1.2, len(problems))
     for chunk in range(0, len(problems), 10):
-        rows = [Sample("m", "synthetic", q.id, j,
-                       f"\\boxed{{{q.target if rng.random() < p[i] else int(q.target) + 1}}}", "stop", 5, 0)
-                for i, q in enumerate(problems[chunk:chunk + 10], start=chunk) for j in range(N)]
+        rows = [
+            Sample(
+                "m",
+                "synthetic",
+                q.id,
+                j,
+                f"\\boxed{{{q.target if rng.random() < p[i] else int(q.target) + 1}}}",
+                "stop",
+                5,
+                0,
+            )
+            for i, q in enumerate(problems[chunk : chunk + 10], start=chunk)
+            for j in range(N)
+        ]
         run.write_shard("samples", "m", "synthetic", chunk // 10, samples_to_table(rows))
     verify_run(study, run, show_progress=False)
     analyse_run(study, run)
@@ -69,7 +84,10 @@ def test_tables_sections_and_dotted_curve(tmp_path: Path) -> None:
     assert 'id="beyond-n"' in html and 'id="bayes"' in html
     md = (run / "summary.md").read_text()
     last = beyond.iloc[-1]
-    assert f"| `synthetic` | `m` | {N} | {100 * passk['pass_at_k'].iloc[-1]:.1f} | {int(last.k)} | {100 * last.predicted:.1f} |" in md
+    assert (
+        f"| `synthetic` | `m` | {N} | {100 * passk['pass_at_k'].iloc[-1]:.1f} | {int(last.k)} | {100 * last.predicted:.1f} |"
+        in md
+    )
     svg = (run / "figures" / "passk_synthetic.svg").read_text()
     # The only model is an RL model (solid line): a dash pattern can only come from the prediction.
     assert re.search(r"stroke-dasharray", svg)
@@ -91,8 +109,13 @@ def test_bad_settings_are_config_errors(tmp_path: Path, bad: dict) -> None:
     from passbound.errors import ConfigError
 
     with pytest.raises(ConfigError):
-        study_from_dict({"models": [{"name": "m", "path": "none", "engine": "hf"}],
-                         "benchmarks": [{"name": "synthetic"}], "analysis": bad})
+        study_from_dict(
+            {
+                "models": [{"name": "m", "path": "none", "engine": "hf"}],
+                "benchmarks": [{"name": "synthetic"}],
+                "analysis": bad,
+            }
+        )
 
 
 def test_edge_cases_of_the_registered_analyses() -> None:
@@ -105,9 +128,20 @@ def test_edge_cases_of_the_registered_analyses() -> None:
     from passbound.config import AnalysisSpec
 
     def verdicts(n: int, passes: int, problems: int = 6) -> pd.DataFrame:
-        return pd.DataFrame([dict(model="m", benchmark="b", problem_id=f"p{i}", index=j,
-                                  status="pass" if j < passes else "fail", extracted="1")
-                             for i in range(problems) for j in range(n)])
+        return pd.DataFrame(
+            [
+                dict(
+                    model="m",
+                    benchmark="b",
+                    problem_id=f"p{i}",
+                    index=j,
+                    status="pass" if j < passes else "fail",
+                    extracted="1",
+                )
+                for i in range(problems)
+                for j in range(n)
+            ]
+        )
 
     models = [{"name": "m", "role": "base", "step": None, "base": None}]
     spec = AnalysisSpec(extrapolate_bootstrap=20, bayes_draws=50)
@@ -180,7 +214,7 @@ def test_an_analysis_is_one_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     written = {p.stem for p in run.glob("*.csv")}
     assert {"passk", "summary", "support", "solved_count"} <= written <= set(declared) | {"perplexity"}
     for name in written:
-        assert list(data.table(name).columns[:len(declared[name].columns)]) == list(declared[name].columns)
+        assert list(data.table(name).columns[: len(declared[name].columns)]) == list(declared[name].columns)
     assert data.passk is data.table("passk") and len(data.passk)
 
 
@@ -190,10 +224,14 @@ def test_registration_order_does_not_depend_on_import_order() -> None:
     import subprocess
     import sys
 
-    probe = ("import sys; {first}from passbound.analyses import registered; "
-             "print(' '.join(a.name for a in registered()))")
-    orders = [subprocess.run([sys.executable, "-c", probe.format(first=first)], capture_output=True, text=True,
-                             check=True).stdout.split()
-              for first in ("", "import passbound.analyses.along_training, passbound.analyses.chance; ")]
+    probe = (
+        "import sys; {first}from passbound.analyses import registered; print(' '.join(a.name for a in registered()))"
+    )
+    orders = [
+        subprocess.run(
+            [sys.executable, "-c", probe.format(first=first)], capture_output=True, text=True, check=True
+        ).stdout.split()
+        for first in ("", "import passbound.analyses.along_training, passbound.analyses.chance; ")
+    ]
     assert orders[0][0] == "passk" and orders[0].index("along_training") < orders[0].index("chance")  # _MODULES
     assert orders[1] == orders[0]

@@ -19,25 +19,36 @@ from passbound.stages import analyse_run, prepare_run, report_run, verify_run
 from passbound.store.rundir import samples_to_table
 from passbound.types import Sample
 
-RIGHT = {"base": [[True, True, False, False], [False, False, True, False]],
-         "rl": [[True, True, True, True], [False, False, False, False]]}
+RIGHT = {
+    "base": [[True, True, False, False], [False, False, True, False]],
+    "rl": [[True, True, True, True], [False, False, False, False]],
+}
 
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    study = study_from_dict({
-        "name": "reliability", "output": str(tmp_path_factory.mktemp("reliability") / "run"),
-        "models": [{"name": "base", "path": "none", "role": "base", "engine": "hf"},
-                   {"name": "rl", "path": "none", "role": "rl", "engine": "hf", "base": "base"}],
-        "benchmarks": [{"name": "synthetic", "limit": 2, "options": {"n_problems": 2, "levels": [1]}}],
-        "sampling": {"n": 4, "chunk_size": 2}, "verify": {"workers": 1},
-        "analysis": {"bootstrap": 200, "extrapolate": 0, "bayes_draws": 0},
-    })
+    study = study_from_dict(
+        {
+            "name": "reliability",
+            "output": str(tmp_path_factory.mktemp("reliability") / "run"),
+            "models": [
+                {"name": "base", "path": "none", "role": "base", "engine": "hf"},
+                {"name": "rl", "path": "none", "role": "rl", "engine": "hf", "base": "base"},
+            ],
+            "benchmarks": [{"name": "synthetic", "limit": 2, "options": {"n_problems": 2, "levels": [1]}}],
+            "sampling": {"n": 4, "chunk_size": 2},
+            "verify": {"workers": 1},
+            "analysis": {"bootstrap": 200, "extrapolate": 0, "bayes_draws": 0},
+        }
+    )
     out = prepare_run(study)
     problems = out.read_problems("synthetic")
     for model, per_problem in RIGHT.items():
-        rows = [Sample(model, "synthetic", q.id, j, f"\\boxed{{{q.target if ok else int(q.target) + 1}}}", "stop", 5, 0)
-                for q, right in zip(problems, per_problem, strict=True) for j, ok in enumerate(right)]
+        rows = [
+            Sample(model, "synthetic", q.id, j, f"\\boxed{{{q.target if ok else int(q.target) + 1}}}", "stop", 5, 0)
+            for q, right in zip(problems, per_problem, strict=True)
+            for j, ok in enumerate(right)
+        ]
         out.write_shard("samples", model, "synthetic", 0, samples_to_table(rows))
     verify_run(study, out, show_progress=False)
     analyse_run(study, out)

@@ -39,24 +39,35 @@ PASSES = {
 def build_run(root: Path) -> Path:
     """A complete run directory: study, manifest, problems, samples and verdicts, analysed and
     reported by the real stages."""
-    study = study_from_dict({
-        "name": "browser", "output": str(root),
-        "models": [{"name": "base", "path": "x", "role": "base"},
-                   {"name": "rl", "path": "y", "role": "rl", "base": "base"}],
-        "benchmarks": [{"name": "toy"}],
-        "sampling": {"n": N, "chunk_size": 16}, "analysis": {"bootstrap": 200},
-    })
+    study = study_from_dict(
+        {
+            "name": "browser",
+            "output": str(root),
+            "models": [
+                {"name": "base", "path": "x", "role": "base"},
+                {"name": "rl", "path": "y", "role": "rl", "base": "base"},
+            ],
+            "benchmarks": [{"name": "toy"}],
+            "sampling": {"n": N, "chunk_size": 16},
+            "analysis": {"bootstrap": 200},
+        }
+    )
     run = RunDir(root)
-    problems = [Problem(pid, "toy", f"What is {i} + {i}?", str(2 * i))
-                for i, pid in enumerate(PASSES["base"], start=1)]
+    problems = [Problem(pid, "toy", f"What is {i} + {i}?", str(2 * i)) for i, pid in enumerate(PASSES["base"], start=1)]
     run.write_problems("toy", problems)
-    run.write_manifest({
-        "study_name": "browser", "passbound_version": "test",
-        "models": [{"name": m.name, "role": m.role, "base": m.base, "step": m.step,
-                    "path": m.path, "engine": m.engine} for m in study.models],
-        "benchmarks": [{"name": "toy", "n_problems": len(problems)}],
-        "sampling": {"n": N, "temperature": 0.6, "seed": 0}, "k": study.k_grid,
-    })
+    run.write_manifest(
+        {
+            "study_name": "browser",
+            "passbound_version": "test",
+            "models": [
+                {"name": m.name, "role": m.role, "base": m.base, "step": m.step, "path": m.path, "engine": m.engine}
+                for m in study.models
+            ],
+            "benchmarks": [{"name": "toy", "n_problems": len(problems)}],
+            "sampling": {"n": N, "temperature": 0.6, "seed": 0},
+            "k": study.k_grid,
+        }
+    )
     (root / "study.toml").write_text('name = "browser"\n', encoding="utf-8")
     targets = {p.id: p.target for p in problems}
     for model, passes in PASSES.items():
@@ -65,10 +76,19 @@ def build_run(root: Path) -> Path:
             for j in range(N):
                 ok = j < c
                 answer = targets[pid] if ok else "7"
-                samples.append(Sample(model, "toy", pid, j, f"Adding: \\boxed{{{answer}}} <ok>",
-                                      "stop", 12, j, -3.0))
-                verdicts.append(Verdict(model, "toy", pid, j, "pass" if ok else "fail", answer,
-                                        "math-1", "" if ok else f"expected {targets[pid]}"))
+                samples.append(Sample(model, "toy", pid, j, f"Adding: \\boxed{{{answer}}} <ok>", "stop", 12, j, -3.0))
+                verdicts.append(
+                    Verdict(
+                        model,
+                        "toy",
+                        pid,
+                        j,
+                        "pass" if ok else "fail",
+                        answer,
+                        "math-1",
+                        "" if ok else f"expected {targets[pid]}",
+                    )
+                )
         run.write_shard("samples", model, "toy", 0, samples_to_table(samples))
         run.write_shard("verdicts", model, "toy", 0, verdicts_to_table(verdicts))
     analyse_run(study, run)
@@ -92,8 +112,7 @@ def page(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, A
     try:
         for domain in ("Page", "Runtime", "Log", "Network"):
             cdp.call(f"{domain}.enable")
-        cdp.call("Emulation.setDeviceMetricsOverride", width=1280, height=900,
-                 deviceScaleFactor=1, mobile=False)
+        cdp.call("Emulation.setDeviceMetricsOverride", width=1280, height=900, deviceScaleFactor=1, mobile=False)
         cdp.call("Page.navigate", url=html.as_uri())
         cdp.wait_for("Page.loadEventFired")
         # Let images decode and late console messages arrive before reading anything.
@@ -103,9 +122,14 @@ def page(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, A
         shot = base64.b64decode(cdp.call("Page.captureScreenshot", format="png")["data"])
         (out / "report-top.png").write_bytes(shot)
         height = cdp.evaluate("document.documentElement.scrollHeight")
-        full = base64.b64decode(cdp.call(
-            "Page.captureScreenshot", format="png", captureBeyondViewport=True,
-            clip={"x": 0, "y": 0, "width": 1280, "height": height, "scale": 1})["data"])
+        full = base64.b64decode(
+            cdp.call(
+                "Page.captureScreenshot",
+                format="png",
+                captureBeyondViewport=True,
+                clip={"x": 0, "y": 0, "width": 1280, "height": height, "scale": 1},
+            )["data"]
+        )
         (out / "report-full.png").write_bytes(full)
         dom = cdp.evaluate("""(() => {
           const q = s => document.querySelector(s);
@@ -140,8 +164,7 @@ def page(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, A
         })()""")
     finally:
         cdp.close()
-    return {"dir": out, "shot": shot, "full": full, "dom": dom, "events": cdp.events,
-            "html": html}
+    return {"dir": out, "shot": shot, "full": full, "dom": dom, "events": cdp.events, "html": html}
 
 
 def _png_pixels(data: bytes) -> tuple[tuple[int, int], int, float]:
@@ -151,7 +174,7 @@ def _png_pixels(data: bytes) -> tuple[tuple[int, int], int, float]:
 
     img = Image.open(io.BytesIO(data)).convert("RGB")
     px = np.asarray(img).reshape(-1, 3)
-    colours = len(np.unique(px[:: 7], axis=0))
+    colours = len(np.unique(px[::7], axis=0))
     return img.size, colours, float((px.min(axis=1) >= 245).mean())
 
 
@@ -161,12 +184,10 @@ def test_no_console_errors(page: dict[str, Any]) -> None:
         p = e.get("params", {})
         if e["method"] == "Runtime.exceptionThrown":
             errors.append(p["exceptionDetails"].get("text"))
-        elif e["method"] == "Runtime.consoleAPICalled" and p.get("type") in ("error", "assert",
-                                                                               "warning"):
+        elif e["method"] == "Runtime.consoleAPICalled" and p.get("type") in ("error", "assert", "warning"):
             errors.append([a.get("value") for a in p.get("args", [])])
         elif e["method"] == "Log.entryAdded" and p["entry"]["level"] in ("error", "warning"):
-            errors.append(f"{p['entry'].get('source')}: {p['entry'].get('text')} "
-                          f"({p['entry'].get('url', '')})")
+            errors.append(f"{p['entry'].get('source')}: {p['entry'].get('text')} ({p['entry'].get('url', '')})")
     assert errors == []
 
 
@@ -176,8 +197,7 @@ def test_everything_is_inline(page: dict[str, Any]) -> None:
 
 
 def test_no_network_requests(page: dict[str, Any]) -> None:
-    urls = [e["params"]["request"]["url"] for e in page["events"]
-            if e["method"] == "Network.requestWillBeSent"]
+    urls = [e["params"]["request"]["url"] for e in page["events"] if e["method"] == "Network.requestWillBeSent"]
     assert page["html"].as_uri() in urls  # the monitor saw the page itself load
     outside = [u for u in urls if not u.startswith(("file://", "data:"))]
     assert outside == []

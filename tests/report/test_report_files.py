@@ -27,10 +27,8 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 # benchmark -> model -> per-problem correct counts (out of N)
 STUDY = {
-    "toy_math": {"base": [4] * 16 + [0] * 4, "rl-zero": [42] * 9 + [0] * 11,
-                 "distill": [20] * 15 + [0] * 5},
-    "toy_code": {"base": [2] * 14 + [0] * 2, "rl-zero": [50] * 8 + [0] * 8,
-                 "distill": [10] * 10 + [0] * 6},
+    "toy_math": {"base": [4] * 16 + [0] * 4, "rl-zero": [42] * 9 + [0] * 11, "distill": [20] * 15 + [0] * 5},
+    "toy_code": {"base": [2] * 14 + [0] * 2, "rl-zero": [50] * 8 + [0] * 8, "distill": [10] * 10 + [0] * 6},
 }
 ROLES = {"base": "base", "rl-zero": "rl", "distill": "distill"}
 
@@ -52,8 +50,9 @@ def first_crossing(bench: str, model: str, base: str) -> int | None:
     return next((k for k in KS if (m[k] > b[k]) != wins_at_1), None)
 
 
-def write_run(run_dir: Path, study: dict[str, dict[str, list[int]]], roles: dict[str, str],
-              base: str | None = "base") -> Path:
+def write_run(
+    run_dir: Path, study: dict[str, dict[str, list[int]]], roles: dict[str, str], base: str | None = "base"
+) -> Path:
     """Write passk/summary/delta_se/paired/crossover/majk CSVs and manifest.json."""
     run_dir.mkdir(parents=True, exist_ok=True)
     passk, summ, dse, paired, cross, majk = [], [], [], [], [], []
@@ -61,43 +60,117 @@ def write_run(run_dir: Path, study: dict[str, dict[str, list[int]]], roles: dict
         for model, counts in models.items():
             c = {k: pass_at_k(counts, N, k) for k in KS}
             for k, v in c.items():
-                passk.append(dict(model=model, role=roles[model], benchmark=bench, k=k,
-                                  pass_at_k=v, ci_low=max(0, v - 0.05), ci_high=min(1, v + 0.05),
-                                  n_problems=len(counts), n_samples=N))
+                passk.append(
+                    dict(
+                        model=model,
+                        role=roles[model],
+                        benchmark=bench,
+                        k=k,
+                        pass_at_k=v,
+                        ci_low=max(0, v - 0.05),
+                        ci_high=min(1, v + 0.05),
+                        n_problems=len(counts),
+                        n_samples=N,
+                    )
+                )
                 majk.append(dict(model=model, benchmark=bench, k=k, maj_at_k=c[1]))
             n_pass = sum(counts)
-            summ.append(dict(model=model, role=roles[model], step=None, benchmark=bench,
-                             n_problems=len(counts), n_samples=N, pass_at_1=c[1],
-                             pass_at_kmax=c[KS[-1]], k_max=KS[-1], maj_at_kmax=c[1],
-                             n_pass=n_pass, n_fail=N * len(counts) - n_pass - 3, n_timeout=2,
-                             n_error=1, n_no_answer=0))
+            summ.append(
+                dict(
+                    model=model,
+                    role=roles[model],
+                    step=None,
+                    benchmark=bench,
+                    n_problems=len(counts),
+                    n_samples=N,
+                    pass_at_1=c[1],
+                    pass_at_kmax=c[KS[-1]],
+                    k_max=KS[-1],
+                    maj_at_kmax=c[1],
+                    n_pass=n_pass,
+                    n_fail=N * len(counts) - n_pass - 3,
+                    n_timeout=2,
+                    n_error=1,
+                    n_no_answer=0,
+                )
+            )
             if base is None or model == base:
                 continue
             b = {k: pass_at_k(models[base], N, k) for k in KS}
             for k in KS:
-                paired.append(dict(benchmark=bench, model=model, reference=base, k=k,
-                                   diff=c[k] - b[k], ci_low=c[k] - b[k] - 0.04,
-                                   ci_high=c[k] - b[k] + 0.04))
+                paired.append(
+                    dict(
+                        benchmark=bench,
+                        model=model,
+                        reference=base,
+                        k=k,
+                        diff=c[k] - b[k],
+                        ci_low=c[k] - b[k] - 0.04,
+                        ci_high=c[k] - b[k] + 0.04,
+                    )
+                )
             ck = first_crossing(bench, model, base) if model in STUDY.get(bench, {}) else None
-            cross.append(dict(benchmark=bench, model=model, base_model=base,
-                              crossover_k=math.nan if ck is None else ck,
-                              model_wins_at_1=c[1] > b[1], base_wins_at_kmax=b[64] > c[64]))
+            cross.append(
+                dict(
+                    benchmark=bench,
+                    model=model,
+                    base_model=base,
+                    crossover_k=math.nan if ck is None else ck,
+                    model_wins_at_1=c[1] > b[1],
+                    base_wins_at_kmax=b[64] > c[64],
+                )
+            )
             if roles[model] == "rl":
                 d = b[KS[-1]] - c[1]
-                dse.append(dict(benchmark=bench, rl_model=model, base_model=base, k_max=KS[-1],
-                                base_pass_at_kmax=b[KS[-1]], rl_pass_at_1=c[1], delta_se=d,
-                                ci_low=d - 0.06, ci_high=d + 0.06))
-    for name, rows in [("passk", passk), ("summary", summ), ("delta_se", dse),
-                       ("paired", paired), ("crossover", cross), ("majk", majk)]:
+                dse.append(
+                    dict(
+                        benchmark=bench,
+                        rl_model=model,
+                        base_model=base,
+                        k_max=KS[-1],
+                        base_pass_at_kmax=b[KS[-1]],
+                        rl_pass_at_1=c[1],
+                        delta_se=d,
+                        ci_low=d - 0.06,
+                        ci_high=d + 0.06,
+                    )
+                )
+    for name, rows in [
+        ("passk", passk),
+        ("summary", summ),
+        ("delta_se", dse),
+        ("paired", paired),
+        ("crossover", cross),
+        ("majk", majk),
+    ]:
         if rows:
             pd.DataFrame(rows).to_csv(run_dir / f"{name}.csv", index=False)
     manifest = {
-        "passbound_version": "0.1.0", "study_name": "toy study", "created": "2025-05-01T12:00:00",
-        "models": [{"name": m, "role": r, "step": None, "base": None if r == "base" else base,
-                    "path": f"/models/{m}", "engine": "vllm", "template": "qwen-math",
-                    "engine_version": "0.32.0"} for m, r in roles.items()],
-        "benchmarks": [{"name": b, "source": f"local:/data/{b}.jsonl", "sha256": "ab" * 32,
-                        "n_problems": len(next(iter(v.values())))} for b, v in study.items()],
+        "passbound_version": "0.1.0",
+        "study_name": "toy study",
+        "created": "2025-05-01T12:00:00",
+        "models": [
+            {
+                "name": m,
+                "role": r,
+                "step": None,
+                "base": None if r == "base" else base,
+                "path": f"/models/{m}",
+                "engine": "vllm",
+                "template": "qwen-math",
+                "engine_version": "0.32.0",
+            }
+            for m, r in roles.items()
+        ],
+        "benchmarks": [
+            {
+                "name": b,
+                "source": f"local:/data/{b}.jsonl",
+                "sha256": "ab" * 32,
+                "n_problems": len(next(iter(v.values()))),
+            }
+            for b, v in study.items()
+        ],
         "verifier_versions": {"math": "math-verify 0.7.0"},
         "sampling": {"n": N, "temperature": 0.6, "top_p": 0.95, "max_tokens": 4096, "seed": 0},
     }
@@ -201,8 +274,7 @@ def test_output_is_deterministic(tmp_path: Path) -> None:
 
 
 def test_single_model_study_without_optional_tables(tmp_path: Path) -> None:
-    run = write_run(tmp_path / "run", {"toy_math": {"base": STUDY["toy_math"]["base"]}},
-                    {"base": "base"}, base=None)
+    run = write_run(tmp_path / "run", {"toy_math": {"base": STUDY["toy_math"]["base"]}}, {"base": "base"}, base=None)
     assert not (run / "delta_se.csv").exists()
     (run / "paired.csv").write_text("")  # an empty file is as good as a missing one
     paths = write_report(run)
@@ -222,7 +294,7 @@ def test_model_and_benchmark_names_are_escaped(tmp_path: Path) -> None:
     assert evil not in html and "<img src=x>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     png = paths[f"png:{bench}"]
-    assert png.parent == tmp_path / "run" / "figures" and "/" not in png.name[len("passk_"):]
+    assert png.parent == tmp_path / "run" / "figures" and "/" not in png.name[len("passk_") :]
     md = paths["summary_md"].read_text(encoding="utf-8")
     assert f"`{evil}`" in md
 

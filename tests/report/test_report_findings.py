@@ -21,14 +21,42 @@ from passbound.report._markdown import code
 
 
 def _run_dir(tmp_path: Path, curves: dict[str, dict[int, float]]) -> Path:
-    rows = [dict(model=m, role="base" if m == "base" else "rl", benchmark="b", k=k, pass_at_k=v,
-                 ci_low=v, ci_high=v, n_problems=10, n_samples=max(c))
-            for m, c in curves.items() for k, v in c.items()]
+    rows = [
+        dict(
+            model=m,
+            role="base" if m == "base" else "rl",
+            benchmark="b",
+            k=k,
+            pass_at_k=v,
+            ci_low=v,
+            ci_high=v,
+            n_problems=10,
+            n_samples=max(c),
+        )
+        for m, c in curves.items()
+        for k, v in c.items()
+    ]
     pd.DataFrame(rows).to_csv(tmp_path / "passk.csv", index=False)
-    summ = [dict(model=m, role="rl", step=None, benchmark="b", n_problems=10, n_samples=max(c),
-                 pass_at_1=c[1], pass_at_kmax=c[max(c)], k_max=max(c), maj_at_kmax=c[1],
-                 n_pass=1, n_fail=1, n_timeout=0, n_error=0, n_no_answer=0)
-            for m, c in curves.items()]
+    summ = [
+        dict(
+            model=m,
+            role="rl",
+            step=None,
+            benchmark="b",
+            n_problems=10,
+            n_samples=max(c),
+            pass_at_1=c[1],
+            pass_at_kmax=c[max(c)],
+            k_max=max(c),
+            maj_at_kmax=c[1],
+            n_pass=1,
+            n_fail=1,
+            n_timeout=0,
+            n_error=0,
+            n_no_answer=0,
+        )
+        for m, c in curves.items()
+    ]
     pd.DataFrame(summ).to_csv(tmp_path / "summary.csv", index=False)
     return tmp_path
 
@@ -65,15 +93,28 @@ def test_crossover_wording() -> None:
 def test_crossing_is_where_the_order_flips(tmp_path: Path) -> None:
     # crossover.csv says k = 1 whenever the base leads at k = 1; that is no crossing. paired.csv
     # (model − base) shows "up" getting ahead at k = 4 and "down" never.
-    curves = {"base": {1: 0.4, 2: 0.5, 4: 0.6}, "up": {1: 0.3, 2: 0.45, 4: 0.7},
-              "down": {1: 0.1, 2: 0.2, 4: 0.3}}
+    curves = {"base": {1: 0.4, 2: 0.5, 4: 0.6}, "up": {1: 0.3, 2: 0.45, 4: 0.7}, "down": {1: 0.1, 2: 0.2, 4: 0.3}}
     run_dir = _run_dir(tmp_path, curves)
-    pd.DataFrame([dict(benchmark="b", model=m, base_model="base", crossover_k=1,
-                       model_wins_at_1=False, base_wins_at_kmax=m == "down")
-                  for m in ("up", "down")]).to_csv(run_dir / "crossover.csv", index=False)
-    pd.DataFrame([dict(benchmark="b", model=m, reference="base", k=k, diff=v - curves["base"][k],
-                       ci_low=-1, ci_high=1) for m in ("up", "down") for k, v in curves[m].items()]
-                 ).to_csv(run_dir / "paired.csv", index=False)
+    pd.DataFrame(
+        [
+            dict(
+                benchmark="b",
+                model=m,
+                base_model="base",
+                crossover_k=1,
+                model_wins_at_1=False,
+                base_wins_at_kmax=m == "down",
+            )
+            for m in ("up", "down")
+        ]
+    ).to_csv(run_dir / "crossover.csv", index=False)
+    pd.DataFrame(
+        [
+            dict(benchmark="b", model=m, reference="base", k=k, diff=v - curves["base"][k], ci_low=-1, ci_high=1)
+            for m in ("up", "down")
+            for k, v in curves[m].items()
+        ]
+    ).to_csv(run_dir / "paired.csv", index=False)
     f = benchmark_findings(load_run(run_dir), "b")
     words = [describe_crossover(c, str) for c in f.crossovers]
     assert words == ["up overtakes base at k = 4", "down vs base: no crossing (base ahead at every k)"]
@@ -88,10 +129,12 @@ def test_markdown_code_span_survives_pipes_and_backticks() -> None:
 
 def test_import_stays_cheap() -> None:
     # Only what passbound.report itself adds on top of `import passbound` is its responsibility.
-    probe = ("import sys, passbound; before = set(sys.modules); import passbound.report; "
-             "new = {m.split('.')[0] for m in set(sys.modules) - before}; "
-             "heavy = ('matplotlib', 'pandas', 'torch', 'vllm', 'PIL'); "
-             "print(sorted(m for m in heavy\n"
-             "             if m in new or (m == 'matplotlib' and m in sys.modules)))")
+    probe = (
+        "import sys, passbound; before = set(sys.modules); import passbound.report; "
+        "new = {m.split('.')[0] for m in set(sys.modules) - before}; "
+        "heavy = ('matplotlib', 'pandas', 'torch', 'vllm', 'PIL'); "
+        "print(sorted(m for m in heavy\n"
+        "             if m in new or (m == 'matplotlib' and m in sys.modules)))"
+    )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

@@ -26,29 +26,43 @@ from passbound.types import Sample
 
 # model -> per problem: (passes, finish_reason, n_tokens) of samples 0..3
 SAMPLES = {
-    "base": [[(True, "stop", 2), (True, "length", 6), (False, "stop", 4), (False, "stop", 4)],
-             [(False, "stop", 3), (False, "stop", 3), (False, "stop", 3), (True, "stop", 12)]],
-    "rl": [[(True, "stop", 3), (True, "stop", 10), (False, "length", 16), (False, "stop", 5)],
-           [(True, "stop", 7), (True, "length", 16), (False, "length", 16), (True, "stop", 16)]],
+    "base": [
+        [(True, "stop", 2), (True, "length", 6), (False, "stop", 4), (False, "stop", 4)],
+        [(False, "stop", 3), (False, "stop", 3), (False, "stop", 3), (True, "stop", 12)],
+    ],
+    "rl": [
+        [(True, "stop", 3), (True, "stop", 10), (False, "length", 16), (False, "stop", 5)],
+        [(True, "stop", 7), (True, "length", 16), (False, "length", 16), (True, "stop", 16)],
+    ],
 }
 
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    study = study_from_dict({
-        "name": "budgets", "output": str(tmp_path_factory.mktemp("budgets") / "run"),
-        "models": [{"name": "base", "path": "none", "role": "base", "engine": "hf"},
-                   {"name": "rl", "path": "none", "role": "rl", "engine": "hf", "base": "base"}],
-        "benchmarks": [{"name": "synthetic", "limit": 2, "options": {"n_problems": 2, "levels": [1]}}],
-        "sampling": {"n": 4, "chunk_size": 2, "max_tokens": 16}, "verify": {"workers": 1},
-        "analysis": {"bootstrap": 200, "extrapolate": 0, "bayes_draws": 0},
-    })
+    study = study_from_dict(
+        {
+            "name": "budgets",
+            "output": str(tmp_path_factory.mktemp("budgets") / "run"),
+            "models": [
+                {"name": "base", "path": "none", "role": "base", "engine": "hf"},
+                {"name": "rl", "path": "none", "role": "rl", "engine": "hf", "base": "base"},
+            ],
+            "benchmarks": [{"name": "synthetic", "limit": 2, "options": {"n_problems": 2, "levels": [1]}}],
+            "sampling": {"n": 4, "chunk_size": 2, "max_tokens": 16},
+            "verify": {"workers": 1},
+            "analysis": {"bootstrap": 200, "extrapolate": 0, "bayes_draws": 0},
+        }
+    )
     out = prepare_run(study)
     problems = out.read_problems("synthetic")
     for model, per_problem in SAMPLES.items():
-        rows = [Sample(model, "synthetic", q.id, j, f"\\boxed{{{q.target if ok else int(q.target) + 1}}}", reason,
-                       tokens, 0)
-                for q, samples in zip(problems, per_problem) for j, (ok, reason, tokens) in enumerate(samples)]
+        rows = [
+            Sample(
+                model, "synthetic", q.id, j, f"\\boxed{{{q.target if ok else int(q.target) + 1}}}", reason, tokens, 0
+            )
+            for q, samples in zip(problems, per_problem)
+            for j, (ok, reason, tokens) in enumerate(samples)
+        ]
         out.write_shard("samples", model, "synthetic", 0, samples_to_table(rows))
     verify_run(study, out, show_progress=False)
     analyse_run(study, out)
@@ -112,7 +126,8 @@ def test_crossover_interval_in_the_tables(run: Path) -> None:
     assert math.isnan(c.crossover_ci_high) and 0.6 < c.crossing_share < 0.9
     per_budget = pd.read_csv(run / "budget_crossover.csv").set_index("budget")
     assert per_budget.loc[16, ["crossover_k", "crossover_ci_low", "crossing_share"]].tolist() == pytest.approx(
-        [c.crossover_k, c.crossover_ci_low, c.crossing_share])
+        [c.crossover_k, c.crossover_ci_low, c.crossing_share]
+    )
     assert "catches up with `rl` at k = 4 (bootstrap interval k ∈ [4, no crossing]" in (run / "summary.md").read_text()
     # At B = 1 nothing passes: the curves never change order.
     assert math.isnan(per_budget.loc[1, "crossover_k"]) and per_budget.loc[1, "crossing_share"] == 0
@@ -157,10 +172,18 @@ def test_unknown_lengths_give_the_max_tokens_rows_only() -> None:
     from passbound.analyses.truncation import compute as truncation
     from passbound.config import AnalysisSpec
 
-    verdicts = pd.DataFrame([dict(model="m", benchmark="b", problem_id=f"p{i}", index=j,
-                                  status="pass" if j < i else "fail", extracted="1") for i in range(3) for j in range(4)])
+    verdicts = pd.DataFrame(
+        [
+            dict(
+                model="m", benchmark="b", problem_id=f"p{i}", index=j, status="pass" if j < i else "fail", extracted="1"
+            )
+            for i in range(3)
+            for j in range(4)
+        ]
+    )
     lengths = verdicts[["model", "benchmark", "problem_id", "index"]].assign(
-        finish_reason=["stop"] * 11 + ["length"], n_tokens=[5.0] * 11 + [np.nan])
+        finish_reason=["stop"] * 11 + ["length"], n_tokens=[5.0] * 11 + [np.nan]
+    )
     models = [{"name": "m", "role": "base", "step": None, "base": None, "max_tokens": 64}]
     spec = AnalysisSpec(bootstrap=20)
     partial = AnalysisInputs(verdicts, models, [1, 2, 4], spec, lengths=lengths)

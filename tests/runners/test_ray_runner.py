@@ -22,22 +22,36 @@ pytestmark = pytest.mark.e2e
 try:  # the ray extra is part of the test install: without it Ray's tests fail, never skip
     import ray  # noqa: F401 - only its presence is checked here; the runner imports it
 except ImportError as exc:
-    raise ImportError("the Ray runner's tests need the ray extra: pip install -e '.[ray]' (scripts/setup.sh "
-                      "installs it)") from exc
+    raise ImportError(
+        "the Ray runner's tests need the ray extra: pip install -e '.[ray]' (scripts/setup.sh installs it)"
+    ) from exc
 
 RAY = 'kind = "ray"\nreplicas = 2\ngpus_per_replica = 0\nin_flight = 2'
 
 
 def _study(tmp_path: Path, model: Path, name: str, runner: str, problems: int = 6, max_tokens: int = 10) -> Path:
     path = tmp_path / f"{name}.toml"
-    path.write_text(smol_synthetic(model, name=name, output=tmp_path / name, problems=problems, n=3, max_tokens=max_tokens,
-                                   seed=5, chunk_size=2, bootstrap=50) + f"[runner]\n{runner}\n")
+    path.write_text(
+        smol_synthetic(
+            model,
+            name=name,
+            output=tmp_path / name,
+            problems=problems,
+            n=3,
+            max_tokens=max_tokens,
+            seed=5,
+            chunk_size=2,
+            bootstrap=50,
+        )
+        + f"[runner]\n{runner}\n"
+    )
     return path
 
 
 def _passbound(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "passbound", *args, "--no-progress"], capture_output=True, text=True,
-                          timeout=900)
+    return subprocess.run(
+        [sys.executable, "-m", "passbound", *args, "--no-progress"], capture_output=True, text=True, timeout=900
+    )
 
 
 def _shards(run: RunDir, kind: str) -> pd.DataFrame:
@@ -54,7 +68,9 @@ def test_ray_runner_matches_the_local_runner(tmp_path: Path, embedded_model: Pat
     a, b = RunDir(tmp_path / "local"), RunDir(tmp_path / "ray")
     assert a.chunks("samples", "smol", "synthetic") == b.chunks("samples", "smol", "synthetic") == [0, 1, 2]
     for chunk in range(3):  # shard by shard, row order included
-        assert a.read_shard("samples", "smol", "synthetic", chunk).equals(b.read_shard("samples", "smol", "synthetic", chunk))
+        assert a.read_shard("samples", "smol", "synthetic", chunk).equals(
+            b.read_shard("samples", "smol", "synthetic", chunk)
+        )
     pd.testing.assert_frame_equal(_shards(a, "verdicts"), _shards(b, "verdicts"))
     pd.testing.assert_frame_equal(pd.read_csv(a.path / "passk.csv"), pd.read_csv(b.path / "passk.csv"))
     assert b.read_manifest()["engine_versions"]["smol"].startswith("transformers ")
@@ -73,8 +89,12 @@ def _replicas() -> list[psutil.Process]:
 def test_killing_a_replica_loses_and_duplicates_nothing(tmp_path: Path, embedded_model: Path) -> None:
     study = _study(tmp_path, embedded_model, "killed", RAY, problems=8, max_tokens=24)
     run = RunDir(tmp_path / "killed")
-    driver = subprocess.Popen([sys.executable, "-m", "passbound", "sample", str(study), "--no-progress"],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    driver = subprocess.Popen(
+        [sys.executable, "-m", "passbound", "sample", str(study), "--no-progress"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     killed = None
     deadline = time.monotonic() + 600
     while driver.poll() is None and time.monotonic() < deadline:

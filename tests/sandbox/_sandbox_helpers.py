@@ -13,9 +13,7 @@ from passbound.sandbox import sandbox_capabilities
 
 # A system interpreter readable by an unprivileged uid lets the uid/unshare tiers drop privileges
 # even when sys.executable lives under /root (pyenv); fall back to sys.executable.
-_SYSTEM_PY = next(
-    (p for p in ("/usr/bin/python3", "/usr/local/bin/python3") if os.path.exists(p)), sys.executable
-)
+_SYSTEM_PY = next((p for p in ("/usr/bin/python3", "/usr/local/bin/python3") if os.path.exists(p)), sys.executable)
 _COMBOS = [("bwrap", sys.executable), ("unshare", _SYSTEM_PY), ("uid", _SYSTEM_PY), ("none", sys.executable)]
 
 
@@ -29,8 +27,9 @@ def available_tiers() -> list[tuple[str, str]]:
             sandbox_capabilities(python, isolation)
         except RuntimeError as exc:
             if isolation in required:
-                raise RuntimeError(f"sandbox tier {isolation} is required here (PASSBOUND_REQUIRED_TIERS) "
-                                   f"and does not work: {exc}") from exc
+                raise RuntimeError(
+                    f"sandbox tier {isolation} is required here (PASSBOUND_REQUIRED_TIERS) and does not work: {exc}"
+                ) from exc
             continue
         found.append((isolation, python))
     return found

@@ -92,7 +92,9 @@ def test_fork_bomb_does_not_starve_concurrent_runs(tier: tuple[str, str]) -> Non
     RLIMIT_NPROC, as it would if every sandbox ran as ``nobody``."""
     require(tier, "processes_limit")
     bomb = "import os, time\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        time.sleep(0.01)\n"
-    worker = "import os\npids = [os.fork() or os._exit(0) for _ in range(8)]\nprint(len([os.waitpid(p, 0) for p in pids]))\n"
+    worker = (
+        "import os\npids = [os.fork() or os._exit(0) for _ in range(8)]\nprint(len([os.waitpid(p, 0) for p in pids]))\n"
+    )
     bomber = threading.Thread(target=_run, args=(tier, bomb), kwargs={"timeout": 3, "max_processes": 16})
     bomber.start()
     try:
@@ -200,7 +202,10 @@ def test_killing_the_parent_leaves_the_host_alive(tier: tuple[str, str], attack:
     require(tier, "host_signal_safe")
     sentinel = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:
-        r = _run(tier, f"import os, time\ntry:\n    {attack}\nexcept OSError as e:\n    print(type(e).__name__)\ntime.sleep(0.2)\n")
+        r = _run(
+            tier,
+            f"import os, time\ntry:\n    {attack}\nexcept OSError as e:\n    print(type(e).__name__)\ntime.sleep(0.2)\n",
+        )
         assert sentinel.poll() is None, "a host process was killed"
         assert os.getppid() > 1 and os.kill(os.getppid(), 0) is None, "the test runner's parent is alive"
         assert r.status in ("ok", "error")  # the program may have killed itself

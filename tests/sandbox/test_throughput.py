@@ -42,8 +42,8 @@ def _rates(options: dict[str, object], rounds: int = 4) -> dict[str, float]:
 def test_throughput_per_tier() -> None:
     options = {}
     for python in sorted({p for _, p in available_tiers()}):
-        options[f"plain subprocess.run ({python})"] = (
-            lambda python=python: subprocess.run([python, "-s", "-c", "pass"], capture_output=True, check=True)
+        options[f"plain subprocess.run ({python})"] = lambda python=python: subprocess.run(
+            [python, "-s", "-c", "pass"], capture_output=True, check=True
         )
     for isolation, python in available_tiers():
 

@@ -17,18 +17,33 @@ from passbound.types import Sample
 
 @pytest.fixture
 def run_dir(tmp_path: Path) -> Path:
-    study = study_from_dict({
-        "name": "distill", "output": str(tmp_path / "run"),
-        "models": [{"name": "teacher", "path": "none", "role": "base", "engine": "hf", "template": "chat"}],
-        "benchmarks": [{"name": "synthetic", "limit": 4, "options": {"n_problems": 4, "levels": [1]}}],
-        "sampling": {"n": 4, "chunk_size": 4}, "verify": {"workers": 1},
-    })
+    study = study_from_dict(
+        {
+            "name": "distill",
+            "output": str(tmp_path / "run"),
+            "models": [{"name": "teacher", "path": "none", "role": "base", "engine": "hf", "template": "chat"}],
+            "benchmarks": [{"name": "synthetic", "limit": 4, "options": {"n_problems": 4, "levels": [1]}}],
+            "sampling": {"n": 4, "chunk_size": 4},
+            "verify": {"workers": 1},
+        }
+    )
     run = prepare_run(study)
     problems = run.read_problems("synthetic")
     # problem i: indices < i are right, the rest wrong (problem 0 is never solved)
-    rows = [Sample("teacher", "synthetic", p.id, j,
-                   f"So the answer is \\boxed{{{p.target if j < i else int(p.target) + 5}}}.", "stop", 9, 0)
-            for i, p in enumerate(problems) for j in range(4)]
+    rows = [
+        Sample(
+            "teacher",
+            "synthetic",
+            p.id,
+            j,
+            f"So the answer is \\boxed{{{p.target if j < i else int(p.target) + 5}}}.",
+            "stop",
+            9,
+            0,
+        )
+        for i, p in enumerate(problems)
+        for j in range(4)
+    ]
     run.write_shard("samples", "teacher", "synthetic", 0, samples_to_table(rows))
     verify_run(study, run, show_progress=False)
     return run.path
@@ -46,8 +61,12 @@ def test_only_passing_samples_capped_per_problem(run_dir: Path, tmp_path: Path) 
     problems = sorted(per_problem)
     assert [len(per_problem[p]) for p in problems] == [1, 2, 2]  # problems 1, 2, 3 (0 never passed)
     assert all(sorted(v) == list(range(len(v))) for v in per_problem.values())  # lowest indices first
-    for code, args in ((2, ["--teacher", "nobody"]), (2, ["--teacher", "teacher", "--max-per-problem", "0"]),
-                       (2, []), (2, ["--teacher", "teacher", "--references"])):
+    for code, args in (
+        (2, ["--teacher", "nobody"]),
+        (2, ["--teacher", "teacher", "--max-per-problem", "0"]),
+        (2, []),
+        (2, ["--teacher", "teacher", "--references"]),
+    ):
         with pytest.raises(SystemExit) as exc:
             main(["distill", str(run_dir), "--out", str(tmp_path / "x.jsonl"), *args])
         assert exc.value.code == code

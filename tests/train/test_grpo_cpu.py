@@ -15,7 +15,9 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.slow  # ~90 s; `passbound train` (tests/train/test_train_cli.py) runs GRPO for real in the default run
+pytestmark = (
+    pytest.mark.slow
+)  # ~90 s; `passbound train` (tests/train/test_train_cli.py) runs GRPO for real in the default run
 
 
 def test_grpo_step_with_the_passbound_reward(tmp_path: Path, embedded_model: Path) -> None:
@@ -33,16 +35,30 @@ def test_grpo_step_with_the_passbound_reward(tmp_path: Path, embedded_model: Pat
     data = Dataset.from_list([{"prompt": "1, 2, 1, 2, 2, 1, 1, 2, 1,", "answer": "2"}] * 2)
     seen: list[tuple[str, str, float | None]] = []
     with VerifierReward("math", workers=1, verifier_options={"extraction": "lenient"}) as reward:
+
         def passbound_math(prompts=None, completions=None, **columns):
             out = reward(prompts=prompts, completions=completions, **columns)
             seen.extend(zip(completions, columns["answer"], out))
             return out
 
-        args = GRPOConfig(output_dir=str(tmp_path / "out"), per_device_train_batch_size=16, num_generations=8,
-                          max_completion_length=2, max_steps=1, learning_rate=1e-4, seed=0, temperature=1.0,
-                          use_cpu=True, report_to=[], logging_steps=1, save_strategy="no", bf16=False)
-        trainer = GRPOTrainer(model=model, reward_funcs=[passbound_math], train_dataset=data, args=args,
-                              processing_class=tok)
+        args = GRPOConfig(
+            output_dir=str(tmp_path / "out"),
+            per_device_train_batch_size=16,
+            num_generations=8,
+            max_completion_length=2,
+            max_steps=1,
+            learning_rate=1e-4,
+            seed=0,
+            temperature=1.0,
+            use_cpu=True,
+            report_to=[],
+            logging_steps=1,
+            save_strategy="no",
+            bf16=False,
+        )
+        trainer = GRPOTrainer(
+            model=model, reward_funcs=[passbound_math], train_dataset=data, args=args, processing_class=tok
+        )
         trainer.train()
     assert len(seen) == 16
     rewards = [r for _, _, r in seen]
@@ -51,6 +67,9 @@ def test_grpo_step_with_the_passbound_reward(tmp_path: Path, embedded_model: Pat
     assert changed > 0
     logged = next(h for h in trainer.state.log_history if "rewards/passbound_math/mean" in h)
     assert logged["rewards/passbound_math/mean"] == pytest.approx(sum(rewards) / len(rewards))
-    graded = grade_rows([{"gold": g, "completion": c} for c, g, _ in seen], workers=1,
-                        verifier_options={"math": {"extraction": "lenient"}})
+    graded = grade_rows(
+        [{"gold": g, "completion": c} for c, g, _ in seen],
+        workers=1,
+        verifier_options={"math": {"extraction": "lenient"}},
+    )
     assert [1.0 if g["status"] == "pass" else 0.0 for g in graded] == rewards

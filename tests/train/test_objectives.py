@@ -125,14 +125,17 @@ batch_size = 8
 """
 
 
-@pytest.mark.parametrize(("training", "name", "message"), [
-    ('objective = "pass@k"', "grpo", "needs training.k"),
-    ('objective = "pass@k"\nk = 5', "grpo", "training.k (5) must be at most algorithm.num_generations (4)"),
-    ('objective = "pkpo"\nk = 0', "grpo", "training.k: Input should be greater than or equal to 1"),
-    ("k = 2", "grpo", "training.k is the k of objective"),
-    ('objective = "pass@k"\nk = 2', "rloo", 'set algorithm.name = \\"grpo\\"'),
-    ('objective = "pass@2"', "grpo", "training.objective"),
-])
+@pytest.mark.parametrize(
+    ("training", "name", "message"),
+    [
+        ('objective = "pass@k"', "grpo", "needs training.k"),
+        ('objective = "pass@k"\nk = 5', "grpo", "training.k (5) must be at most algorithm.num_generations (4)"),
+        ('objective = "pkpo"\nk = 0', "grpo", "training.k: Input should be greater than or equal to 1"),
+        ("k = 2", "grpo", "training.k is the k of objective"),
+        ('objective = "pass@k"\nk = 2', "rloo", 'set algorithm.name = \\"grpo\\"'),
+        ('objective = "pass@2"', "grpo", "training.objective"),
+    ],
+)
 def test_objective_config_errors(tmp_path: Path, training: str, name: str, message: str) -> None:
     path = tmp_path / "train.toml"
     path.write_text(BASE.format(name=name, training=training))

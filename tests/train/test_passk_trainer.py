@@ -15,7 +15,9 @@ import pytest
 
 from passbound.train.objectives import group_advantages
 
-pytestmark = pytest.mark.slow  # 310-500 s each with the machine at load ~17 (2 cores); the math is in test_objectives.py
+pytestmark = (
+    pytest.mark.slow
+)  # 310-500 s each with the machine at load ~17 (2 cores); the math is in test_objectives.py
 
 
 @pytest.mark.parametrize("objective", ["pass@k", "pkpo"])
@@ -34,16 +36,36 @@ def test_passk_step_trains_on_passk_advantages(tmp_path: Path, embedded_model: P
     data = Dataset.from_list([{"prompt": "1, 2, 1, 2, 2, 1, 1, 2, 1,", "answer": "2"}] * 2)
     seen: list[float | None] = []
     with VerifierReward("math", workers=1, verifier_options={"extraction": "lenient"}) as reward:
+
         def passbound_math(prompts=None, completions=None, **columns):  # type: ignore[no-untyped-def]
             out = reward(prompts=prompts, completions=completions, **columns)
             seen.extend(out)
             return out
 
-        args = GRPOConfig(output_dir=str(tmp_path / "out"), per_device_train_batch_size=16, num_generations=8,
-                          max_completion_length=2, max_steps=1, learning_rate=1e-4, seed=0, temperature=1.0,
-                          use_cpu=True, report_to=[], logging_steps=1, save_strategy="no", bf16=False)
-        trainer = PassAtKGRPOTrainer(model=model, reward_funcs=[passbound_math], train_dataset=data, args=args,
-                                     processing_class=tok, objective=objective, k=2)
+        args = GRPOConfig(
+            output_dir=str(tmp_path / "out"),
+            per_device_train_batch_size=16,
+            num_generations=8,
+            max_completion_length=2,
+            max_steps=1,
+            learning_rate=1e-4,
+            seed=0,
+            temperature=1.0,
+            use_cpu=True,
+            report_to=[],
+            logging_steps=1,
+            save_strategy="no",
+            bf16=False,
+        )
+        trainer = PassAtKGRPOTrainer(
+            model=model,
+            reward_funcs=[passbound_math],
+            train_dataset=data,
+            args=args,
+            processing_class=tok,
+            objective=objective,
+            k=2,
+        )
         trainer.train()
     assert len(seen) == 16 and 0 < sum(r or 0 for r in seen) < 16, seen
     expected = group_advantages(objective, seen, 8, 2)

@@ -65,8 +65,15 @@ for name, call in [
 
 
 def _run(args: list[str], tmp_path: Path, stdin: str | None = None, **env: str) -> str:
-    proc = subprocess.run([sys.executable, *args], input=stdin, capture_output=True, text=True, timeout=120,
-                          cwd=tmp_path, env={**os.environ, "PYTHONPATH": SRC, **env})
+    proc = subprocess.run(
+        [sys.executable, *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": SRC, **env},
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return proc.stdout
 
@@ -115,10 +122,12 @@ def test_workers_that_cannot_start_raise_in_trl_and_verl(tmp_path: Path, python:
 
 def test_a_task_defined_in_main_is_refused_with_a_clear_error(tmp_path: Path) -> None:
     # Workers never import __main__, so a function defined there cannot reach them: say so.
-    script = ("from passbound.verify import GradingPool, GradingPoolError\n"
-              "from passbound.verify.pool import Task\n"
-              "def double(x):\n    return 2 * x\n"
-              "try:\n    GradingPool(workers=1).run_tasks(Task(double), [(1,)])\n"
-              "except GradingPoolError as exc:\n    print('RAISED', exc)\n")
+    script = (
+        "from passbound.verify import GradingPool, GradingPoolError\n"
+        "from passbound.verify.pool import Task\n"
+        "def double(x):\n    return 2 * x\n"
+        "try:\n    GradingPool(workers=1).run_tasks(Task(double), [(1,)])\n"
+        "except GradingPoolError as exc:\n    print('RAISED', exc)\n"
+    )
     out = _run(["-"], tmp_path, stdin=script)
     assert "RAISED double is defined in __main__" in out, out

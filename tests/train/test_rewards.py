@@ -19,8 +19,15 @@ from passbound.train import VerifierReward, completion_text
 from passbound.train.verl_reward import compute_score
 
 GOLD = ["\\frac{1}{2}", "42", "1000", "\\frac{1}{2004!}", "2", "7", "x+1"]
-TEXT = ["so \\boxed{0.5}", "The answer is 41.", "\\boxed{1 000}", "\\boxed{\\frac{1}{2006!}}",
-        "\\boxed{9^{9^{9^{9}}}}", "\\boxed{" + "7" * 100_000 + "}", "no answer here"]
+TEXT = [
+    "so \\boxed{0.5}",
+    "The answer is 41.",
+    "\\boxed{1 000}",
+    "\\boxed{\\frac{1}{2006!}}",
+    "\\boxed{9^{9^{9^{9}}}}",
+    "\\boxed{" + "7" * 100_000 + "}",
+    "no answer here",
+]
 
 
 # math-verify does not finish it within the 2 s limit (a power tower no longer serves: math-5
@@ -51,8 +58,7 @@ def test_trl_call_with_plain_and_chat_completions(reward, expected) -> None:
 
 def test_rows_without_gold_get_none_and_pathological_ones_zero(reward, caplog) -> None:
     with caplog.at_level(logging.WARNING, logger="passbound.train"):
-        out = reward(prompts=["q"] * 3, completions=["\\boxed{4}", "\\boxed{4}", SLOW],
-                     answer=["4", None, "2"])
+        out = reward(prompts=["q"] * 3, completions=["\\boxed{4}", "\\boxed{4}", SLOW], answer=["4", None, "2"])
     assert out == [1.0, None, 0.0]
     assert sum(reward.events.values()) >= 1 and "reward 0 for row" in caplog.text
 

@@ -54,8 +54,12 @@ def test_train_killed_resumes_and_study_the_checkpoints(tmp_path: Path) -> None:
     config.write_text(CONFIG.format(steps=3))
     out = tmp_path / "out"
     first = out / "checkpoints" / "checkpoint-1"
-    proc = subprocess.Popen([sys.executable, "-m", "passbound", "train", str(config)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "passbound", "train", str(config)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 600
     while not (first / "trainer_state.json").is_file() and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)

@@ -41,6 +41,7 @@ def test_register_names_every_k() -> None:
         def decorator(fn):  # type: ignore[no-untyped-def]
             registry[name] = fn
             return fn
+
         return decorator
 
     names = register(register_adv_est)

@@ -28,8 +28,21 @@ def passbound(*args: str) -> subprocess.CompletedProcess:
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("verl")
-    res = passbound("verl", "export", "synthetic", "--out", str(out), "--model", "Qwen/Qwen2.5-7B", "--limit", "24",
-                    "--group", "4", "--response-length", "1024")
+    res = passbound(
+        "verl",
+        "export",
+        "synthetic",
+        "--out",
+        str(out),
+        "--model",
+        "Qwen/Qwen2.5-7B",
+        "--limit",
+        "24",
+        "--group",
+        "4",
+        "--response-length",
+        "1024",
+    )
     assert res.returncode == 0, res.stderr
     return out
 
@@ -52,19 +65,29 @@ def test_reward_hook_loads_by_path_and_equals_grade(exported: Path) -> None:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)  # what verl's get_custom_reward_fn does with the path
     rows = pq.read_table(exported / "train.parquet").to_pylist()[:6]
-    completions = [f"so \\boxed{{{r['reward_model']['ground_truth']}}}" if i % 2 else "the answer is \\boxed{-1}"
-                   for i, r in enumerate(rows)]
-    scores = [module.compute_score(r["data_source"], c, r["reward_model"]["ground_truth"], r["extra_info"])
-              for r, c in zip(rows, completions)]
-    graded = grade_rows([{"gold": r["reward_model"]["ground_truth"], "completion": c} for r, c in zip(rows, completions)])
+    completions = [
+        f"so \\boxed{{{r['reward_model']['ground_truth']}}}" if i % 2 else "the answer is \\boxed{-1}"
+        for i, r in enumerate(rows)
+    ]
+    scores = [
+        module.compute_score(r["data_source"], c, r["reward_model"]["ground_truth"], r["extra_info"])
+        for r, c in zip(rows, completions)
+    ]
+    graded = grade_rows(
+        [{"gold": r["reward_model"]["ground_truth"], "completion": c} for r, c in zip(rows, completions)]
+    )
     assert [s["status"] for s in scores] == [g["status"] for g in graded] == ["fail", "pass"] * 3
     assert [s["score"] for s in scores] == [0.0, 1.0] * 3
 
 
 def test_every_algorithm_composes_with_verls_own_configs(exported: Path) -> None:
     assert VERL_PYTHON.is_file(), "verl's environment is missing: run `bash scripts/setup.sh` (it makes .venv-verl)"
-    res = subprocess.run([str(VERL_PYTHON), str(Path(__file__).parent / "_verl_compose.py"), str(exported),
-                          *ALGORITHMS], capture_output=True, text=True, timeout=300)
+    res = subprocess.run(
+        [str(VERL_PYTHON), str(Path(__file__).parent / "_verl_compose.py"), str(exported), *ALGORITHMS],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert res.returncode == 0, res.stderr
     report = json.loads(res.stdout)
     assert set(report["configs"]) == set(ALGORITHMS)
@@ -87,8 +110,9 @@ def test_bad_export_requests_exit_2(tmp_path: Path, shared_data: Path) -> None:
     assert res.returncode == 2 and "unknown verl algorithm" in res.stderr
     res = passbound("verl", "export", "synthetic", "--out", str(tmp_path / "b"), "--model", "m", "--group", "1")
     assert res.returncode == 2 and "--group" in res.stderr
-    res = passbound("verl", "export", "mathvision", "--out", str(tmp_path / "c"), "--model", "m",
-                    "--data-dir", str(shared_data))
+    res = passbound(
+        "verl", "export", "mathvision", "--out", str(tmp_path / "c"), "--model", "m", "--data-dir", str(shared_data)
+    )
     assert res.returncode == 2 and "no usable 'train' split" in res.stderr
 
 
@@ -98,12 +122,33 @@ def test_passk_algorithms_compose_with_verls_own_configs(tmp_path: Path) -> None
     from passbound.train.verl_advantage import MODULE, estimators
 
     out = tmp_path / "verl"
-    res = passbound("verl", "export", "synthetic", "--out", str(out), "--model", "m", "--limit", "4", "--group", "4",
-                    "--algorithm", "passk", "--algorithm", "pkpo", "--k", "2")
+    res = passbound(
+        "verl",
+        "export",
+        "synthetic",
+        "--out",
+        str(out),
+        "--model",
+        "m",
+        "--limit",
+        "4",
+        "--group",
+        "4",
+        "--algorithm",
+        "passk",
+        "--algorithm",
+        "pkpo",
+        "--k",
+        "2",
+    )
     assert res.returncode == 0, res.stderr
     assert sorted(p.name for p in out.glob("*.yaml")) == ["passk.yaml", "pkpo.yaml"]
-    res = subprocess.run([str(VERL_PYTHON), str(Path(__file__).parent / "_verl_compose.py"), str(out), "passk", "pkpo"],
-                         capture_output=True, text=True, timeout=300)
+    res = subprocess.run(
+        [str(VERL_PYTHON), str(Path(__file__).parent / "_verl_compose.py"), str(out), "passk", "pkpo"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert res.returncode == 0, res.stderr
     report = json.loads(res.stdout)
     registered = estimators()
@@ -116,6 +161,19 @@ def test_passk_algorithms_compose_with_verls_own_configs(tmp_path: Path) -> None
         assert name not in report["estimators"]  # verl's own grpo_passk is another estimator
         assert values["ray_kwargs.ray_init.runtime_env.env_vars.VERL_USE_EXTERNAL_MODULES"] == MODULE
         assert all(values[key] == value for key, value in grpo.items() if key != "algorithm.adv_estimator")
-    res = passbound("verl", "export", "synthetic", "--out", str(tmp_path / "bad"), "--model", "m", "--group", "4",
-                    "--algorithm", "passk", "--k", "5")
+    res = passbound(
+        "verl",
+        "export",
+        "synthetic",
+        "--out",
+        str(tmp_path / "bad"),
+        "--model",
+        "m",
+        "--group",
+        "4",
+        "--algorithm",
+        "passk",
+        "--k",
+        "5",
+    )
     assert res.returncode == 2 and "--k must be between 1 and --group (4)" in res.stderr

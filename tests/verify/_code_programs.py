@@ -57,7 +57,7 @@ def swap_operator(program: str) -> str | None:
     for old, new in ((" < ", " <= "), (" > ", " >= "), (" + ", " - "), (" - ", " + "), (" == ", " != ")):
         idx = program.rfind(old)
         if idx >= 0:
-            return program[:idx] + new + program[idx + len(old):]
+            return program[:idx] + new + program[idx + len(old) :]
     return None
 
 
@@ -78,7 +78,12 @@ def read_rows(path: Path) -> list[dict[str, Any]]:
 
 
 def run_evalplus(
-    dataset: str, rows: list[dict[str, Any]], samples: list[tuple[str, str]], *, workers: int, workdir: Path,
+    dataset: str,
+    rows: list[dict[str, Any]],
+    samples: list[tuple[str, str]],
+    *,
+    workers: int,
+    workdir: Path,
     statuses: list[tuple[str, str]] | None = None,
 ) -> tuple[list[bool], float, float]:
     """Run evalplus's evaluator (``python -m evalplus.evaluate``) on ``samples`` [(task_id,
@@ -95,8 +100,9 @@ def run_evalplus(
     sample_file.write_text("".join(json.dumps({"task_id": t, "solution": s}) + "\n" for t, s in samples))
     result_file = workdir / "samples_eval_results.json"
     result_file.unlink(missing_ok=True)
-    env = dict(os.environ, XDG_CACHE_HOME=str(workdir / "cache"), TOKENIZERS_PARALLELISM="false",
-               PYTHONUNBUFFERED="1")  # its stdout must be complete when the lingering process is killed
+    env = dict(
+        os.environ, XDG_CACHE_HOME=str(workdir / "cache"), TOKENIZERS_PARALLELISM="false", PYTHONUNBUFFERED="1"
+    )  # its stdout must be complete when the lingering process is killed
     env["HUMANEVAL_OVERRIDE_PATH" if dataset == "humaneval" else "MBPP_OVERRIDE_PATH"] = str(data)
     cmd = [sys.executable, "-m", "evalplus.evaluate", "--dataset", dataset, "--samples", str(sample_file),
            "--parallel", str(workers)]  # fmt: skip

@@ -194,7 +194,9 @@ def test_fork_bomb_never_passes(pool, problem) -> None:
 
 
 def test_memory_bomb_fails_and_the_worker_survives(pool, problem) -> None:
-    body = "    hog = []\n    while True:\n        hog.append(bytes(64 << 20))  # calloc: fails at the limit, no memset\n"
+    body = (
+        "    hog = []\n    while True:\n        hog.append(bytes(64 << 20))  # calloc: fails at the limit, no memset\n"
+    )
     s, detail = grade(pool, problem, with_body(problem, body))
     assert s == "fail" and "MemoryError" in detail, detail
     assert_pool_still_grades(pool, problem)
@@ -203,8 +205,10 @@ def test_memory_bomb_fails_and_the_worker_survives(pool, problem) -> None:
 @pytest.mark.parametrize("swallow", [False, True], ids=["plain", "swallows-the-alarm"])
 def test_infinite_loop_is_a_timeout(pool, problem, swallow) -> None:
     if swallow:  # catches the per-test alarm and keeps going: the run's deadline ends it
-        body = ("    while True:\n        try:\n            while True:\n                pass\n"
-                "        except BaseException:\n            pass\n")
+        body = (
+            "    while True:\n        try:\n            while True:\n                pass\n"
+            "        except BaseException:\n            pass\n"
+        )
     else:
         body = "    while True:\n        pass\n"
     start = time.monotonic()
@@ -216,9 +220,13 @@ def test_infinite_loop_is_a_timeout(pool, problem, swallow) -> None:
 
 @pytest.mark.parametrize(
     "body, status",
-    [("    def f(n):\n        return f(n + 1)\n    f(0)\n", "fail"),
-     ("    import sys\n    sys.setrecursionlimit(10**8)\n    def f(n):\n        return list(map(f, [n + 1]))\n    f(0)\n",
-      "error")],
+    [
+        ("    def f(n):\n        return f(n + 1)\n    f(0)\n", "fail"),
+        (
+            "    import sys\n    sys.setrecursionlimit(10**8)\n    def f(n):\n        return list(map(f, [n + 1]))\n    f(0)\n",
+            "error",
+        ),
+    ],
     ids=["RecursionError", "C-stack-overflow"],
 )
 def test_deep_recursion_never_passes(pool, problem, body, status) -> None:
@@ -287,7 +295,8 @@ def test_gigabytes_of_output_hit_the_cap(pool, problem) -> None:
     s, detail = grade(pool, problem, with_body(problem, body))
     # Which comes first under load, the output cap or the 1 s test limit, is a race; either way
     # the run stops quickly and is no pass.
-    assert (s in ("error", "fail") and ("output limit" in detail or "output_limit" in detail)) \
-        or (s == "timeout" and "limit" in detail), detail
+    assert (s in ("error", "fail") and ("output limit" in detail or "output_limit" in detail)) or (
+        s == "timeout" and "limit" in detail
+    ), detail
     assert time.monotonic() - start < 15
     assert_pool_still_grades(pool, problem)

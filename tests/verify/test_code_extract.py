@@ -32,7 +32,9 @@ def run(program: str, name: str):
 
 
 def test_single_python_block_with_prose_around_it():
-    answer = f"Sure! Here is an efficient solution:\n\n```python\n{MBPP_SOLUTION}```\n\nIt uses set intersection, O(n + m)."
+    answer = (
+        f"Sure! Here is an efficient solution:\n\n```python\n{MBPP_SOLUTION}```\n\nIt uses set intersection, O(n + m)."
+    )
     code = extract_code(answer, entry_point="similar_elements")
     assert code == MBPP_SOLUTION
     assert run(code, "similar_elements")((3, 4, 5, 6), (5, 7, 4, 10)) == (4, 5)
@@ -118,7 +120,9 @@ def test_unfenced_answer_followed_by_a_heading():
 
 
 def test_unfenced_code_keeps_its_comments_and_docstrings():
-    code = 'def f(x):\n    """Add one.\nNot indented docstring line here is fine.\n"""\n    # comment\n    return x + 1\n'
+    code = (
+        'def f(x):\n    """Add one.\nNot indented docstring line here is fine.\n"""\n    # comment\n    return x + 1\n'
+    )
     assert extract_code("Answer:\n" + code) == code
 
 
@@ -159,13 +163,16 @@ def test_humaneval_continuation_is_cut_at_the_test_driver():
     assert run(code, "below_zero")([1, -2]) is True
 
 
-@pytest.mark.parametrize("driver", [
-    "print(below_zero([1, 2, 3]))\n",
-    "assert below_zero([1, -2]) == True\n",
-    "```\n\nThis function keeps a running balance.\n",
-    "The function above works in linear time.\n",
-    "below_zero([1, 2])\n",
-])
+@pytest.mark.parametrize(
+    "driver",
+    [
+        "print(below_zero([1, 2, 3]))\n",
+        "assert below_zero([1, -2]) == True\n",
+        "```\n\nThis function keeps a running balance.\n",
+        "The function above works in linear time.\n",
+        "below_zero([1, 2])\n",
+    ],
+)
 def test_continuation_stops_at_any_top_level_statement_after_the_function(driver):
     code = extract_code(HE_BODY + "\n\n" + driver, prompt=HE_PROMPT, mode="completion")
     assert code == HE_PROMPT + HE_BODY

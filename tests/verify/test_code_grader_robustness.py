@@ -43,8 +43,14 @@ def verifier() -> Iterator[CodeVerifier]:
 
 
 def stdin_problem(expected: str) -> Problem:
-    return Problem("adhoc-stdin", "adhoc", "", "", "code",
-                   metadata={"fn_name": "", "tests": [{"input": "3\n", "output": expected, "testtype": "stdin"}]})
+    return Problem(
+        "adhoc-stdin",
+        "adhoc",
+        "",
+        "",
+        "code",
+        metadata={"fn_name": "", "tests": [{"input": "3\n", "output": expected, "testtype": "stdin"}]},
+    )
 
 
 def call_problem(expected: object) -> Problem:
@@ -145,19 +151,23 @@ def humaneval(shared_data: Path) -> dict[str, Problem]:
     return load_benchmark("humaneval", data_dir=shared_data).by_id()
 
 
-def test_plain_humaneval_33_checks_the_candidate_against_the_reference(verifier: CodeVerifier,
-                                                                       humaneval: dict[str, Problem]) -> None:
+def test_plain_humaneval_33_checks_the_candidate_against_the_reference(
+    verifier: CodeVerifier, humaneval: dict[str, Problem]
+) -> None:
     problem = humaneval["HumanEval/33"]
     prompt, canonical = problem.metadata["prompt"], problem.metadata["canonical_solution"]
-    other = ("    l = list(l)\n    third = sorted(l[::3])\n"
-             "    return [third[i // 3] if i % 3 == 0 else v for i, v in enumerate(l)]\n")
+    other = (
+        "    l = list(l)\n    third = sorted(l[::3])\n"
+        "    return [third[i // 3] if i % 3 == 0 else v for i, v in enumerate(l)]\n"
+    )
     assert verifier.check(problem, prompt + canonical).status == "pass"
     assert verifier.check(problem, prompt + other).status == "pass"
     assert verifier.check(problem, prompt + "    return list(l)\n").status == "fail"
 
 
-def test_helpers_the_check_calls_are_the_prompts_not_the_candidates(verifier: CodeVerifier,
-                                                                    humaneval: dict[str, Problem]) -> None:
+def test_helpers_the_check_calls_are_the_prompts_not_the_candidates(
+    verifier: CodeVerifier, humaneval: dict[str, Problem]
+) -> None:
     # HumanEval/38's check encodes with encode_cyclic and expects decode_cyclic to invert it: a
     # candidate that redefines both as the identity must not pass.
     problem = humaneval["HumanEval/38"]

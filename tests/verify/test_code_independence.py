@@ -106,8 +106,10 @@ def check(verifier: CodeVerifier, problem: Problem, source: str) -> str:
 PUBLISHER = "    out = _correct(numbers, threshold)\n    _put('seen')\n    return out\n"
 COPIER = "    if _get() == 'seen':\n        return _correct(numbers, threshold)\n    return None\n"
 # A guesser that learns from earlier samples: it passes once enough of them ran before it.
-LEARNER = ("    seen = _get() or ''\n    n = int(seen) if seen.isdigit() else 0\n    _put(str(n + 1))\n"
-           "    return _correct(numbers, threshold) if n >= 3 else None\n")
+LEARNER = (
+    "    seen = _get() or ''\n    n = int(seen) if seen.isdigit() else 0\n    _put(str(n + 1))\n"
+    "    return _correct(numbers, threshold) if n >= 3 else None\n"
+)
 
 
 def test_files_and_ipc_do_not_carry_a_published_answer_to_a_later_sample(verifier, problem) -> None:
@@ -132,7 +134,9 @@ def test_a_learner_never_learns_across_samples(verifier, problem) -> None:
 
 def test_a_timeout_checkpoint_does_not_pass_the_confirmation_run(verifier, problem) -> None:
     # First run: leave a checkpoint, then overrun. The confirmation run would pass from it.
-    body = "    if _get() == 'ckpt':\n        return _correct(numbers, threshold)\n    _put('ckpt')\n    time.sleep(30)\n"
+    body = (
+        "    if _get() == 'ckpt':\n        return _correct(numbers, threshold)\n    _put('ckpt')\n    time.sleep(30)\n"
+    )
     assert check(verifier, problem, program(problem, body)) == "timeout"
 
 
@@ -170,8 +174,13 @@ def test_a_program_cannot_break_the_sandbox_for_the_next_one(verifier, problem) 
 
 
 def test_shuffling_a_problems_samples_changes_no_verdict_and_no_pass_at_k(verifier, problem) -> None:
-    bodies = {"publisher": PUBLISHER, "copier": COPIER, "learner": LEARNER,
-              "correct": "    return _correct(numbers, threshold)\n", "wrong": "    return None\n"}
+    bodies = {
+        "publisher": PUBLISHER,
+        "copier": COPIER,
+        "learner": LEARNER,
+        "correct": "    return _correct(numbers, threshold)\n",
+        "wrong": "    return None\n",
+    }
     samples = [program(problem, body, f"{name} {i}") for i in range(2) for name, body in bodies.items()]
     orders = [list(samples), list(reversed(samples))]
     orders.append(random.Random(7).sample(samples, len(samples)))

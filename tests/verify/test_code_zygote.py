@@ -86,8 +86,9 @@ def test_processes_and_files_left_behind_never_reach_the_next_program(verifier: 
     assert server.runs == before + 2 and server._proc is not None  # both ran on the same server
 
 
-def test_a_program_that_kills_the_server_gets_no_pass_and_the_next_one_does(verifier: CodeVerifier,
-                                                                              plain: Problem) -> None:
+def test_a_program_that_kills_the_server_gets_no_pass_and_the_next_one_does(
+    verifier: CodeVerifier, plain: Problem
+) -> None:
     killer = wrong(plain, "    import os, signal\n    os.kill(-1, signal.SIGKILL)\n")
     server = server_of(verifier)
     verifier.check(plain, plain.target)  # the server is up
@@ -100,8 +101,7 @@ def test_a_program_that_kills_the_server_gets_no_pass_and_the_next_one_does(veri
     assert server._proc.pid == pid if os.geteuid() == 0 else server._proc.pid != pid
 
 
-def test_a_run_over_its_budget_costs_the_sandbox_and_leaves_no_work_dir(verifier: CodeVerifier,
-                                                                          plain: Problem) -> None:
+def test_a_run_over_its_budget_costs_the_sandbox_and_leaves_no_work_dir(verifier: CodeVerifier, plain: Problem) -> None:
     spinner = "while True:\n    pass\n" + plain.target
     server = server_of(verifier)
     verifier.check(plain, plain.target)
@@ -219,14 +219,37 @@ sys.path[:] = _saved
 '''
 
 
-def test_modules_planted_in_the_work_dir_are_never_imported_by_the_harness(verifier: CodeVerifier,
-                                                                           plain: Problem) -> None:
-    names = ("signal", "select", "subprocess", "resource", "ctypes", "selectors", "time", "threading", "io",
-             "json", "random", "tempfile", "shutil", "struct", "errno", "stat", "fcntl", "traceback", "linecache")
-    planter = wrong(plain, "    import os\n    for d in ('.', '..', '../..'):\n"
-                    f"        for name in {names!r}:\n            try:\n"
-                    f"                open(os.path.join(d, name + '.py'), 'w').write({PLANTED!r})\n"
-                    "            except OSError:\n                pass\n")
+def test_modules_planted_in_the_work_dir_are_never_imported_by_the_harness(
+    verifier: CodeVerifier, plain: Problem
+) -> None:
+    names = (
+        "signal",
+        "select",
+        "subprocess",
+        "resource",
+        "ctypes",
+        "selectors",
+        "time",
+        "threading",
+        "io",
+        "json",
+        "random",
+        "tempfile",
+        "shutil",
+        "struct",
+        "errno",
+        "stat",
+        "fcntl",
+        "traceback",
+        "linecache",
+    )
+    planter = wrong(
+        plain,
+        "    import os\n    for d in ('.', '..', '../..'):\n"
+        f"        for name in {names!r}:\n            try:\n"
+        f"                open(os.path.join(d, name + '.py'), 'w').write({PLANTED!r})\n"
+        "            except OSError:\n                pass\n",
+    )
     wrong_answer = wrong(plain, "")
     for _ in range(3):  # the planting run, then later runs on the same server
         assert verifier.check(plain, planter).status in ("fail", "error")
@@ -239,8 +262,9 @@ def plus(shared_data: Path) -> Problem:
     return load_benchmark("humaneval_plus", data_dir=shared_data, limit=1).problems[0]
 
 
-def test_a_run_stops_at_its_first_wrong_output_and_the_sandbox_serves_the_next(verifier: CodeVerifier,
-                                                                                plus: Problem) -> None:
+def test_a_run_stops_at_its_first_wrong_output_and_the_sandbox_serves_the_next(
+    verifier: CodeVerifier, plus: Problem
+) -> None:
     # Wrong from the first test on, then 0.3 s per test (each under its 1 s limit): judged to the
     # end that runs into the run's budget and costs the sandbox; stopped at the first wrong output
     # it takes a fraction of a second on the same sandbox.

@@ -13,7 +13,10 @@ from passbound.verify.extract import answer_phrase, extract_answer, last_boxed
     ("text", "expected"),
     [
         ("so $\\boxed{\\frac{1}{2}}$.", "\\frac{1}{2}"),
-        ("\\boxed{\\left\\{ x : x^{2} \\in \\{1, {4}\\} \\right\\}}", "\\left\\{ x : x^{2} \\in \\{1, {4}\\} \\right\\}"),
+        (
+            "\\boxed{\\left\\{ x : x^{2} \\in \\{1, {4}\\} \\right\\}}",
+            "\\left\\{ x : x^{2} \\in \\{1, {4}\\} \\right\\}",
+        ),
         ("\\boxed{\\{1,2\\}}", "\\{1,2\\}"),  # escaped braces do not close the box
         ("First \\boxed{3}. Then \\boxed{4}. Finally \\fbox{5}.", "5"),  # last box wins
         ("\\boxed{3} was wrong. So \\boxed 7$.", "7"),  # \boxed without braces

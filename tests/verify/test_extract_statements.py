@@ -36,12 +36,15 @@ def test_strip_reasoning() -> None:
     assert strip_reasoning("[R]x \\boxed{3}", "[R]", "[/R]") is None
 
 
-@pytest.mark.parametrize(("completion", "status"), [
-    ("<think>maybe \\boxed{5}? no, 7</think>The answer is \\boxed{7}.", "fail"),
-    ("<think>It is \\boxed{5}, but let me keep checking", "no_answer"),
-    ("<think>\\boxed{5}</think>\n<think>so \\boxed{5}", "no_answer"),
-    ("<think>compute</think>The answer is \\boxed{5}.", "pass"),
-])
+@pytest.mark.parametrize(
+    ("completion", "status"),
+    [
+        ("<think>maybe \\boxed{5}? no, 7</think>The answer is \\boxed{7}.", "fail"),
+        ("<think>It is \\boxed{5}, but let me keep checking", "no_answer"),
+        ("<think>\\boxed{5}</think>\n<think>so \\boxed{5}", "no_answer"),
+        ("<think>compute</think>The answer is \\boxed{5}.", "pass"),
+    ],
+)
 def test_a_box_in_reasoning_is_no_answer(completion: str, status: str) -> None:
     assert V.grade("5", completion).status == status
 
@@ -56,15 +59,18 @@ def test_reasoning_tags_are_a_parameter() -> None:
 # --- code and quotes ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("completion", "expected"), [
-    ("The answer is 7.\n```python\nprint(r'\\boxed{5}')\n```\n", "7"),
-    ("The answer is 7.\n~~~\n\\boxed{5}\n~~~\n", "7"),
-    ("The answer is 7.\n```\n\\boxed{5}\n", "7"),  # an unclosed fence runs to the end
-    ("The answer is 7. Print it with `\\boxed{5}`.", "7"),
-    ("The answer is 7. Print it with ``\\boxed{5}``.", "7"),
-    ("```\nAnswer: 5\n```\n", None),
-    ("Write `x` then \\boxed{5}.", "5"),  # code elsewhere on the line does not hide the box
-])
+@pytest.mark.parametrize(
+    ("completion", "expected"),
+    [
+        ("The answer is 7.\n```python\nprint(r'\\boxed{5}')\n```\n", "7"),
+        ("The answer is 7.\n~~~\n\\boxed{5}\n~~~\n", "7"),
+        ("The answer is 7.\n```\n\\boxed{5}\n", "7"),  # an unclosed fence runs to the end
+        ("The answer is 7. Print it with `\\boxed{5}`.", "7"),
+        ("The answer is 7. Print it with ``\\boxed{5}``.", "7"),
+        ("```\nAnswer: 5\n```\n", None),
+        ("Write `x` then \\boxed{5}.", "5"),  # code elsewhere on the line does not hide the box
+    ],
+)
 def test_code_states_no_answer(completion: str, expected: str | None) -> None:
     assert extract_answer(completion) == expected
 
@@ -81,18 +87,26 @@ def test_quoted_lines_state_no_answer() -> None:
 
 # --- the question restated ---------------------------------------------------------------------
 
-WORDS_PROMPT = ("Each cell of the grid holds the number five, except the corner cell, which holds three. "
-                "What is the sum of the numbers in the first row of the grid?")
+WORDS_PROMPT = (
+    "Each cell of the grid holds the number five, except the corner cell, which holds three. "
+    "What is the sum of the numbers in the first row of the grid?"
+)
 
 
-@pytest.mark.parametrize(("completion", "status"), [
-    # A box inside the restated question (its text on both sides) is not the answer.
-    ("The answer is \\boxed{14}.\n\nTo recap: Each cell of the grid holds the number \\boxed{5}, except "
-     "the corner cell, which holds three. What is the sum?", "fail"),
-    # The question restated, then the completion's own box after it: an answer.
-    ("What is the sum of the numbers in the first row of the grid? \\boxed{5}", "pass"),
-    ("Each cell of the grid holds the number five. \\boxed{5}", "pass"),
-])
+@pytest.mark.parametrize(
+    ("completion", "status"),
+    [
+        # A box inside the restated question (its text on both sides) is not the answer.
+        (
+            "The answer is \\boxed{14}.\n\nTo recap: Each cell of the grid holds the number \\boxed{5}, except "
+            "the corner cell, which holds three. What is the sum?",
+            "fail",
+        ),
+        # The question restated, then the completion's own box after it: an answer.
+        ("What is the sum of the numbers in the first row of the grid? \\boxed{5}", "pass"),
+        ("Each cell of the grid holds the number five. \\boxed{5}", "pass"),
+    ],
+)
 def test_a_box_inside_the_restated_question_is_no_answer(completion: str, status: str) -> None:
     assert V.grade(math_problem("5", WORDS_PROMPT), completion).status == status
 
@@ -112,23 +126,26 @@ def test_a_value_the_question_also_boxes_still_counts() -> None:
 # --- hedges ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("completion", [
-    "So \\boxed{10} (or 16 if the corners count).",
-    "So \\boxed{16} (or 10 if the corners do not count).",
-    "It is \\boxed{7} or possibly \\boxed{5}.",
-    "It is \\boxed{5} or possibly \\boxed{7}.",
-    "The answer is either \\boxed{3} or \\boxed{5}.",
-    "The answer is \\boxed{5}, but it could also be 6.",
-    "The answer is \\boxed{5}, but it might be $6$.",
-    "The answer is \\boxed{5}\nor maybe \\boxed{6}",
-    "x = \\boxed{3} and y = \\boxed{5}.",  # two different boxed values in the final sentence
-    "$\\boxed{5}$ if $n$ is even, else $\\boxed{4}$",
-    "Answer: 5 or 6",
-    "Answer: 6, or possibly 5.",
-    "#### 5 or 6",
-    "<answer>5</answer> (or 6)",
-    "The final answer is 5, although it could be \\frac{11}{2}.",
-])
+@pytest.mark.parametrize(
+    "completion",
+    [
+        "So \\boxed{10} (or 16 if the corners count).",
+        "So \\boxed{16} (or 10 if the corners do not count).",
+        "It is \\boxed{7} or possibly \\boxed{5}.",
+        "It is \\boxed{5} or possibly \\boxed{7}.",
+        "The answer is either \\boxed{3} or \\boxed{5}.",
+        "The answer is \\boxed{5}, but it could also be 6.",
+        "The answer is \\boxed{5}, but it might be $6$.",
+        "The answer is \\boxed{5}\nor maybe \\boxed{6}",
+        "x = \\boxed{3} and y = \\boxed{5}.",  # two different boxed values in the final sentence
+        "$\\boxed{5}$ if $n$ is even, else $\\boxed{4}$",
+        "Answer: 5 or 6",
+        "Answer: 6, or possibly 5.",
+        "#### 5 or 6",
+        "<answer>5</answer> (or 6)",
+        "The final answer is 5, although it could be \\frac{11}{2}.",
+    ],
+)
 def test_a_hedged_statement_names_no_answer(completion: str) -> None:
     assert extract_answer(completion) is None
     assert V.grade("5", completion).status == "no_answer"
@@ -136,15 +153,18 @@ def test_a_hedged_statement_names_no_answer(completion: str) -> None:
     assert lenient.grade("5", completion).status == "no_answer"  # no guess from the hedge either
 
 
-@pytest.mark.parametrize(("completion", "expected"), [
-    ("We get \\boxed{5}. Therefore \\boxed{5}.", "5"),
-    ("So \\boxed{5} = \\boxed{5}.", "5"),  # one value repeated
-    ("so the answer is \\boxed{5}. Final answer: 5", "5"),
-    ("so the answer is \\boxed{5}.\n\nFinal answer: 5. I hope it is correct.", "5"),
-    ("\\boxed{5}\n\nThis holds for every n or m we tried.", "5"),  # "or" without another value
-    ("\\boxed{5}. We could double-check it by substitution, for example with n = 2.", "5"),
-    ("First I thought \\boxed{3}. Then I found a mistake. The answer is \\boxed{5}.", "5"),
-])
+@pytest.mark.parametrize(
+    ("completion", "expected"),
+    [
+        ("We get \\boxed{5}. Therefore \\boxed{5}.", "5"),
+        ("So \\boxed{5} = \\boxed{5}.", "5"),  # one value repeated
+        ("so the answer is \\boxed{5}. Final answer: 5", "5"),
+        ("so the answer is \\boxed{5}.\n\nFinal answer: 5. I hope it is correct.", "5"),
+        ("\\boxed{5}\n\nThis holds for every n or m we tried.", "5"),  # "or" without another value
+        ("\\boxed{5}. We could double-check it by substitution, for example with n = 2.", "5"),
+        ("First I thought \\boxed{3}. Then I found a mistake. The answer is \\boxed{5}.", "5"),
+    ],
+)
 def test_a_committed_statement_keeps_its_answer(completion: str, expected: str) -> None:
     assert extract_answer(completion) == expected
 
@@ -152,43 +172,58 @@ def test_a_committed_statement_keeps_its_answer(completion: str, expected: str) 
 # --- explicit markers (strict) -----------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("completion", "gold"), [
-    pytest.param("Adding them up gives 42.\nAnswer: 42", "42", id="answer-colon"),
-    pytest.param("Adding them up.\n\n**Answer:** 18", "18", id="bold-answer-colon"),
-    pytest.param("Adding them up.\n\n**Answer**: 18", "18", id="bold-answer-then-colon"),
-    pytest.param("She has 16 - 3 - 4 = 9 eggs, 9 * 2 = 18.\n#### 18", "18", id="gsm8k-hashes"),
-    pytest.param("Adding them up. The correct answer is 18.", "18", id="the-correct-answer-is"),
-    pytest.param("Adding them up, so answer is 1.", "1", id="answer-is-without-the"),
-    pytest.param("Adding them up.\n\n**Final Answer**\n18", "18", id="final-answer-heading"),
-    pytest.param("Adding them up.\n\n## Final Answer\n\n$$\n\\frac{1}{2}\n$$", "\\frac{1}{2}", id="heading-display"),
-    pytest.param("Adding them up.\n<answer>4</answer>", "4", id="answer-tag"),
-    pytest.param("Adding them up: \\framebox{18}.", "18", id="framebox"),
-    pytest.param("The answer is $\\$18$.", "18", id="escaped-dollar"),
-    pytest.param("Answer: $18", "18", id="plain-dollar"),
-    pytest.param("The answer is 18 dollars.", "18", id="number-and-unit-word"),
-    pytest.param("#### $18", "18", id="gsm8k-dollar"),
-])
+@pytest.mark.parametrize(
+    ("completion", "gold"),
+    [
+        pytest.param("Adding them up gives 42.\nAnswer: 42", "42", id="answer-colon"),
+        pytest.param("Adding them up.\n\n**Answer:** 18", "18", id="bold-answer-colon"),
+        pytest.param("Adding them up.\n\n**Answer**: 18", "18", id="bold-answer-then-colon"),
+        pytest.param("She has 16 - 3 - 4 = 9 eggs, 9 * 2 = 18.\n#### 18", "18", id="gsm8k-hashes"),
+        pytest.param("Adding them up. The correct answer is 18.", "18", id="the-correct-answer-is"),
+        pytest.param("Adding them up, so answer is 1.", "1", id="answer-is-without-the"),
+        pytest.param("Adding them up.\n\n**Final Answer**\n18", "18", id="final-answer-heading"),
+        pytest.param(
+            "Adding them up.\n\n## Final Answer\n\n$$\n\\frac{1}{2}\n$$", "\\frac{1}{2}", id="heading-display"
+        ),
+        pytest.param("Adding them up.\n<answer>4</answer>", "4", id="answer-tag"),
+        pytest.param("Adding them up: \\framebox{18}.", "18", id="framebox"),
+        pytest.param("The answer is $\\$18$.", "18", id="escaped-dollar"),
+        pytest.param("Answer: $18", "18", id="plain-dollar"),
+        pytest.param("The answer is 18 dollars.", "18", id="number-and-unit-word"),
+        pytest.param("#### $18", "18", id="gsm8k-dollar"),
+    ],
+)
 def test_explicit_markers_pass_in_strict(completion: str, gold: str) -> None:
     result = V.grade(gold, completion)
     assert result.status == "pass", result
 
 
-@pytest.mark.parametrize("completion", [
-    "#### Step 1: count the eggs\nThere are 18.",  # a Markdown heading, not GSM8K's marker
-    "#### 1. Count the eggs\nThere are 18.",
-    "Let me check my answer: plug in 18.",
-    "We get 18 eggs in total.",  # prose: a guess, for the lenient policy only
-    "What is the answer? 18 maybe.",
-])
+@pytest.mark.parametrize(
+    "completion",
+    [
+        "#### Step 1: count the eggs\nThere are 18.",  # a Markdown heading, not GSM8K's marker
+        "#### 1. Count the eggs\nThere are 18.",
+        "Let me check my answer: plug in 18.",
+        "We get 18 eggs in total.",  # prose: a guess, for the lenient policy only
+        "What is the answer? 18 maybe.",
+    ],
+)
 def test_prose_is_not_a_marker(completion: str) -> None:
     assert extract_answer(completion) is None
     assert MathVerifier(extraction="lenient").grade("18", completion).status == "pass"
 
 
-@pytest.mark.parametrize(("completion", "expected"), [
-    ("The answer is 2k.", "2k"), ("The answer is 2 n.", "2 n"), ("The answer is 7.6 Z.", "7.6 Z"),
-    ("The answer is 2 pi.", "2 pi"), ("Answer: 3 sqrt 2", "3 sqrt 2"), ("Answer: 18 dollars", "18"),
-])
+@pytest.mark.parametrize(
+    ("completion", "expected"),
+    [
+        ("The answer is 2k.", "2k"),
+        ("The answer is 2 n.", "2 n"),
+        ("The answer is 7.6 Z.", "7.6 Z"),
+        ("The answer is 2 pi.", "2 pi"),
+        ("Answer: 3 sqrt 2", "3 sqrt 2"),
+        ("Answer: 18 dollars", "18"),
+    ],
+)
 def test_only_a_unit_word_leaves_a_marker_value(completion: str, expected: str) -> None:
     assert extract_answer(completion) == expected
 
@@ -201,19 +236,28 @@ def test_the_later_of_box_and_marker_wins() -> None:
 
 # --- multiple choice reads the same statements -------------------------------------------------
 
-CHOICE = Problem("q", "test", "Which option is the largest? (A) 1 (B) 2 (C) 3 (D) 4", "D", kind="choice",
-                 metadata={"choices": ["1", "2", "3", "4"]})
+CHOICE = Problem(
+    "q",
+    "test",
+    "Which option is the largest? (A) 1 (B) 2 (C) 3 (D) 4",
+    "D",
+    kind="choice",
+    metadata={"choices": ["1", "2", "3", "4"]},
+)
 
 
-@pytest.mark.parametrize(("completion", "status"), [
-    ("Answer: D", "pass"),
-    ("**Answer:** (D)", "pass"),
-    ("<answer>D</answer>", "pass"),
-    ("It is \\boxed{C} or possibly \\boxed{D}.", "no_answer"),
-    ("The answer is either \\boxed{C} or \\boxed{D}.", "no_answer"),
-    ("\\boxed{D} (or C if ties count)", "no_answer"),  # the hedge offers a letter, not a number
-    ("<think>\\boxed{D}", "no_answer"),
-    ("So \\boxed{B}.\n```\n\\boxed{D}\n```", "fail"),
-])
+@pytest.mark.parametrize(
+    ("completion", "status"),
+    [
+        ("Answer: D", "pass"),
+        ("**Answer:** (D)", "pass"),
+        ("<answer>D</answer>", "pass"),
+        ("It is \\boxed{C} or possibly \\boxed{D}.", "no_answer"),
+        ("The answer is either \\boxed{C} or \\boxed{D}.", "no_answer"),
+        ("\\boxed{D} (or C if ties count)", "no_answer"),  # the hedge offers a letter, not a number
+        ("<think>\\boxed{D}", "no_answer"),
+        ("So \\boxed{B}.\n```\n\\boxed{D}\n```", "fail"),
+    ],
+)
 def test_choice_reads_the_final_statement(completion: str, status: str) -> None:
     assert ChoiceVerifier().grade(CHOICE, completion).status == status

@@ -61,7 +61,9 @@ def problems(shared_data: Path) -> dict[str, list[Problem]]:
 
 @pytest.fixture(scope="module")
 def pool() -> Iterator[GradingPool]:
-    with GradingPool(timeout=TIMEOUT, verifiers={"math": MathVerifier(fast_path=False, timeout_s=INNER_TIMEOUT)}) as pool:
+    with GradingPool(
+        timeout=TIMEOUT, verifiers={"math": MathVerifier(fast_path=False, timeout_s=INNER_TIMEOUT)}
+    ) as pool:
         yield pool
 
 
@@ -108,7 +110,7 @@ def test_listed_exceptions_are_real(problems: dict[str, list[Problem]]) -> None:
 # (benchmark, problem id) -> why its reference solution, read as a completion, does not pass.
 KNOWN_REFERENCE_FAILURES: dict[tuple[str, str], str] = {
     ("aime24", "75"): "boxes \\textbf{(073)}, an AMC-style label math-verify reads as no number (comparison, "
-                      "not extraction; the same on math-4)",
+    "not extraction; the same on math-4)",
 }
 
 
@@ -127,6 +129,9 @@ def test_every_reference_solution_passes(pool: GradingPool, problems: dict[str, 
     completions = [reference_solution(p) for p in items]
     assert all(completions) and len(items) == 500 + 272 + 30 + 1319
     results = pool.grade(items, completions)
-    failed = [(p.benchmark, p.id, p.target, r) for p, r in zip(items, results)
-              if r.status != "pass" and (p.benchmark, p.id) not in KNOWN_REFERENCE_FAILURES]
+    failed = [
+        (p.benchmark, p.id, p.target, r)
+        for p, r in zip(items, results)
+        if r.status != "pass" and (p.benchmark, p.id) not in KNOWN_REFERENCE_FAILURES
+    ]
     assert not failed, f"{len(failed)} reference solutions do not pass, e.g. {failed[:5]}"

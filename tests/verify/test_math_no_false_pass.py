@@ -75,7 +75,9 @@ def test_right_answer_passes(gold: str, completion: str) -> None:
         pytest.param("D = (0, 1)", "D = (0, 1.5)", id="mv14-assigned-point"),
         pytest.param("F_n = \\sum_{k=0}^{n-1} F_k F_{n-k-1}", "F_n = \\sum_{k=0}^{n-2} F_k F_{n-k-2}", id="mv14-sums"),
         pytest.param("19, 46, \\text{ and } 82", "21, 36, and 82", id="mv14-and-lists"),
-        pytest.param("\\frac{2^{2005}+1}{3 \\cdot 2^{2006}}", "\\frac{1}{3 \\cdot 2^{2006}}", id="mv14-tiny-difference"),
+        pytest.param(
+            "\\frac{2^{2005}+1}{3 \\cdot 2^{2006}}", "\\frac{1}{3 \\cdot 2^{2006}}", id="mv14-tiny-difference"
+        ),
         pytest.param("1 - \\frac{1}{\\mathrm{e}}", "1 + \\frac{1}{\\mathrm{e}}", id="mv14-sign-of-e-term"),
         pytest.param("\\pm 2021", "2021", id="mv14-plus-minus"),
         pytest.param("12:00", "1:00", id="mv14-clock-times"),
@@ -115,7 +117,13 @@ def test_text_after_the_value_cannot_hide_more_math(answer: str) -> None:
 
 @pytest.mark.parametrize(
     "answer",
-    ["5 \\text{ cm}", "5\\,\\text{cm}^2", "5 \\text{ m}/\\text{s}", "5 \\text{ m}\\cdot\\text{s}^{-1}", "5 \\text{ dollars}"],
+    [
+        "5 \\text{ cm}",
+        "5\\,\\text{cm}^2",
+        "5 \\text{ m}/\\text{s}",
+        "5 \\text{ m}\\cdot\\text{s}^{-1}",
+        "5 \\text{ dollars}",
+    ],
 )
 def test_units_after_the_value_still_pass(answer: str) -> None:
     assert V.grade("5", f"\\boxed{{{answer}}}").status == "pass"

@@ -38,10 +38,31 @@ def perturbed(gold: str) -> list[str]:
     value = plain_number(gold)
     assert value is not None
     v = value[0]
-    out = [gold, f"{gold}.", f"${gold}$", f"-{gold}", f"+{gold}", f"0{gold}", "-0", "0", "0.0",
-           f"\\dfrac{{{v.numerator}}}{{{v.denominator}}}", f"{v.numerator}/{v.denominator}",
-           f"\\frac{{{-v.numerator}}}{{{v.denominator}}}", f"\\tfrac{{{v.numerator * 2}}}{{{v.denominator * 2}}}"]
-    for w in (v, v + 1, v * 10, v / 2, -v, v + Fraction(1, 10**7), v + Fraction(3, 10**6), v * (1 + Fraction(1, 10**5))):
+    out = [
+        gold,
+        f"{gold}.",
+        f"${gold}$",
+        f"-{gold}",
+        f"+{gold}",
+        f"0{gold}",
+        "-0",
+        "0",
+        "0.0",
+        f"\\dfrac{{{v.numerator}}}{{{v.denominator}}}",
+        f"{v.numerator}/{v.denominator}",
+        f"\\frac{{{-v.numerator}}}{{{v.denominator}}}",
+        f"\\tfrac{{{v.numerator * 2}}}{{{v.denominator * 2}}}",
+    ]
+    for w in (
+        v,
+        v + 1,
+        v * 10,
+        v / 2,
+        -v,
+        v + Fraction(1, 10**7),
+        v + Fraction(3, 10**6),
+        v * (1 + Fraction(1, 10**5)),
+    ):
         text = _decimal(w)
         if text is not None:
             out += [text, f"{text}.0" if "." not in text else f"{text}0", f"{w.numerator}/{w.denominator}"]
@@ -53,8 +74,12 @@ def perturbed(gold: str) -> list[str]:
 
 
 def _golds(shared_data: Path) -> list[Problem]:
-    return [p for name in BENCHMARKS for p in load_benchmark(name, data_dir=shared_data).problems
-            if plain_number(p.target.strip().strip("$").strip()) is not None]
+    return [
+        p
+        for name in BENCHMARKS
+        for p in load_benchmark(name, data_dir=shared_data).problems
+        if plain_number(p.target.strip().strip("$").strip()) is not None
+    ]
 
 
 def _mismatches(problems: list[Problem], monkeypatch: pytest.MonkeyPatch) -> tuple[int, int, list[str]]:
@@ -85,18 +110,41 @@ def test_fast_path_agrees_with_math_verify_on_every_gold(shared_data: Path, monk
     assert not bad, "\n".join(bad)
 
 
-@pytest.mark.parametrize(("gold", "answer", "expected"), [
-    ("0.5", "\\frac{1}{2}", True), ("27", "27.0", True), ("-0", "0", True), ("1/3", "0.333", False),
-    ("1/3", "0.3333333", None), ("2", "\\frac{4}{2}", True), ("3", "\\dfrac{7}{2}", False),
-    ("100000", "100000.000001", None), ("0.01", "0.0101", False),
-])
+@pytest.mark.parametrize(
+    ("gold", "answer", "expected"),
+    [
+        ("0.5", "\\frac{1}{2}", True),
+        ("27", "27.0", True),
+        ("-0", "0", True),
+        ("1/3", "0.333", False),
+        ("1/3", "0.3333333", None),
+        ("2", "\\frac{4}{2}", True),
+        ("3", "\\dfrac{7}{2}", False),
+        ("100000", "100000.000001", None),
+        ("0.01", "0.0101", False),
+    ],
+)
 def test_compare_plain(gold: str, answer: str, expected: bool | None) -> None:
     g, p = plain_number(gold), plain_number(answer)
     assert g is not None and p is not None
     assert compare_plain(g, p, 6) is expected
 
 
-@pytest.mark.parametrize("text", ["1,000", "1e3", "10\\%", "{5}", "\\frac{1}{0}", "2 \\frac{1}{2}",
-                                  "1.2345678901234567", "\\frac{1.5}{2}", ".5", "5 cm", "0x10"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1,000",
+        "1e3",
+        "10\\%",
+        "{5}",
+        "\\frac{1}{0}",
+        "2 \\frac{1}{2}",
+        "1.2345678901234567",
+        "\\frac{1.5}{2}",
+        ".5",
+        "5 cm",
+        "0x10",
+    ],
+)
 def test_outside_the_grammar(text: str) -> None:
     assert plain_number(text) is None

@@ -65,6 +65,7 @@ def test_eight_threads_get_the_verdicts_of_passbound_grade() -> None:
     durations: dict[int, float] = {}
     errors: list[BaseException] = []
     with GradingPool(timeout=timeout, workers=2) as pool:
+
         def call(t: int) -> None:
             try:
                 started = time.monotonic()

@@ -94,31 +94,50 @@ def test_tags_are_configurable() -> None:
     assert granite.grade("7", "<reasoning>\\boxed{6}</reasoning>\\boxed{7}").status == "pass"
 
 
-@pytest.mark.parametrize("bad", [
-    {"open": "<think>"}, {"tags": "think", "open": "<a>", "close": "</a>"}, {"tags": "nope"},
-    {"open": "<t>", "close": "<t>"}, {"open": "", "close": "</t>"}, {"open": " <t>", "close": "</t>"},
-    {"tags": "think", "required": "yes"}, {"tags": "think", "strict": True}, 3,
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"open": "<think>"},
+        {"tags": "think", "open": "<a>", "close": "</a>"},
+        {"tags": "nope"},
+        {"open": "<t>", "close": "<t>"},
+        {"open": "", "close": "</t>"},
+        {"open": " <t>", "close": "</t>"},
+        {"tags": "think", "required": "yes"},
+        {"tags": "think", "strict": True},
+        3,
+    ],
+)
 def test_a_bad_policy_is_refused_with_what_to_write(bad: object) -> None:
     with pytest.raises(ConfigError, match="reasoning"):
         reasoning_policy(bad)
     with pytest.raises(ConfigError, match=r"\[verify.math\]: reasoning"):  # the study file names the table
-        study_from_dict({"name": "s", "models": [{"name": "m", "path": "x"}], "benchmarks": [{"name": "gsm8k"}],
-                         "verify": {"math": {"reasoning": bad}}})
+        study_from_dict(
+            {
+                "name": "s",
+                "models": [{"name": "m", "path": "x"}],
+                "benchmarks": [{"name": "gsm8k"}],
+                "verify": {"math": {"reasoning": bad}},
+            }
+        )
 
 
 def test_the_policy_is_part_of_every_verifier_version() -> None:
     for kind in ("math", "choice", "code"):
-        versions = {get_verifier(kind).version, get_verifier(kind, reasoning="reasoning").version,
-                    get_verifier(kind, reasoning={"tags": "think", "required": True}).version,
-                    get_verifier(kind, reasoning={"open": "<t>", "close": "</t>"}).version}
+        versions = {
+            get_verifier(kind).version,
+            get_verifier(kind, reasoning="reasoning").version,
+            get_verifier(kind, reasoning={"tags": "think", "required": True}).version,
+            get_verifier(kind, reasoning={"open": "<t>", "close": "</t>"}).version,
+        }
         assert len(versions) == 4, kind
     assert get_verifier("math", reasoning="think").version == get_verifier("math").version  # the default, named
 
 
 def test_choice_and_code_follow_the_policy() -> None:
-    problem = Problem(id="q", benchmark="b", prompt="Pick one.", target="B", kind="choice",
-                      metadata={"choices": ["1", "2", "3"]})
+    problem = Problem(
+        id="q", benchmark="b", prompt="Pick one.", target="B", kind="choice", metadata={"choices": ["1", "2", "3"]}
+    )
     choice = get_verifier("choice")
     assert choice.grade(problem, "<think>it is (B)... or \\boxed{B}").detail == REASONING_NOT_CLOSED
     assert choice.grade(problem, "<think>\\boxed{A}</think> \\boxed{B}").status == "pass"
@@ -129,7 +148,7 @@ def test_choice_and_code_follow_the_policy() -> None:
     assert extract_code(f"<reasoning>{code}", reasoning=ReasoningPolicy("<reasoning>", "</reasoning>")) is None
     coder = get_verifier("code", reasoning="reasoning")
     cut = Problem(id="p", benchmark="b", prompt="", target="", kind="code", metadata={})
-    assert coder.grade(cut, f"<reasoning>{code}") .detail == REASONING_NOT_CLOSED
+    assert coder.grade(cut, f"<reasoning>{code}").detail == REASONING_NOT_CLOSED
     assert get_verifier("code").grade(cut, "just prose").detail == "no code found"
 
 
@@ -138,28 +157,39 @@ def test_the_pool_and_passbound_grade_give_the_detail(tmp_path: Path) -> None:
     problems = [Problem(id=str(i), benchmark="adhoc", prompt="", target=g) for i, (g, _) in enumerate(rows)]
     with GradingPool(timeout=10, workers=1) as pool:
         graded = pool.grade(problems, [c for _, c in rows])
-    assert [(r.status, r.detail) for r in graded][:2] == [("no_answer", REASONING_NOT_CLOSED),
-                                                          ("no_answer", "no answer found")]
+    assert [(r.status, r.detail) for r in graded][:2] == [
+        ("no_answer", REASONING_NOT_CLOSED),
+        ("no_answer", "no answer found"),
+    ]
     assert graded[2].status == "pass"
     src = tmp_path / "rows.jsonl"
     src.write_text("".join(json.dumps({"gold": g, "completion": c}) + "\n" for g, c in rows))
     out = io.BytesIO()
     grade_file(src, out, workers=1)
     got = [json.loads(line) for line in out.getvalue().decode().splitlines()]
-    assert [(r["status"], r["detail"]) for r in got][:2] == [("no_answer", REASONING_NOT_CLOSED),
-                                                             ("no_answer", "no answer found")]
+    assert [(r["status"], r["detail"]) for r in got][:2] == [
+        ("no_answer", REASONING_NOT_CLOSED),
+        ("no_answer", "no answer found"),
+    ]
 
 
 def _study(out: Path, reasoning: object = None) -> StudyConfig:
     verify: dict[str, object] = {"workers": 1}
     if reasoning is not None:
         verify["math"] = {"reasoning": reasoning}
-    return study_from_dict({
-        "name": "r", "output": str(out), "verify": verify, "sampling": {"n": 2, "chunk_size": 4},
-        "models": [{"name": "r1", "path": "none", "engine": "hf", "template": "deepseek-r1"},
-                   {"name": "base", "path": "none", "engine": "hf"}],
-        "benchmarks": [{"name": "synthetic", "limit": 2, "options": {"n_problems": 2, "levels": [1]}}],
-    })
+    return study_from_dict(
+        {
+            "name": "r",
+            "output": str(out),
+            "verify": verify,
+            "sampling": {"n": 2, "chunk_size": 4},
+            "models": [
+                {"name": "r1", "path": "none", "engine": "hf", "template": "deepseek-r1"},
+                {"name": "base", "path": "none", "engine": "hf"},
+            ],
+            "benchmarks": [{"name": "synthetic", "limit": 2, "options": {"n_problems": 2, "levels": [1]}}],
+        }
+    )
 
 
 def test_a_template_that_opens_reasoning_makes_a_cut_trace_no_answer(tmp_path: Path) -> None:
@@ -170,14 +200,19 @@ def test_a_template_that_opens_reasoning_makes_a_cut_trace_no_answer(tmp_path: P
     run = prepare_run(study)
     problems = run.read_problems("synthetic")
     for model in ("r1", "base"):
-        rows = [Sample(model, "synthetic", p.id, j, text.format(p.target), finish, 9, 0)
-                for p in problems for j, (text, finish) in
-                enumerate([("so \\boxed{{{}}}, or check more", "length"), ("ok</think>\n\\boxed{{{}}}", "stop")])]
+        rows = [
+            Sample(model, "synthetic", p.id, j, text.format(p.target), finish, 9, 0)
+            for p in problems
+            for j, (text, finish) in enumerate(
+                [("so \\boxed{{{}}}, or check more", "length"), ("ok</think>\n\\boxed{{{}}}", "stop")]
+            )
+        ]
         run.write_shard("samples", model, "synthetic", 0, samples_to_table(rows))
     verify_run(study, run, show_progress=False)
     verdicts = pq.read_table(run.shard_path("verdicts", "r1", "synthetic", 0)).to_pylist()
     assert [(v["status"], v["detail"]) for v in verdicts if v["index"] == 0] == [
-        ("no_answer", REASONING_NOT_CLOSED)] * 2
+        ("no_answer", REASONING_NOT_CLOSED)
+    ] * 2
     assert {v["status"] for v in verdicts if v["index"] == 1} == {"pass"}
     base = pq.read_table(run.shard_path("verdicts", "base", "synthetic", 0)).to_pylist()
     assert {v["status"] for v in base if v["index"] == 0} == {"pass"}  # no template-opened reasoning
@@ -192,8 +227,9 @@ def test_a_template_that_opens_reasoning_makes_a_cut_trace_no_answer(tmp_path: P
     assert verify_run(required, run, show_progress=False) == 8  # every verdict re-graded
     base = pq.read_table(run.shard_path("verdicts", "base", "synthetic", 0)).to_pylist()
     assert {v["detail"] for v in base if v["index"] == 0} == {REASONING_NOT_CLOSED}
-    assert {v["verifier_version"] for v in base} == {get_verifier("math", reasoning=required.verify.options_for(
-        "math")["reasoning"]).version}
+    assert {v["verifier_version"] for v in base} == {
+        get_verifier("math", reasoning=required.verify.options_for("math")["reasoning"]).version
+    }
 
 
 def test_the_reasoning_example_loads_and_grades_r1_inside_its_think() -> None:

@@ -77,8 +77,9 @@ def verifier(problem: Problem) -> Iterator[CodeVerifier]:
     _SERVERS.pop(_server_key(v), None)
 
 
-def test_a_correct_program_passes_while_every_core_is_busy(verifier: CodeVerifier, problem: Problem,
-                                                           loaded: None) -> None:
+def test_a_correct_program_passes_while_every_core_is_busy(
+    verifier: CodeVerifier, problem: Problem, loaded: None
+) -> None:
     assert os.cpu_count() is not None and BUSY > os.cpu_count()  # type: ignore[operator]
     started = time.monotonic()
     results = [verifier.check(problem, f"# copy {i}\n" + REFERENCE) for i in range(2)]

@@ -27,15 +27,19 @@ def wrong(problem: Problem) -> str:
         return str(int(gold) + 1)
     if re.fullmatch(r"-?\d*\.\d+", gold):
         places = problem.metadata.get("precision") or len(gold.split(".")[1])
-        return f"{float(gold) + 10 ** -places:.{places}f}"
+        return f"{float(gold) + 10**-places:.{places}f}"
     return f"{gold}+1" if re.search(r"[\d\\]", gold) else f"not {gold}"
 
 
 def by_text(problem: Problem) -> bool:
     """Options a model can name by text without ambiguity (not letters themselves, all distinct)."""
     options = problem.metadata.get("choices") or []
-    return (problem.kind == "choice" and not problem.metadata.get("labels_only") and len(set(options)) == len(options)
-            and not any(_LETTERISH.fullmatch(o.strip()) for o in options))
+    return (
+        problem.kind == "choice"
+        and not problem.metadata.get("labels_only")
+        and len(set(options)) == len(options)
+        and not any(_LETTERISH.fullmatch(o.strip()) for o in options)
+    )
 
 
 @pytest.fixture(scope="module")
@@ -51,9 +55,11 @@ def test_gold_passes_and_wrong_fails(shared_data: Path, pool: GradingPool, name:
     items, texts, expected = [], [], []
     for p in problems:
         items += [p, p, p]
-        texts += [f"Reading the figure step by step, the answer is $\\boxed{{{p.target}}}$.",
-                  f"We check once more. The answer is {p.target}.",
-                  f"So the final answer is \\boxed{{{wrong(p)}}}."]
+        texts += [
+            f"Reading the figure step by step, the answer is $\\boxed{{{p.target}}}$.",
+            f"We check once more. The answer is {p.target}.",
+            f"So the final answer is \\boxed{{{wrong(p)}}}.",
+        ]
         expected += ["pass", "pass", "fail"]
         if by_text(p):
             option = p.metadata["choices"][LETTERS.index(p.target)]
@@ -61,7 +67,10 @@ def test_gold_passes_and_wrong_fails(shared_data: Path, pool: GradingPool, name:
             texts.append(f"Comparing the options, the answer is \\boxed{{{option}}}.")
             expected.append("pass")
     results = pool.grade(items, texts)
-    misses = [(p.id, p.kind, p.target, t[-60:], r.status, r.detail)
-              for p, t, e, r in zip(items, texts, expected, results) if r.status != e]
+    misses = [
+        (p.id, p.kind, p.target, t[-60:], r.status, r.detail)
+        for p, t, e, r in zip(items, texts, expected, results)
+        if r.status != e
+    ]
     assert misses == []
     assert sum(by_text(p) for p in problems) > count // 4  # the option-text form is really exercised

@@ -29,13 +29,26 @@ if TYPE_CHECKING:
 from passbound.store.tables import TEXT_COLUMNS, TableSchema
 from passbound.types import ModelRecord
 
-_MODULES = ("passbound.analyses.passk_tables", "passbound.analyses.boundary", "passbound.analyses.cot_passk",
-            "passbound.analyses.diversity", "passbound.analyses.beyond_n", "passbound.analyses.bayes", "passbound.analyses.along_training",
-            "passbound.analyses.contamination", "passbound.analyses.chance", "passbound.analyses.training_curves",
-            "passbound.analyses.entropy_fit",
-            "passbound.analyses.visible_tests", "passbound.analyses.truncation", "passbound.analyses.budget_passk",
-            "passbound.analyses.pass_hat_k", "passbound.analyses.gpass", "passbound.analyses.cover",
-            "passbound.analyses.sharpening_tax")
+_MODULES = (
+    "passbound.analyses.passk_tables",
+    "passbound.analyses.boundary",
+    "passbound.analyses.cot_passk",
+    "passbound.analyses.diversity",
+    "passbound.analyses.beyond_n",
+    "passbound.analyses.bayes",
+    "passbound.analyses.along_training",
+    "passbound.analyses.contamination",
+    "passbound.analyses.chance",
+    "passbound.analyses.training_curves",
+    "passbound.analyses.entropy_fit",
+    "passbound.analyses.visible_tests",
+    "passbound.analyses.truncation",
+    "passbound.analyses.budget_passk",
+    "passbound.analyses.pass_hat_k",
+    "passbound.analyses.gpass",
+    "passbound.analyses.cover",
+    "passbound.analyses.sharpening_tax",
+)
 LENGTH_COLUMNS = ("model", "benchmark", "problem_id", "index", "finish_reason", "n_tokens")  # of samples, no texts
 
 
@@ -67,8 +80,12 @@ class AnalysisInputs:
         benchmark and problem), built once per analyse run for every analysis that reads it."""
         from passbound.metrics.counts import build_counts
 
-        return self.shared("problem_counts", lambda: build_counts(
-            self.verdicts, first=self.adaptive_first, answers="extracted" in self.verdicts.columns))
+        return self.shared(
+            "problem_counts",
+            lambda: build_counts(
+                self.verdicts, first=self.adaptive_first, answers="extracted" in self.verdicts.columns
+            ),
+        )
 
     @property
     def counts(self) -> pd.DataFrame:
@@ -88,8 +105,10 @@ class AnalysisInputs:
         keys = ["model", "benchmark", "problem_id", "index"]
         lengths = self.lengths
         if self.verdicts.empty or lengths is None or lengths.empty:
-            return self.verdicts.assign(finish_reason=pd.Series(None, index=self.verdicts.index, dtype=object),
-                                        n_tokens=pd.Series(float("nan"), index=self.verdicts.index, dtype=float))
+            return self.verdicts.assign(
+                finish_reason=pd.Series(None, index=self.verdicts.index, dtype=object),
+                n_tokens=pd.Series(float("nan"), index=self.verdicts.index, dtype=float),
+            )
         lengths = lengths[list(LENGTH_COLUMNS)].drop_duplicates(keys, keep="last")
         joined = self.verdicts.merge(lengths, on=keys, how="left", validate="many_to_one")
         joined["n_tokens"] = pd.to_numeric(joined["n_tokens"], errors="coerce")
@@ -129,8 +148,9 @@ class Analysis:
         if frame is None:
             return None
         if list(frame.columns) != list(self.columns):
-            raise AssertionError(f"analysis {self.name!r} returned columns {list(frame.columns)}, "
-                                 f"declared {list(self.columns)}")
+            raise AssertionError(
+                f"analysis {self.name!r} returned columns {list(frame.columns)}, declared {list(self.columns)}"
+            )
         return frame if len(frame) else pd.DataFrame(columns=list(self.columns))
 
 
@@ -144,19 +164,34 @@ def register(analysis: Analysis) -> Analysis:
     return analysis
 
 
-def register_tables(key: str, compute_all: Callable[[AnalysisInputs], dict[str, pd.DataFrame]],
-                    columns: Mapping[str, Sequence[str]], *, required: Sequence[str] = (),
-                    markdown: dict[str, Callable[[pd.DataFrame, Any], list[str]]] | None = None,
-                    added: Mapping[str, Sequence[str]] | None = None) -> None:
+def register_tables(
+    key: str,
+    compute_all: Callable[[AnalysisInputs], dict[str, pd.DataFrame]],
+    columns: Mapping[str, Sequence[str]],
+    *,
+    required: Sequence[str] = (),
+    markdown: dict[str, Callable[[pd.DataFrame, Any], list[str]]] | None = None,
+    added: Mapping[str, Sequence[str]] | None = None,
+) -> None:
     """Register each table of one computation (``compute_all`` -> {name: table}), which runs once
     per analyse run however many of its tables are declared."""
     for name, cols in columns.items():
+
         def compute(inputs: AnalysisInputs, name: str = name) -> pd.DataFrame:
             return inputs.shared(key, lambda: compute_all(inputs))[name]
 
         compute.__module__ = compute_all.__module__  # ordered with the module that declares the tables
-        register(Analysis(name, tuple(cols), compute, text_columns=TEXT_COLUMNS, required=name in required,
-                          markdown=(markdown or {}).get(name), added=tuple((added or {}).get(name, ()))))
+        register(
+            Analysis(
+                name,
+                tuple(cols),
+                compute,
+                text_columns=TEXT_COLUMNS,
+                required=name in required,
+                markdown=(markdown or {}).get(name),
+                added=tuple((added or {}).get(name, ())),
+            )
+        )
 
 
 def registered() -> list[Analysis]:
@@ -184,5 +219,14 @@ def ordered_groups(counts: pd.DataFrame, models: Sequence[ModelRecord]) -> list[
     return sorted(groups, key=lambda x: (listed.index(x[0]) if x[0] in listed else len(listed), x[0], x[1]))
 
 
-__all__ = ["LENGTH_COLUMNS", "TEXT_COLUMNS", "Analysis", "AnalysisInputs", "ordered_groups", "per_problem_counts", "register",
-           "register_tables", "registered"]
+__all__ = [
+    "LENGTH_COLUMNS",
+    "TEXT_COLUMNS",
+    "Analysis",
+    "AnalysisInputs",
+    "ordered_groups",
+    "per_problem_counts",
+    "register",
+    "register_tables",
+    "registered",
+]

@@ -23,16 +23,30 @@ from passbound.analyses import Analysis, AnalysisInputs, register
 from passbound.report_kit import code, esc, md_table, section_table
 from passbound.types import ModelRecord
 
-COLUMNS = ("benchmark", "base_model", "model", "step", "n_problems", "n_solved", "first_solved", "lost", "regained",
-           "first_solved_ids", "lost_ids", "regained_ids")
+COLUMNS = (
+    "benchmark",
+    "base_model",
+    "model",
+    "step",
+    "n_problems",
+    "n_solved",
+    "first_solved",
+    "lost",
+    "regained",
+    "first_solved_ids",
+    "lost_ids",
+    "regained_ids",
+)
 
 
 def sequences(models: Sequence[ModelRecord]) -> list[tuple[str, list[ModelRecord]]]:
     """(base, [base, checkpoints in step order]) for every base with at least one stepped model."""
     out = []
     for base in (m for m in models if m.get("role") == "base"):
-        steps = sorted((m for m in models if m.get("base") == base["name"] and m.get("step") is not None),
-                       key=lambda m: (int(m.get("step") or 0), m["name"]))  # step is set here
+        steps = sorted(
+            (m for m in models if m.get("base") == base["name"] and m.get("step") is not None),
+            key=lambda m: (int(m.get("step") or 0), m["name"]),
+        )  # step is set here
         if steps:
             out.append((base["name"], [base, *steps]))
     return out
@@ -45,7 +59,8 @@ def compute(inputs: AnalysisInputs) -> pd.DataFrame:
         return pd.DataFrame(rows, columns=list(COLUMNS))
     counts = inputs.counts
     solved = counts.assign(solved=counts["c"] > 0).pivot_table(
-        index=["benchmark", "problem_id"], columns="model", values="solved", aggfunc="first")
+        index=["benchmark", "problem_id"], columns="model", values="solved", aggfunc="first"
+    )
     for base, seq in seqs:
         names = [m["name"] for m in seq]
         for bench in sorted(solved.index.get_level_values("benchmark").unique()):
@@ -59,8 +74,14 @@ def compute(inputs: AnalysisInputs) -> pd.DataFrame:
             prev = None
             for m in (x for x in seq if x["name"] in present):
                 now = block[m["name"]].to_numpy(dtype=bool)
-                row = dict(benchmark=bench, base_model=base, model=m["name"], step=m.get("step") or 0,
-                           n_problems=len(block), n_solved=int(now.sum()))
+                row = dict(
+                    benchmark=bench,
+                    base_model=base,
+                    model=m["name"],
+                    step=m.get("step") or 0,
+                    n_problems=len(block),
+                    n_solved=int(now.sum()),
+                )
                 if prev is None:
                     row.update(first_solved=0, lost=0, regained=0, first_solved_ids="", lost_ids="", regained_ids="")
                 else:
@@ -77,23 +98,52 @@ def compute(inputs: AnalysisInputs) -> pd.DataFrame:
 def section(table: pd.DataFrame, report: Any) -> str:
     if table.empty:
         return ""
-    rows = [f"<tr><td>{esc(r.benchmark)}</td><td>{report.name(str(r.model))}</td><td class=\"n\">{int(r.step)}</td>"
-            f"<td class=\"n\">{int(r.n_solved)} / {int(r.n_problems)}</td><td class=\"n\">{int(r.first_solved)}</td>"
-            f"<td class=\"n\">{int(r.lost)}</td><td class=\"n\">{int(r.regained)}</td></tr>" for r in table.itertuples()]
-    return section_table("along-training", "Along training: problems solved, lost, regained",
-                         "Per checkpoint, against every earlier point (the base first): first solved = never solved "
-                         "before; lost = solved at the previous point, not now; regained = lost earlier and solved "
-                         "again. Problem ids are in along_training.csv.",
-                         ["Benchmark", "Model", "Step", "Solved", "First solved", "Lost", "Regained"], rows, 2)
+    rows = [
+        f"<tr><td>{esc(r.benchmark)}</td><td>{report.name(str(r.model))}</td><td class=\"n\">{int(r.step)}</td>"
+        f"<td class=\"n\">{int(r.n_solved)} / {int(r.n_problems)}</td><td class=\"n\">{int(r.first_solved)}</td>"
+        f"<td class=\"n\">{int(r.lost)}</td><td class=\"n\">{int(r.regained)}</td></tr>"
+        for r in table.itertuples()
+    ]
+    return section_table(
+        "along-training",
+        "Along training: problems solved, lost, regained",
+        "Per checkpoint, against every earlier point (the base first): first solved = never solved "
+        "before; lost = solved at the previous point, not now; regained = lost earlier and solved "
+        "again. Problem ids are in along_training.csv.",
+        ["Benchmark", "Model", "Step", "Solved", "First solved", "Lost", "Regained"],
+        rows,
+        2,
+    )
 
 
 def markdown(table: pd.DataFrame, run: Any) -> list[str]:
     """Per checkpoint: solved, first solved, lost and regained problems."""
-    rows = [[code(r.benchmark), code(r.model), str(int(r.step)), f"{int(r.n_solved)} / {int(r.n_problems)}",
-             str(int(r.first_solved)), str(int(r.lost)), str(int(r.regained))] for r in table.itertuples()]
-    return ["## Along training: problems solved, lost, regained", ""] + md_table(
-        ["benchmark", "model", "step", "solved", "first solved", "lost", "regained"], rows, {2, 3, 4, 5, 6}) + [""]
+    rows = [
+        [
+            code(r.benchmark),
+            code(r.model),
+            str(int(r.step)),
+            f"{int(r.n_solved)} / {int(r.n_problems)}",
+            str(int(r.first_solved)),
+            str(int(r.lost)),
+            str(int(r.regained)),
+        ]
+        for r in table.itertuples()
+    ]
+    return (
+        ["## Along training: problems solved, lost, regained", ""]
+        + md_table(["benchmark", "model", "step", "solved", "first solved", "lost", "regained"], rows, {2, 3, 4, 5, 6})
+        + [""]
+    )
 
 
-register(Analysis("along_training", COLUMNS, compute, section, markdown=markdown,
-                  text_columns=("benchmark", "base_model", "model", "first_solved_ids", "lost_ids", "regained_ids")))
+register(
+    Analysis(
+        "along_training",
+        COLUMNS,
+        compute,
+        section,
+        markdown=markdown,
+        text_columns=("benchmark", "base_model", "model", "first_solved_ids", "lost_ids", "regained_ids"),
+    )
+)

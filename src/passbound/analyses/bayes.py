@@ -34,8 +34,19 @@ def compute(inputs: AnalysisInputs) -> pd.DataFrame:
             continue
         mean, low, high = bayes_at_n(c, n, ks, draws=draws, ci=inputs.spec.ci, seed=inputs.spec.seed)
         for i, k in enumerate(ks):
-            rows.append(dict(model=model, role=inputs.role(model), benchmark=bench, k=k, posterior_mean=mean[i],
-                             cri_low=low[i], cri_high=high[i], n_problems=len(g), n_samples=n_min))
+            rows.append(
+                dict(
+                    model=model,
+                    role=inputs.role(model),
+                    benchmark=bench,
+                    k=k,
+                    posterior_mean=mean[i],
+                    cri_low=low[i],
+                    cri_high=high[i],
+                    n_problems=len(g),
+                    n_samples=n_min,
+                )
+            )
     return pd.DataFrame(rows, columns=list(COLUMNS))
 
 
@@ -49,15 +60,29 @@ def section(table: pd.DataFrame, report: Any) -> str:
         for _, r in g[g["k"].isin([g["k"].min(), g["k"].max()])].sort_values("k").iterrows():
             k = int(r["k"])
             m = passk[(passk["model"] == model) & (passk["benchmark"] == bench) & (passk["k"] == k)]
-            unbiased = (f"{100 * m['pass_at_k'].iloc[0]:.1f}% [{100 * m['ci_low'].iloc[0]:.1f}, "
-                        f"{100 * m['ci_high'].iloc[0]:.1f}]") if len(m) else "—"
-            rows.append(f"<tr><td>{esc(bench)}</td><td>{report.name(str(model))}</td><td class=\"n\">{k}</td>"
-                        f"<td class=\"n\">{100 * r['posterior_mean']:.1f}% [{100 * r['cri_low']:.1f}, "
-                        f"{100 * r['cri_high']:.1f}]</td><td class=\"n\">{unbiased}</td></tr>")
-    return section_table("bayes", "Bayes@N", "Posterior mean of pass@k with a uniform prior per problem and its "
-                         "credible interval for these problems (Hariri et al. 2025), beside the unbiased estimate and "
-                         "its bootstrap CI over problems.",
-                         ["Benchmark", "Model", "k", "Bayes@N [credible]", "Unbiased [bootstrap]"], rows, 2)
+            unbiased = (
+                (
+                    f"{100 * m['pass_at_k'].iloc[0]:.1f}% [{100 * m['ci_low'].iloc[0]:.1f}, "
+                    f"{100 * m['ci_high'].iloc[0]:.1f}]"
+                )
+                if len(m)
+                else "—"
+            )
+            rows.append(
+                f"<tr><td>{esc(bench)}</td><td>{report.name(str(model))}</td><td class=\"n\">{k}</td>"
+                f"<td class=\"n\">{100 * r['posterior_mean']:.1f}% [{100 * r['cri_low']:.1f}, "
+                f"{100 * r['cri_high']:.1f}]</td><td class=\"n\">{unbiased}</td></tr>"
+            )
+    return section_table(
+        "bayes",
+        "Bayes@N",
+        "Posterior mean of pass@k with a uniform prior per problem and its "
+        "credible interval for these problems (Hariri et al. 2025), beside the unbiased estimate and "
+        "its bootstrap CI over problems.",
+        ["Benchmark", "Model", "k", "Bayes@N [credible]", "Unbiased [bootstrap]"],
+        rows,
+        2,
+    )
 
 
 register(Analysis("bayes_passk", COLUMNS, compute, section))

@@ -23,11 +23,33 @@ from passbound.metrics.beta_passk import beyond_n
 from passbound.metrics.passk import pass_at_k_matrix
 from passbound.report_kit import ci, code, esc, md_table, pct, section_table
 
-COLUMNS = ("model", "role", "benchmark", "k", "predicted", "ci_low", "ci_high", "measured", "n_samples",
-           "fit_alpha", "fit_beta")
+COLUMNS = (
+    "model",
+    "role",
+    "benchmark",
+    "k",
+    "predicted",
+    "ci_low",
+    "ci_high",
+    "measured",
+    "n_samples",
+    "fit_alpha",
+    "fit_beta",
+)
 _TOL = 1e-6  # an interval of zero width (every problem solved, or none) covers its own value
-CHECK_COLUMNS = ("model", "role", "benchmark", "fit_samples", "n_samples", "k", "predicted", "ci_low", "ci_high",
-                 "measured", "covered")
+CHECK_COLUMNS = (
+    "model",
+    "role",
+    "benchmark",
+    "fit_samples",
+    "n_samples",
+    "k",
+    "predicted",
+    "ci_low",
+    "ci_high",
+    "measured",
+    "covered",
+)
 
 
 def k_values(k_grid: list[int], n: int, factor: int) -> list[int]:
@@ -62,9 +84,21 @@ def compute(inputs: AnalysisInputs) -> pd.DataFrame:
         pred, low, high, (a, b) = beyond_n(c, n, ks, n_boot=n_boot, ci=inputs.spec.ci, seed=inputs.spec.seed)
         measured = _measured(c, n, ks)
         for i, k in enumerate(ks):
-            rows.append(dict(model=model, role=inputs.role(model), benchmark=bench, k=k, predicted=pred[i],
-                             ci_low=low[i], ci_high=high[i], measured=measured[i], n_samples=n_min,
-                             fit_alpha=a, fit_beta=b))
+            rows.append(
+                dict(
+                    model=model,
+                    role=inputs.role(model),
+                    benchmark=bench,
+                    k=k,
+                    predicted=pred[i],
+                    ci_low=low[i],
+                    ci_high=high[i],
+                    measured=measured[i],
+                    n_samples=n_min,
+                    fit_alpha=a,
+                    fit_beta=b,
+                )
+            )
     return pd.DataFrame(rows, columns=list(COLUMNS))
 
 
@@ -79,25 +113,44 @@ def compute_check(inputs: AnalysisInputs) -> pd.DataFrame:
         ks = [k for k in sorted(set(inputs.k_grid) | {n_min}) if m < k <= n_min]
         if m < 2 or not ks:
             continue
-        part = per_problem_counts(inputs.verdicts[(inputs.verdicts["model"] == model)
-                                                  & (inputs.verdicts["benchmark"] == bench)], max_index=m)
+        part = per_problem_counts(
+            inputs.verdicts[(inputs.verdicts["model"] == model) & (inputs.verdicts["benchmark"] == bench)], max_index=m
+        )
         part = part.set_index("problem_id").reindex(g["problem_id"])
         if part["n"].isna().any() or int(part["n"].min()) < m:
             continue  # some problem lacks indices 0..m-1: no clean quarter to fit on
-        pred, low, high, _ = beyond_n(part["c"].to_numpy(np.int64), part["n"].to_numpy(np.int64), ks,
-                                      n_boot=inputs.spec.extrapolate_bootstrap, ci=inputs.spec.ci,
-                                      seed=inputs.spec.seed)
+        pred, low, high, _ = beyond_n(
+            part["c"].to_numpy(np.int64),
+            part["n"].to_numpy(np.int64),
+            ks,
+            n_boot=inputs.spec.extrapolate_bootstrap,
+            ci=inputs.spec.ci,
+            seed=inputs.spec.seed,
+        )
         measured = _measured(g["c"].to_numpy(np.int64), g["n"].to_numpy(np.int64), ks)
         for i, k in enumerate(ks):
             covered = bool(low[i] - _TOL <= measured[i] <= high[i] + _TOL) if math.isfinite(low[i]) else None
-            rows.append(dict(model=model, role=inputs.role(model), benchmark=bench, fit_samples=m, n_samples=n_min,
-                             k=k, predicted=pred[i], ci_low=low[i], ci_high=high[i], measured=measured[i],
-                             covered=covered))
+            rows.append(
+                dict(
+                    model=model,
+                    role=inputs.role(model),
+                    benchmark=bench,
+                    fit_samples=m,
+                    n_samples=n_min,
+                    k=k,
+                    predicted=pred[i],
+                    ci_low=low[i],
+                    ci_high=high[i],
+                    measured=measured[i],
+                    covered=covered,
+                )
+            )
     return pd.DataFrame(rows, columns=list(CHECK_COLUMNS))
 
 
 def section(table: pd.DataFrame, report: Any) -> str:
     """Predicted pass@k at the largest k and the self-check, per model and benchmark."""
+
     def pct(x: Any) -> str:
         return f"{100 * float(x):.1f}%"
 
@@ -112,8 +165,11 @@ def section(table: pd.DataFrame, report: Any) -> str:
         last = g.sort_values("k").iloc[-1]
         n = int(last["n_samples"])
         at_n = g[g["k"] == n].iloc[0] if (g["k"] == n).any() else None
-        chk = check[(check["model"] == model) & (check["benchmark"] == bench) & (check["k"] == n)] \
-            if not check.empty else check
+        chk = (
+            check[(check["model"] == model) & (check["benchmark"] == bench) & (check["k"] == n)]
+            if not check.empty
+            else check
+        )
         verdict = "—"
         if len(chk):
             r = chk.iloc[0]
@@ -122,15 +178,20 @@ def section(table: pd.DataFrame, report: Any) -> str:
         rows.append(
             f"<tr><td>{esc(bench)}</td><td>{report.name(str(model))}</td><td class=\"n\">{n}</td>"
             f"<td class=\"n\">{'—' if at_n is None else pct(at_n['measured'])}</td>"
-            f"<td class=\"n\">{int(last['k'])}</td><td class=\"n\">{interval(last)}</td><td>{verdict}</td></tr>")
-    return section_table("beyond-n", "pass@k past n (predicted)",
-                         "A beta-binomial fit of each model's per-problem success probabilities (Schaeffer et al. "
-                         "2025; Kazdan et al. 2025) predicts pass@k beyond the samples drawn; the curves draw it "
-                         "dotted past n. Interval: bootstrap over problems. Self-check: the same fit on the first "
-                         "quarter of each problem's samples, predicting pass@n, against pass@n measured on all of "
-                         "them. The fit assumes no problem is impossible, so far past n it leans high.",
-                         ["Benchmark", "Model", "n", "pass@n measured", "k", "pass@k predicted", "Self-check at n"],
-                         rows, 2)
+            f"<td class=\"n\">{int(last['k'])}</td><td class=\"n\">{interval(last)}</td><td>{verdict}</td></tr>"
+        )
+    return section_table(
+        "beyond-n",
+        "pass@k past n (predicted)",
+        "A beta-binomial fit of each model's per-problem success probabilities (Schaeffer et al. "
+        "2025; Kazdan et al. 2025) predicts pass@k beyond the samples drawn; the curves draw it "
+        "dotted past n. Interval: bootstrap over problems. Self-check: the same fit on the first "
+        "quarter of each problem's samples, predicting pass@n, against pass@n measured on all of "
+        "them. The fit assumes no problem is impossible, so far past n it leans high.",
+        ["Benchmark", "Model", "n", "pass@n measured", "k", "pass@k predicted", "Self-check at n"],
+        rows,
+        2,
+    )
 
 
 def markdown(table: pd.DataFrame, run: Any) -> list[str]:
@@ -140,10 +201,24 @@ def markdown(table: pd.DataFrame, run: Any) -> list[str]:
         last = g.sort_values("k").iloc[-1]
         n = int(last["n_samples"])
         at_n = g.loc[g["k"] == n, "measured"]
-        rows.append([code(bench), code(model), str(n), pct(float(at_n.iloc[0])) if len(at_n) else "—", str(int(last["k"])),
-                     pct(float(last["predicted"])), ci(float(last["ci_low"]), float(last["ci_high"]))])
-    return ["## pass@k past n (beta-binomial prediction)", ""] + md_table(
-        ["benchmark", "model", "n", "pass@n measured (%)", "k", "pass@k predicted (%)", "CI"], rows, {2, 3, 4, 5}) + [""]
+        rows.append(
+            [
+                code(bench),
+                code(model),
+                str(n),
+                pct(float(at_n.iloc[0])) if len(at_n) else "—",
+                str(int(last["k"])),
+                pct(float(last["predicted"])),
+                ci(float(last["ci_low"]), float(last["ci_high"])),
+            ]
+        )
+    return (
+        ["## pass@k past n (beta-binomial prediction)", ""]
+        + md_table(
+            ["benchmark", "model", "n", "pass@n measured (%)", "k", "pass@k predicted (%)", "CI"], rows, {2, 3, 4, 5}
+        )
+        + [""]
+    )
 
 
 register(Analysis("passk_beyond_n", COLUMNS, compute, section, markdown=markdown))

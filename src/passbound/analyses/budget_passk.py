@@ -27,12 +27,42 @@ from passbound.metrics.crossover import crossover_interval
 from passbound.metrics.passk import pass_at_k_matrix
 from passbound.report_kit import RC, esc, kfmt, pct, section_table, svg_bytes
 
-COLUMNS = ("model", "role", "benchmark", "budget", "max_tokens", "k", "pass_at_k", "ci_low", "ci_high",
-           "n_problems", "n_samples", "n_within")
-CROSSOVER_COLUMNS = ("benchmark", "model", "base_model", "budget", "crossover_k", "crossover_ci_low",
-                     "crossover_ci_high", "crossing_share", "model_wins_at_1")
-_INTS = ("budget", "max_tokens", "k", "n_problems", "n_samples", "n_within", "crossover_k", "crossover_ci_low",
-         "crossover_ci_high")
+COLUMNS = (
+    "model",
+    "role",
+    "benchmark",
+    "budget",
+    "max_tokens",
+    "k",
+    "pass_at_k",
+    "ci_low",
+    "ci_high",
+    "n_problems",
+    "n_samples",
+    "n_within",
+)
+CROSSOVER_COLUMNS = (
+    "benchmark",
+    "model",
+    "base_model",
+    "budget",
+    "crossover_k",
+    "crossover_ci_low",
+    "crossover_ci_high",
+    "crossing_share",
+    "model_wins_at_1",
+)
+_INTS = (
+    "budget",
+    "max_tokens",
+    "k",
+    "n_problems",
+    "n_samples",
+    "n_within",
+    "crossover_k",
+    "crossover_ci_low",
+    "crossover_ci_high",
+)
 N_BUDGETS = 10  # powers of two below max_tokens
 
 
@@ -42,7 +72,9 @@ def budgets(max_tokens: int) -> list[int]:
     return below[-N_BUDGETS:] + [int(max_tokens)]
 
 
-def passes_within(status: pd.Series, finish: pd.Series, n_tokens: pd.Series, budget: int, max_tokens: int) -> np.ndarray:
+def passes_within(
+    status: pd.Series, finish: pd.Series, n_tokens: pd.Series, budget: int, max_tokens: int
+) -> np.ndarray:
     """Per sample: passes at ``budget`` (its verdict if it finished within the budget, else a fail)."""
     passed = status.eq("pass").to_numpy()
     if budget >= max_tokens:
@@ -81,8 +113,12 @@ def _per_problem(inputs: AnalysisInputs) -> dict[tuple[str, str], dict[str, Any]
             hits = passes_within(g["status"], g["finish_reason"], g["n_tokens"], budget, int(cap))
             c = np.bincount(np.searchsorted(ids, problem), weights=hits, minlength=ids.size).astype(np.int64)
             curves[budget] = (int(hits.sum()) if budget < cap else len(g), pass_at_k_matrix(n, c, ks))
-        out[(str(model), str(bench))] = {"ids": g["problem_id"].to_numpy()[first], "n": n, "cap": int(cap),
-                                         "curves": curves}
+        out[(str(model), str(bench))] = {
+            "ids": g["problem_id"].to_numpy()[first],
+            "n": n,
+            "cap": int(cap),
+            "curves": curves,
+        }
     return out
 
 
@@ -101,14 +137,28 @@ def _tables(inputs: AnalysisInputs) -> dict[str, pd.DataFrame]:
             mean = per_problem.mean(axis=0)
             low, high = bootstrap_ci(per_problem, opts["n_boot"], opts["ci"], opts["seed"])
             for i, k in enumerate(ks):
-                rows.append(dict(model=model, role=inputs.role(model), benchmark=bench, budget=budget,
-                                 max_tokens=gr["cap"], k=k, pass_at_k=mean[i], ci_low=low[i], ci_high=high[i],
-                                 n_problems=gr["n"].size, n_samples=int(gr["n"].min()), n_within=within))
+                rows.append(
+                    dict(
+                        model=model,
+                        role=inputs.role(model),
+                        benchmark=bench,
+                        budget=budget,
+                        max_tokens=gr["cap"],
+                        k=k,
+                        pass_at_k=mean[i],
+                        ci_low=low[i],
+                        ci_high=high[i],
+                        n_problems=gr["n"].size,
+                        n_samples=int(gr["n"].min()),
+                        n_within=within,
+                    )
+                )
     return {"budget_passk": _frame(rows, COLUMNS), "budget_crossover": _crossovers(inputs, groups, order, ks)}
 
 
-def _crossovers(inputs: AnalysisInputs, groups: dict[tuple[str, str], dict[str, Any]],
-                order: list[tuple[str, str]], ks: list[int]) -> pd.DataFrame:
+def _crossovers(
+    inputs: AnalysisInputs, groups: dict[tuple[str, str], dict[str, Any]], order: list[tuple[str, str]], ks: list[int]
+) -> pd.DataFrame:
     """crossover.csv's crossing, with its bootstrap interval, at every budget model and base share."""
     bases = {str(m["name"]): m.get("base") for m in inputs.models if m.get("role") != "base"}
     opts = inputs.options
@@ -126,12 +176,27 @@ def _crossovers(inputs: AnalysisInputs, groups: dict[tuple[str, str], dict[str, 
             valid = ~np.isnan(pm).any(axis=0) & ~np.isnan(pb).any(axis=0)
             if not valid.any():
                 continue
-            cross = crossover_interval([k for k, v in zip(ks, valid) if v], pm[:, valid], pb[:, valid],
-                                       n_boot=opts["n_boot"], ci=opts["ci"], seed=opts["seed"])
-            rows.append(dict(benchmark=bench, model=model, base_model=str(base), budget=budget, crossover_k=cross.k,
-                             crossover_ci_low=cross.low, crossover_ci_high=cross.high,
-                             crossing_share=cross.share,
-                             model_wins_at_1=bool(pm[:, 0].mean() > pb[:, 0].mean() + 1e-12)))
+            cross = crossover_interval(
+                [k for k, v in zip(ks, valid) if v],
+                pm[:, valid],
+                pb[:, valid],
+                n_boot=opts["n_boot"],
+                ci=opts["ci"],
+                seed=opts["seed"],
+            )
+            rows.append(
+                dict(
+                    benchmark=bench,
+                    model=model,
+                    base_model=str(base),
+                    budget=budget,
+                    crossover_k=cross.k,
+                    crossover_ci_low=cross.low,
+                    crossover_ci_high=cross.high,
+                    crossing_share=cross.share,
+                    model_wins_at_1=bool(pm[:, 0].mean() > pb[:, 0].mean() + 1e-12),
+                )
+            )
     return _frame(rows, CROSSOVER_COLUMNS)
 
 
@@ -147,8 +212,14 @@ def figure_svg(table: pd.DataFrame) -> bytes | None:
         if full.empty or full["budget"].nunique() < 2:
             continue
         k_max = int(full["k"].max())
-        lines.append((f"{model} · {bench}" if table["benchmark"].nunique() > 1 else str(model),
-                      full[full["k"] == 1], full[full["k"] == k_max], k_max))
+        lines.append(
+            (
+                f"{model} · {bench}" if table["benchmark"].nunique() > 1 else str(model),
+                full[full["k"] == 1],
+                full[full["k"] == k_max],
+                k_max,
+            )
+        )
     if not lines:
         return None
     with matplotlib.rc_context(RC):
@@ -157,8 +228,14 @@ def figure_svg(table: pd.DataFrame) -> bytes | None:
         ax1, ax2 = fig.subplots(1, 2)
         for label, at1, atk, k_max in lines:
             ax1.plot(at1["budget"], 100 * at1["pass_at_k"], marker="o", markersize=2.5, linewidth=1.4, label=label)
-            ax2.plot(atk["budget"], 100 * atk["pass_at_k"], marker="o", markersize=2.5, linewidth=1.4,
-                     label=f"{label} (k = {k_max})")
+            ax2.plot(
+                atk["budget"],
+                100 * atk["pass_at_k"],
+                marker="o",
+                markersize=2.5,
+                linewidth=1.4,
+                label=f"{label} (k = {k_max})",
+            )
         for ax, title in ((ax1, "pass@1 (%)"), (ax2, "pass@k_max (%)")):
             ax.set_xscale("log", base=2)
             ax.set_xlabel("token budget B")
@@ -171,24 +248,33 @@ def section(table: pd.DataFrame, report: Any) -> str:
     if table.empty or table["budget"].nunique() < 2:
         return ""  # one budget (no lengths known): passk.csv already says it all
     crossings = report.table("budget_crossover")
-    rows = [f"<tr><td>{esc(r.benchmark)}</td><td>{report.name(str(r.model))}</td><td>{report.name(str(r.base_model))}"
-            f"</td><td class=\"n\">{int(r.budget)}</td><td class=\"n\">{kfmt(r.crossover_k)}</td><td class=\"n\">"
-            f"{_interval(r.crossover_ci_low, r.crossover_ci_high)}</td><td class=\"n\">{pct(float(r.crossing_share), 0)}"
-            "</td></tr>" for r in crossings.itertuples()]
+    rows = [
+        f"<tr><td>{esc(r.benchmark)}</td><td>{report.name(str(r.model))}</td><td>{report.name(str(r.base_model))}"
+        f"</td><td class=\"n\">{int(r.budget)}</td><td class=\"n\">{kfmt(r.crossover_k)}</td><td class=\"n\">"
+        f"{_interval(r.crossover_ci_low, r.crossover_ci_high)}</td><td class=\"n\">{pct(float(r.crossing_share), 0)}"
+        "</td></tr>"
+        for r in crossings.itertuples()
+    ]
     html = section_table(
-        "budget", "pass@k at smaller token budgets",
+        "budget",
+        "pass@k at smaller token budgets",
         "A sample that finished within B tokens is what a run at <code>max_tokens</code> = B would have drawn, so "
         "it keeps its verdict; a longer one counts as a fail. The figure shows pass@1 and pass@k<sub>max</sub> "
         "against B (<code>budget_passk.csv</code>); the table gives the crossover k against the base at each "
         "budget, with a bootstrap interval over problems (— past the end: some resamples never cross) and the "
         "share of resamples whose curves cross.",
-        ["Benchmark", "Model", "Base", "Budget B", "Crossover k", "Interval", "Resamples crossing (%)"], rows, 3)
+        ["Benchmark", "Model", "Base", "Budget B", "Crossover k", "Interval", "Resamples crossing (%)"],
+        rows,
+        3,
+    )
     svg = figure_svg(table)
     if svg is not None:
         b64 = base64.b64encode(svg).decode("ascii")
-        html += (f"<figure class=\"wide\"><img alt=\"pass@k against token budget\" "
-                 f"src=\"data:image/svg+xml;base64,{b64}\"><figcaption>pass@1 and pass@k<sub>max</sub> against the "
-                 "token budget B, from the samples already drawn.</figcaption></figure>")
+        html += (
+            f"<figure class=\"wide\"><img alt=\"pass@k against token budget\" "
+            f"src=\"data:image/svg+xml;base64,{b64}\"><figcaption>pass@1 and pass@k<sub>max</sub> against the "
+            "token budget B, from the samples already drawn.</figcaption></figure>"
+        )
     return html
 
 
@@ -208,5 +294,11 @@ def _compute(name: str) -> Any:
 
 
 register(Analysis("budget_passk", COLUMNS, _compute("budget_passk"), section, nav=("budget", "Budgets")))
-register(Analysis("budget_crossover", CROSSOVER_COLUMNS, _compute("budget_crossover"),
-                  text_columns=("model", "benchmark", "base_model")))
+register(
+    Analysis(
+        "budget_crossover",
+        CROSSOVER_COLUMNS,
+        _compute("budget_crossover"),
+        text_columns=("model", "benchmark", "base_model"),
+    )
+)

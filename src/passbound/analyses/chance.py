@@ -19,8 +19,17 @@ import pandas as pd
 from passbound.analyses import Analysis, AnalysisInputs, ordered_groups, register
 from passbound.report_kit import esc, section_table
 
-COLUMNS = ("model", "benchmark", "k", "n_problems", "n_choice", "pass_at_k", "choice_pass_at_k",
-           "chance_pass_at_k", "chance_share")
+COLUMNS = (
+    "model",
+    "benchmark",
+    "k",
+    "n_problems",
+    "n_choice",
+    "pass_at_k",
+    "choice_pass_at_k",
+    "chance_pass_at_k",
+    "chance_share",
+)
 
 
 def guess_pass_at_k(options: np.ndarray, k: int) -> np.ndarray:
@@ -36,8 +45,11 @@ def option_counts(run_path: Any) -> dict[str, dict[str, int]]:
     run = RunDir(run_path)
     out: dict[str, dict[str, int]] = {}
     for benchmark in run.benchmarks():
-        counts = {p.id: len((p.metadata or {}).get("choices") or ()) for p in run.read_problems(benchmark)
-                  if p.kind == "choice"}
+        counts = {
+            p.id: len((p.metadata or {}).get("choices") or ())
+            for p in run.read_problems(benchmark)
+            if p.kind == "choice"
+        }
         if counts:
             out[benchmark] = counts
     return out
@@ -64,11 +76,19 @@ def compute(inputs: AnalysisInputs) -> pd.DataFrame:
         for j, k in enumerate(ks):
             model_mean = float(model_k[:, j].mean())
             chance = float(guess_pass_at_k(m, k).mean())
-            rows.append(dict(model=model, benchmark=benchmark, k=k, n_problems=len(g), n_choice=int(is_choice.sum()),
-                             pass_at_k=model_mean,
-                             choice_pass_at_k=float(model_k[is_choice, j].mean()) if is_choice.any() else float("nan"),
-                             chance_pass_at_k=chance,
-                             chance_share=min(1.0, chance / model_mean) if model_mean > 0 else float("nan")))
+            rows.append(
+                dict(
+                    model=model,
+                    benchmark=benchmark,
+                    k=k,
+                    n_problems=len(g),
+                    n_choice=int(is_choice.sum()),
+                    pass_at_k=model_mean,
+                    choice_pass_at_k=float(model_k[is_choice, j].mean()) if is_choice.any() else float("nan"),
+                    chance_pass_at_k=chance,
+                    chance_share=min(1.0, chance / model_mean) if model_mean > 0 else float("nan"),
+                )
+            )
     return pd.DataFrame(rows, columns=list(COLUMNS))
 
 
@@ -76,20 +96,26 @@ def section(table: pd.DataFrame, report: Any) -> str:
     if table.empty:
         return ""
     largest = table.loc[table.groupby(["model", "benchmark"], sort=False)["k"].idxmax()]
-    rows = [f"<tr><td>{esc(r.benchmark)}</td><td>{report.name(str(r.model))}</td><td class=\"n\">{int(r.n_choice)} of "
-            f"{int(r.n_problems)}</td><td class=\"n\">{int(r.k)}</td><td class=\"n\">{100 * r.pass_at_k:.1f}%</td>"
-            f"<td class=\"n\">{100 * r.chance_pass_at_k:.1f}%</td><td class=\"n\">"
-            f"{'' if pd.isna(r.chance_share) else f'{100 * r.chance_share:.0f}%'}</td></tr>"
-            for r in largest.itertuples()]
-    return section_table("chance", "What guessing alone reaches",
-                         "On multiple-choice problems a uniform guesser solves a problem within k tries with "
-                         "probability 1 − (1 − 1/m)<sup>k</sup> for m options, so at large k pass@k rises towards "
-                         "the share of such problems whatever a model reasons (why Yue et al. (2025) left them out "
-                         "of MathVista and MathVision; set <code>free_form_only = true</code>). The pass@k figures "
-                         "draw the guesser's curve in grey; this table gives it at the largest k, and the share of "
-                         "each model's pass@k that chance alone explains.",
-                         ["Benchmark", "Model", "Multiple choice", "k", "pass@k", "Guessing", "Explained by chance"],
-                         rows, 2)
+    rows = [
+        f"<tr><td>{esc(r.benchmark)}</td><td>{report.name(str(r.model))}</td><td class=\"n\">{int(r.n_choice)} of "
+        f"{int(r.n_problems)}</td><td class=\"n\">{int(r.k)}</td><td class=\"n\">{100 * r.pass_at_k:.1f}%</td>"
+        f"<td class=\"n\">{100 * r.chance_pass_at_k:.1f}%</td><td class=\"n\">"
+        f"{'' if pd.isna(r.chance_share) else f'{100 * r.chance_share:.0f}%'}</td></tr>"
+        for r in largest.itertuples()
+    ]
+    return section_table(
+        "chance",
+        "What guessing alone reaches",
+        "On multiple-choice problems a uniform guesser solves a problem within k tries with "
+        "probability 1 − (1 − 1/m)<sup>k</sup> for m options, so at large k pass@k rises towards "
+        "the share of such problems whatever a model reasons (why Yue et al. (2025) left them out "
+        "of MathVista and MathVision; set <code>free_form_only = true</code>). The pass@k figures "
+        "draw the guesser's curve in grey; this table gives it at the largest k, and the share of "
+        "each model's pass@k that chance alone explains.",
+        ["Benchmark", "Model", "Multiple choice", "k", "pass@k", "Guessing", "Explained by chance"],
+        rows,
+        2,
+    )
 
 
 register(Analysis("chance", COLUMNS, compute, section, text_columns=("model", "benchmark")))

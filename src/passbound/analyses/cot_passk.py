@@ -37,11 +37,13 @@ def section(cot: pd.DataFrame, report: Any) -> str:
     if cot.empty:
         return ""
     run, name = report.run, report.name
-    parts = ["<section id=\"cot-passk\"><h2>CoT-pass@k: correct answers with valid reasoning</h2>"
-             "<p class=\"note\">CoT-pass@k counts a sample only if its answer passed <em>and</em> its "
-             "reasoning was judged valid (a human verdict overrides the LLM judge). Correct samples with no "
-             "verdict count as not valid, so where the judged share is below 100% CoT-pass@k is a lower "
-             "bound. Intervals are bootstrap CIs over problems.</p>"]
+    parts = [
+        "<section id=\"cot-passk\"><h2>CoT-pass@k: correct answers with valid reasoning</h2>"
+        "<p class=\"note\">CoT-pass@k counts a sample only if its answer passed <em>and</em> its "
+        "reasoning was judged valid (a human verdict overrides the LLM judge). Correct samples with no "
+        "verdict count as not valid, so where the judged share is below 100% CoT-pass@k is a lower "
+        "bound. Intervals are bootstrap CIs over problems.</p>"
+    ]
     plain = run.passk
     for bench in _ordered(set(cot["benchmark"]), run.benchmarks):
         sub = cot[cot["benchmark"] == bench]
@@ -60,14 +62,21 @@ def section(cot: pd.DataFrame, report: Any) -> str:
                         cells.append("<td class=\"n muted\">—</td>")
                         continue
                     interval = ci(_f(r["ci_low"].iloc[0]), _f(r["ci_high"].iloc[0]))
-                    cells.append(f"<td class=\"n\">{pct(_f(r[col].iloc[0]))}"
-                                 + (f"<small class=\"ci\">{interval}</small>" if interval else "") + "</td>")
+                    cells.append(
+                        f"<td class=\"n\">{pct(_f(r[col].iloc[0]))}"
+                        + (f"<small class=\"ci\">{interval}</small>" if interval else "")
+                        + "</td>"
+                    )
             rows.append(f"<tr><td class=\"n\">{k}</td>{''.join(cells)}</tr>")
-        judged = "".join(f"<td class=\"n\" colspan=\"2\">{pct(_f(sub.loc[sub['model'] == m, 'judged_fraction'].iloc[0]))}"
-                         "</td>" for m in models)
+        judged = "".join(
+            f"<td class=\"n\" colspan=\"2\">{pct(_f(sub.loc[sub['model'] == m, 'judged_fraction'].iloc[0]))}</td>"
+            for m in models
+        )
         rows.append(f"<tr class=\"judged\"><td>judged (%)</td>{judged}</tr>")
-        parts.append(f"<h3>{esc(bench)}</h3><div class=\"scroll\"><table class=\"passk cot\"><thead><tr>"
-                     f"<th class=\"n\">k</th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>")
+        parts.append(
+            f"<h3>{esc(bench)}</h3><div class=\"scroll\"><table class=\"passk cot\"><thead><tr>"
+            f"<th class=\"n\">k</th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
+        )
     return "".join(parts) + "</section>"
 
 
@@ -78,13 +87,36 @@ def markdown(cot: pd.DataFrame, run: Any) -> list[str]:
     for (model, bench), g in cot.groupby(["model", "benchmark"], sort=False):
         for k in sorted({int(g["k"].min()), int(g["k"].max())}):
             r = g[g["k"] == k].iloc[0]
-            rows.append([code(bench), code(model), kfmt(k), pct(plain.get((model, bench, k), float("nan"))),
-                         pct(float(r.cot_pass_at_k)), ci(float(r.ci_low), float(r.ci_high)),
-                         pct(float(r.judged_fraction))])
-    return ["## CoT-pass@k (correct answer and valid reasoning)", ""] + md_table(
-        ["benchmark", "model", "k", "pass@k (%)", "CoT-pass@k (%)", "CI", "judged (%)"], rows, {2, 3, 4, 6}) + [
-        "", "Correct samples not judged valid count as failures: below 100% judged, CoT-pass@k is a lower bound.", ""]
+            rows.append(
+                [
+                    code(bench),
+                    code(model),
+                    kfmt(k),
+                    pct(plain.get((model, bench, k), float("nan"))),
+                    pct(float(r.cot_pass_at_k)),
+                    ci(float(r.ci_low), float(r.ci_high)),
+                    pct(float(r.judged_fraction)),
+                ]
+            )
+    return (
+        ["## CoT-pass@k (correct answer and valid reasoning)", ""]
+        + md_table(["benchmark", "model", "k", "pass@k (%)", "CoT-pass@k (%)", "CI", "judged (%)"], rows, {2, 3, 4, 6})
+        + [
+            "",
+            "Correct samples not judged valid count as failures: below 100% judged, CoT-pass@k is a lower bound.",
+            "",
+        ]
+    )
 
 
-register(Analysis("cot_passk", tuple(COLUMNS), compute, section, text_columns=("model", "role", "benchmark"),
-                  nav=("cot-passk", "CoT-pass@k"), markdown=markdown))
+register(
+    Analysis(
+        "cot_passk",
+        tuple(COLUMNS),
+        compute,
+        section,
+        text_columns=("model", "role", "benchmark"),
+        nav=("cot-passk", "CoT-pass@k"),
+        markdown=markdown,
+    )
+)

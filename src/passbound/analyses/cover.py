@@ -32,9 +32,18 @@ def compute(inputs: AnalysisInputs) -> pd.DataFrame:
     for model, bench, g in ordered_groups(inputs.counts, inputs.models):
         per_problem = cover_matrix(g["n"].to_numpy(), g["c"].to_numpy(), STEPS)
         low, high = bootstrap_ci(per_problem, opts["n_boot"], opts["ci"], opts["seed"])
-        rows += [dict(model=model, role=inputs.role(model), benchmark=bench, tau=i / STEPS, cover=float(v),
-                      ci_low=lo, ci_high=hi) for i, (v, lo, hi) in enumerate(zip(per_problem.mean(axis=0), low, high,
-                                                                                         strict=True))]
+        rows += [
+            dict(
+                model=model,
+                role=inputs.role(model),
+                benchmark=bench,
+                tau=i / STEPS,
+                cover=float(v),
+                ci_low=lo,
+                ci_high=hi,
+            )
+            for i, (v, lo, hi) in enumerate(zip(per_problem.mean(axis=0), low, high, strict=True))
+        ]
     return frame(rows, COLUMNS, strings=TEXT)
 
 
@@ -51,8 +60,14 @@ def figure_svg(table: pd.DataFrame) -> bytes:
         FigureCanvasAgg(fig)
         ax = fig.subplots()
         for (model, bench), g in table.groupby(["model", "benchmark"], sort=False):
-            ax.plot(g["tau"], 100 * g["cover"], marker="o", markersize=2, linewidth=1.3,
-                    label=f"{model} · {bench}" if several else str(model))
+            ax.plot(
+                g["tau"],
+                100 * g["cover"],
+                marker="o",
+                markersize=2,
+                linewidth=1.3,
+                label=f"{model} · {bench}" if several else str(model),
+            )
         ax.set_xlabel("reliability threshold τ (share of samples right)")
         ax.set_ylabel("cover@τ (% of problems)")
         ax.legend(fontsize=7, frameon=False)
@@ -66,15 +81,21 @@ def section(table: pd.DataFrame, report: Any) -> str:
         cells = "".join(f"<td class=\"n\">{pct(at.get(round(t * STEPS), float('nan')))}</td>" for t in SHOWN)
         rows.append(f"<tr><td>{esc(bench)}</td><td>{report.name(str(model))}</td>{cells}</tr>")
     html = section_table(
-        "cover", "cover@τ: problems solved reliably",
+        "cover",
+        "cover@τ: problems solved reliably",
         "cover@τ is the share of problems whose samples are right at least a share τ of the time (Dragoi et al. "
         "2025): low τ is breadth, high τ depth. The curve's area over τ is pass@1. The figure has every τ on a "
         f"grid of 1/{STEPS}; <code>cover.csv</code> adds bootstrap intervals over problems.",
-        ["Benchmark", "Model", *[f"τ = {t:g} (%)" for t in SHOWN]], rows, 2)
+        ["Benchmark", "Model", *[f"τ = {t:g} (%)" for t in SHOWN]],
+        rows,
+        2,
+    )
     b64 = base64.b64encode(figure_svg(table)).decode("ascii")
-    return html + (f"<figure><img alt=\"cover@τ against τ\" src=\"data:image/svg+xml;base64,{b64}\">"
-                   "<figcaption>cover@τ: the share of problems solved in at least a share τ of their samples."
-                   "</figcaption></figure>")
+    return html + (
+        f"<figure><img alt=\"cover@τ against τ\" src=\"data:image/svg+xml;base64,{b64}\">"
+        "<figcaption>cover@τ: the share of problems solved in at least a share τ of their samples."
+        "</figcaption></figure>"
+    )
 
 
 register(Analysis("cover", COLUMNS, compute, section, text_columns=TEXT, nav=("cover", "Cover@τ")))

@@ -32,10 +32,32 @@ from passbound.analyses import Analysis, AnalysisInputs, register
 from passbound.analyses.training_curves import curves_table, run_labels
 from passbound.report_kit import RC, esc, section_table, svg_bytes
 
-COLUMNS = ("training_run", "algorithm", "base_model", "target", "benchmark", "n_points", "entropy_min",
-           "entropy_max", "a", "b", "ceiling", "r2", "note")
-POINT_COLUMNS = ("training_run", "algorithm", "base_model", "target", "benchmark", "model", "step", "entropy",
-                 "performance")
+COLUMNS = (
+    "training_run",
+    "algorithm",
+    "base_model",
+    "target",
+    "benchmark",
+    "n_points",
+    "entropy_min",
+    "entropy_max",
+    "a",
+    "b",
+    "ceiling",
+    "r2",
+    "note",
+)
+POINT_COLUMNS = (
+    "training_run",
+    "algorithm",
+    "base_model",
+    "target",
+    "benchmark",
+    "model",
+    "step",
+    "entropy",
+    "performance",
+)
 MIN_POINTS = 3
 
 
@@ -113,17 +135,39 @@ def _points(inputs: AnalysisInputs) -> pd.DataFrame | None:
         head = {"training_run": label, "algorithm": algorithm, "base_model": base}
         curve = curves[curves["training_run"] == label].sort_values("step")
         logged = zip(curve["step"], curve["entropy"], curve["reward"], strict=True)
-        rows += [{**head, "target": "reward", "benchmark": "", "model": "", "step": int(step), "entropy": h,
-                  "performance": r} for step, h, r in logged]
+        rows += [
+            {
+                **head,
+                "target": "reward",
+                "benchmark": "",
+                "model": "",
+                "step": int(step),
+                "entropy": h,
+                "performance": r,
+            }
+            for step, h, r in logged
+        ]
         entropy = _policy_entropy(curve)
-        members = [(str(m["name"]), int(step)) for m in models
-                   if str(m.get("training_curves")) == str(path) and (step := m.get("step")) is not None]
+        members = [
+            (str(m["name"]), int(step))
+            for m in models
+            if str(m.get("training_curves")) == str(path) and (step := m.get("step")) is not None
+        ]
         series = ([(base, 0)] if base else []) + sorted(members, key=lambda p: p[1])
         names = {name for name, _ in series}
         for bench in sorted({b for (m, b) in pass1.index if m in names}):
-            rows += [{**head, "target": "pass@1", "benchmark": bench, "model": name, "step": step,
-                      "entropy": entropy.get(step, math.nan), "performance": float(pass1.get((name, bench), math.nan))}
-                     for name, step in series]
+            rows += [
+                {
+                    **head,
+                    "target": "pass@1",
+                    "benchmark": bench,
+                    "model": name,
+                    "step": step,
+                    "entropy": entropy.get(step, math.nan),
+                    "performance": float(pass1.get((name, bench), math.nan)),
+                }
+                for name, step in series
+            ]
     return pd.DataFrame(rows, columns=list(POINT_COLUMNS))
 
 
@@ -132,9 +176,19 @@ def _fits(points: pd.DataFrame) -> pd.DataFrame:
     keys = ["training_run", "algorithm", "base_model", "target", "benchmark"]
     for key, group in points.groupby(keys, sort=False, dropna=False):
         fit = fit_entropy_performance(group["entropy"], group["performance"])
-        rows.append({**dict(zip(keys, key, strict=True)), "n_points": fit.n_points, "entropy_min": fit.entropy_min,
-                     "entropy_max": fit.entropy_max, "a": fit.a, "b": fit.b, "ceiling": fit.ceiling, "r2": fit.r2,
-                     "note": fit.note})
+        rows.append(
+            {
+                **dict(zip(keys, key, strict=True)),
+                "n_points": fit.n_points,
+                "entropy_min": fit.entropy_min,
+                "entropy_max": fit.entropy_max,
+                "a": fit.a,
+                "b": fit.b,
+                "ceiling": fit.ceiling,
+                "r2": fit.r2,
+                "note": fit.note,
+            }
+        )
     return pd.DataFrame(rows, columns=list(COLUMNS))
 
 
@@ -163,8 +217,10 @@ def _text(x: Any) -> str:
 def figure_svg(fits: pd.DataFrame, points: pd.DataFrame) -> bytes | None:
     """One panel per R (training reward, pass@1 per benchmark): each run's points of R against H and
     its fitted curve from H = 0 (the ceiling, a hollow marker) to its largest entropy."""
-    points = points[np.isfinite(pd.to_numeric(points["entropy"], errors="coerce"))
-                    & np.isfinite(pd.to_numeric(points["performance"], errors="coerce"))]
+    points = points[
+        np.isfinite(pd.to_numeric(points["entropy"], errors="coerce"))
+        & np.isfinite(pd.to_numeric(points["performance"], errors="coerce"))
+    ]
     panels = list(dict.fromkeys((str(t), _text(b)) for t, b in zip(points["target"], points["benchmark"], strict=True)))
     if not panels:
         return None
@@ -177,7 +233,7 @@ def figure_svg(fits: pd.DataFrame, points: pd.DataFrame) -> bytes | None:
         fig = Figure(figsize=(7.2, 2.8 * rows), dpi=100, layout="constrained")
         FigureCanvasAgg(fig)
         axes = fig.subplots(rows, 2, squeeze=False).ravel()
-        for ax in axes[len(panels):]:
+        for ax in axes[len(panels) :]:
             ax.set_visible(False)
         for ax, (target, bench) in zip(axes, panels, strict=False):
             here = points[(points["target"] == target) & (points["benchmark"].map(_text) == bench)]
@@ -185,8 +241,9 @@ def figure_svg(fits: pd.DataFrame, points: pd.DataFrame) -> bytes | None:
                 color = f"C{i % 10}"
                 h, r = d["entropy"].astype(float), 100 * d["performance"].astype(float)
                 ax.plot(h, r, "o", markersize=3, color=color, label=str(run))
-                fit = fits[(fits["training_run"] == run) & (fits["target"] == target)
-                           & (fits["benchmark"].map(_text) == bench)]
+                fit = fits[
+                    (fits["training_run"] == run) & (fits["target"] == target) & (fits["benchmark"].map(_text) == bench)
+                ]
                 if len(fit) and np.isfinite(float(fit["a"].iloc[0])):
                     a, b = float(fit["a"].iloc[0]), float(fit["b"].iloc[0])
                     grid = np.linspace(0.0, float(h.max()), 100)
@@ -210,14 +267,17 @@ def section(table: pd.DataFrame, report: Any) -> str:
     for t in table.itertuples(index=False):
         text = {c: _text(getattr(t, c)) for c in ("training_run", "algorithm", "benchmark", "note")}
         span = "" if pd.isna(t.entropy_min) else f"{num(t.entropy_min)} – {num(t.entropy_max)}"
-        rows.append(f"<tr><td>{esc(text['training_run'])}</td><td>{esc(text['algorithm'])}</td>"
-                    f"<td>{esc(t.target)}</td><td>{esc(text['benchmark'] or 'training batches')}</td>"
-                    f"<td class=\"n\">{int(t.n_points)}</td><td class=\"n\">{span}</td>"
-                    f"<td class=\"n\">{num(t.a)}</td><td class=\"n\">{num(t.b)}</td>"
-                    f"<td class=\"n\">{pct(t.ceiling)}</td><td class=\"n\">{num(t.r2)}</td>"
-                    f"<td>{esc(text['note'])}</td></tr>")
+        rows.append(
+            f"<tr><td>{esc(text['training_run'])}</td><td>{esc(text['algorithm'])}</td>"
+            f"<td>{esc(t.target)}</td><td>{esc(text['benchmark'] or 'training batches')}</td>"
+            f"<td class=\"n\">{int(t.n_points)}</td><td class=\"n\">{span}</td>"
+            f"<td class=\"n\">{num(t.a)}</td><td class=\"n\">{num(t.b)}</td>"
+            f"<td class=\"n\">{pct(t.ceiling)}</td><td class=\"n\">{num(t.r2)}</td>"
+            f"<td>{esc(text['note'])}</td></tr>"
+        )
     html = section_table(
-        "entropy-fit", "Entropy and performance",
+        "entropy-fit",
+        "Entropy and performance",
         "R = −a·exp(H) + b fitted by least squares (Cui et al. 2025, “The Entropy Mechanism of Reinforcement "
         "Learning for Reasoning Language Models”); the ceiling b − a is R at H = 0, the performance the fit "
         "predicts once the policy's entropy is spent. H is the mean token entropy (nats) TRL logged on the "
@@ -226,18 +286,35 @@ def section(table: pd.DataFrame, report: Any) -> str:
         "logged one step later (computed before that step's update, so of the checkpoint's weights; the newest "
         "checkpoint has none). Refused with fewer than 3 points or an entropy that does not vary.",
         ["Training run", "Algorithm", "R", "Benchmark", "Points", "Entropy", "a", "b", "Ceiling (%)", "R²", "Note"],
-        rows, 4)
+        rows,
+        4,
+    )
     points = report.table("entropy_points") if report is not None else None
     svg = figure_svg(table, points) if points is not None and len(points) else None
     if svg is not None:
         b64 = base64.b64encode(svg).decode("ascii")
-        html += (f"<figure class=\"wide\"><img alt=\"entropy and performance\" src=\"data:image/svg+xml;base64,{b64}\">"
-                 "<figcaption>Performance against policy entropy: the points the fits use, each fit dashed down "
-                 "to H = 0, where the hollow marker is its ceiling b − a.</figcaption></figure>")
+        html += (
+            f"<figure class=\"wide\"><img alt=\"entropy and performance\" src=\"data:image/svg+xml;base64,{b64}\">"
+            "<figcaption>Performance against policy entropy: the points the fits use, each fit dashed down "
+            "to H = 0, where the hollow marker is its ceiling b − a.</figcaption></figure>"
+        )
     return html
 
 
-register(Analysis("entropy_fit", COLUMNS, compute, section,
-                  text_columns=("training_run", "algorithm", "base_model", "target", "benchmark", "note")))
-register(Analysis("entropy_points", POINT_COLUMNS, compute_points,
-                  text_columns=("training_run", "algorithm", "base_model", "target", "benchmark", "model")))
+register(
+    Analysis(
+        "entropy_fit",
+        COLUMNS,
+        compute,
+        section,
+        text_columns=("training_run", "algorithm", "base_model", "target", "benchmark", "note"),
+    )
+)
+register(
+    Analysis(
+        "entropy_points",
+        POINT_COLUMNS,
+        compute_points,
+        text_columns=("training_run", "algorithm", "base_model", "target", "benchmark", "model"),
+    )
+)

@@ -42,9 +42,20 @@ def compute(inputs: AnalysisInputs) -> pd.DataFrame:
                 per_problem = np.column_stack([per_problem, mg_pass_from_tail(tail)])
                 labels.append((MG_PASS, math.nan))
             low, high = bootstrap_ci(per_problem, opts["n_boot"], opts["ci"], opts["seed"])
-            rows += [dict(model=model, role=role, benchmark=bench, metric=metric, k=k, tau=tau, value=float(v),
-                          ci_low=lo, ci_high=hi)
-                     for (metric, tau), v, lo, hi in zip(labels, per_problem.mean(axis=0), low, high, strict=True)]
+            rows += [
+                dict(
+                    model=model,
+                    role=role,
+                    benchmark=bench,
+                    metric=metric,
+                    k=k,
+                    tau=tau,
+                    value=float(v),
+                    ci_low=lo,
+                    ci_high=hi,
+                )
+                for (metric, tau), v, lo, hi in zip(labels, per_problem.mean(axis=0), low, high, strict=True)
+            ]
     return frame(rows, COLUMNS, ints=("k",), strings=TEXT)
 
 
@@ -54,14 +65,19 @@ def section(table: pd.DataFrame, report: Any) -> str:
         at = {(str(r.metric), float(r.tau)): float(r.value) for r in g.itertuples()}
         cells = [at.get((G_PASS, t)) for t in TAUS] + [next((v for (m, _), v in at.items() if m == MG_PASS), None)]
         tds = "".join(f"<td class=\"n\">{'—' if v is None else pct(v)}</td>" for v in cells)
-        rows.append(f"<tr><td>{esc(bench)}</td><td>{report.name(str(model))}</td><td class=\"n\">{int(k)}</td>"
-                    f"{tds}</tr>")
+        rows.append(
+            f"<tr><td>{esc(bench)}</td><td>{report.name(str(model))}</td><td class=\"n\">{int(k)}</td>{tds}</tr>"
+        )
     return section_table(
-        "gpass", "G-Pass@k: at least a share τ of k samples right",
+        "gpass",
+        "G-Pass@k: at least a share τ of k samples right",
         "G-Pass@k<sub>τ</sub> is the chance that at least ⌈τk⌉ of k samples drawn from the n are right "
         "(Liu et al. 2024); τ → 0 is pass@k and τ = 1 is pass^k. mG-Pass@k is the paper's area under G-Pass "
         "over τ in (0.5, 1] (from k = 2). Bootstrap intervals over problems are in <code>gpass.csv</code>.",
-        ["Benchmark", "Model", "k", *[f"τ = {t:g} (%)" for t in TAUS], "mG-Pass (%)"], rows, 2)
+        ["Benchmark", "Model", "k", *[f"τ = {t:g} (%)" for t in TAUS], "mG-Pass (%)"],
+        rows,
+        2,
+    )
 
 
 register(Analysis("gpass", COLUMNS, compute, section, text_columns=TEXT, nav=("gpass", "G-Pass")))

@@ -32,8 +32,10 @@ def compute(inputs: AnalysisInputs) -> pd.DataFrame:
             continue
         per_problem = pass_hat_k_matrix(n, c, ks)
         low, high = bootstrap_ci(per_problem, opts["n_boot"], opts["ci"], opts["seed"])
-        rows += [dict(model=model, role=inputs.role(model), benchmark=bench, k=k, value=float(v), ci_low=lo,
-                      ci_high=hi) for k, v, lo, hi in zip(ks, per_problem.mean(axis=0), low, high, strict=True)]
+        rows += [
+            dict(model=model, role=inputs.role(model), benchmark=bench, k=k, value=float(v), ci_low=lo, ci_high=hi)
+            for k, v, lo, hi in zip(ks, per_problem.mean(axis=0), low, high, strict=True)
+        ]
     return frame(rows, COLUMNS, ints=("k",), strings=TEXT)
 
 
@@ -45,11 +47,15 @@ def section(table: pd.DataFrame, report: Any) -> str:
         cells = "".join(f"<td class=\"n\">{pct(at[k]) if k in at else '—'}</td>" for k in ks)
         rows.append(f"<tr><td>{esc(bench)}</td><td>{report.name(str(model))}</td>{cells}</tr>")
     return section_table(
-        "pass-hat-k", "pass^k: every one of k samples right",
+        "pass-hat-k",
+        "pass^k: every one of k samples right",
         "pass^k = C(c, k)/C(n, k) per problem, averaged over problems (Yao et al. 2024): the chance that k "
         "samples drawn from the n are all right. Reliability beside pass@k's coverage; at k = 1 both are "
         "pass@1. Bootstrap intervals over problems are in <code>pass_hat_k.csv</code>.",
-        ["Benchmark", "Model", *[f"k = {k} (%)" for k in ks]], rows, 2)
+        ["Benchmark", "Model", *[f"k = {k} (%)" for k in ks]],
+        rows,
+        2,
+    )
 
 
 register(Analysis("pass_hat_k", COLUMNS, compute, section, text_columns=TEXT, nav=("pass-hat-k", "pass^k")))

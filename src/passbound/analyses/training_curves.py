@@ -25,8 +25,12 @@ from passbound.types import ModelRecord
 LOGGED = ("reward", "reward_std", "pass_rate", "kl", "entropy", "completion_length", "loss")
 COLUMNS = ("training_run", "algorithm", "base_model", "step", *LOGGED)
 # (column, axis label): panels of the figure, drawn only where the column has numbers.
-PANELS = (("pass_rate", "training pass rate (%)"), ("kl", "KL to the reference"), ("entropy", "entropy (nats/token)"),
-          ("completion_length", "completion length (tokens)"))
+PANELS = (
+    ("pass_rate", "training pass rate (%)"),
+    ("kl", "KL to the reference"),
+    ("entropy", "entropy (nats/token)"),
+    ("completion_length", "completion length (tokens)"),
+)
 
 
 def run_labels(models: Sequence[ModelRecord]) -> list[tuple[str, str, str, Path]]:
@@ -66,8 +70,14 @@ def _read(inputs: AnalysisInputs) -> pd.DataFrame:
         if "step" not in curves.columns:
             console.print(f"[yellow]analyse: {path} has no step column; not a curves.csv of `passbound train`[/]")
             continue
-        frame = pd.DataFrame({"training_run": label, "algorithm": algorithm, "base_model": base,
-                              "step": pd.to_numeric(curves["step"], errors="coerce")})
+        frame = pd.DataFrame(
+            {
+                "training_run": label,
+                "algorithm": algorithm,
+                "base_model": base,
+                "step": pd.to_numeric(curves["step"], errors="coerce"),
+            }
+        )
         for col in LOGGED:
             frame[col] = pd.to_numeric(curves[col], errors="coerce") if col in curves.columns else float("nan")
         frames.append(frame.dropna(subset=["step"]))
@@ -90,7 +100,7 @@ def figure_svg(table: pd.DataFrame) -> bytes | None:
         fig = Figure(figsize=(7.2, 2.6 * ((len(panels) + 1) // 2)), dpi=100, layout="constrained")
         FigureCanvasAgg(fig)
         axes = fig.subplots((len(panels) + 1) // 2, 2, squeeze=False).ravel()
-        for ax in axes[len(panels):]:
+        for ax in axes[len(panels) :]:
             ax.set_visible(False)
         for ax, (col, label) in zip(axes, panels):
             for run, d in table.groupby("training_run", sort=False):
@@ -119,23 +129,39 @@ def section(table: pd.DataFrame, report: Any) -> str:
             return "" if pd.isna(x) else f"{float(x):.3g}"
 
         algorithm = first.algorithm if isinstance(first.algorithm, str) else ""  # an empty CSV cell reads as NaN
-        rows.append(f"<tr><td>{esc(run)}</td><td>{esc(algorithm)}</td><td class=\"n\">{int(last.step)}</td>"
-                    f"<td class=\"n\">{pct(first.pass_rate)} → {pct(last.pass_rate)}</td>"
-                    f"<td class=\"n\">{num(last.kl)}</td><td class=\"n\">{num(first.entropy)} → {num(last.entropy)}</td>"
-                    f"<td class=\"n\">{num(first.completion_length)} → {num(last.completion_length)}</td></tr>")
-    html = section_table("training-curves", "Training curves",
-                         "What the trainer logged per step (rewards are passbound's verdicts, so the pass rate is the "
-                         "mean reward on the training batch: sampled at the training temperature, on training "
-                         "problems; not comparable with pass@1 on the test split). First → last logged step.",
-                         ["Training run", "Algorithm", "Steps", "Pass rate (%)", "KL (last)", "Entropy", "Length"],
-                         rows, 2)
+        rows.append(
+            f"<tr><td>{esc(run)}</td><td>{esc(algorithm)}</td><td class=\"n\">{int(last.step)}</td>"
+            f"<td class=\"n\">{pct(first.pass_rate)} → {pct(last.pass_rate)}</td>"
+            f"<td class=\"n\">{num(last.kl)}</td><td class=\"n\">{num(first.entropy)} → {num(last.entropy)}</td>"
+            f"<td class=\"n\">{num(first.completion_length)} → {num(last.completion_length)}</td></tr>"
+        )
+    html = section_table(
+        "training-curves",
+        "Training curves",
+        "What the trainer logged per step (rewards are passbound's verdicts, so the pass rate is the "
+        "mean reward on the training batch: sampled at the training temperature, on training "
+        "problems; not comparable with pass@1 on the test split). First → last logged step.",
+        ["Training run", "Algorithm", "Steps", "Pass rate (%)", "KL (last)", "Entropy", "Length"],
+        rows,
+        2,
+    )
     svg = figure_svg(table)
     if svg is not None:
         b64 = base64.b64encode(svg).decode("ascii")
-        html += (f"<figure class=\"wide\"><img alt=\"training curves\" src=\"data:image/svg+xml;base64,{b64}\">"
-                 "<figcaption>Training pass rate, KL, entropy and completion length against step.</figcaption></figure>")
+        html += (
+            f"<figure class=\"wide\"><img alt=\"training curves\" src=\"data:image/svg+xml;base64,{b64}\">"
+            "<figcaption>Training pass rate, KL, entropy and completion length against step.</figcaption></figure>"
+        )
     return html
 
 
-register(Analysis("training_curves", COLUMNS, compute, section,
-                  text_columns=("training_run", "algorithm", "base_model"), nav=("training-curves", "Training")))
+register(
+    Analysis(
+        "training_curves",
+        COLUMNS,
+        compute,
+        section,
+        text_columns=("training_run", "algorithm", "base_model"),
+        nav=("training-curves", "Training"),
+    )
+)

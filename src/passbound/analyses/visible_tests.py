@@ -33,9 +33,17 @@ def compute(inputs: AnalysisInputs) -> pd.DataFrame | None:
     rows = []
     for model, bench, group in ordered_groups(counts, inputs.models):
         on_shown = group["rate"][group["shown"]]
-        rows.append({"model": model, "role": inputs.role(model), "benchmark": bench, "n_problems": len(group),
-                     "n_visible_only": len(on_shown), "pass_at_1_visible_only": _mean(on_shown),
-                     "pass_at_1_other": _mean(group["rate"][~group["shown"]])})
+        rows.append(
+            {
+                "model": model,
+                "role": inputs.role(model),
+                "benchmark": bench,
+                "n_problems": len(group),
+                "n_visible_only": len(on_shown),
+                "pass_at_1_visible_only": _mean(on_shown),
+                "pass_at_1_other": _mean(group["rate"][~group["shown"]]),
+            }
+        )
     return pd.DataFrame(rows, columns=list(COLUMNS))
 
 

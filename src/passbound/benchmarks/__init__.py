@@ -48,29 +48,50 @@ __all__ = [
 # accepted as alternatives by the row parsers in .math.
 MATH_BENCHMARKS: tuple[MathBenchmark, ...] = (
     MathBenchmark(
-        "gsm8k", "GSM8K grade-school word problems (1319 test); gold after '####', commas removed",
-        parse_gsm8k, HubSource("openai/gsm8k", "cc7b047b6e5bb11b4f1af84efc572db110a51b3c", config="main", splits={"test": "test", "train": "train"}),
+        "gsm8k",
+        "GSM8K grade-school word problems (1319 test); gold after '####', commas removed",
+        parse_gsm8k,
+        HubSource(
+            "openai/gsm8k",
+            "cc7b047b6e5bb11b4f1af84efc572db110a51b3c",
+            config="main",
+            splits={"test": "test", "train": "train"},
+        ),
     ),
     MathBenchmark(
-        "math500", "MATH500 (Lightman et al. 2023 split of MATH, 500 test problems)",
-        parse_math500, HubSource("HuggingFaceH4/MATH-500", "6e4ed1a2a79af7d8630a6b768ec859cb5af4d3be"),
+        "math500",
+        "MATH500 (Lightman et al. 2023 split of MATH, 500 test problems)",
+        parse_math500,
+        HubSource("HuggingFaceH4/MATH-500", "6e4ed1a2a79af7d8630a6b768ec859cb5af4d3be"),
     ),
     MathBenchmark(
-        "minerva_math", "Minerva MIT OCW science problems (272); gold = last \\boxed{} of the solution",
-        parse_minerva, HubSource("math-ai/minervamath", "ee46ddc498933b1977577953250ca5c66be64f96"),
+        "minerva_math",
+        "Minerva MIT OCW science problems (272); gold = last \\boxed{} of the solution",
+        parse_minerva,
+        HubSource("math-ai/minervamath", "ee46ddc498933b1977577953250ca5c66be64f96"),
     ),
     MathBenchmark(
-        "olympiadbench", "OlympiadBench OE_TO_maths_en_COMP (675 open-ended competition problems)",
+        "olympiadbench",
+        "OlympiadBench OE_TO_maths_en_COMP (675 open-ended competition problems)",
         parse_olympiadbench,
-        HubSource("Hothan/OlympiadBench", "91184b52131e7fc9455fef848035173aea8cc01a", config="OE_TO_maths_en_COMP", splits={"test": "train"}),
+        HubSource(
+            "Hothan/OlympiadBench",
+            "91184b52131e7fc9455fef848035173aea8cc01a",
+            config="OE_TO_maths_en_COMP",
+            splits={"test": "train"},
+        ),
     ),
     MathBenchmark(
-        "aime24", "AIME 2024 I and II (30 problems, integer answers)",
-        parse_competition, HubSource("math-ai/aime24", "83a7f387baaa524a8bda0022eac0541582297103"),
+        "aime24",
+        "AIME 2024 I and II (30 problems, integer answers)",
+        parse_competition,
+        HubSource("math-ai/aime24", "83a7f387baaa524a8bda0022eac0541582297103"),
     ),
     MathBenchmark(
-        "amc23", "AMC 2023 (40 problems, Qwen2.5-Math selection); '27.0' -> '27'",
-        parse_competition, HubSource("math-ai/amc23", "80815d37005feb82cd7f8fbc6901d5d3eff43057"),
+        "amc23",
+        "AMC 2023 (40 problems, Qwen2.5-Math selection); '27.0' -> '27'",
+        parse_competition,
+        HubSource("math-ai/amc23", "80815d37005feb82cd7f8fbc6901d5d3eff43057"),
     ),
 )
 
@@ -80,7 +101,9 @@ for _code in CODE_BENCHMARKS:
     _registry.add(_code.name, _code, _code.description)
 for _vision in VISION_BENCHMARKS:
     _registry.add(_vision.name, _vision, _vision.description)
-_registry.add("synthetic", load_synthetic, "seeded arithmetic word problems (levels 1-3), made by passbound; offline default")
+_registry.add(
+    "synthetic", load_synthetic, "seeded arithmetic word problems (levels 1-3), made by passbound; offline default"
+)
 
 
 def load_benchmark(

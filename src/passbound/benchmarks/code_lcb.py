@@ -46,8 +46,7 @@ from .visible import every_test_shown
 # Commit "feat: release_v5" (2025-01-14) of livecodebench/code_generation_lite.
 LCB_HUB = HubSource("livecodebench/code_generation_lite", "0687ab61843a90a0cc864a2b67db729861cd0ae5")
 LCB_VERSION_FILES: dict[str, tuple[str, ...]] = {
-    f"release_v{n}": tuple("test.jsonl" if i == 1 else f"test{i}.jsonl" for i in range(1, n + 1))
-    for n in range(1, 6)
+    f"release_v{n}": tuple("test.jsonl" if i == 1 else f"test{i}.jsonl" for i in range(1, n + 1)) for n in range(1, 6)
 }
 LCB_VERSION_FILES.update({f"v{n}": ("test.jsonl" if n == 1 else f"test{n}.jsonl",) for n in range(1, 6)})
 STUDY_WINDOW = ("2024-08-01", "2025-02-01")  # [start, end): Yue et al. 2025 / DeepCoder's v5 subset
@@ -126,9 +125,14 @@ def parse_livecodebench(row: dict[str, Any]) -> ParsedRow:
         prompt=prompt,
         target="",
         metadata={
-            "tests": tests, "fn_name": fn_name, "starter_code": starter,
-            "platform": _platform_guess(content, starter), "difficulty": None, "contest_date": None,
-            "public_tests_only": True, VISIBLE_KEY: every_test_shown(prompt, tests),
+            "tests": tests,
+            "fn_name": fn_name,
+            "starter_code": starter,
+            "platform": _platform_guess(content, starter),
+            "difficulty": None,
+            "contest_date": None,
+            "public_tests_only": True,
+            VISIBLE_KEY: every_test_shown(prompt, tests),
             "question_content": content.strip(),
         },
     )
@@ -164,11 +168,16 @@ def _parse_hub_row(row: dict[str, Any]) -> ParsedRow:
         prompt=prompt,
         target="",
         metadata={
-            "tests": tests, "fn_name": fn_name, "starter_code": starter,
-            "platform": row.get("platform"), "difficulty": row.get("difficulty"),
-            "contest_date": _iso(row.get("contest_date")), "public_tests_only": False,
+            "tests": tests,
+            "fn_name": fn_name,
+            "starter_code": starter,
+            "platform": row.get("platform"),
+            "difficulty": row.get("difficulty"),
+            "contest_date": _iso(row.get("contest_date")),
+            "public_tests_only": False,
             VISIBLE_KEY: every_test_shown(prompt, tests),
-            "question_content": content.strip(), "question_title": row.get("question_title"),
+            "question_content": content.strip(),
+            "question_title": row.get("question_title"),
             "contest_id": row.get("contest_id"),
         },
     )
@@ -242,7 +251,9 @@ def date_window(options: dict[str, Any], default: tuple[str | None, str | None])
     return (None if start is None else _day(start, "start_date"), None if end is None else _day(end, "end_date"))
 
 
-def filter_lcb_rows(rows: list[tuple[str, dict[str, Any]]], options: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+def filter_lcb_rows(
+    rows: list[tuple[str, dict[str, Any]]], options: dict[str, Any]
+) -> list[tuple[str, dict[str, Any]]]:
     """Keep rows whose ``contest_date`` lies in the window; a file without dates needs no window."""
     dated = any("contest_date" in row for _, row in rows)
     if not dated:
@@ -274,8 +285,9 @@ def _version_files(options: dict[str, Any]) -> tuple[str, tuple[str, ...]]:
     return tag, LCB_VERSION_FILES[tag]
 
 
-def _stream_hub_file(file: Path, label: str, window: tuple[str | None, str | None],
-                     rows: list[tuple[str, dict[str, Any]]]) -> None:
+def _stream_hub_file(
+    file: Path, label: str, window: tuple[str | None, str | None], rows: list[tuple[str, dict[str, Any]]]
+) -> None:
     """Append the rows of one code_generation_lite JSONL file whose contest day is in ``window``."""
     start, end = window
     with open(file, encoding="utf-8") as fh:
@@ -325,8 +337,9 @@ def load_lcb_hub_rows(options: dict[str, Any], name: str) -> tuple[list[tuple[st
 _NUMBERED = re.compile(r"^test([2-9]|[1-9]\d+)\.jsonl$")
 
 
-def load_lcb_folder_rows(path: str | Path | None, data_dir: str | Path | None, options: dict[str, Any],
-                         name: str) -> tuple[list[tuple[str, dict[str, Any]]], str, str] | None:
+def load_lcb_folder_rows(
+    path: str | Path | None, data_dir: str | Path | None, options: dict[str, Any], name: str
+) -> tuple[list[tuple[str, dict[str, Any]]], str, str] | None:
     """Rows of a local copy of code_generation_lite (its ``test.jsonl`` .. ``test5.jsonl``, private
     tests included) in the folder ``path`` or ``<data_dir>/<name>/``; None when that folder is not one.
 

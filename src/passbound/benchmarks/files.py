@@ -19,7 +19,12 @@ from passbound.errors import DataError
 
 # Suffixes we can read, most specific first (".jsonl.gz" before ".gz").
 SUPPORTED_SUFFIXES: tuple[str, ...] = (
-    ".jsonl.gz", ".json.gz", ".parquet", ".jsonl", ".json", ".ndjson",
+    ".jsonl.gz",
+    ".json.gz",
+    ".parquet",
+    ".jsonl",
+    ".json",
+    ".ndjson",
 )
 
 
@@ -30,9 +35,7 @@ def file_format(path: Path) -> str:
         if name.endswith(suffix):
             base = suffix.removesuffix(".gz").lstrip(".")
             return "jsonl" if base == "ndjson" else base
-    raise DataError(
-        f"{path}: unsupported file type; give a .jsonl, .json or .parquet file (optionally .gz)."
-    )
+    raise DataError(f"{path}: unsupported file type; give a .jsonl, .json or .parquet file (optionally .gz).")
 
 
 def _open_text(path: Path) -> io.TextIOBase:
@@ -62,7 +65,9 @@ def read_rows(path: str | Path) -> list[tuple[str, dict[str, Any]]]:
     except (OSError, UnicodeDecodeError, EOFError) as exc:
         raise DataError(f"{path}: cannot read the file ({exc}); is it truncated or not {fmt}?") from exc
     if not rows:
-        raise DataError(f"{path}: the file has no rows; it should hold one problem per {'line' if fmt == 'jsonl' else 'row'}.")
+        raise DataError(
+            f"{path}: the file has no rows; it should hold one problem per {'line' if fmt == 'jsonl' else 'row'}."
+        )
     return rows
 
 
@@ -91,9 +96,7 @@ def _json_rows(path: Path) -> list[tuple[str, dict[str, Any]]]:
         try:
             data = json.load(fh)
         except json.JSONDecodeError as exc:
-            raise DataError(
-                f"{path}: invalid JSON on line {exc.lineno} ({exc.msg} at column {exc.colno})."
-            ) from exc
+            raise DataError(f"{path}: invalid JSON on line {exc.lineno} ({exc.msg} at column {exc.colno}).") from exc
     if isinstance(data, dict):
         # {id: row} mappings keep their key as the row's id unless the row has one.
         items = []

@@ -122,8 +122,11 @@ def parse_math500(row: dict[str, Any]) -> ParsedRow:
         id=as_text(pick(row, "unique_id")),
         prompt=as_text(pick(row, "problem")),
         target=as_text(pick(row, "answer")),
-        metadata={"level": optional(row, "level"), "subject": optional(row, "subject"),
-                  "solution": optional(row, "solution")},
+        metadata={
+            "level": optional(row, "level"),
+            "subject": optional(row, "subject"),
+            "solution": optional(row, "solution"),
+        },
     )
 
 
@@ -168,9 +171,13 @@ def parse_olympiadbench(row: dict[str, Any]) -> ParsedRow:
         id=as_text(pick(row, "id")),
         prompt=as_text(pick(row, "question", "problem")),
         target=target,
-        metadata={"final_answer": list(answers), "subfield": optional(row, "subfield"),
-                  "unit": optional(row, "unit"), "answer_type": optional(row, "answer_type"),
-                  "is_multiple_answer": optional(row, "is_multiple_answer")},
+        metadata={
+            "final_answer": list(answers),
+            "subfield": optional(row, "subfield"),
+            "unit": optional(row, "unit"),
+            "answer_type": optional(row, "answer_type"),
+            "is_multiple_answer": optional(row, "is_multiple_answer"),
+        },
     )
 
 
@@ -181,8 +188,11 @@ def parse_competition(row: dict[str, Any]) -> ParsedRow:
         id=None if pid is None else as_text(pid),
         prompt=as_text(pick(row, "problem", "question")),
         target=answer_or_boxed(row),
-        metadata={"answer_raw": optional(row, "answer"), "url": optional(row, "url"),
-                  "solution": optional(row, "solution")},
+        metadata={
+            "answer_raw": optional(row, "answer"),
+            "url": optional(row, "url"),
+            "solution": optional(row, "solution"),
+        },
     )
 
 
@@ -222,9 +232,7 @@ class MathBenchmark:
         if local is not None:
             return build(self.name, self.parse, read_rows(local), str(local), f"local:{local}", limit)
         if self.hub is None:
-            raise DataError(
-                f"benchmark {self.name!r} has no hub copy; give a local file with path=... or --data-dir."
-            )
+            raise DataError(f"benchmark {self.name!r} has no hub copy; give a local file with path=... or --data-dir.")
         rows, source = load_hub_rows(self.hub, split, self.name)
         return build(self.name, self.parse, rows, source, source, limit)
 
@@ -272,8 +280,15 @@ def build(
         pid = parsed.id if parsed.id is not None else str(index)
         ids.add(pid, where)
         problems.append(
-            Problem(id=pid, benchmark=name, prompt=parsed.prompt, target=parsed.target, kind=parsed.kind or _problem_kind(kind, name),
-                    media=parsed.media, metadata={k: v for k, v in parsed.metadata.items() if keep_none or v is not None})
+            Problem(
+                id=pid,
+                benchmark=name,
+                prompt=parsed.prompt,
+                target=parsed.target,
+                kind=parsed.kind or _problem_kind(kind, name),
+                media=parsed.media,
+                metadata={k: v for k, v in parsed.metadata.items() if keep_none or v is not None},
+            )
         )
     if not problems and if_empty:
         raise DataError(f"benchmark {name!r}: no problems left in {where_file} ({if_empty}).")

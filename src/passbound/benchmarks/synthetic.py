@@ -33,7 +33,24 @@ LEVELS = (1, 2, 3)
 SPLITS = ("train", "test")
 _DEFAULTS: dict[str, Any] = {"seed": 0, "n_problems": 50, "levels": [1, 2, 3], "split": None}
 
-_NAMES = ("Ava", "Ben", "Chloe", "Dan", "Emma", "Finn", "Grace", "Hugo", "Ivy", "Jack", "Lily", "Max", "Mia", "Noah", "Sam", "Zoe")
+_NAMES = (
+    "Ava",
+    "Ben",
+    "Chloe",
+    "Dan",
+    "Emma",
+    "Finn",
+    "Grace",
+    "Hugo",
+    "Ivy",
+    "Jack",
+    "Lily",
+    "Max",
+    "Mia",
+    "Noah",
+    "Sam",
+    "Zoe",
+)
 _ITEMS = ("apples", "books", "cards", "coins", "cookies", "marbles", "pencils", "stamps", "stickers", "shells")
 _BOXES = (("box", "boxes"), ("bag", "bags"), ("pack", "packs"), ("jar", "jars"))
 
@@ -96,7 +113,10 @@ def _linear(rng: random.Random) -> Generated:
     x, a, b = rng.randint(-9, 12), rng.randint(2, 9), rng.randint(1, 30)
     c = a * x + b
     prompt = f"Solve for x: {a}x + {b} = {c}."
-    steps = [f"Subtract {b} from both sides: {a}x = {c} - {b} = {c - b}.", f"Divide both sides by {a}: x = {c - b} / {a} = {x}."]
+    steps = [
+        f"Subtract {b} from both sides: {a}x = {c} - {b} = {c - b}.",
+        f"Divide both sides by {a}: x = {c - b} / {a} = {x}.",
+    ]
     return prompt, steps, x, "linear"
 
 
@@ -195,7 +215,11 @@ def generate_synthetic(
         solution = "\n".join([*steps, f"The answer is \\boxed{{{answer}}}."])
         problems.append(
             Problem(
-                id=f"{split}-{i:05d}", benchmark="synthetic", prompt=prompt, target=str(answer), kind="math",
+                id=f"{split}-{i:05d}",
+                benchmark="synthetic",
+                prompt=prompt,
+                target=str(answer),
+                kind="math",
                 metadata={"level": level, "family": family, "solution": solution, "seed": seed},
             )
         )

@@ -73,9 +73,13 @@ def parse_mathvista(row: dict[str, Any], images: _Images) -> ParsedRow:
     question = as_text(pick(row, "question"))
     answer = as_text(pick(row, "answer"))
     choices = [as_text(c) for c in (row.get("choices") or [])]
-    meta: dict[str, Any] = {"question_type": row.get("question_type"), "answer_type": row.get("answer_type"),
-                            "unit": optional(row, "unit"), "query": optional(row, "query"),
-                            "source": (row.get("metadata") or {}).get("source")}
+    meta: dict[str, Any] = {
+        "question_type": row.get("question_type"),
+        "answer_type": row.get("answer_type"),
+        "unit": optional(row, "unit"),
+        "query": optional(row, "query"),
+        "source": (row.get("metadata") or {}).get("source"),
+    }
     if row.get("precision") is not None:
         meta["precision"] = int(float(row["precision"]))
     media = (images.path(as_text(pick(row, "image"))),)
@@ -83,8 +87,9 @@ def parse_mathvista(row: dict[str, Any], images: _Images) -> ParsedRow:
         if answer not in choices:
             raise MissingField("answer", why=f"({answer!r}) is not one of its choices {choices}")
         meta.update(choices=choices, answer_text=answer)
-        return ParsedRow(pid, question + _choices_block(choices), choice_letter(choices.index(answer)), meta,
-                         media, "choice")
+        return ParsedRow(
+            pid, question + _choices_block(choices), choice_letter(choices.index(answer)), meta, media, "choice"
+        )
     return ParsedRow(pid, question, answer, meta, media, "math")
 
 
@@ -143,17 +148,26 @@ class VisionBenchmark:
     splits: tuple[str, ...] = ("testmini", "test")
     option_names: tuple[str, ...] = ("free_form_only", "images", "revision")
 
-    def __call__(self, *, path: str | Path | None = None, data_dir: str | Path | None = None,
-                 limit: int | None = None, split: str = "testmini",
-                 options: dict[str, Any] | None = None) -> LoadedBenchmark:
+    def __call__(
+        self,
+        *,
+        path: str | Path | None = None,
+        data_dir: str | Path | None = None,
+        limit: int | None = None,
+        split: str = "testmini",
+        options: dict[str, Any] | None = None,
+    ) -> LoadedBenchmark:
         options = dict(options or {})
         unknown = sorted(set(options) - set(self.option_names))
         if unknown:
-            raise ConfigError(f"benchmark {self.name!r} has no option(s) {', '.join(unknown)}; "
-                              f"its options are: {', '.join(self.option_names)}.")
+            raise ConfigError(
+                f"benchmark {self.name!r} has no option(s) {', '.join(unknown)}; "
+                f"its options are: {', '.join(self.option_names)}."
+            )
         if split not in self.splits:
-            raise DataError(f"benchmark {self.name!r} has splits {', '.join(self.splits)} (testmini is the study's); "
-                            f"got {split!r}.")
+            raise DataError(
+                f"benchmark {self.name!r} has splits {', '.join(self.splits)} (testmini is the study's); got {split!r}."
+            )
         images_opt = Path(options["images"]).expanduser().resolve() if options.get("images") else None
         if images_opt is not None and not images_opt.is_dir():
             raise ConfigError(f"benchmark {self.name!r}: images folder {images_opt} does not exist.")
@@ -163,8 +177,11 @@ class VisionBenchmark:
             rows = _with_queries(rows, local.parent / "query.json")
             images = _Images(images_opt, local.parent)
         else:
-            hub = self.hub if not options.get("revision") else HubSource(
-                self.hub.repo, str(options["revision"]), self.hub.config, self.hub.splits)
+            hub = (
+                self.hub
+                if not options.get("revision")
+                else HubSource(self.hub.repo, str(options["revision"]), self.hub.config, self.hub.splits)
+            )
             rows, source = load_hub_rows(hub, split, self.name)
             save = _hub_image_saver(self.name, hub.revision)
             rows = [(w, save(r, as_text(r.get(self.id_field, w)))) for w, r in rows]
@@ -172,8 +189,16 @@ class VisionBenchmark:
         rows = [(w, r) for w, r in rows if as_text(r.get("answer") or "")]  # MathVista's test hides answers
         if options.get("free_form_only"):
             rows = [(w, r) for w, r in rows if not _is_choice(r)]
-        return build(self.name, lambda row: self.parse(row, images), rows, where, source, limit, kind="vision",
-                     if_empty="no problems with gold answers (and free-form, if free_form_only is set)")
+        return build(
+            self.name,
+            lambda row: self.parse(row, images),
+            rows,
+            where,
+            source,
+            limit,
+            kind="vision",
+            if_empty="no problems with gold answers (and free-form, if free_form_only is set)",
+        )
 
 
 def _with_queries(rows: list[tuple[str, dict[str, Any]]], file: Path) -> list[tuple[str, dict[str, Any]]]:
@@ -194,13 +219,18 @@ def _is_choice(row: dict[str, Any]) -> bool:
 # here: "main" is resolved at load time; pin a commit with [benchmarks.options] revision = "<sha>".
 VISION_BENCHMARKS: tuple[VisionBenchmark, ...] = (
     VisionBenchmark(
-        "mathvista", "MathVista (testmini 1,000; test where answers exist): charts, plots, geometry; "
-        "540 multiple choice, 460 free form", parse_mathvista, "pid",
+        "mathvista",
+        "MathVista (testmini 1,000; test where answers exist): charts, plots, geometry; "
+        "540 multiple choice, 460 free form",
+        parse_mathvista,
+        "pid",
         HubSource("AI4Math/MathVista", "main", splits={"testmini": "testmini", "test": "test"}),
     ),
     VisionBenchmark(
-        "mathvision", "MATH-Vision (testmini 304, test 3,040): competition problems with figures, "
-        "multiple choice and free form", parse_mathvision, "id",
+        "mathvision",
+        "MATH-Vision (testmini 304, test 3,040): competition problems with figures, multiple choice and free form",
+        parse_mathvision,
+        "id",
         HubSource("MathLLMs/MathVision", "main", splits={"testmini": "testmini", "test": "test"}),
     ),
 )

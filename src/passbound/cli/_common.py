@@ -43,7 +43,9 @@ def resolve_target(target: str | Path, out: Path | None = None) -> tuple[StudyCo
         study = study_with_overrides(target, out, None)
         run = RunDir(study.output)
         if not run.exists():
-            raise ConfigError(f"{run.path} has no run yet; start it with `passbound run {target}` or `passbound sample {target}`")
+            raise ConfigError(
+                f"{run.path} has no run yet; start it with `passbound run {target}` or `passbound sample {target}`"
+            )
         return study_of_run(run), run
     if target.is_dir():
         run = RunDir(target)

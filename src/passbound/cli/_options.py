@@ -12,7 +12,10 @@ data_dir_option = click.option(
     help="Read benchmarks from this folder (one sub-folder per benchmark) instead of the Hugging Face hub.",
 )
 out_option = click.option(
-    "--out", "-o", "out", metavar="DIR|URI",
+    "--out",
+    "-o",
+    "out",
+    metavar="DIR|URI",
     help="Run directory, or an object-storage URI such as s3://bucket/run (overrides the study's `output`).",
 )
 progress_option = click.option("--no-progress", is_flag=True, help="Hide progress bars (e.g. in logs).")

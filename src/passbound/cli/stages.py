@@ -39,7 +39,9 @@ def run(study_file: Path, out: Path | None, data_dir: Path | None, no_progress: 
 @data_dir_option
 @click.option("--model", "models", multiple=True, help="Sample only this model (repeatable).")
 @progress_option
-def sample(study_file: Path, out: Path | None, data_dir: Path | None, models: tuple[str, ...], no_progress: bool) -> None:
+def sample(
+    study_file: Path, out: Path | None, data_dir: Path | None, models: tuple[str, ...], no_progress: bool
+) -> None:
     """Draw the missing samples (n per problem, per model) into the run directory."""
     from passbound.stages import prepare_run, sample_run
 

@@ -10,5 +10,15 @@ from passbound.cot.drilldown import DrillModel, DrillProblem, DrillSample, drill
 from passbound.cot.judge import JUDGE_TEMPLATE, judge_prompt, parse_verdict
 from passbound.cot.passk import cot_passk, cot_passk_for_run
 
-__all__ = ["JUDGE_TEMPLATE", "DrillModel", "DrillProblem", "DrillSample", "cot_passk", "cot_passk_for_run",
-           "drilldown", "hard_threshold", "judge_prompt", "parse_verdict"]
+__all__ = [
+    "JUDGE_TEMPLATE",
+    "DrillModel",
+    "DrillProblem",
+    "DrillSample",
+    "cot_passk",
+    "cot_passk_for_run",
+    "drilldown",
+    "hard_threshold",
+    "judge_prompt",
+    "parse_verdict",
+]

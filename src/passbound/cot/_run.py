@@ -33,7 +33,9 @@ def check_names(run: RunDir, models: Sequence[str] | None, benchmarks: Sequence[
     known_models = [m["name"] for m in run_models(run)]
     for name in models or ():
         if name not in known_models:
-            raise ConfigError(f"unknown model {name!r} in {run.path}; models are: {', '.join(known_models) or '(none)'}")
+            raise ConfigError(
+                f"unknown model {name!r} in {run.path}; models are: {', '.join(known_models) or '(none)'}"
+            )
     known_benches = run.benchmarks()
     for name in benchmarks or ():
         if name not in known_benches:
@@ -42,7 +44,9 @@ def check_names(run: RunDir, models: Sequence[str] | None, benchmarks: Sequence[
             )
 
 
-def load_verdicts(run: RunDir, models: Iterable[str] | None = None, benchmarks: Iterable[str] | None = None) -> pd.DataFrame:
+def load_verdicts(
+    run: RunDir, models: Iterable[str] | None = None, benchmarks: Iterable[str] | None = None
+) -> pd.DataFrame:
     """The verdict columns the CoT tools need (no ``detail``), problem ids as strings."""
     df = run.read_all("verdicts", models=models, benchmarks=benchmarks).select(VERDICT_COLUMNS).to_pandas()
     df["problem_id"] = df["problem_id"].astype(str)
@@ -59,7 +63,9 @@ def sample_keys(run: RunDir, model: str, benchmark: str) -> set[tuple[str, int]]
     return keys
 
 
-def read_texts(run: RunDir, model: str, benchmark: str, wanted: set[tuple[str, int]]) -> dict[tuple[str, int], dict[str, Any]]:
+def read_texts(
+    run: RunDir, model: str, benchmark: str, wanted: set[tuple[str, int]]
+) -> dict[tuple[str, int], dict[str, Any]]:
     """Text, n_tokens and finish_reason of the ``wanted`` samples, reading one shard at a time."""
     out: dict[tuple[str, int], dict[str, Any]] = {}
     if not wanted:
@@ -75,7 +81,11 @@ def read_texts(run: RunDir, model: str, benchmark: str, wanted: set[tuple[str, i
         for row in rows.to_pylist():
             key = (str(row["problem_id"]), int(row["index"]))
             if key in wanted:
-                out[key] = {"text": row["text"] or "", "n_tokens": row["n_tokens"], "finish_reason": row["finish_reason"]}
+                out[key] = {
+                    "text": row["text"] or "",
+                    "n_tokens": row["n_tokens"],
+                    "finish_reason": row["finish_reason"],
+                }
     return out
 
 

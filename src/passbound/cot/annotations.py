@@ -30,12 +30,20 @@ def annotations_path(run: RunDir) -> Path:
     return run.path / HUMAN_FILE
 
 
-def make_record(model: str, benchmark: str, problem_id: str, index: int, verdict: str, note: str = "",
-                source: str = "cli") -> dict[str, Any]:
+def make_record(
+    model: str, benchmark: str, problem_id: str, index: int, verdict: str, note: str = "", source: str = "cli"
+) -> dict[str, Any]:
     """One annotation line (not yet validated against the run)."""
-    return {"model": str(model), "benchmark": str(benchmark), "problem_id": str(problem_id), "index": int(index),
-            "verdict": str(verdict).strip().lower(), "note": note or "", "source": source,
-            "time": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+    return {
+        "model": str(model),
+        "benchmark": str(benchmark),
+        "problem_id": str(problem_id),
+        "index": int(index),
+        "verdict": str(verdict).strip().lower(),
+        "note": note or "",
+        "source": source,
+        "time": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
 
 
 def validate(run: RunDir, records: Sequence[dict[str, Any]]) -> None:
@@ -94,8 +102,11 @@ def read_all(run: RunDir) -> list[dict[str, Any]]:
 
 def latest(run: RunDir) -> dict[Key, dict[str, Any]]:
     """The current human verdict per sample key: the last line for a key wins."""
-    return {(r["model"], r["benchmark"], r["problem_id"], r["index"]): r
-            for r in read_all(run) if r.get("verdict") in VERDICTS}
+    return {
+        (r["model"], r["benchmark"], r["problem_id"], r["index"]): r
+        for r in read_all(run)
+        if r.get("verdict") in VERDICTS
+    }
 
 
 def parse_import(path: Path) -> list[dict[str, Any]]:
@@ -105,15 +116,28 @@ def parse_import(path: Path) -> list[dict[str, Any]]:
     except FileNotFoundError:
         raise ConfigError(f"{path} does not exist; give the file the report's 'Export verdicts' button saved") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise DataError(f"{path} is not valid JSON ({exc}); give the file the report's 'Export verdicts' button saved") from None
+        raise DataError(
+            f"{path} is not valid JSON ({exc}); give the file the report's 'Export verdicts' button saved"
+        ) from None
     items: Any = doc.get("verdicts", None) if isinstance(doc, dict) else doc
     if not isinstance(items, list):
-        raise DataError(f"{path} holds no list of verdicts; expected {{\"format\": \"{EXPORT_FORMAT}\", \"verdicts\": [...]}}")
+        raise DataError(
+            f"{path} holds no list of verdicts; expected {{\"format\": \"{EXPORT_FORMAT}\", \"verdicts\": [...]}}"
+        )
     records = []
     for i, item in enumerate(items):
         try:
-            records.append(make_record(item["model"], item["benchmark"], item["problem_id"], int(item["index"]),
-                                       item["verdict"], str(item.get("note") or ""), source=f"import:{Path(path).name}"))
+            records.append(
+                make_record(
+                    item["model"],
+                    item["benchmark"],
+                    item["problem_id"],
+                    int(item["index"]),
+                    item["verdict"],
+                    str(item.get("note") or ""),
+                    source=f"import:{Path(path).name}",
+                )
+            )
         except (KeyError, TypeError, ValueError) as exc:
             raise DataError(
                 f"{path}: verdict #{i + 1} is malformed ({exc!r}); each needs model, benchmark, problem_id, index, verdict"

@@ -87,8 +87,10 @@ class DrillProblem:
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> DrillProblem:
         """Rebuild from ``asdict`` output (the drill-down table the report reads)."""
-        models = [DrillModel(**{**m, "samples": [DrillSample(**s) for s in m.get("samples", [])]})
-                  for m in record.get("models", [])]
+        models = [
+            DrillModel(**{**m, "samples": [DrillSample(**s) for s in m.get("samples", [])]})
+            for m in record.get("models", [])
+        ]
         return cls(**{**record, "models": models})
 
     @property
@@ -98,9 +100,17 @@ class DrillProblem:
         return min(fr) if fr else 1.0
 
 
-def drilldown(run: RunDir, *, models: Sequence[str] | None = None, benchmarks: Sequence[str] | None = None,
-              hard_only: bool = False, max_correct: int | None = None, max_problems: int | None = None,
-              max_samples: int | None = None, max_chars: int | None = None) -> list[DrillProblem]:
+def drilldown(
+    run: RunDir,
+    *,
+    models: Sequence[str] | None = None,
+    benchmarks: Sequence[str] | None = None,
+    hard_only: bool = False,
+    max_correct: int | None = None,
+    max_problems: int | None = None,
+    max_samples: int | None = None,
+    max_chars: int | None = None,
+) -> list[DrillProblem]:
     """Problems with at least one correct sample, per benchmark hard ones first, then rarest-solved first.
 
     ``max_correct``: a model's problem is hard when it has 1..max_correct passes (default: at
@@ -131,12 +141,12 @@ def drilldown(run: RunDir, *, models: Sequence[str] | None = None, benchmarks: S
             pid = str(r.problem_id)
             if pid not in items:
                 p = recorded.get(pid)
-                items[pid] = DrillProblem(bench, pid, p.prompt if p else "", p.target if p else "", False,
-                                          media=list(p.media) if p else [])
+                items[pid] = DrillProblem(
+                    bench, pid, p.prompt if p else "", p.target if p else "", False, media=list(p.media) if p else []
+                )
             hard = 0 < r.c <= hard_threshold(int(r.n), max_correct)
             role = meta[r.model].get("role") if r.model in meta else None
-            items[pid].models.append(DrillModel(str(r.model), str(role or "other"),
-                                                int(r.n), int(r.c), hard))
+            items[pid].models.append(DrillModel(str(r.model), str(role or "other"), int(r.n), int(r.c), hard))
         chosen = []
         for item in items.values():
             item.hard = any(m.hard for m in item.models)
@@ -150,12 +160,21 @@ def drilldown(run: RunDir, *, models: Sequence[str] | None = None, benchmarks: S
     return problems
 
 
-def _attach_samples(run: RunDir, v: pd.DataFrame, problems: list[DrillProblem], max_samples: int | None,
-                    max_chars: int | None, judged: dict[Any, str], human: dict[Any, dict[str, Any]]) -> None:
+def _attach_samples(
+    run: RunDir,
+    v: pd.DataFrame,
+    problems: list[DrillProblem],
+    max_samples: int | None,
+    max_chars: int | None,
+    judged: dict[Any, str],
+    human: dict[Any, dict[str, Any]],
+) -> None:
     """Fill each (problem, model) with its correct samples, reading texts per (model, benchmark)."""
     passed = v[v["status"] == "pass"].sort_values("index", kind="stable")
     wanted = {(p.benchmark, p.problem_id) for p in problems}
-    passed = passed.loc[[k in wanted for k in zip(passed["benchmark"], passed["problem_id"])]]  # .loc: [] keeps the columns
+    passed = passed.loc[
+        [k in wanted for k in zip(passed["benchmark"], passed["problem_id"])]
+    ]  # .loc: [] keeps the columns
     if max_samples is not None:
         passed = passed.groupby(["model", "benchmark", "problem_id"], sort=False).head(max_samples)
     for (model, bench), rows in passed.groupby(["model", "benchmark"], sort=False):
@@ -169,8 +188,18 @@ def _attach_samples(run: RunDir, v: pd.DataFrame, problems: list[DrillProblem], 
             text, cut = truncate(t["text"], max_chars)
             key = (str(model), str(bench), pid, index)
             h = human.get(key, {})
-            by_problem.setdefault(pid, []).append(DrillSample(
-                index, text, cut, t["n_tokens"], extracted, judged.get(key), h.get("verdict"), str(h.get("note") or "")))
+            by_problem.setdefault(pid, []).append(
+                DrillSample(
+                    index,
+                    text,
+                    cut,
+                    t["n_tokens"],
+                    extracted,
+                    judged.get(key),
+                    h.get("verdict"),
+                    str(h.get("note") or ""),
+                )
+            )
         for p in problems:
             if p.benchmark != bench:
                 continue
@@ -179,13 +208,20 @@ def _attach_samples(run: RunDir, v: pd.DataFrame, problems: list[DrillProblem], 
                     m.samples = by_problem.get(p.problem_id, [])
 
 
-def write_drilldown(run: RunDir, *, max_correct: int | None = None, max_problems: int | None = None,
-                    max_samples: int | None = None, max_chars: int | None = None) -> Path:
+def write_drilldown(
+    run: RunDir,
+    *,
+    max_correct: int | None = None,
+    max_problems: int | None = None,
+    max_samples: int | None = None,
+    max_chars: int | None = None,
+) -> Path:
     """Compute the (capped) drill-down and store it as a run-directory table for the report."""
     from passbound.store.side_tables import DRILLDOWN_FILE
 
-    problems = drilldown(run, max_correct=max_correct, max_problems=max_problems, max_samples=max_samples,
-                         max_chars=max_chars)
+    problems = drilldown(
+        run, max_correct=max_correct, max_problems=max_problems, max_samples=max_samples, max_chars=max_chars
+    )
     return run.write_text(DRILLDOWN_FILE, json.dumps([asdict(p) for p in problems], ensure_ascii=False))
 
 
@@ -195,11 +231,25 @@ def to_jsonl(problems: Sequence[DrillProblem]) -> str:
     for p in problems:
         for m in p.models:
             for s in m.samples:
-                lines.append(json.dumps({
-                    "benchmark": p.benchmark, "problem_id": p.problem_id, "problem_hard": p.hard,
-                    "model": m.model, "role": m.role, "n": m.n, "c": m.c, "pass_fraction": m.pass_fraction,
-                    "hard_for_model": m.hard, "prompt": p.prompt, "target": p.target, **asdict(s),
-                }, ensure_ascii=False))
+                lines.append(
+                    json.dumps(
+                        {
+                            "benchmark": p.benchmark,
+                            "problem_id": p.problem_id,
+                            "problem_hard": p.hard,
+                            "model": m.model,
+                            "role": m.role,
+                            "n": m.n,
+                            "c": m.c,
+                            "pass_fraction": m.pass_fraction,
+                            "hard_for_model": m.hard,
+                            "prompt": p.prompt,
+                            "target": p.target,
+                            **asdict(s),
+                        },
+                        ensure_ascii=False,
+                    )
+                )
     return "".join(line + "\n" for line in lines)
 
 
@@ -215,14 +265,29 @@ def to_markdown(problems: Sequence[DrillProblem], run_path: Path, max_chars: int
         out.append(f"## {p.benchmark} / {p.problem_id}{tag}  ({fractions})\n\n{prompt}\n\n**Gold:** `{p.target}`\n")
         for m in p.models:
             for s in m.samples:
-                verdicts = ", ".join(x for x in (f"judge: {s.judge}" if s.judge else "",
-                                                 f"human: {s.human}" if s.human else "") if x)
+                verdicts = ", ".join(
+                    x for x in (f"judge: {s.judge}" if s.judge else "", f"human: {s.human}" if s.human else "") if x
+                )
                 text, _ = truncate(s.text, max_chars)
                 fence = "````" if "```" in text else "```"
-                command = " ".join(shlex.quote(str(x)) for x in (
-                    "passbound", "annotate", run_path, "--model", m.model, "--benchmark", p.benchmark,
-                    "--problem", p.problem_id, "--index", s.index))
+                command = " ".join(
+                    shlex.quote(str(x))
+                    for x in (
+                        "passbound",
+                        "annotate",
+                        run_path,
+                        "--model",
+                        m.model,
+                        "--benchmark",
+                        p.benchmark,
+                        "--problem",
+                        p.problem_id,
+                        "--index",
+                        s.index,
+                    )
+                )
                 out.append(
                     f"### {m.model} #{s.index} (answer `{s.extracted}`{'; ' + verdicts if verdicts else ''})\n\n"
-                    f"{fence}\n{text}\n{fence}\n\n`{command} --verdict valid|invalid`\n")
+                    f"{fence}\n{text}\n{fence}\n\n`{command} --verdict valid|invalid`\n"
+                )
     return "\n".join(out)

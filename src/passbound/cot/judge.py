@@ -101,8 +101,15 @@ def resolve_judge(run: RunDir, judge: str, engine: str | None, options: dict[str
     return JudgeSpec(judge, engine or "vllm", dict(options), judge)
 
 
-def pending(run: RunDir, *, models: Sequence[str] | None = None, benchmarks: Sequence[str] | None = None,
-            only_hard: bool = False, max_correct: int | None = None, limit: int | None = None) -> pd.DataFrame:
+def pending(
+    run: RunDir,
+    *,
+    models: Sequence[str] | None = None,
+    benchmarks: Sequence[str] | None = None,
+    only_hard: bool = False,
+    max_correct: int | None = None,
+    limit: int | None = None,
+) -> pd.DataFrame:
     """Correct-answer samples with no judgment yet: hardest problems first, then problem and index order."""
     check_names(run, models, benchmarks)
     v = load_verdicts(run, models, benchmarks)
@@ -117,7 +124,8 @@ def pending(run: RunDir, *, models: Sequence[str] | None = None, benchmarks: Seq
     keys = zip(passed["model"], passed["benchmark"], passed["problem_id"], passed["index"])
     passed = passed[[k not in done for k in keys]]
     passed = passed.assign(frac=passed["c"] / passed["n"]).sort_values(
-        ["frac", "benchmark", "problem_id", "model", "index"], kind="stable")
+        ["frac", "benchmark", "problem_id", "model", "index"], kind="stable"
+    )
     return passed.head(limit) if limit is not None else passed
 
 
@@ -131,13 +139,26 @@ def _commit(run: RunDir, model: str, benchmark: str, rows: list[dict[str, Any]])
     new = pd.DataFrame(rows, columns=SCHEMA.names)
     both = pd.concat([old, new], ignore_index=True) if len(old) else new
     both = both.drop_duplicates(["problem_id", "index"], keep="last")
-    atomic_write_table(judgments_path(run, model, benchmark), pa.Table.from_pandas(both, schema=SCHEMA, preserve_index=False))
+    atomic_write_table(
+        judgments_path(run, model, benchmark), pa.Table.from_pandas(both, schema=SCHEMA, preserve_index=False)
+    )
 
 
-def judge_run(run: RunDir, judge: JudgeSpec, *, models: Sequence[str] | None = None,
-              benchmarks: Sequence[str] | None = None, only_hard: bool = False, max_correct: int | None = None,
-              limit: int | None = None, max_tokens: int = 1024, batch_size: int = 32, chat: bool = True,
-              max_chars: int | None = 24_000, show_progress: bool = True) -> int:
+def judge_run(
+    run: RunDir,
+    judge: JudgeSpec,
+    *,
+    models: Sequence[str] | None = None,
+    benchmarks: Sequence[str] | None = None,
+    only_hard: bool = False,
+    max_correct: int | None = None,
+    limit: int | None = None,
+    max_tokens: int = 1024,
+    batch_size: int = 32,
+    chat: bool = True,
+    max_chars: int | None = 24_000,
+    show_progress: bool = True,
+) -> int:
     """Judge every correct-answer sample that has no judgment yet; return how many were judged."""
     from passbound.registry import engines
 
@@ -158,29 +179,70 @@ def judge_run(run: RunDir, judge: JudgeSpec, *, models: Sequence[str] | None = N
         with progress_bar("judge", len(todo), enabled=show_progress) as advance:
             for (model, bench), group in todo.groupby(["model", "benchmark"], sort=False):
                 for start in range(0, len(group), batch_size):
-                    judged += _judge_batch(run, engine, judge, str(model), str(bench), group.iloc[start:start + batch_size],
-                                           problems[bench], max_tokens, chat, max_chars, advance)
+                    judged += _judge_batch(
+                        run,
+                        engine,
+                        judge,
+                        str(model),
+                        str(bench),
+                        group.iloc[start : start + batch_size],
+                        problems[bench],
+                        max_tokens,
+                        chat,
+                        max_chars,
+                        advance,
+                    )
     finally:
         engine.close()
     return judged
 
 
-def _judge_batch(run: RunDir, engine: Any, judge: JudgeSpec, model: str, bench: str, batch: pd.DataFrame,
-                 problems: dict[str, Any], max_tokens: int, chat: bool, max_chars: int | None, advance: Any) -> int:
+def _judge_batch(
+    run: RunDir,
+    engine: Any,
+    judge: JudgeSpec,
+    model: str,
+    bench: str,
+    batch: pd.DataFrame,
+    problems: dict[str, Any],
+    max_tokens: int,
+    chat: bool,
+    max_chars: int | None,
+    advance: Any,
+) -> int:
     wanted = set(zip(batch["problem_id"], batch["index"].astype(int)))
     texts = read_texts(run, model, bench, wanted)
     keys = [(str(p), int(i)) for p, i in zip(batch["problem_id"], batch["index"]) if (str(p), int(i)) in texts]
     prompts: list[Any] = []
     for pid, index in keys:
         problem = problems.get(pid)
-        text = judge_prompt(problem.prompt if problem else "", problem.target if problem else "",
-                            texts[(pid, index)]["text"], max_chars)
+        text = judge_prompt(
+            problem.prompt if problem else "", problem.target if problem else "", texts[(pid, index)]["text"], max_chars
+        )
         prompts.append([{"role": "user", "content": text}] if chat else text)
-    results = engine.generate(prompts, n=1, temperature=0.0, top_p=1.0, max_tokens=max_tokens,
-                              seeds=[_seed((model, bench, p, i)) for p, i in keys], on_progress=advance)
+    results = engine.generate(
+        prompts,
+        n=1,
+        temperature=0.0,
+        top_p=1.0,
+        max_tokens=max_tokens,
+        seeds=[_seed((model, bench, p, i)) for p, i in keys],
+        on_progress=advance,
+    )
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    rows = [dict(model=model, benchmark=bench, problem_id=pid, index=index, judgment=parse_verdict(comps[0].text),
-                 judge=judge.label, template=TEMPLATE_VERSION, output=comps[0].text, time=now)
-            for (pid, index), comps in zip(keys, results)]
+    rows = [
+        dict(
+            model=model,
+            benchmark=bench,
+            problem_id=pid,
+            index=index,
+            judgment=parse_verdict(comps[0].text),
+            judge=judge.label,
+            template=TEMPLATE_VERSION,
+            output=comps[0].text,
+            time=now,
+        )
+        for (pid, index), comps in zip(keys, results)
+    ]
     _commit(run, model, bench, rows)
     return len(rows)

@@ -23,8 +23,18 @@ from passbound.metrics.passk import pass_at_k_matrix
 from passbound.store import RunDir
 from passbound.types import ModelRecord
 
-COLUMNS = ["model", "role", "benchmark", "k", "cot_pass_at_k", "ci_low", "ci_high", "n_problems", "n_samples",
-           "judged_fraction"]
+COLUMNS = [
+    "model",
+    "role",
+    "benchmark",
+    "k",
+    "cot_pass_at_k",
+    "ci_low",
+    "ci_high",
+    "n_problems",
+    "n_samples",
+    "judged_fraction",
+]
 KEY = ["model", "benchmark", "problem_id", "index"]
 
 
@@ -44,8 +54,17 @@ def effective_verdicts(judgments: pd.DataFrame, human: pd.DataFrame) -> pd.DataF
     return both.drop(columns="_rank")
 
 
-def cot_passk(verdicts: pd.DataFrame, judgments: pd.DataFrame, human: pd.DataFrame, models: Sequence[ModelRecord],
-              k_grid: Sequence[int], *, n_boot: int = 1000, ci: float = 0.95, seed: int = 0) -> pd.DataFrame:
+def cot_passk(
+    verdicts: pd.DataFrame,
+    judgments: pd.DataFrame,
+    human: pd.DataFrame,
+    models: Sequence[ModelRecord],
+    k_grid: Sequence[int],
+    *,
+    n_boot: int = 1000,
+    ci: float = 0.95,
+    seed: int = 0,
+) -> pd.DataFrame:
     """The cot_passk table for every (model, benchmark) whose model has at least one reasoning verdict."""
     ks = sorted({int(k) for k in k_grid})
     reasoning = effective_verdicts(judgments, human)
@@ -62,7 +81,7 @@ def cot_passk(verdicts: pd.DataFrame, judgments: pd.DataFrame, human: pd.DataFra
     meta = {str(m["name"]): m for m in models}
     order = model_order(models, counts.models)
     rows = []
-    for (model, bench) in sorted(counts.groups, key=lambda mb: (order.index(mb[0]), mb[1])):
+    for model, bench in sorted(counts.groups, key=lambda mb: (order.index(mb[0]), mb[1])):
         if model not in judged_models:
             continue
         g = counts.groups[(model, bench)]
@@ -72,14 +91,26 @@ def cot_passk(verdicts: pd.DataFrame, judgments: pd.DataFrame, human: pd.DataFra
         n_correct, n_judged = coverage.loc[(model, bench)]
         fraction = float(n_judged / n_correct) if n_correct else 1.0  # nothing correct: nothing to judge
         for i, k in enumerate(ks):
-            rows.append(dict(model=model, role=(meta.get(model) or ModelRecord(name=model)).get("role", "other"), benchmark=bench, k=k,
-                             cot_pass_at_k=mean[i], ci_low=low[i], ci_high=high[i], n_problems=g.n.size,
-                             n_samples=int(g.n.min()), judged_fraction=fraction))
+            rows.append(
+                dict(
+                    model=model,
+                    role=(meta.get(model) or ModelRecord(name=model)).get("role", "other"),
+                    benchmark=bench,
+                    k=k,
+                    cot_pass_at_k=mean[i],
+                    ci_low=low[i],
+                    ci_high=high[i],
+                    n_problems=g.n.size,
+                    n_samples=int(g.n.min()),
+                    judged_fraction=fraction,
+                )
+            )
     return frame(rows, COLUMNS, ints=("k", "n_problems", "n_samples"), strings=("model", "role", "benchmark"))
 
 
-def cot_passk_for_run(run: RunDir, verdicts: pd.DataFrame, models: Sequence[ModelRecord], k_grid: Sequence[int],
-                      **options: Any) -> pd.DataFrame | None:
+def cot_passk_for_run(
+    run: RunDir, verdicts: pd.DataFrame, models: Sequence[ModelRecord], k_grid: Sequence[int], **options: Any
+) -> pd.DataFrame | None:
     """cot_passk for the analyse stage, or None when the run has no judgment and no human verdict."""
     from passbound.cot.annotations import read_all
     from passbound.cot.judge import has_cot_data, read_judgments

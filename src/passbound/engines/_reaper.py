@@ -49,9 +49,14 @@ def start_reaper() -> None:
     if os.getpid() in _STARTED:
         return
     _STARTED.add(os.getpid())
-    subprocess.Popen([sys.executable, "-m", "passbound.engines._reaper", str(os.getpid())],
-                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                     start_new_session=True, close_fds=True)
+    subprocess.Popen(
+        [sys.executable, "-m", "passbound.engines._reaper", str(os.getpid())],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+        close_fds=True,
+    )
 
 
 if __name__ == "__main__":

@@ -72,8 +72,9 @@ class GenerationSettings:
     stop: Sequence[str] | None = None
 
 
-def stream_completions(engine: Any, requests: Iterable[GenerationRequest], settings: GenerationSettings,
-                       in_flight: int) -> Iterator[tuple[Hashable, list[Completion]]]:
+def stream_completions(
+    engine: Any, requests: Iterable[GenerationRequest], settings: GenerationSettings, in_flight: int
+) -> Iterator[tuple[Hashable, list[Completion]]]:
     """Yield ``(key, completions)`` as requests finish, keeping up to ``in_flight`` prompts queued.
 
     An engine with its own ``stream`` method (vLLM) adds a request whenever one finishes, so the
@@ -86,12 +87,20 @@ def stream_completions(engine: Any, requests: Iterable[GenerationRequest], setti
     it = iter(requests)
     while window := list(islice(it, in_flight)):
         for group in _same_n(window):
-            results = engine.generate([r.prompt for r in group], n=group[0].n, temperature=settings.temperature,
-                                      top_p=settings.top_p, max_tokens=settings.max_tokens,
-                                      seeds=[r.seed for r in group], stop=settings.stop)
+            results = engine.generate(
+                [r.prompt for r in group],
+                n=group[0].n,
+                temperature=settings.temperature,
+                top_p=settings.top_p,
+                max_tokens=settings.max_tokens,
+                seeds=[r.seed for r in group],
+                stop=settings.stop,
+            )
             if len(results) != len(group):
-                raise ConfigError(f"engine {getattr(engine, 'name', engine)!r} returned {len(results)} results "
-                                  f"for {len(group)} prompts")
+                raise ConfigError(
+                    f"engine {getattr(engine, 'name', engine)!r} returned {len(results)} results "
+                    f"for {len(group)} prompts"
+                )
             yield from zip((r.key for r in group), results)
 
 
@@ -105,8 +114,9 @@ def _same_n(window: list[GenerationRequest]) -> list[list[GenerationRequest]]:
     return groups
 
 
-def check_request(prompts: Sequence[PromptInput], *, n: int, temperature: float, top_p: float,
-                  max_tokens: int, seeds: Sequence[int]) -> None:
+def check_request(
+    prompts: Sequence[PromptInput], *, n: int, temperature: float, top_p: float, max_tokens: int, seeds: Sequence[int]
+) -> None:
     """Reject a malformed request before a slow backend sees it; messages say what to fix."""
     if len(seeds) != len(prompts):
         raise ConfigError(f"got {len(prompts)} prompts but {len(seeds)} seeds; give one seed per prompt")
@@ -154,8 +164,11 @@ def processor_inputs(processor: Any, prompt: PromptInput, device: str) -> tuple[
     placeholders expanded) and the image tensors (pixel values, grids) on ``device``."""
     from passbound.prompts.parts import load_image, prompt_images
 
-    batch = processor(text=[render_chat(processor, prompt)], images=[load_image(p) for p in prompt_images(prompt)],
-                      return_tensors="pt")
+    batch = processor(
+        text=[render_chat(processor, prompt)],
+        images=[load_image(p) for p in prompt_images(prompt)],
+        return_tensors="pt",
+    )
     extra = {k: v.to(device) for k, v in batch.items() if k not in ("input_ids", "attention_mask")}
     return batch["input_ids"][0].tolist(), extra
 

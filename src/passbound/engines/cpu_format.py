@@ -51,8 +51,9 @@ def parse_cpuinfo(text: str) -> frozenset[str]:
 def _darwin_flags() -> frozenset[str]:
     """Apple silicon reports FEAT_BF16 through sysctl, not /proc/cpuinfo."""
     try:
-        out = subprocess.run(["sysctl", "-n", "hw.optional.arm.FEAT_BF16"], capture_output=True, text=True,
-                             timeout=5, check=False).stdout.strip()
+        out = subprocess.run(
+            ["sysctl", "-n", "hw.optional.arm.FEAT_BF16"], capture_output=True, text=True, timeout=5, check=False
+        ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return frozenset()
     return frozenset({"bf16"}) if out == "1" else frozenset()
@@ -92,8 +93,9 @@ def choose_cpu_dtype(arch: str, flags: Iterable[str]) -> NumberFormat:
     return NumberFormat("float32", f"CPU {what} no AVX512-BF16 or AMX: bfloat16 would run ~5x slower")
 
 
-def cpu_number_format(options: Mapping[str, Any], *, key: str = "dtype",
-                      cpu: tuple[str, frozenset[str]] | None = None) -> NumberFormat:
+def cpu_number_format(
+    options: Mapping[str, Any], *, key: str = "dtype", cpu: tuple[str, frozenset[str]] | None = None
+) -> NumberFormat:
     """The format for a CPU engine: the user's explicit ``options[key]``, else the CPU's best."""
     explicit = options.get(key)
     if explicit is not None and str(explicit) != "auto":

@@ -59,14 +59,18 @@ class HFEngine:
             self.number_format = cpu_number_format(own)
         else:
             explicit = own["dtype"] not in (None, "auto")
-            self.number_format = NumberFormat(str(own["dtype"]) if explicit else "float32",
-                                              "set in engine_options" if explicit else "hf engine default")
+            self.number_format = NumberFormat(
+                str(own["dtype"]) if explicit else "float32",
+                "set in engine_options" if explicit else "hf engine default",
+            )
         dtype = getattr(self._torch, self.number_format.dtype)
         self.accepts_images = bool(declares_vision(self.model_path))
         if self.accepts_images:  # a vision-language model: its processor turns images into pixel inputs
             self.processor = transformers.AutoProcessor.from_pretrained(self.model_path)
             self.tokenizer = self.processor.tokenizer
-            self.model = transformers.AutoModelForImageTextToText.from_pretrained(self.model_path, dtype=dtype, **options)
+            self.model = transformers.AutoModelForImageTextToText.from_pretrained(
+                self.model_path, dtype=dtype, **options
+            )
         else:
             self.processor = None
             self.tokenizer = transformers.AutoTokenizer.from_pretrained(self.model_path)
@@ -115,12 +119,23 @@ class HFEngine:
                 on_progress(1)
         return results
 
-    def _one_prompt(self, ids: list[int], extra: dict[str, Any], n: int, temperature: float, top_p: float,
-                    max_tokens: int, seed: int, stop: Sequence[str] | None) -> list[Completion]:
+    def _one_prompt(
+        self,
+        ids: list[int],
+        extra: dict[str, Any],
+        n: int,
+        temperature: float,
+        top_p: float,
+        max_tokens: int,
+        seed: int,
+        stop: Sequence[str] | None,
+    ) -> list[Completion]:
         torch = self._torch
         sampling = temperature > 0
         kwargs: dict[str, Any] = {
-            "max_new_tokens": max_tokens, "do_sample": sampling, "pad_token_id": self.pad_id,
+            "max_new_tokens": max_tokens,
+            "do_sample": sampling,
+            "pad_token_id": self.pad_id,
             **({"temperature": temperature, "top_p": top_p, "top_k": 0} if sampling else {}),
         }
         if stop:
@@ -132,14 +147,17 @@ class HFEngine:
             for start in range(0, n, self.max_batch):
                 size = min(self.max_batch, n - start)
                 out = self.model.generate(
-                    prompt.expand(size, -1), attention_mask=torch.ones(size, len(ids), dtype=torch.long,
-                                                                       device=self.device),
-                    **_repeat(extra, size), **kwargs)
-                completions += [self._completion(ids, row.tolist(), stop, extra) for row in out[:, len(ids):]]
+                    prompt.expand(size, -1),
+                    attention_mask=torch.ones(size, len(ids), dtype=torch.long, device=self.device),
+                    **_repeat(extra, size),
+                    **kwargs,
+                )
+                completions += [self._completion(ids, row.tolist(), stop, extra) for row in out[:, len(ids) :]]
         return completions
 
-    def _completion(self, prompt_ids: list[int], generated: list[int], stop: Sequence[str] | None,
-                    extra: dict[str, Any]) -> Completion:
+    def _completion(
+        self, prompt_ids: list[int], generated: list[int], stop: Sequence[str] | None, extra: dict[str, Any]
+    ) -> Completion:
         """Cut at the first EOS/pad (padding follows a finished sequence), then at a stop string.
 
         ``n_tokens`` counts the EOS token, as vLLM does; a stop string ends the sequence
@@ -165,7 +183,7 @@ class HFEngine:
         seq = torch.tensor([prompt_ids + tokens], device=self.device)
         with torch.inference_mode():
             logits = self.model(input_ids=seq, **extra).logits[0, len(prompt_ids) - 1 : -1].float()
-        logp = torch.log_softmax(logits, dim=-1).gather(1, seq[0, len(prompt_ids):, None])
+        logp = torch.log_softmax(logits, dim=-1).gather(1, seq[0, len(prompt_ids) :, None])
         return float(logp.sum())
 
     def close(self) -> None:

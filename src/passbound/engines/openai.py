@@ -26,8 +26,15 @@ from passbound.types import Completion
 
 T = TypeVar("T")
 _OWN_OPTIONS: dict[str, Any] = {
-    "base_url": None, "api_key": None, "concurrency": 8, "max_retries": 6, "max_n_per_request": None,
-    "timeout": 600.0, "logprobs": True, "model_name": None, "backoff_s": 1.0,
+    "base_url": None,
+    "api_key": None,
+    "concurrency": 8,
+    "max_retries": 6,
+    "max_n_per_request": None,
+    "timeout": 600.0,
+    "logprobs": True,
+    "model_name": None,
+    "backoff_s": 1.0,
 }
 # Server messages that mean "n is too large" (OpenAI, vLLM, SGLang phrase it differently).
 _N_TOO_LARGE = re.compile(r"\bn\b[^.]{0,60}?(at most|less than|<=|too large|maximum|exceed|between)", re.I)
@@ -80,10 +87,16 @@ class OpenAIEngine:
     ) -> list[list[Completion]]:
         check_request(prompts, n=n, temperature=temperature, top_p=top_p, max_tokens=max_tokens, seeds=seeds)
         if any(isinstance(p, TextWithImages) for p in prompts):
-            raise ConfigError("an OpenAI-compatible completions endpoint takes no images; use template "
-                              "'chat' (images go as image_url parts of a chat message)")
-        params = {"temperature": temperature, "top_p": top_p, "max_tokens": max_tokens,
-                  **({"stop": list(stop)} if stop else {})}
+            raise ConfigError(
+                "an OpenAI-compatible completions endpoint takes no images; use template "
+                "'chat' (images go as image_url parts of a chat message)"
+            )
+        params = {
+            "temperature": temperature,
+            "top_p": top_p,
+            "max_tokens": max_tokens,
+            **({"stop": list(stop)} if stop else {}),
+        }
         if temperature == 0:  # greedy: one outcome (some servers refuse n > 1), so ask once and copy
             return [per * n for per in _run(self._generate_all(prompts, 1, seeds, params, on_progress))]
         return _run(self._generate_all(prompts, n, seeds, params, on_progress))
@@ -91,10 +104,17 @@ class OpenAIEngine:
     def close(self) -> None:
         """Nothing to free: each ``generate`` call opens and closes its own HTTP client."""
 
-    async def _generate_all(self, prompts: Sequence[PromptInput], n: int, seeds: Sequence[int],
-                            params: dict[str, Any], on_progress: ProgressFn | None) -> list[list[Completion]]:
-        client = self._openai.AsyncOpenAI(base_url=self.base_url, api_key=self.api_key, max_retries=0,
-                                          timeout=self.timeout)
+    async def _generate_all(
+        self,
+        prompts: Sequence[PromptInput],
+        n: int,
+        seeds: Sequence[int],
+        params: dict[str, Any],
+        on_progress: ProgressFn | None,
+    ) -> list[list[Completion]]:
+        client = self._openai.AsyncOpenAI(
+            base_url=self.base_url, api_key=self.api_key, max_retries=0, timeout=self.timeout
+        )
         gate = asyncio.Semaphore(self.concurrency)
 
         async def one(prompt: PromptInput, seed: int) -> list[Completion]:
@@ -108,8 +128,9 @@ class OpenAIEngine:
         finally:
             await client.close()
 
-    async def _sample(self, client: Any, gate: asyncio.Semaphore, prompt: PromptInput, n: int, seed: int,
-                      params: dict[str, Any]) -> list[Completion]:
+    async def _sample(
+        self, client: Any, gate: asyncio.Semaphore, prompt: PromptInput, n: int, seed: int, params: dict[str, Any]
+    ) -> list[Completion]:
         """All n samples of one prompt, in slices of at most ``n_cap`` (sample j gets seed + j)."""
         done: list[Completion] = []
         while len(done) < n:
@@ -124,21 +145,37 @@ class OpenAIEngine:
                 self.n_cap = cap  # remembered for every later request
         return done
 
-    async def _request(self, client: Any, prompt: PromptInput, n: int, seed: int,
-                       params: dict[str, Any]) -> list[Completion]:
-        retryable = (self._openai.RateLimitError, self._openai.InternalServerError,
-                     self._openai.APIConnectionError, self._openai.APITimeoutError)
+    async def _request(
+        self, client: Any, prompt: PromptInput, n: int, seed: int, params: dict[str, Any]
+    ) -> list[Completion]:
+        retryable = (
+            self._openai.RateLimitError,
+            self._openai.InternalServerError,
+            self._openai.APIConnectionError,
+            self._openai.APITimeoutError,
+        )
         for attempt in range(self.max_retries + 1):
             try:
                 if is_chat(prompt):
                     response = await client.chat.completions.create(
-                        model=self.model, messages=openai_messages(as_messages(prompt)), n=n, seed=seed,
+                        model=self.model,
+                        messages=openai_messages(as_messages(prompt)),
+                        n=n,
+                        seed=seed,
                         extra_body=self.extra_body or None,
-                        **({"logprobs": True, "top_logprobs": 0} if self.logprobs else {}), **params)
+                        **({"logprobs": True, "top_logprobs": 0} if self.logprobs else {}),
+                        **params,
+                    )
                     return _from_chat(response, n)
                 response = await client.completions.create(
-                    model=self.model, prompt=prompt, n=n, seed=seed, extra_body=self.extra_body or None,
-                    **({"logprobs": 0} if self.logprobs else {}), **params)
+                    model=self.model,
+                    prompt=prompt,
+                    n=n,
+                    seed=seed,
+                    extra_body=self.extra_body or None,
+                    **({"logprobs": 0} if self.logprobs else {}),
+                    **params,
+                )
                 return _from_completions(response, n)
             except retryable:
                 if attempt == self.max_retries:
@@ -183,13 +220,15 @@ def _from_chat(response: Any, n: int) -> list[Completion]:
     return out
 
 
-def _completion(text: str, finish_reason: str | None, token_lps: list[float | None] | None, response: Any,
-                n: int) -> Completion:
+def _completion(
+    text: str, finish_reason: str | None, token_lps: list[float | None] | None, response: Any, n: int
+) -> Completion:
     if token_lps is None:
         return Completion(text=text, finish_reason=str(finish_reason or "length"), n_tokens=_usage_share(response, n))
     logprob = sum(x for x in token_lps if x is not None) if token_lps else 0.0
-    return Completion(text=text, finish_reason=str(finish_reason or "length"), n_tokens=len(token_lps),
-                      logprob=float(logprob))
+    return Completion(
+        text=text, finish_reason=str(finish_reason or "length"), n_tokens=len(token_lps), logprob=float(logprob)
+    )
 
 
 def _run(coro: Coroutine[Any, Any, T]) -> T:

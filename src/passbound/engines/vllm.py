@@ -131,8 +131,9 @@ class VLLMEngine:
             options["dtype"] = self.number_format.dtype
         else:
             dtype = str(options.get("dtype", "auto"))
-            self.number_format = NumberFormat(dtype, "set in engine_options" if dtype != "auto"
-                                              else "vLLM default on GPU (the model's own dtype)")
+            self.number_format = NumberFormat(
+                dtype, "set in engine_options" if dtype != "auto" else "vLLM default on GPU (the model's own dtype)"
+            )
         self.model = resolve_model(model)
         self.options = options
         self._vllm = vllm
@@ -145,11 +146,17 @@ class VLLMEngine:
     def version(self) -> str:
         return vllm_version()
 
-    def sampling_params(self, *, n: int, temperature: float, top_p: float, max_tokens: int, seed: int,
-                        stop: Sequence[str] | None) -> Any:
+    def sampling_params(
+        self, *, n: int, temperature: float, top_p: float, max_tokens: int, seed: int, stop: Sequence[str] | None
+    ) -> Any:
         return self._vllm.SamplingParams(
-            n=n, seed=seed, temperature=temperature, top_p=top_p, max_tokens=max_tokens,
-            stop=list(stop) if stop else None, logprobs=0 if self._logprobs else None,
+            n=n,
+            seed=seed,
+            temperature=temperature,
+            top_p=top_p,
+            max_tokens=max_tokens,
+            stop=list(stop) if stop else None,
+            logprobs=0 if self._logprobs else None,
         )
 
     def engine_prompt(self, prompt: PromptInput) -> Any:
@@ -160,8 +167,10 @@ class VLLMEngine:
         images = prompt_images(prompt)
         if images:
             pictures = [load_image(p) for p in images]
-            return {"prompt": render_chat(self.tokenizer, prompt),
-                    "multi_modal_data": {"image": pictures[0] if len(pictures) == 1 else pictures}}
+            return {
+                "prompt": render_chat(self.tokenizer, prompt),
+                "multi_modal_data": {"image": pictures[0] if len(pictures) == 1 else pictures},
+            }
         if not is_chat(prompt):
             return prompt.text if isinstance(prompt, TextWithImages) else prompt
         text = render_chat(self.tokenizer, prompt)
@@ -185,18 +194,21 @@ class VLLMEngine:
         # Greedy decoding has one outcome and vLLM refuses n > 1 with it: decode once, copy n times.
         per_request = 1 if temperature == 0 else n
         params = [
-            self.sampling_params(n=per_request, temperature=temperature, top_p=top_p, max_tokens=max_tokens, seed=s,
-                                 stop=stop)
+            self.sampling_params(
+                n=per_request, temperature=temperature, top_p=top_p, max_tokens=max_tokens, seed=s, stop=stop
+            )
             for s in seeds
         ]
         outputs = self.llm.generate(
-            [self.engine_prompt(p) for p in prompts], params,
+            [self.engine_prompt(p) for p in prompts],
+            params,
             use_tqdm=_progress_bar(on_progress, per_request) if on_progress else False,
         )
         return [[_completion(c) for c in out.outputs] * (n // per_request) for out in outputs]
 
-    def stream(self, requests: Iterable[GenerationRequest], settings: GenerationSettings, *,
-               in_flight: int) -> Iterator[tuple[Hashable, list[Completion]]]:
+    def stream(
+        self, requests: Iterable[GenerationRequest], settings: GenerationSettings, *, in_flight: int
+    ) -> Iterator[tuple[Hashable, list[Completion]]]:
         """Continuous batching across chunks: ``in_flight`` prompts stay queued in the engine and
         a new one is added as each finishes, so no chunk's longest completion idles the batch.
 
@@ -215,11 +227,23 @@ class VLLMEngine:
             request = next(source, None)
             if request is None:
                 return
-            check_request([request.prompt], n=request.n, temperature=settings.temperature, top_p=settings.top_p,
-                          max_tokens=settings.max_tokens, seeds=[request.seed])
+            check_request(
+                [request.prompt],
+                n=request.n,
+                temperature=settings.temperature,
+                top_p=settings.top_p,
+                max_tokens=settings.max_tokens,
+                seeds=[request.seed],
+            )
             per_request = 1 if settings.temperature == 0 else request.n
-            params = self.sampling_params(n=per_request, temperature=settings.temperature, top_p=settings.top_p,
-                                          max_tokens=settings.max_tokens, seed=request.seed, stop=settings.stop)
+            params = self.sampling_params(
+                n=per_request,
+                temperature=settings.temperature,
+                top_p=settings.top_p,
+                max_tokens=settings.max_tokens,
+                seed=request.seed,
+                stop=settings.stop,
+            )
             params.output_kind = RequestOutputKind.FINAL_ONLY
             request_id = f"passbound-{next(self._request_ids)}"
             engine.add_request(request_id, render(self.engine_prompt(request.prompt)), params)

@@ -49,8 +49,13 @@ def _fail(what: str, examples: list[str], fix: str) -> DataError:
     return DataError(f"{what}: {'; '.join(examples[:_SHOWN])}{more}. {fix}. Nothing was imported.")
 
 
-def _resolve(rows: list[ImportedRow], problems: dict[str, list[Problem]], default_benchmark: str | None,
-             by: str, check_question: bool) -> dict[tuple[str, str], dict[int, ImportedRow]]:
+def _resolve(
+    rows: list[ImportedRow],
+    problems: dict[str, list[Problem]],
+    default_benchmark: str | None,
+    by: str,
+    check_question: bool,
+) -> dict[tuple[str, str], dict[int, ImportedRow]]:
     """Match every row to a study problem; (benchmark, problem id) -> index -> row."""
     unknown_bench, unknown, mismatched, duplicated = [], [], [], []
     out: dict[tuple[str, str], dict[int, ImportedRow]] = defaultdict(dict)
@@ -76,27 +81,39 @@ def _resolve(rows: list[ImportedRow], problems: dict[str, list[Problem]], defaul
             unknown.append(f"{row.where}: {benchmark} problem {row.key!r}")
             continue
         if check_question and row.question is not None and _normal(row.question) != _normal(problem.prompt):
-            mismatched.append(f"{row.where}: position {row.key} of {benchmark} is problem {problem.id!r}, whose "
-                              f"statement begins {_normal(problem.prompt)[:60]!r}, but the file's question begins "
-                              f"{_normal(row.question)[:60]!r}")
+            mismatched.append(
+                f"{row.where}: position {row.key} of {benchmark} is problem {problem.id!r}, whose "
+                f"statement begins {_normal(problem.prompt)[:60]!r}, but the file's question begins "
+                f"{_normal(row.question)[:60]!r}"
+            )
             continue
         seen = out[(benchmark, problem.id)]
         if row.index in seen:
-            duplicated.append(f"{benchmark} problem {problem.id!r} index {row.index} at {seen[row.index].where} "
-                              f"and {row.where}")
+            duplicated.append(
+                f"{benchmark} problem {problem.id!r} index {row.index} at {seen[row.index].where} and {row.where}"
+            )
             continue
         seen[row.index] = row
     if unknown_bench:
-        raise _fail("rows name benchmarks that are not in this study", unknown_bench,
-                    f"The study's benchmarks are {', '.join(sorted(problems))}; pass --benchmark or fix the rows")
+        raise _fail(
+            "rows name benchmarks that are not in this study",
+            unknown_bench,
+            f"The study's benchmarks are {', '.join(sorted(problems))}; pass --benchmark or fix the rows",
+        )
     if unknown:
         how = "positions in the benchmark's problem list" if by == "position" else "problem ids"
-        raise _fail(f"rows name problems this study does not have ({how})", unknown,
-                    "Check the benchmark, its limit, and --ids (id or position)")
+        raise _fail(
+            f"rows name problems this study does not have ({how})",
+            unknown,
+            "Check the benchmark, its limit, and --ids (id or position)",
+        )
     if mismatched:
-        raise _fail("a position points to a different problem than the file's question", mismatched,
-                    "The file's dataset order differs from the study's: use --ids id with a matching id field, or "
-                    "--no-check-question if the statements are only formatted differently")
+        raise _fail(
+            "a position points to a different problem than the file's question",
+            mismatched,
+            "The file's dataset order differs from the study's: use --ids id with a matching id field, or "
+            "--no-check-question if the statements are only formatted differently",
+        )
     if duplicated:
         raise _fail("duplicate sample indices", duplicated, "Each (problem, index) must appear once")
     return out
@@ -114,9 +131,12 @@ def _check_positions_checkable(rows: list[ImportedRow]) -> None:
     dataset order would otherwise be graded against other problems' answers without a word."""
     blind = [row.where for row in rows if row.question is None]
     if blind:
-        raise _fail("rows name problems by position but carry no question text to check the position against "
-                    "(a 'problem', 'question' or 'prompt' field)", blind,
-                    "Pass --no-check-question if the file's order is the study's, or --ids id with a matching id field")
+        raise _fail(
+            "rows name problems by position but carry no question text to check the position against "
+            "(a 'problem', 'question' or 'prompt' field)",
+            blind,
+            "Pass --no-check-question if the file's order is the study's, or --ids id with a matching id field",
+        )
 
 
 def _check_indices(matched: dict[tuple[str, str], dict[int, ImportedRow]], n: int, model: str) -> None:
@@ -129,25 +149,36 @@ def _check_indices(matched: dict[tuple[str, str], dict[int, ImportedRow]], n: in
         if gaps:
             missing.append(f"{benchmark} problem {pid!r} lacks {len(gaps)} of indices 0..{n - 1} (first: {gaps[0]})")
     if beyond:
-        raise _fail(f"indices beyond the study's n = {n} for model {model!r}", beyond,
-                    "Set [sampling] n to the number of samples per problem")
+        raise _fail(
+            f"indices beyond the study's n = {n} for model {model!r}",
+            beyond,
+            "Set [sampling] n to the number of samples per problem",
+        )
     if missing:
-        raise _fail(f"missing sample indices (the study's n = {n} for model {model!r})", missing,
-                    "Import every index 0..n-1 of each problem, or lower n")
+        raise _fail(
+            f"missing sample indices (the study's n = {n} for model {model!r})",
+            missing,
+            "Import every index 0..n-1 of each problem, or lower n",
+        )
 
 
 def _check_chunk_free(run: RunDir, model: str, benchmark: str, chunk: int) -> None:
     """A chunk an import writes must hold neither samples nor verdicts of ``model``: verdicts left
     from deleted samples have the same keys and row count, so verify would take them for current."""
-    fix = (f"import into a new model name, or delete both {run.path / 'samples' / model} and "
-           f"{run.path / 'verdicts' / model} first. Nothing was imported.")
+    fix = (
+        f"import into a new model name, or delete both {run.path / 'samples' / model} and "
+        f"{run.path / 'verdicts' / model} first. Nothing was imported."
+    )
     if run.has_shard("samples", model, benchmark, chunk):
-        raise RunDirError(f"{run.shard_path('samples', model, benchmark, chunk)} already holds samples of "
-                          f"model {model!r}; {fix}")
+        raise RunDirError(
+            f"{run.shard_path('samples', model, benchmark, chunk)} already holds samples of model {model!r}; {fix}"
+        )
     if run.has_shard("verdicts", model, benchmark, chunk):
-        raise RunDirError(f"{run.shard_path('verdicts', model, benchmark, chunk)} holds verdicts of samples of "
-                          f"model {model!r} that are no longer there; they would pass for the imported samples' "
-                          f"verdicts: {fix}")
+        raise RunDirError(
+            f"{run.shard_path('verdicts', model, benchmark, chunk)} holds verdicts of samples of "
+            f"model {model!r} that are no longer there; they would pass for the imported samples' "
+            f"verdicts: {fix}"
+        )
 
 
 def _commit(study: StudyConfig, model: str, shards: list[tuple[str, int, pa.Table]], entry: dict[str, Any]) -> None:
@@ -169,8 +200,10 @@ def _commit(study: StudyConfig, model: str, shards: list[tuple[str, int, pa.Tabl
     except OSError as exc:
         for shard in written:
             shard.unlink(missing_ok=True)
-        raise RunDirError(f"cannot write the import into {study.output}: {exc}. The samples it had written were "
-                          "removed; fix the cause and import again.") from None
+        raise RunDirError(
+            f"cannot write the import into {study.output}: {exc}. The samples it had written were "
+            "removed; fix the cause and import again."
+        ) from None
 
 
 def _recorded_settings(rows: list[ImportedRow]) -> dict[str, Any]:
@@ -183,13 +216,23 @@ def _recorded_settings(rows: list[ImportedRow]) -> dict[str, Any]:
         for key, value in row.settings:
             seen[key].add(json.dumps(value))
             stated[key] += 1
-    return {key: json.loads(next(iter(values))) if len(values) == 1 and stated[key] == len(rows) else "varies"
-            for key, values in sorted(seen.items())}
+    return {
+        key: json.loads(next(iter(values))) if len(values) == 1 and stated[key] == len(rows) else "varies"
+        for key, values in sorted(seen.items())
+    }
 
 
-def import_samples(study: StudyConfig, model: str, path: Path, *, fmt: str = "jsonl", benchmark: str | None = None,
-                   ids: str | None = None, check_question: bool = True,
-                   lm_eval_filter: str | None = None) -> ImportSummary:
+def import_samples(
+    study: StudyConfig,
+    model: str,
+    path: Path,
+    *,
+    fmt: str = "jsonl",
+    benchmark: str | None = None,
+    ids: str | None = None,
+    check_question: bool = True,
+    lm_eval_filter: str | None = None,
+) -> ImportSummary:
     """Validate ``path`` against ``study`` and commit its rows as ``model``'s samples.
 
     ``lm_eval_filter`` names the filter whose lines hold the samples when an lm-eval file's
@@ -206,8 +249,10 @@ def import_samples(study: StudyConfig, model: str, path: Path, *, fmt: str = "js
         raise ConfigError(f"--ids must be 'id' or 'position', got {ids!r}")
     spec = study.model(model)
     if benchmark is not None and benchmark not in {b.name for b in study.benchmarks}:
-        raise ConfigError(f"--benchmark {benchmark!r} is not in the study; its benchmarks: "
-                          f"{', '.join(b.name for b in study.benchmarks)}")
+        raise ConfigError(
+            f"--benchmark {benchmark!r} is not in the study; its benchmarks: "
+            f"{', '.join(b.name for b in study.benchmarks)}"
+        )
     if not path.is_file():
         raise DataError(f"{path} does not exist or is not a file")
     if benchmark is None and fmt != "jsonl":
@@ -223,8 +268,11 @@ def import_samples(study: StudyConfig, model: str, path: Path, *, fmt: str = "js
     if by == "position":
         bad = [f"{r.where}: {r.key!r}" for r in rows if _position(r.key) is None]
         if bad:
-            raise _fail("--ids position needs non-negative integer positions", bad,
-                        "Use --ids id if the file names problems by id")
+            raise _fail(
+                "--ids position needs non-negative integer positions",
+                bad,
+                "Use --ids id if the file names problems by id",
+            )
         if check_question:
             _check_positions_checkable(rows)
     loaded = {b.name: list(load_benchmark(b.name, path=b.path, data_dir=study.data_dir, limit=b.limit, split=b.split,
@@ -243,8 +291,11 @@ def import_samples(study: StudyConfig, model: str, path: Path, *, fmt: str = "js
             if not covered:
                 continue
             _check_chunk_free(existing, model, bench, index)
-            samples = [Sample(model, bench, p.id, j, r.text, r.finish_reason, r.n_tokens, None, None)
-                       for p in covered for j, r in sorted(matched[(bench, p.id)].items())]
+            samples = [
+                Sample(model, bench, p.id, j, r.text, r.finish_reason, r.n_tokens, None, None)
+                for p in covered
+                for j, r in sorted(matched[(bench, p.id)].items())
+            ]
             try:
                 table = samples_to_table(samples)
             except (pa.ArrowException, UnicodeError, OverflowError) as exc:
@@ -253,11 +304,19 @@ def import_samples(study: StudyConfig, model: str, path: Path, *, fmt: str = "js
     problems: dict[str, int] = defaultdict(int)
     for bench, _ in matched:
         problems[bench] += 1
-    entry = {"model": model, "file": str(path.resolve()), "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
-             "format": fmt, "rows": len(rows), "problems": dict(problems), "sampling": _recorded_settings(rows),
-             "imported": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+    entry = {
+        "model": model,
+        "file": str(path.resolve()),
+        "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+        "format": fmt,
+        "rows": len(rows),
+        "problems": dict(problems),
+        "sampling": _recorded_settings(rows),
+        "imported": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
     if fmt == "lm-eval":
         entry.update(lm_eval_filters=filters, lm_eval_filter=rows[0].variant)
     _commit(study, model, [(bench, index, table) for bench, index, table, _ in planned], entry)
-    return ImportSummary(model, len(rows), dict(problems), len(planned), sum(1 for *_, whole in planned if not whole),
-                         tuple(filters))
+    return ImportSummary(
+        model, len(rows), dict(problems), len(planned), sum(1 for *_, whole in planned if not whole), tuple(filters)
+    )

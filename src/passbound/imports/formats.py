@@ -87,10 +87,14 @@ def _lines(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
                 try:
                     obj = json.loads(line, object_pairs_hook=_unique_keys)
                 except _DuplicateKey as exc:
-                    raise DataError(f"{where}: field {exc.args[0]!r} appears twice in one object (JSON keeps only "
-                                    "the last); keep one") from None
+                    raise DataError(
+                        f"{where}: field {exc.args[0]!r} appears twice in one object (JSON keeps only "
+                        "the last); keep one"
+                    ) from None
                 except json.JSONDecodeError as exc:
-                    raise DataError(f"{where}: not valid JSON ({exc.msg}); every line must be one JSON object") from None
+                    raise DataError(
+                        f"{where}: not valid JSON ({exc.msg}); every line must be one JSON object"
+                    ) from None
                 except (RecursionError, ValueError) as exc:  # nesting too deep, an integer too long
                     raise DataError(f"{where}: not a JSON object passbound can read ({type(exc).__name__})") from None
                 if not isinstance(obj, dict):
@@ -140,7 +144,9 @@ def read_jsonl(path: Path) -> Iterator[ImportedRow]:
             key=str(key),
             index=_count(where, "index", _field(where, obj, "index", int)),  # type: ignore[arg-type]
             text=_text(where, "text", _field(where, obj, "text", str)),
-            finish_reason=_optional_text(where, "finish_reason", _field(where, obj, "finish_reason", str, required=False)),
+            finish_reason=_optional_text(
+                where, "finish_reason", _field(where, obj, "finish_reason", str, required=False)
+            ),
             n_tokens=_count(where, "n_tokens", _field(where, obj, "n_tokens", int, required=False)),
         )
 
@@ -159,9 +165,17 @@ def _question(doc: Any) -> str | None:
 
 # lm-eval's generation kwargs (the task's generation_kwargs with --gen_kwargs applied) under the
 # names passbound's sampling settings use; the rest (``until``, backend-specific keys) is not shown.
-_LM_EVAL_SETTINGS = {"temperature": "temperature", "top_p": "top_p", "top_k": "top_k", "min_p": "min_p",
-                     "do_sample": "do_sample", "seed": "seed", "max_gen_toks": "max_tokens",
-                     "max_new_tokens": "max_tokens", "max_tokens": "max_tokens"}
+_LM_EVAL_SETTINGS = {
+    "temperature": "temperature",
+    "top_p": "top_p",
+    "top_k": "top_k",
+    "min_p": "min_p",
+    "do_sample": "do_sample",
+    "seed": "seed",
+    "max_gen_toks": "max_tokens",
+    "max_new_tokens": "max_tokens",
+    "max_tokens": "max_tokens",
+}
 
 
 def _lm_eval_settings(obj: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
@@ -178,8 +192,11 @@ def _lm_eval_settings(obj: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
     kwargs = next((a for a in first if isinstance(a, dict)), None) if isinstance(first, list) else None
     if kwargs is None:
         return ()
-    found = {ours: kwargs[theirs] for theirs, ours in _LM_EVAL_SETTINGS.items()
-             if isinstance(kwargs.get(theirs), (int, float, str, bool))}
+    found = {
+        ours: kwargs[theirs]
+        for theirs, ours in _LM_EVAL_SETTINGS.items()
+        if isinstance(kwargs.get(theirs), (int, float, str, bool))
+    }
     return tuple(sorted(found.items()))
 
 
@@ -194,11 +211,20 @@ def read_lm_eval(path: Path) -> Iterator[ImportedRow]:
             raise DataError(f"{where}: 'resps' holds no generation")
         for j, text in enumerate(texts):
             if not isinstance(text, str):
-                raise DataError(f"{where}: generation {j} in 'resps' is a {type(text).__name__}, expected a string "
-                                "(only generate_until tasks have completions to import)")
-            yield ImportedRow(where=where, benchmark=None, key=doc_id, index=j,  # type: ignore[arg-type]
-                              text=_text(where, f"resps[{j}]", text), question=_question(obj.get("doc")),
-                              variant=variant, settings=settings)
+                raise DataError(
+                    f"{where}: generation {j} in 'resps' is a {type(text).__name__}, expected a string "
+                    "(only generate_until tasks have completions to import)"
+                )
+            yield ImportedRow(
+                where=where,
+                benchmark=None,
+                key=doc_id,  # type: ignore[arg-type]
+                index=j,
+                text=_text(where, f"resps[{j}]", text),
+                question=_question(obj.get("doc")),
+                variant=variant,
+                settings=settings,
+            )
 
 
 def _filter_name(name: str | None) -> str:
@@ -236,8 +262,9 @@ def pick_lm_eval_filter(rows: list[ImportedRow], chosen: str | None) -> tuple[li
     found = ", ".join(_filter_name(n) for n in names)
     if chosen is not None:
         if chosen not in groups:
-            raise DataError(f"--lm-eval-filter {chosen!r} names no filter in the file; its filters: {found}. "
-                            "Nothing was imported.")
+            raise DataError(
+                f"--lm-eval-filter {chosen!r} names no filter in the file; its filters: {found}. Nothing was imported."
+            )
         return groups[chosen], names
     if len(names) <= 1:
         return rows, names
@@ -246,9 +273,11 @@ def pick_lm_eval_filter(rows: list[ImportedRow], chosen: str | None) -> tuple[li
     for name in names[1:]:
         if sorted(map(key, groups[name])) != reference:
             where = _first_difference(groups[first], groups[name], _filter_name(first), _filter_name(name))
-            raise DataError(f"the file logs its generations under the filters {found}, and the generations "
-                            f"('resps') of {_filter_name(first)} and {_filter_name(name)} differ: {where}. Choose "
-                            "the filter whose generations to import with --lm-eval-filter NAME. Nothing was imported.")
+            raise DataError(
+                f"the file logs its generations under the filters {found}, and the generations "
+                f"('resps') of {_filter_name(first)} and {_filter_name(name)} differ: {where}. Choose "
+                "the filter whose generations to import with --lm-eval-filter NAME. Nothing was imported."
+            )
     return groups[first], names
 
 
@@ -278,8 +307,15 @@ def read_limit_of_rlvr(path: Path) -> Iterator[ImportedRow]:
         codes = _completions(where, "code", _field(where, obj, "code", list))
         reasons = _reasons(where, obj.get("finish_reason"), len(codes))
         for j, (text, reason) in enumerate(zip(codes, reasons)):
-            yield ImportedRow(where=where, benchmark=None, key=idx, index=j,  # type: ignore[arg-type]
-                              text=text, finish_reason=reason, question=_question(obj))
+            yield ImportedRow(
+                where=where,
+                benchmark=None,
+                key=idx,  # type: ignore[arg-type]
+                index=j,
+                text=text,
+                finish_reason=reason,
+                question=_question(obj),
+            )
 
 
 # name -> (reader, how its keys name problems: "id" = by problem id, "position" = by dataset position)

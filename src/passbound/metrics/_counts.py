@@ -21,8 +21,11 @@ def model_order(models: Sequence[ModelRecord], present: Iterable[str]) -> list[s
 
 def non_base_with_base(models: Sequence[ModelRecord]) -> list[tuple[str, str]]:
     """(model, base) for every listed model that is not a base and names a base, in list order."""
-    return [(str(m["name"]), str(m["base"])) for m in models
-            if m.get("role", "other") != "base" and m.get("base") not in (None, "")]
+    return [
+        (str(m["name"]), str(m["base"]))
+        for m in models
+        if m.get("role", "other") != "base" and m.get("base") not in (None, "")
+    ]
 
 
 def k_max(ks: Sequence[int], n_min: int) -> int | None:
@@ -31,15 +34,22 @@ def k_max(ks: Sequence[int], n_min: int) -> int | None:
     return fit[-1] if fit else None
 
 
-def frame(rows: list[dict[str, Any]], columns: Sequence[str], ints: Iterable[str] = (),
-          bools: Iterable[str] = (), strings: Iterable[str] = ()) -> pd.DataFrame:
+def frame(
+    rows: list[dict[str, Any]],
+    columns: Sequence[str],
+    ints: Iterable[str] = (),
+    bools: Iterable[str] = (),
+    strings: Iterable[str] = (),
+) -> pd.DataFrame:
     """Rows -> DataFrame with exactly ``columns``; nullable Int64 so a missing k stays NA."""
     df = pd.DataFrame(rows, columns=list(columns))
     ints, bools, strings = set(ints), set(bools), set(strings)
     for col in df.columns:
         if col in ints:
-            df[col] = pd.array([None if v is None or (isinstance(v, float) and np.isnan(v)) else int(v)
-                                for v in df[col]], dtype="Int64")
+            df[col] = pd.array(
+                [None if v is None or (isinstance(v, float) and np.isnan(v)) else int(v) for v in df[col]],
+                dtype="Int64",
+            )
         elif col in bools:
             df[col] = df[col].astype(bool)
         elif col in strings:

@@ -93,9 +93,15 @@ def replay(draws: npt.ArrayLike, n0: int, budget: float) -> tuple[npt.NDArray[np
     return counts, c, c0
 
 
-def mixed_pass_at_k(n: npt.ArrayLike, c: npt.ArrayLike, ks: Sequence[int], *, n0: int | None = None,
-                    c0: npt.ArrayLike | None = None,
-                    prior: tuple[float, float] | None = None) -> tuple[Array, Array]:
+def mixed_pass_at_k(
+    n: npt.ArrayLike,
+    c: npt.ArrayLike,
+    ks: Sequence[int],
+    *,
+    n0: int | None = None,
+    c0: npt.ArrayLike | None = None,
+    prior: tuple[float, float] | None = None,
+) -> tuple[Array, Array]:
     """[P, K] per-problem pass@k and the [P, K] posterior variance of its model-based entries
     (0 where the estimate is unbiased).
 
@@ -175,8 +181,11 @@ def _log_posterior(cu: Array, nu: Array, w: Array, lm: Array, lk: Array) -> tupl
     mu, kappa = 1.0 / (1.0 + np.exp(-LM)), np.exp(LK)
     a, b = mu * kappa, (1.0 - mu) * kappa
     # log P(c | n) up to the binomial coefficient: (1 - pi) B(a + c, b + n - c) / B(a, b) + pi [c = 0]
-    lik = np.log1p(-pi)[:, None] + betaln(a[:, None] + cu[None, :], b[:, None] + (nu - cu)[None, :]) \
+    lik = (
+        np.log1p(-pi)[:, None]
+        + betaln(a[:, None] + cu[None, :], b[:, None] + (nu - cu)[None, :])
         - betaln(a, b)[:, None]
+    )
     with np.errstate(divide="ignore"):
         lik = np.where(cu[None, :] == 0, np.logaddexp(lik, np.log(pi)[:, None]), lik)
     log_prior = np.log(mu * (1.0 - mu)) + np.where(pi == 0.0, np.log(0.5), np.log(0.5 / gp))
@@ -221,8 +230,15 @@ def _grid_posterior(c: npt.NDArray[np.int64], n: npt.NDArray[np.int64]) -> tuple
     return np.stack([a[keep], b[keep], pi[keep]], axis=1), wt[keep] / wt[keep].sum()
 
 
-def _full_moments(c0: npt.NDArray[np.int64], c: npt.NDArray[np.int64], n: npt.NDArray[np.int64], n0: int,
-                  n_full: int, ks: Sequence[int], priors: Array) -> tuple[Array, Array, npt.NDArray[np.intp]]:
+def _full_moments(
+    c0: npt.NDArray[np.int64],
+    c: npt.NDArray[np.int64],
+    n: npt.NDArray[np.int64],
+    n0: int,
+    n_full: int,
+    ks: Sequence[int],
+    priors: Array,
+) -> tuple[Array, Array, npt.NDArray[np.intp]]:
     """Per prior (a, b, pi): [G, U, K] E[f] and E[f^2] over the U distinct (c0, c, n) of a
     problem's full-budget estimate f = pass@k(n_full, c0 + X), and each problem's index into U [P].
 
@@ -244,8 +260,16 @@ def _full_moments(c0: npt.NDArray[np.int64], c: npt.NDArray[np.int64], n: npt.ND
     return np.einsum("gux,uxk->guk", pmf, f), np.einsum("gux,uxk->guk", pmf, f**2), inv.ravel()
 
 
-def prediction_error(n: npt.ArrayLike, c: npt.ArrayLike, ks: Sequence[int], est: Array, *, n0: int,
-                     c0: npt.ArrayLike, n_full: int | None = None) -> Array:
+def prediction_error(
+    n: npt.ArrayLike,
+    c: npt.ArrayLike,
+    ks: Sequence[int],
+    est: Array,
+    *,
+    n0: int,
+    c0: npt.ArrayLike,
+    n_full: int | None = None,
+) -> Array:
     """[K] E[(F - A)^2 | data]: the mean squared error of the adaptive curve A (``est`` [P, K]
     averaged over problems) as a prediction of F, the curve a full run sharing round one would
     measure (the unbiased estimator on ``n_full`` samples per problem; default the most any
@@ -270,12 +294,23 @@ def prediction_error(n: npt.ArrayLike, c: npt.ArrayLike, ks: Sequence[int], est:
 def widen(mean: Array, low: Array, high: Array, error: Array, ci: float) -> tuple[Array, Array]:
     """The bootstrap interval widened by z x sqrt(``error``), added in quadrature on each side."""
     extra = NormalDist().inv_cdf(0.5 + ci / 2) * np.sqrt(error)
-    return (np.clip(mean - np.sqrt((mean - low) ** 2 + extra**2), 0.0, 1.0),
-            np.clip(mean + np.sqrt((high - mean) ** 2 + extra**2), 0.0, 1.0))
+    return (
+        np.clip(mean - np.sqrt((mean - low) ** 2 + extra**2), 0.0, 1.0),
+        np.clip(mean + np.sqrt((high - mean) ** 2 + extra**2), 0.0, 1.0),
+    )
 
 
-def adaptive_curve(n: npt.ArrayLike, c: npt.ArrayLike, ks: Sequence[int], *, n0: int, c0: npt.ArrayLike,
-                   n_boot: int = 1000, ci: float = 0.95, seed: int = 0) -> tuple[Array, Array, Array]:
+def adaptive_curve(
+    n: npt.ArrayLike,
+    c: npt.ArrayLike,
+    ks: Sequence[int],
+    *,
+    n0: int,
+    c0: npt.ArrayLike,
+    n_boot: int = 1000,
+    ci: float = 0.95,
+    seed: int = 0,
+) -> tuple[Array, Array, Array]:
     """Benchmark pass@k [K] of an adaptive run and its interval (low [K], high [K]), as the
     analysis reports them."""
     est, _ = mixed_pass_at_k(n, c, ks, n0=n0, c0=c0)

@@ -27,16 +27,54 @@ from passbound.types import STATUSES, ModelRecord
 
 COLUMNS: dict[str, list[str]] = {
     "passk": ["model", "role", "benchmark", "k", "pass_at_k", "ci_low", "ci_high", "n_problems", "n_samples"],
-    "delta_se": ["benchmark", "rl_model", "base_model", "k_max", "base_pass_at_kmax", "rl_pass_at_1", "delta_se",
-                 "ci_low", "ci_high"],
+    "delta_se": [
+        "benchmark",
+        "rl_model",
+        "base_model",
+        "k_max",
+        "base_pass_at_kmax",
+        "rl_pass_at_1",
+        "delta_se",
+        "ci_low",
+        "ci_high",
+    ],
     "paired": ["benchmark", "model", "reference", "k", "diff", "ci_low", "ci_high"],
-    "crossover": ["benchmark", "model", "base_model", "crossover_k", "model_wins_at_1", "base_wins_at_kmax",
-                  "crossover_ci_low", "crossover_ci_high", "crossing_share"],
+    "crossover": [
+        "benchmark",
+        "model",
+        "base_model",
+        "crossover_k",
+        "model_wins_at_1",
+        "base_wins_at_kmax",
+        "crossover_ci_low",
+        "crossover_ci_high",
+        "crossing_share",
+    ],
     "majk": ["model", "benchmark", "k", "maj_at_k"],
-    "summary": ["model", "role", "step", "benchmark", "n_problems", "n_samples", "pass_at_1", "pass_at_kmax", "k_max",
-                "maj_at_kmax"] + [f"n_{s}" for s in STATUSES],
+    "summary": [
+        "model",
+        "role",
+        "step",
+        "benchmark",
+        "n_problems",
+        "n_samples",
+        "pass_at_1",
+        "pass_at_kmax",
+        "k_max",
+        "maj_at_kmax",
+    ]
+    + [f"n_{s}" for s in STATUSES],
 }
-_INT_COLUMNS = {"k", "n_problems", "n_samples", "k_max", "step", "crossover_k", "crossover_ci_low", "crossover_ci_high"} | {f"n_{s}" for s in STATUSES}
+_INT_COLUMNS = {
+    "k",
+    "n_problems",
+    "n_samples",
+    "k_max",
+    "step",
+    "crossover_k",
+    "crossover_ci_low",
+    "crossover_ci_high",
+} | {f"n_{s}" for s in STATUSES}
 _BOOL_COLUMNS = {"model_wins_at_1", "base_wins_at_kmax"}
 _TIE_TOL = 1e-12  # pass@k values closer than this count as equal (crossover: base >= model)
 
@@ -64,8 +102,15 @@ def analyse_verdicts(
     adaptive_first: int | None = None,
 ) -> dict[str, pd.DataFrame]:
     """``analyse_counts`` of a verdicts table (one row per completion), counted here."""
-    return analyse_counts(build_counts(verdicts, first=adaptive_first), models, k_grid, n_boot=n_boot, ci=ci,
-                          seed=seed, maj_draws=maj_draws)
+    return analyse_counts(
+        build_counts(verdicts, first=adaptive_first),
+        models,
+        k_grid,
+        n_boot=n_boot,
+        ci=ci,
+        seed=seed,
+        maj_draws=maj_draws,
+    )
 
 
 def analyse_counts(
@@ -146,8 +191,13 @@ def _k_max(ks: list[int], n_min: int) -> int | None:
 
 
 def _model_rows(
-    rows: dict[str, list[dict[str, Any]]], cv: _Curves, info: ModelRecord, ks: list[int],
-    n_boot: int, ci: float, seed: int,
+    rows: dict[str, list[dict[str, Any]]],
+    cv: _Curves,
+    info: ModelRecord,
+    ks: list[int],
+    n_boot: int,
+    ci: float,
+    seed: int,
 ) -> None:
     g = cv.group
     role = info.get("role", "other")
@@ -159,23 +209,47 @@ def _model_rows(
 
         low, high = widen(mean, low, high, cv.error, ci)
     for i, k in enumerate(ks):
-        rows["passk"].append(dict(model=g.model, role=role, benchmark=g.benchmark, k=k, pass_at_k=mean[i],
-                                  ci_low=low[i], ci_high=high[i], n_problems=g.n.size, n_samples=n_min))
+        rows["passk"].append(
+            dict(
+                model=g.model,
+                role=role,
+                benchmark=g.benchmark,
+                k=k,
+                pass_at_k=mean[i],
+                ci_low=low[i],
+                ci_high=high[i],
+                n_problems=g.n.size,
+                n_samples=n_min,
+            )
+        )
         rows["majk"].append(dict(model=g.model, benchmark=g.benchmark, k=k, maj_at_k=cv.maj[i]))
     k_max = _k_max(ks, n_min)
     at_max = ks.index(k_max) if k_max is not None else None
-    rows["summary"].append(dict(
-        model=g.model, role=role, step=info.get("step"), benchmark=g.benchmark, n_problems=g.n.size,
-        n_samples=n_min, pass_at_1=float(cv.pass1.mean()),
-        pass_at_kmax=mean[at_max] if at_max is not None else np.nan, k_max=k_max,
-        maj_at_kmax=cv.maj[at_max] if at_max is not None else np.nan,
-        **{f"n_{s}": g.status_counts[s] for s in STATUSES},
-    ))
+    rows["summary"].append(
+        dict(
+            model=g.model,
+            role=role,
+            step=info.get("step"),
+            benchmark=g.benchmark,
+            n_problems=g.n.size,
+            n_samples=n_min,
+            pass_at_1=float(cv.pass1.mean()),
+            pass_at_kmax=mean[at_max] if at_max is not None else np.nan,
+            k_max=k_max,
+            maj_at_kmax=cv.maj[at_max] if at_max is not None else np.nan,
+            **{f"n_{s}": g.status_counts[s] for s in STATUSES},
+        )
+    )
 
 
 def _comparison_rows(
-    rows: dict[str, list[dict[str, Any]]], model: _Curves, base: _Curves, ks: list[int],
-    n_boot: int, ci: float, seed: int,
+    rows: dict[str, list[dict[str, Any]]],
+    model: _Curves,
+    base: _Curves,
+    ks: list[int],
+    n_boot: int,
+    ci: float,
+    seed: int,
 ) -> None:
     """ΔSE, paired differences and crossover of ``model`` against ``base`` on shared problems."""
     gm, gb = model.group, base.group
@@ -186,8 +260,9 @@ def _comparison_rows(
     pm, pb = model.per_problem[im], base.per_problem[ib]
     diff, low, high = paired_bootstrap_diff(pm, pb, n_boot, ci, seed)
     for i, k in enumerate(ks):
-        rows["paired"].append(dict(benchmark=bench, model=name, reference=ref, k=k, diff=diff[i],
-                                   ci_low=low[i], ci_high=high[i]))
+        rows["paired"].append(
+            dict(benchmark=bench, model=name, reference=ref, k=k, diff=diff[i], ci_low=low[i], ci_high=high[i])
+        )
 
     k_max = _k_max(ks, min(_reach(model), _reach(base)))
     p1m, p1b = model.pass1[im], base.pass1[ib]
@@ -198,24 +273,48 @@ def _comparison_rows(
         base_kmax = float(col.mean())
         d, lo, hi = paired_bootstrap_diff(col, p1m, n_boot, ci, seed)
         dse, d_low, d_high = float(d[0]), float(lo[0]), float(hi[0])
-    rows["delta_se"].append(dict(benchmark=bench, rl_model=name, base_model=ref, k_max=k_max,
-                                 base_pass_at_kmax=base_kmax, rl_pass_at_1=float(p1m.mean()), delta_se=dse,
-                                 ci_low=d_low, ci_high=d_high))
+    rows["delta_se"].append(
+        dict(
+            benchmark=bench,
+            rl_model=name,
+            base_model=ref,
+            k_max=k_max,
+            base_pass_at_kmax=base_kmax,
+            rl_pass_at_1=float(p1m.mean()),
+            delta_se=dse,
+            ci_low=d_low,
+            ci_high=d_high,
+        )
+    )
 
     mean_m, mean_b = pm.mean(axis=0), pb.mean(axis=0)
     # First k where the curves' order at the first k flips (None: one curve leads at every k),
     # with a bootstrap interval over the shared problems.
     valid = ~np.isnan(mean_m) & ~np.isnan(mean_b)
-    crossing = (crossover_interval([k for k, v in zip(ks, valid) if v], pm[:, valid], pb[:, valid], n_boot=n_boot,
-                                   ci=ci, seed=seed) if valid.any() else Crossing(None, None, None, np.nan))
+    crossing = (
+        crossover_interval(
+            [k for k, v in zip(ks, valid) if v], pm[:, valid], pb[:, valid], n_boot=n_boot, ci=ci, seed=seed
+        )
+        if valid.any()
+        else Crossing(None, None, None, np.nan)
+    )
     base_wins = False
     if k_max is not None:
         j = ks.index(k_max)
         base_wins = bool(mean_b[j] > mean_m[j] + _TIE_TOL)
-    rows["crossover"].append(dict(benchmark=bench, model=name, base_model=ref, crossover_k=crossing.k,
-                                  model_wins_at_1=bool(p1m.mean() > p1b.mean() + _TIE_TOL),
-                                  base_wins_at_kmax=base_wins, crossover_ci_low=crossing.low,
-                                  crossover_ci_high=crossing.high, crossing_share=crossing.share))
+    rows["crossover"].append(
+        dict(
+            benchmark=bench,
+            model=name,
+            base_model=ref,
+            crossover_k=crossing.k,
+            model_wins_at_1=bool(p1m.mean() > p1b.mean() + _TIE_TOL),
+            base_wins_at_kmax=base_wins,
+            crossover_ci_low=crossing.low,
+            crossover_ci_high=crossing.high,
+            crossing_share=crossing.share,
+        )
+    )
 
 
 def _frame(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
@@ -223,8 +322,10 @@ def _frame(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
     df = pd.DataFrame(rows, columns=columns)
     for col in columns:
         if col in _INT_COLUMNS:
-            df[col] = pd.array([None if v is None or (isinstance(v, float) and np.isnan(v)) else int(v)
-                                for v in df[col]], dtype="Int64")
+            df[col] = pd.array(
+                [None if v is None or (isinstance(v, float) and np.isnan(v)) else int(v) for v in df[col]],
+                dtype="Int64",
+            )
         elif col in _BOOL_COLUMNS:
             df[col] = df[col].astype(bool)
         elif col in {"model", "role", "benchmark", "rl_model", "base_model", "reference"}:

@@ -58,8 +58,14 @@ def posterior_pass_at_k(c: npt.ArrayLike, n: npt.ArrayLike, a: float, b: float, 
     return -np.expm1(betaln(a + c, b + n - c + k) - betaln(a + c, b + n - c))
 
 
-def fit_beta_binomial(c: npt.ArrayLike, n: npt.ArrayLike, weights: npt.ArrayLike | None = None,
-                      *, _pairs_given: bool = False, start: tuple[float, float] | None = None) -> tuple[float, float]:
+def fit_beta_binomial(
+    c: npt.ArrayLike,
+    n: npt.ArrayLike,
+    weights: npt.ArrayLike | None = None,
+    *,
+    _pairs_given: bool = False,
+    start: tuple[float, float] | None = None,
+) -> tuple[float, float]:
     """Maximum-likelihood Beta(a, b) of the problems' success probabilities (beta-binomial)."""
     if _pairs_given:
         cu, nu, w = np.asarray(c, float), np.asarray(n, float), np.asarray(weights, float)
@@ -79,8 +85,9 @@ def fit_beta_binomial(c: npt.ArrayLike, n: npt.ArrayLike, weights: npt.ArrayLike
     return float(a), float(b)
 
 
-def beyond_n(c: npt.ArrayLike, n: npt.ArrayLike, ks: Sequence[int], *, n_boot: int = 200, ci: float = 0.95,
-             seed: int = 0) -> tuple[Array, Array, Array, tuple[float, float]]:
+def beyond_n(
+    c: npt.ArrayLike, n: npt.ArrayLike, ks: Sequence[int], *, n_boot: int = 200, ci: float = 0.95, seed: int = 0
+) -> tuple[Array, Array, Array, tuple[float, float]]:
     """Predicted benchmark pass@k (mean over problems) at every k, with a bootstrap interval.
 
     Returns (predicted [K], low [K], high [K], (a, b) fitted on all problems).
@@ -103,8 +110,16 @@ def beyond_n(c: npt.ArrayLike, n: npt.ArrayLike, ks: Sequence[int], *, n_boot: i
     return predicted, low, high, (a, b)
 
 
-def bayes_at_n(c: npt.ArrayLike, n: npt.ArrayLike, ks: Sequence[int], *, draws: int = 2000, ci: float = 0.95,
-               seed: int = 0, prior: tuple[float, float] = (1.0, 1.0)) -> tuple[Array, Array, Array]:
+def bayes_at_n(
+    c: npt.ArrayLike,
+    n: npt.ArrayLike,
+    ks: Sequence[int],
+    *,
+    draws: int = 2000,
+    ci: float = 0.95,
+    seed: int = 0,
+    prior: tuple[float, float] = (1.0, 1.0),
+) -> tuple[Array, Array, Array]:
     """Posterior mean of the benchmark's pass@k under a Beta prior per problem, with a credible
     interval from ``draws`` joint posterior draws of every problem's p (this benchmark's problems)."""
     cu, nu, w = _pairs(c, n)

@@ -101,10 +101,18 @@ class Group(Counts):
     def ordered(self, by: Literal["seen", "first_row"]) -> Group:
         """The same group with its problems in problem-list order (``seen``) or first-row order."""
         order = np.argsort(self.seen if by == "seen" else self.first_row, kind="stable")
-        return replace(self, problem=self.problem[order], n=self.n[order], c=self.c[order],
-                       n_first=self.n_first[order], c_first=self.c_first[order], seen=self.seen[order],
-                       first_row=self.first_row[order], answers=self.answers[order],
-                       answer_correct=self.answer_correct[order])
+        return replace(
+            self,
+            problem=self.problem[order],
+            n=self.n[order],
+            c=self.c[order],
+            n_first=self.n_first[order],
+            c_first=self.c_first[order],
+            seen=self.seen[order],
+            first_row=self.first_row[order],
+            answers=self.answers[order],
+            answer_correct=self.answer_correct[order],
+        )
 
 
 @dataclass
@@ -212,12 +220,14 @@ def build_counts(verdicts: pd.DataFrame, first: int | None = None, *, answers: b
     g_mb, g_prob = skey[starts] // n_prob, skey[starts] % n_prob
     mb_status = np.bincount(g_mb[gid] * len(STATUSES) + status[order], minlength=(g_mb.max() + 1) * len(STATUSES))
     if answers:
-        local, correct_flat, pair_start, pair_group = _answer_ids(verdicts["extracted"], order, gid, passed,
-                                                                  len(starts))
+        local, correct_flat, pair_start, pair_group = _answer_ids(
+            verdicts["extracted"], order, gid, passed, len(starts)
+        )
         pos = np.arange(skey.size) - starts[gid]
 
-    out = ProblemCounts(ids=np.asarray(ids, dtype=object), raw_ids=raw_ids.take(seen_of_code), first=first,
-                        answers=answers)
+    out = ProblemCounts(
+        ids=np.asarray(ids, dtype=object), raw_ids=raw_ids.take(seen_of_code), first=first, answers=answers
+    )
     mb_bounds = np.flatnonzero(np.r_[True, g_mb[1:] != g_mb[:-1], True])
     for g0, g1 in zip(mb_bounds[:-1], mb_bounds[1:], strict=True):
         mb = int(g_mb[g0])
@@ -234,16 +244,28 @@ def build_counts(verdicts: pd.DataFrame, first: int | None = None, *, answers: b
         counts = mb_status[mb * len(STATUSES) : (mb + 1) * len(STATUSES)]
         name = (str(model_names[mb // n_bench]), str(bench_names[mb % n_bench]))
         out.groups[name] = Group(
-            problem=g_prob[g0:g1], n=n[g0:g1], c=c[g0:g1], model=name[0], benchmark=name[1],
-            n_first=n_first[g0:g1], c_first=c_first[g0:g1], seen=seen_of_code[g_prob[g0:g1]],
+            problem=g_prob[g0:g1],
+            n=n[g0:g1],
+            c=c[g0:g1],
+            model=name[0],
+            benchmark=name[1],
+            n_first=n_first[g0:g1],
+            c_first=c_first[g0:g1],
+            seen=seen_of_code[g_prob[g0:g1]],
             first_row=order[starts[g0:g1]].astype(np.int64),
-            status_counts={s: int(v) for s, v in zip(STATUSES, counts, strict=True)}, answers=table,
-            answer_correct=correct)
+            status_counts={s: int(v) for s, v in zip(STATUSES, counts, strict=True)},
+            answers=table,
+            answer_correct=correct,
+        )
     return out
 
 
 def _answer_ids(
-    extracted: pd.Series, order: IntArray, gid: IntArray, passed: BoolArray, n_groups: int,
+    extracted: pd.Series,
+    order: IntArray,
+    gid: IntArray,
+    passed: BoolArray,
+    n_groups: int,
 ) -> tuple[IntArray, BoolArray, IntArray, IntArray]:
     """Per sorted row: answer id within its problem (-1 = none). Also, per (problem, answer)
     pair sorted by problem: whether it is correct, where its problem's pairs start, its problem.

@@ -31,7 +31,9 @@ class Crossing:
     share: float  # share of resamples whose curves cross; NaN without resamples
 
 
-def _first_flip(ks: npt.NDArray[np.int64], model: npt.NDArray[np.float64], base: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+def _first_flip(
+    ks: npt.NDArray[np.int64], model: npt.NDArray[np.float64], base: npt.NDArray[np.float64]
+) -> npt.NDArray[np.float64]:
     """Row-wise crossing_k over [R, K] mean curves: the crossing k per row, +inf where none."""
     leads = model > base + _TIE_TOL
     flipped = np.where(leads[:, :1], ~leads, leads)
@@ -39,8 +41,9 @@ def _first_flip(ks: npt.NDArray[np.int64], model: npt.NDArray[np.float64], base:
     return np.where(flipped.any(axis=1), ks[first].astype(np.float64), np.inf)
 
 
-def crossover_interval(ks: Sequence[int], model: npt.ArrayLike, base: npt.ArrayLike, *, n_boot: int = 1000,
-                       ci: float = 0.95, seed: int = 0) -> Crossing:
+def crossover_interval(
+    ks: Sequence[int], model: npt.ArrayLike, base: npt.ArrayLike, *, n_boot: int = 1000, ci: float = 0.95, seed: int = 0
+) -> Crossing:
     """Crossover of per-problem pass@k ``model`` and ``base`` ([P, K], row p the same problem in both,
     no NaN) over the grid ``ks``, with a ``ci`` percentile interval from ``n_boot`` paired resamples."""
     pm, pb = np.asarray(model, dtype=np.float64), np.asarray(base, dtype=np.float64)

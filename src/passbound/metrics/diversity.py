@@ -15,10 +15,25 @@ import pandas as pd
 
 from passbound.metrics.counts import ProblemCounts, build_counts
 
-COLUMNS = ("model", "benchmark", "n_problems", "n_samples", "mean_distinct", "median_distinct",
-           "mean_distinct_frac", "mean_distinct_correct", "n_problems_with_correct", "no_answer_rate")
-_PER_PROBLEM = {"n": "n_samples", "n_answers": "n_distinct", "c": "n_correct",
-                "n_correct_answers": "n_distinct_correct", "n_no_answer": "n_no_answer"}
+COLUMNS = (
+    "model",
+    "benchmark",
+    "n_problems",
+    "n_samples",
+    "mean_distinct",
+    "median_distinct",
+    "mean_distinct_frac",
+    "mean_distinct_correct",
+    "n_problems_with_correct",
+    "no_answer_rate",
+)
+_PER_PROBLEM = {
+    "n": "n_samples",
+    "n_answers": "n_distinct",
+    "c": "n_correct",
+    "n_correct_answers": "n_distinct_correct",
+    "n_no_answer": "n_no_answer",
+}
 
 
 def distinct_per_problem(counts: pd.DataFrame | ProblemCounts) -> pd.DataFrame:
@@ -38,12 +53,18 @@ def diversity_table(counts: pd.DataFrame | ProblemCounts) -> pd.DataFrame:
     rows = []
     for (model, bench), g in per.groupby(["model", "benchmark"], sort=False):
         solved = g[g["n_correct"] > 0]
-        rows.append({
-            "model": model, "benchmark": bench, "n_problems": len(g), "n_samples": int(g["n_samples"].sum()),
-            "mean_distinct": float(g["n_distinct"].mean()), "median_distinct": float(g["n_distinct"].median()),
-            "mean_distinct_frac": float((g["n_distinct"] / g["n_samples"]).mean()),
-            "mean_distinct_correct": float(solved["n_distinct_correct"].mean()) if len(solved) else float("nan"),
-            "n_problems_with_correct": len(solved),
-            "no_answer_rate": float(g["n_no_answer"].sum() / g["n_samples"].sum()),
-        })
+        rows.append(
+            {
+                "model": model,
+                "benchmark": bench,
+                "n_problems": len(g),
+                "n_samples": int(g["n_samples"].sum()),
+                "mean_distinct": float(g["n_distinct"].mean()),
+                "median_distinct": float(g["n_distinct"].median()),
+                "mean_distinct_frac": float((g["n_distinct"] / g["n_samples"]).mean()),
+                "mean_distinct_correct": float(solved["n_distinct_correct"].mean()) if len(solved) else float("nan"),
+                "n_problems_with_correct": len(solved),
+                "no_answer_rate": float(g["n_no_answer"].sum() / g["n_samples"].sum()),
+            }
+        )
     return pd.DataFrame(rows, columns=list(COLUMNS))

@@ -56,6 +56,7 @@ def accuracy_histogram(counts: ProblemCounts, models: Sequence[ModelRecord]) -> 
             hist = np.bincount(accuracy_bin(g.n, g.c), minlength=len(BINS))
             total = int(hist.sum())
             for (label, lo, hi), k in zip(BINS, hist):
-                rows.append(dict(model=model, benchmark=bench, bin=label, lo=lo, hi=hi,
-                                 n_problems=int(k), fraction=k / total))
+                rows.append(
+                    dict(model=model, benchmark=bench, bin=label, lo=lo, hi=hi, n_problems=int(k), fraction=k / total)
+                )
     return frame(rows, COLUMNS, ints={"n_problems"}, strings={"model", "benchmark", "bin"})

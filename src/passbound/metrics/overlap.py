@@ -27,9 +27,21 @@ from passbound.metrics._counts import frame, non_base_with_base
 from passbound.metrics.counts import ProblemCounts, shared
 from passbound.types import ModelRecord
 
-COLUMNS = ["benchmark", "model", "reference", "relation", "n_problems", "n_both", "n_model_only",
-           "n_reference_only", "n_neither", "model_subset_of_reference", "model_only_ids",
-           "reference_only_ids", "reference_subset_of_model"]
+COLUMNS = [
+    "benchmark",
+    "model",
+    "reference",
+    "relation",
+    "n_problems",
+    "n_both",
+    "n_model_only",
+    "n_reference_only",
+    "n_neither",
+    "model_subset_of_reference",
+    "model_only_ids",
+    "reference_only_ids",
+    "reference_subset_of_model",
+]
 _INTS = {"n_problems", "n_both", "n_model_only", "n_reference_only", "n_neither"}
 _STRINGS = {"benchmark", "model", "reference", "relation", "model_only_ids", "reference_only_ids"}
 
@@ -73,14 +85,23 @@ def solvable_overlap(counts: ProblemCounts, models: Sequence[ModelRecord]) -> pd
                 continue
             sa, sb = ca.c > 0, cb.c > 0
             only_a, only_b = sa & ~sb, sb & ~sa
-            rows.append(dict(
-                benchmark=bench, model=model, reference=ref, relation=relation,
-                n_problems=int(common.size), n_both=int(np.sum(sa & sb)), n_model_only=int(only_a.sum()),
-                n_reference_only=int(only_b.sum()), n_neither=int(np.sum(~sa & ~sb)),
-                model_subset_of_reference=not bool(only_a.any()),
-                model_only_ids=" ".join(counts.ids[common[only_a]]),
-                reference_only_ids=" ".join(counts.ids[common[only_b]]),
-                reference_subset_of_model=not bool(only_b.any()),
-            ))
-    return frame(rows, COLUMNS, ints=_INTS,
-                 bools={"model_subset_of_reference", "reference_subset_of_model"}, strings=_STRINGS)
+            rows.append(
+                dict(
+                    benchmark=bench,
+                    model=model,
+                    reference=ref,
+                    relation=relation,
+                    n_problems=int(common.size),
+                    n_both=int(np.sum(sa & sb)),
+                    n_model_only=int(only_a.sum()),
+                    n_reference_only=int(only_b.sum()),
+                    n_neither=int(np.sum(~sa & ~sb)),
+                    model_subset_of_reference=not bool(only_a.any()),
+                    model_only_ids=" ".join(counts.ids[common[only_a]]),
+                    reference_only_ids=" ".join(counts.ids[common[only_b]]),
+                    reference_subset_of_model=not bool(only_b.any()),
+                )
+            )
+    return frame(
+        rows, COLUMNS, ints=_INTS, bools={"model_subset_of_reference", "reference_subset_of_model"}, strings=_STRINGS
+    )

@@ -76,8 +76,9 @@ class HFScorer:
 
     name = "hf"
 
-    def __init__(self, model: str, *, device: str = "cpu", dtype: str = "float32", max_batch_tokens: int = 2048,
-                 **options: Any) -> None:
+    def __init__(
+        self, model: str, *, device: str = "cpu", dtype: str = "float32", max_batch_tokens: int = 2048, **options: Any
+    ) -> None:
         from passbound.models import resolve_model
         from passbound.registry import require
 
@@ -92,12 +93,14 @@ class HFScorer:
             self.processor = transformers.AutoProcessor.from_pretrained(self.model_path)
             self.tokenizer = self.processor.tokenizer
             self.model = transformers.AutoModelForImageTextToText.from_pretrained(
-                self.model_path, dtype=getattr(self._torch, dtype), **options)
+                self.model_path, dtype=getattr(self._torch, dtype), **options
+            )
         else:
             self.processor = None
             self.tokenizer = transformers.AutoTokenizer.from_pretrained(self.model_path)
             self.model = transformers.AutoModelForCausalLM.from_pretrained(
-                self.model_path, dtype=getattr(self._torch, dtype), **options)
+                self.model_path, dtype=getattr(self._torch, dtype), **options
+            )
         self.model.to(device).eval()
         pad = self.tokenizer.pad_token_id
         self.pad_id = pad if pad is not None else (self.tokenizer.eos_token_id or 0)
@@ -105,7 +108,9 @@ class HFScorer:
     def encode(self, prompt: PromptInput, completion: str) -> tuple[list[int], list[int]]:
         return encode_pair(self.tokenizer, prompt, completion)
 
-    def score_ids(self, pairs: Sequence[tuple[list[int], list[int]]], temperature: float | None = None) -> list[TokenScore]:
+    def score_ids(
+        self, pairs: Sequence[tuple[list[int], list[int]]], temperature: float | None = None
+    ) -> list[TokenScore]:
         """Score (prompt ids, completion ids) pairs; entropy at ``temperature`` when it is given."""
         order = sorted(range(len(pairs)), key=lambda i: len(pairs[i][0]) + len(pairs[i][1]))
         out: list[TokenScore | None] = [None] * len(pairs)
@@ -122,8 +127,14 @@ class HFScorer:
             self._score_batch([pairs[j] for j in batch], batch, out, temperature)
         return out  # type: ignore[return-value]
 
-    def _score_batch(self, pairs: list[tuple[list[int], list[int]]], where: list[int], out: list[TokenScore | None],
-                     temperature: float | None, extra: dict[str, Any] | None = None) -> None:
+    def _score_batch(
+        self,
+        pairs: list[tuple[list[int], list[int]]],
+        where: list[int],
+        out: list[TokenScore | None],
+        temperature: float | None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
         torch = self._torch
         seqs = [p + c for p, c in pairs]
         width = max(len(s) for s in seqs)
@@ -133,7 +144,9 @@ class HFScorer:
             ids[r, : len(s)] = torch.tensor(s)
             mask[r, : len(s)] = 1
         with torch.inference_mode():
-            logits = self.model(input_ids=ids.to(self.device), attention_mask=mask.to(self.device), **(extra or {})).logits
+            logits = self.model(
+                input_ids=ids.to(self.device), attention_mask=mask.to(self.device), **(extra or {})
+            ).logits
             for r, (p, c) in enumerate(pairs):
                 if not c:
                     out[where[r]] = score_from_logprobs([], [] if temperature is not None else None)
@@ -143,10 +156,13 @@ class HFScorer:
                 target = torch.tensor(c, device=rows.device)
                 logp = torch.log_softmax(rows, dim=-1).gather(1, target[:, None])[:, 0]
                 ent = token_entropy(torch, rows, temperature) if temperature is not None else None
-                out[where[r]] = score_from_logprobs(logp.double().tolist(), None if ent is None else ent.double().tolist())
+                out[where[r]] = score_from_logprobs(
+                    logp.double().tolist(), None if ent is None else ent.double().tolist()
+                )
 
-    def score(self, prompts: Sequence[PromptInput], completions: Sequence[str],
-              temperature: float | None = None) -> list[TokenScore]:
+    def score(
+        self, prompts: Sequence[PromptInput], completions: Sequence[str], temperature: float | None = None
+    ) -> list[TokenScore]:
         """Text prompts in padded batches; each prompt with images alone, with its pixel inputs."""
         with_images = [i for i, p in enumerate(prompts) if prompt_images(p)]
         text = [i for i in range(len(prompts)) if i not in set(with_images)]
@@ -188,8 +204,12 @@ class VLLMScorer:
     def encode(self, prompt: PromptInput, completion: str) -> tuple[list[int], list[int]]:
         return encode_pair(self.tokenizer, prompt, completion)
 
-    def score_ids(self, pairs: Sequence[tuple[list[int], list[int]]], temperature: float | None = None,
-                  images: Sequence[Sequence[str]] | None = None) -> list[TokenScore]:
+    def score_ids(
+        self,
+        pairs: Sequence[tuple[list[int], list[int]]],
+        temperature: float | None = None,
+        images: Sequence[Sequence[str]] | None = None,
+    ) -> list[TokenScore]:
         """Score pairs from vLLM's prompt log-probs (raw model distribution); no entropy. ``images``:
         per pair, the image files its prompt shows."""
         vllm = self._engine._vllm
@@ -202,12 +222,18 @@ class VLLMScorer:
         limit = getattr(limit, "max_model_len", None)
         longest = max(len(pairs[i][0]) + len(pairs[i][1]) for i in todo)
         if limit is not None and longest > limit:
-            raise ConfigError(f"a prompt + completion has {longest} tokens but the vllm scorer's max_model_len is "
-                              f"{limit}; raise max_model_len in the scorer's engine_options or use --engine hf")
+            raise ConfigError(
+                f"a prompt + completion has {longest} tokens but the vllm scorer's max_model_len is "
+                f"{limit}; raise max_model_len in the scorer's engine_options or use --engine hf"
+            )
         images = images or [[] for _ in pairs]
-        requests = [{"prompt_token_ids": pairs[i][0] + pairs[i][1],
-                     **({"multi_modal_data": {"image": [load_image(f) for f in images[i]]}} if images[i] else {})}
-                    for i in todo]
+        requests = [
+            {
+                "prompt_token_ids": pairs[i][0] + pairs[i][1],
+                **({"multi_modal_data": {"image": [load_image(f) for f in images[i]]}} if images[i] else {}),
+            }
+            for i in todo
+        ]
         results = self._engine.llm.generate(requests, params, use_tqdm=False)
         for i, res in zip(todo, results):
             c = pairs[i][1]
@@ -216,10 +242,14 @@ class VLLMScorer:
             out[i] = score_from_logprobs([lps[t][seq[t]].logprob for t in range(len(seq) - len(c), len(seq))])
         return out
 
-    def score(self, prompts: Sequence[PromptInput], completions: Sequence[str],
-              temperature: float | None = None) -> list[TokenScore]:
-        return self.score_ids([self.encode(p, c) for p, c in zip(prompts, completions)], temperature,
-                              images=[prompt_images(p) for p in prompts])
+    def score(
+        self, prompts: Sequence[PromptInput], completions: Sequence[str], temperature: float | None = None
+    ) -> list[TokenScore]:
+        return self.score_ids(
+            [self.encode(p, c) for p, c in zip(prompts, completions)],
+            temperature,
+            images=[prompt_images(p) for p in prompts],
+        )
 
     def close(self) -> None:
         self._engine.close()

@@ -64,12 +64,12 @@ def pass_hat_k_matrix(n: npt.ArrayLike, c: npt.ArrayLike, ks: Sequence[int]) -> 
     j = np.arange(kmax, dtype=np.float64)
     chunk = max(1, _CHUNK // kmax)
     for start in range(0, n_arr.size, chunk):
-        nn = n_arr[start:start + chunk, None].astype(np.float64)
-        cc = c_arr[start:start + chunk, None].astype(np.float64)
+        nn = n_arr[start : start + chunk, None].astype(np.float64)
+        cc = c_arr[start : start + chunk, None].astype(np.float64)
         left = nn - j
         with np.errstate(divide="ignore", invalid="ignore"):
             factor = np.where(left > 0, np.maximum(cc - j, 0.0) / np.where(left > 0, left, 1.0), 0.0)
-        out[start:start + chunk] = np.where(k_arr[None, :] <= nn, np.cumprod(factor, axis=1)[:, k_arr - 1], np.nan)
+        out[start : start + chunk] = np.where(k_arr[None, :] <= nn, np.cumprod(factor, axis=1)[:, k_arr - 1], np.nan)
     return out
 
 
@@ -103,19 +103,26 @@ def hypergeom_tail(n: npt.ArrayLike, c: npt.ArrayLike, k: int) -> Array:
     j = np.arange(k + 1)[None, :]
     chunk = max(1, _CHUNK // (k + 1))
     for start in range(0, n_arr.size, chunk):
-        nn, cc = n_arr[start:start + chunk, None], c_arr[start:start + chunk, None]
+        nn, cc = n_arr[start : start + chunk, None], c_arr[start : start + chunk, None]
         ok = (j <= cc) & (k - j <= nn - cc) & (k <= nn)  # where C(c, j) C(n-c, k-j) > 0
         jj, cj, nj = np.broadcast_arrays(j, cc, nn)
 
         def lf_at(x: npt.NDArray[np.int64], ok: npt.NDArray[np.bool_] = ok) -> Array:
             return lf[np.where(ok, x, 0)]  # log(x!) where the term exists, a placeholder elsewhere
 
-        log_p = (lf_at(cj) - lf_at(jj) - lf_at(cj - jj) + lf_at(nj - cj) - lf_at(k - jj) - lf_at(nj - cj - k + jj)
-                 - (lf_at(nj) - lf[k] - lf_at(nj - k)))
+        log_p = (
+            lf_at(cj)
+            - lf_at(jj)
+            - lf_at(cj - jj)
+            + lf_at(nj - cj)
+            - lf_at(k - jj)
+            - lf_at(nj - cj - k + jj)
+            - (lf_at(nj) - lf[k] - lf_at(nj - k))
+        )
         pmf = np.where(ok, np.exp(np.minimum(log_p, 0.0)), 0.0)
         tail = np.minimum(np.cumsum(pmf[:, ::-1], axis=1)[:, ::-1], 1.0)
         block = np.concatenate([tail, np.zeros((tail.shape[0], 1))], axis=1)
-        out[start:start + chunk] = np.where(k <= nn, block, np.nan)
+        out[start : start + chunk] = np.where(k <= nn, block, np.nan)
     return out
 
 
@@ -134,7 +141,7 @@ def mg_pass_at_k(n: npt.ArrayLike, c: npt.ArrayLike, k: int) -> Array:
 def mg_pass_from_tail(tail: Array) -> Array:
     """mG-Pass@k from ``hypergeom_tail``'s [P, k+2] tails (for callers that also read G-Pass from them)."""
     k = tail.shape[1] - 2
-    out = 2.0 / k * tail[:, math.ceil(k / 2) + 1:k + 1].sum(axis=1)
+    out = 2.0 / k * tail[:, math.ceil(k / 2) + 1 : k + 1].sum(axis=1)
     out[np.isnan(tail[:, 0])] = np.nan
     return out
 

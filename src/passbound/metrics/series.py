@@ -26,12 +26,37 @@ from passbound.metrics.counts import Counts, ProblemCounts, shared
 from passbound.metrics.passk import pass_at_k_matrix
 from passbound.types import ModelRecord
 
-SERIES_COLUMNS = ["benchmark", "base_model", "model", "role", "step", "n_problems", "pass_at_1",
-                  "pass_at_1_ci_low", "pass_at_1_ci_high", "pass_at_kmax", "pass_at_kmax_ci_low",
-                  "pass_at_kmax_ci_high", "k_max"]
-ALGORITHM_COLUMNS = ["benchmark", "model", "role", "base_model", "n_problems", "pass_at_1",
-                     "pass_at_kmax", "k_max", "base_pass_at_1", "base_pass_at_kmax", "delta_se",
-                     "delta_se_ci_low", "delta_se_ci_high", "crossover_k"]
+SERIES_COLUMNS = [
+    "benchmark",
+    "base_model",
+    "model",
+    "role",
+    "step",
+    "n_problems",
+    "pass_at_1",
+    "pass_at_1_ci_low",
+    "pass_at_1_ci_high",
+    "pass_at_kmax",
+    "pass_at_kmax_ci_low",
+    "pass_at_kmax_ci_high",
+    "k_max",
+]
+ALGORITHM_COLUMNS = [
+    "benchmark",
+    "model",
+    "role",
+    "base_model",
+    "n_problems",
+    "pass_at_1",
+    "pass_at_kmax",
+    "k_max",
+    "base_pass_at_1",
+    "base_pass_at_kmax",
+    "delta_se",
+    "delta_se_ci_low",
+    "delta_se_ci_high",
+    "crossover_k",
+]
 _STRINGS = {"benchmark", "base_model", "model", "role"}
 _TIE_TOL = 1e-12  # same tolerance as analyse_verdicts' crossover: base >= model counts as ahead
 
@@ -49,8 +74,15 @@ def _step_of(info: ModelRecord, is_base: bool) -> int | None:
     return int(step)
 
 
-def training_series(counts: ProblemCounts, models: Sequence[ModelRecord], k_grid: Sequence[int],
-                    *, n_boot: int = 1000, ci: float = 0.95, seed: int = 0) -> pd.DataFrame:
+def training_series(
+    counts: ProblemCounts,
+    models: Sequence[ModelRecord],
+    k_grid: Sequence[int],
+    *,
+    n_boot: int = 1000,
+    ci: float = 0.95,
+    seed: int = 0,
+) -> pd.DataFrame:
     """The ``series`` table: pass@1 and pass@k_max with CIs per checkpoint, sorted by step.
 
     One series per base model that checkpoints name; the base itself is step 0 unless it has a
@@ -76,14 +108,25 @@ def training_series(counts: ProblemCounts, models: Sequence[ModelRecord], k_grid
                 per = np.stack([g.c / g.n, _pass_at(g, km)], axis=1)
                 low, high = bootstrap_ci(per, n_boot, ci, seed)
                 mean = per.mean(axis=0)
-                rows.append(dict(benchmark=bench, base_model=base, model=model, role=role,
-                                 step=_step_of(info[model], model == base), n_problems=int(g.n.size),
-                                 pass_at_1=mean[0], pass_at_1_ci_low=low[0], pass_at_1_ci_high=high[0],
-                                 pass_at_kmax=mean[1], pass_at_kmax_ci_low=low[1],
-                                 pass_at_kmax_ci_high=high[1], k_max=km))
+                rows.append(
+                    dict(
+                        benchmark=bench,
+                        base_model=base,
+                        model=model,
+                        role=role,
+                        step=_step_of(info[model], model == base),
+                        n_problems=int(g.n.size),
+                        pass_at_1=mean[0],
+                        pass_at_1_ci_low=low[0],
+                        pass_at_1_ci_high=high[0],
+                        pass_at_kmax=mean[1],
+                        pass_at_kmax_ci_low=low[1],
+                        pass_at_kmax_ci_high=high[1],
+                        k_max=km,
+                    )
+                )
     df = frame(rows, SERIES_COLUMNS, ints={"step", "n_problems", "k_max"}, strings=_STRINGS)
-    return df.sort_values(["benchmark", "base_model", "step"], kind="stable",
-                          na_position="last").reset_index(drop=True)
+    return df.sort_values(["benchmark", "base_model", "step"], kind="stable", na_position="last").reset_index(drop=True)
 
 
 def _pass_at(g: Counts, k: int | None) -> np.ndarray:
@@ -92,8 +135,15 @@ def _pass_at(g: Counts, k: int | None) -> np.ndarray:
     return pass_at_k_matrix(g.n, g.c, [k])[:, 0]
 
 
-def algorithm_table(counts: ProblemCounts, models: Sequence[ModelRecord], k_grid: Sequence[int],
-                    *, n_boot: int = 1000, ci: float = 0.95, seed: int = 0) -> pd.DataFrame:
+def algorithm_table(
+    counts: ProblemCounts,
+    models: Sequence[ModelRecord],
+    k_grid: Sequence[int],
+    *,
+    n_boot: int = 1000,
+    ci: float = 0.95,
+    seed: int = 0,
+) -> pd.DataFrame:
     """The ``algorithms`` table: every non-base model with its base's numbers beside it.
 
     pass@1 / pass@k_max are over the model's own problems; ΔSE (with a paired CI) and the
@@ -104,19 +154,27 @@ def algorithm_table(counts: ProblemCounts, models: Sequence[ModelRecord], k_grid
     base_of = dict(non_base_with_base(models))
     rows: list[dict[str, Any]] = []
     for bench in counts.benchmarks:
-        entries = [m for m in models
-                   if m.get("role", "other") != "base" and counts.get(str(m["name"]), bench) is not None]
-        names = {str(m["name"]) for m in entries} | {base_of[str(m["name"])] for m in entries
-                                                      if str(m["name"]) in base_of}
+        entries = [
+            m for m in models if m.get("role", "other") != "base" and counts.get(str(m["name"]), bench) is not None
+        ]
+        names = {str(m["name"]) for m in entries} | {
+            base_of[str(m["name"])] for m in entries if str(m["name"]) in base_of
+        }
         km = _common_k_max([counts.get(n, bench) for n in sorted(names)], ks)
         for m in entries:
             name = str(m["name"])
             g = counts.get(name, bench)
             assert g is not None
-            row: dict[str, Any] = dict(benchmark=bench, model=name, role=str(m.get("role", "other")),
-                                       base_model=base_of.get(name, ""), n_problems=int(g.n.size),
-                                       pass_at_1=float((g.c / g.n).mean()),
-                                       pass_at_kmax=float(_pass_at(g, km).mean()), k_max=km)
+            row: dict[str, Any] = dict(
+                benchmark=bench,
+                model=name,
+                role=str(m.get("role", "other")),
+                base_model=base_of.get(name, ""),
+                n_problems=int(g.n.size),
+                pass_at_1=float((g.c / g.n).mean()),
+                pass_at_kmax=float(_pass_at(g, km).mean()),
+                k_max=km,
+            )
             b = counts.get(base_of[name], bench) if name in base_of else None
             if b is not None:
                 row.update(_versus_base(g, b, ks, km, n_boot, ci, seed))
@@ -124,14 +182,16 @@ def algorithm_table(counts: ProblemCounts, models: Sequence[ModelRecord], k_grid
     return frame(rows, ALGORITHM_COLUMNS, ints={"n_problems", "k_max", "crossover_k"}, strings=_STRINGS)
 
 
-def _versus_base(g: Counts, b: Counts, ks: list[int], km: int | None, n_boot: int, ci: float,
-                 seed: int) -> dict[str, Any]:
+def _versus_base(
+    g: Counts, b: Counts, ks: list[int], km: int | None, n_boot: int, ci: float, seed: int
+) -> dict[str, Any]:
     """Base numbers, ΔSE with a paired CI, and the crossover k, on the problems both share."""
     common, gm, gb = shared(g, b)
     if common.size == 0:
         return {}
-    out: dict[str, Any] = dict(base_pass_at_1=float((b.c / b.n).mean()),
-                               base_pass_at_kmax=float(_pass_at(b, km).mean()))
+    out: dict[str, Any] = dict(
+        base_pass_at_1=float((b.c / b.n).mean()), base_pass_at_kmax=float(_pass_at(b, km).mean())
+    )
     if km is not None:
         d, lo, hi = paired_bootstrap_diff(_pass_at(gb, km), gm.c / gm.n, n_boot, ci, seed)
         out.update(delta_se=float(d[0]), delta_se_ci_low=float(lo[0]), delta_se_ci_high=float(hi[0]))

@@ -42,19 +42,45 @@ from passbound.metrics.bootstrap import bootstrap_ci
 from passbound.metrics.counts import ProblemCounts, shared
 from passbound.types import ModelRecord
 
-SUPPORT_COLUMNS = ["benchmark", "model", "base_model", "n_problems", "n_preserved", "n_expansion",
-                   "n_shrinkage", "n_neither", "expansion_rate", "expansion_ci_low",
-                   "expansion_ci_high", "shrinkage_rate", "shrinkage_ci_low", "shrinkage_ci_high",
-                   "support_retention_rate", "new_discovery_rate", "net_support_change", "support_dynamics_score"]
-PROBLEM_COLUMNS = ["benchmark", "model", "base_model", "problem_id", "class", "model_acc", "base_acc",
-                   "model_n", "base_n"]
+SUPPORT_COLUMNS = [
+    "benchmark",
+    "model",
+    "base_model",
+    "n_problems",
+    "n_preserved",
+    "n_expansion",
+    "n_shrinkage",
+    "n_neither",
+    "expansion_rate",
+    "expansion_ci_low",
+    "expansion_ci_high",
+    "shrinkage_rate",
+    "shrinkage_ci_low",
+    "shrinkage_ci_high",
+    "support_retention_rate",
+    "new_discovery_rate",
+    "net_support_change",
+    "support_dynamics_score",
+]
+PROBLEM_COLUMNS = [
+    "benchmark",
+    "model",
+    "base_model",
+    "problem_id",
+    "class",
+    "model_acc",
+    "base_acc",
+    "model_n",
+    "base_n",
+]
 CLASSES = ("preserved", "expansion", "shrinkage", "neither")
 _STRINGS = {"benchmark", "model", "base_model", "problem_id", "class"}
 ALL = "(all)"  # the benchmark label of the pooled totals rows
 
 
-def support_tables(counts: ProblemCounts, models: Sequence[ModelRecord], *, n_boot: int = 1000,
-                   ci: float = 0.95, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
+def support_tables(
+    counts: ProblemCounts, models: Sequence[ModelRecord], *, n_boot: int = 1000, ci: float = 0.95, seed: int = 0
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The ``support`` table (counts and rates per benchmark and model) and ``support_problems``
     (one row per shared problem with its class and both accuracies)."""
     summary: list[dict[str, Any]] = []
@@ -72,10 +98,21 @@ def support_tables(counts: ProblemCounts, models: Sequence[ModelRecord], *, n_bo
             cls = np.where(sa & sb, 0, np.where(sa, 1, np.where(sb, 2, 3)))
             pooled.setdefault((model, base), []).append(cls)
             summary.append(_summary_row(bench, model, base, cls, n_boot, ci, seed))
-            problems.append(pd.DataFrame({
-                "benchmark": bench, "model": model, "base_model": base,
-                "problem_id": counts.ids[common], "class": np.asarray(CLASSES, dtype=object)[cls],
-                "model_acc": ca.c / ca.n, "base_acc": cb.c / cb.n, "model_n": ca.n, "base_n": cb.n}))
+            problems.append(
+                pd.DataFrame(
+                    {
+                        "benchmark": bench,
+                        "model": model,
+                        "base_model": base,
+                        "problem_id": counts.ids[common],
+                        "class": np.asarray(CLASSES, dtype=object)[cls],
+                        "model_acc": ca.c / ca.n,
+                        "base_acc": cb.c / cb.n,
+                        "model_n": ca.n,
+                        "base_n": cb.n,
+                    }
+                )
+            )
     for (model, base), parts in pooled.items():
         if len(parts) > 1:
             summary.append(_summary_row(ALL, model, base, np.concatenate(parts), n_boot, ci, seed))
@@ -88,22 +125,34 @@ def support_tables(counts: ProblemCounts, models: Sequence[ModelRecord], *, n_bo
     return table, per_problem
 
 
-def _summary_row(bench: str, model: str, base: str, cls: np.ndarray, n_boot: int, ci: float,
-                 seed: int) -> dict[str, Any]:
+def _summary_row(
+    bench: str, model: str, base: str, cls: np.ndarray, n_boot: int, ci: float, seed: int
+) -> dict[str, Any]:
     """Counts per class and expansion / shrinkage rates with a bootstrap CI over problems."""
     n_cls = np.bincount(cls, minlength=4)
     indicators = np.stack([cls == 1, cls == 2], axis=1).astype(np.float64)
     low, high = bootstrap_ci(indicators, n_boot, ci, seed)
     rate = indicators.mean(axis=0)
     dynamics = support_dynamics(int(n_cls[0]), int(n_cls[1]), int(n_cls[2]))
-    return dict(benchmark=bench, model=model, base_model=base, n_problems=int(cls.size),
-                **{f"n_{name}": int(k) for name, k in zip(CLASSES, n_cls)},
-                expansion_rate=rate[0], expansion_ci_low=low[0], expansion_ci_high=high[0],
-                shrinkage_rate=rate[1], shrinkage_ci_low=low[1], shrinkage_ci_high=high[1], **dynamics)
+    return dict(
+        benchmark=bench,
+        model=model,
+        base_model=base,
+        n_problems=int(cls.size),
+        **{f"n_{name}": int(k) for name, k in zip(CLASSES, n_cls)},
+        expansion_rate=rate[0],
+        expansion_ci_low=low[0],
+        expansion_ci_high=high[0],
+        shrinkage_rate=rate[1],
+        shrinkage_ci_low=low[1],
+        shrinkage_ci_high=high[1],
+        **dynamics,
+    )
 
 
 def support_dynamics(preserved: int, expansion: int, shrinkage: int) -> dict[str, float]:
     """SRR, NDR, NSCR and SDS (Wu et al. 2025) from the class counts; NaN on an empty denominator."""
+
     def ratio(num: float, den: float) -> float:
         return num / den if den > 0 else float("nan")
 
@@ -111,5 +160,4 @@ def support_dynamics(preserved: int, expansion: int, shrinkage: int) -> dict[str
     ndr = ratio(expansion, preserved + expansion)
     nscr = ratio(expansion - shrinkage, preserved + expansion + shrinkage)
     sds = ratio(2 * srr * ndr, srr + ndr) if not (np.isnan(srr) or np.isnan(ndr)) else float("nan")
-    return dict(support_retention_rate=srr, new_discovery_rate=ndr, net_support_change=nscr,
-                support_dynamics_score=sds)
+    return dict(support_retention_rate=srr, new_discovery_rate=ndr, net_support_change=nscr, support_dynamics_score=sds)

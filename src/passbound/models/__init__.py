@@ -29,5 +29,11 @@ def declares_vision(model_path: str) -> bool | None:
     return any(key in data for key in ("vision_config", "vision_tower", "mm_vision_tower", "visual"))
 
 
-__all__ = ["EMBEDDED_NAMES", "declares_vision", "default_cache_root", "embedded_model_path", "gguf_path",
-           "resolve_model"]
+__all__ = [
+    "EMBEDDED_NAMES",
+    "declares_vision",
+    "default_cache_root",
+    "embedded_model_path",
+    "gguf_path",
+    "resolve_model",
+]

@@ -32,7 +32,13 @@ STARTER_INSTRUCTION = "Use the following starter code and complete it:"
 
 # evalplus codegen EOS for direct completion, plus a closing fence and test asserts.
 COMPLETION_STOP: tuple[str, ...] = (
-    "\nif __name__", "\ndef main(", "\nprint(", "\nassert ", "\n```", "<|endoftext|>", "</s>",
+    "\nif __name__",
+    "\ndef main(",
+    "\nprint(",
+    "\nassert ",
+    "\n```",
+    "<|endoftext|>",
+    "</s>",
 )
 
 

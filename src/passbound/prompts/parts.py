@@ -47,8 +47,13 @@ def prompt_images(prompt: Any) -> list[str]:
         return list(prompt.images)
     if isinstance(prompt, str):
         return []
-    return [part["image"] for m in prompt if not isinstance(m.get("content"), str)
-            for part in m.get("content") or () if part.get("type") == "image"]
+    return [
+        part["image"]
+        for m in prompt
+        if not isinstance(m.get("content"), str)
+        for part in m.get("content") or ()
+        if part.get("type") == "image"
+    ]
 
 
 def has_images(prompt: Any) -> bool:
@@ -80,8 +85,10 @@ def load_image(path: str) -> Any:
 
     file = Path(path)
     if not file.is_file():
-        raise ConfigError(f"image {file} does not exist; the run directory's media/ folder is incomplete "
-                          "(re-run `passbound run` so the benchmark's images are copied again)")
+        raise ConfigError(
+            f"image {file} does not exist; the run directory's media/ folder is incomplete "
+            "(re-run `passbound run` so the benchmark's images are copied again)"
+        )
     with Image.open(file) as image:
         return image.convert("RGB")
 

@@ -62,9 +62,11 @@ class TextTemplate:
         if not problem.media:
             return text.replace(IMAGES, "")
         if self.image_placeholder is None:
-            raise ConfigError(f"template {self.name!r} shows no images, but {problem.benchmark} problem {problem.id!r} "
-                              f"has {len(problem.media)}; use template 'qwen-vl-boxed' or 'chat' (the model's own "
-                              "chat template) for visual benchmarks")
+            raise ConfigError(
+                f"template {self.name!r} shows no images, but {problem.benchmark} problem {problem.id!r} "
+                f"has {len(problem.media)}; use template 'qwen-vl-boxed' or 'chat' (the model's own "
+                "chat template) for visual benchmarks"
+            )
         return TextWithImages(text.replace(IMAGES, self.image_placeholder * len(problem.media)), tuple(problem.media))
 
 
@@ -154,8 +156,10 @@ FEW_SHOT = TextTemplate(
 
 # The visual-math prompt of Yue et al. (2025) (EasyR1's Qwen2.5-VL runs): the image first, reasoning
 # inside <think> </think>, the answer in \boxed{}. Worded for passbound.
-VL_INSTRUCTION = ("Think the problem through inside <think> </think> first, then give the final answer in \\boxed{}. "
-                  "For a multiple-choice question, put only the letter of the option in \\boxed{}.")
+VL_INSTRUCTION = (
+    "Think the problem through inside <think> </think> first, then give the final answer in \\boxed{}. "
+    "For a multiple-choice question, put only the letter of the option in \\boxed{}."
+)
 QWEN_VL_BOXED = TextTemplate(
     "qwen-vl-boxed",
     "<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n"
@@ -171,5 +175,11 @@ CHAT = ChatTemplate(
     description="one user message (images first, if any) with the \\boxed{} instruction; the model's own chat template applies",
 )
 
-BUILTIN_TEMPLATES: tuple[TextTemplate | ChatTemplate, ...] = (QWEN_BOXED, QWEN25_MATH_COT, DEEPSEEK_R1, FEW_SHOT, CHAT,
-                                                            QWEN_VL_BOXED)
+BUILTIN_TEMPLATES: tuple[TextTemplate | ChatTemplate, ...] = (
+    QWEN_BOXED,
+    QWEN25_MATH_COT,
+    DEEPSEEK_R1,
+    FEW_SHOT,
+    CHAT,
+    QWEN_VL_BOXED,
+)

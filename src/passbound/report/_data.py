@@ -35,10 +35,12 @@ class RunData:
     manifest: dict[str, Any] = field(default_factory=dict)
 
     # the tables the report's frame reads by name
-    passk, summary, delta_se, paired, crossover, majk = map(_table, (
-        "passk", "summary", "delta_se", "paired", "crossover", "majk"))
-    overlap, accuracy_hist, series, algorithms, support, perplexity = map(_table, (
-        "overlap", "accuracy_hist", "series", "algorithms", "support", "perplexity"))
+    passk, summary, delta_se, paired, crossover, majk = map(
+        _table, ("passk", "summary", "delta_se", "paired", "crossover", "majk")
+    )
+    overlap, accuracy_hist, series, algorithms, support, perplexity = map(
+        _table, ("overlap", "accuracy_hist", "series", "algorithms", "support", "perplexity")
+    )
 
     def table(self, name: str) -> pd.DataFrame:
         """A table of the run by name (empty with its columns when the run has none)."""

@@ -80,8 +80,16 @@ def passk_figure(run: RunData, benchmark: str, colors: dict[str, str]) -> Figure
         step = run.step(model)
         detail = f"{role}, step {step}" if role == "checkpoint" and step is not None else role
         label = f"{model} ({detail})" if detail else model
-        ax.plot(k, y, linestyle=style, color=color, linewidth=1.8 if role != "base" else 1.6,
-                marker="o" if len(k) <= 16 else None, markersize=3, label=label)
+        ax.plot(
+            k,
+            y,
+            linestyle=style,
+            color=color,
+            linewidth=1.8 if role != "base" else 1.6,
+            marker="o" if len(k) <= 16 else None,
+            markersize=3,
+            label=label,
+        )
         lo, hi = d["ci_low"].to_numpy(dtype=float), d["ci_high"].to_numpy(dtype=float)
         if np.isfinite(lo).any() and np.isfinite(hi).any():
             ax.fill_between(k, 100 * lo, 100 * hi, color=color, alpha=0.15, linewidth=0)
@@ -100,8 +108,7 @@ def passk_figure(run: RunData, benchmark: str, colors: dict[str, str]) -> Figure
     ax.set_xlabel("k (samples per problem, log2 scale)")
     ax.set_ylabel("pass@k (%)")
     n = df["n_problems"].max() if len(df) else None
-    title = benchmark if n is None or (isinstance(n, float) and math.isnan(n)) \
-        else f"{benchmark}  ({int(n)} problems)"
+    title = benchmark if n is None or (isinstance(n, float) and math.isnan(n)) else f"{benchmark}  ({int(n)} problems)"
     ax.set_title(title, loc="left", fontweight="bold")
     if ax.get_legend_handles_labels()[0]:
         ax.legend(loc="best", frameon=False, fontsize=8.5)
@@ -117,8 +124,14 @@ def _chance_curve(ax: Axes, run: RunData, benchmark: str) -> None:
     if d.empty:
         return
     d = d[d["model"] == d["model"].iloc[0]].sort_values("k")
-    ax.plot(d["k"].to_numpy(dtype=float), 100 * d["chance_pass_at_k"].to_numpy(dtype=float), linestyle=(0, (1, 2)),
-            color="#8a8f98", linewidth=1.6, label="uniform guess (multiple choice)")
+    ax.plot(
+        d["k"].to_numpy(dtype=float),
+        100 * d["chance_pass_at_k"].to_numpy(dtype=float),
+        linestyle=(0, (1, 2)),
+        color="#8a8f98",
+        linewidth=1.6,
+        label="uniform guess (multiple choice)",
+    )
 
 
 def _predicted_past_n(ax: Axes, run: RunData, model: str, benchmark: str, color: str) -> list[float]:

@@ -21,9 +21,12 @@ if TYPE_CHECKING:
     from passbound.report._data import RunData
 
 # Segment colours of the overlap bars: shared, gained (model only), lost (reference only), none.
-OVERLAP_PARTS = (("n_both", "both", "#7b8fb0"), ("n_model_only", "model only", "#3a9a4a"),
-                 ("n_reference_only", "reference only", "#e08a2c"),
-                 ("n_neither", "neither", "#dcdfe4"))
+OVERLAP_PARTS = (
+    ("n_both", "both", "#7b8fb0"),
+    ("n_model_only", "model only", "#3a9a4a"),
+    ("n_reference_only", "reference only", "#e08a2c"),
+    ("n_neither", "neither", "#dcdfe4"),
+)
 
 
 def _figure(width: float, height: float) -> Figure:
@@ -61,17 +64,22 @@ def overlap_figure(run: RunData, benchmark: str) -> Figure | None:
         total = df["n_problems"].astype(float).tolist()
         for bar, v, t in zip(bars, vals, total):
             if v > 0 and v >= 0.06 * t:  # label segments wide enough to hold a number
-                ax.text(bar.get_x() + bar.get_width() / 2, bar.get_y() + bar.get_height() / 2,
-                        str(int(v)), ha="center", va="center", fontsize=8,
-                        color="#1d2127" if col == "n_neither" else "white")
+                ax.text(
+                    bar.get_x() + bar.get_width() / 2,
+                    bar.get_y() + bar.get_height() / 2,
+                    str(int(v)),
+                    ha="center",
+                    va="center",
+                    fontsize=8,
+                    color="#1d2127" if col == "n_neither" else "white",
+                )
         left = [a + b for a, b in zip(left, vals)]
     ax.set_yticks(y, labels)
     ax.grid(axis="y", visible=False)
     ax.set_xlabel("problems (solved = at least one passing sample among all n)")
     ax.set_xlim(0, max(left) if max(left) > 0 else 1)
     ax.set_title(f"{benchmark}: solvable-set overlap", loc="left", fontweight="bold")
-    fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=4, frameon=False,
-               fontsize=8.5)
+    fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=4, frameon=False, fontsize=8.5)
     return fig
 
 
@@ -103,8 +111,7 @@ def histogram_figure(run: RunData, colors: dict[str, str]) -> Figure | None:
         ax.set_title(bench, loc="left", fontweight="bold")
     handles, labels = fig.axes[0].get_legend_handles_labels()
     if handles:
-        fig.legend(handles, labels, loc="outside upper center", ncols=min(6, len(labels)),
-                   frameon=False, fontsize=8.5)
+        fig.legend(handles, labels, loc="outside upper center", ncols=min(6, len(labels)), frameon=False, fontsize=8.5)
     return fig
 
 

@@ -55,9 +55,18 @@ def ppl_figure(df: pd.DataFrame, benchmark: str, colors: dict[str, str]) -> Figu
         body.set_facecolor(colors.get(of, "#7b8fb0"))
         body.set_alpha(0.35)
         body.set_linewidth(0)
-    ax.boxplot(data, positions=y, orientation="horizontal", widths=0.22, showfliers=False, patch_artist=True,
-               boxprops={"facecolor": "white", "linewidth": 0.8}, medianprops={"color": "#1d2127"},
-               whiskerprops={"linewidth": 0.8}, capprops={"linewidth": 0.8})
+    ax.boxplot(
+        data,
+        positions=y,
+        orientation="horizontal",
+        widths=0.22,
+        showfliers=False,
+        patch_artist=True,
+        boxprops={"facecolor": "white", "linewidth": 0.8},
+        medianprops={"color": "#1d2127"},
+        whiskerprops={"linewidth": 0.8},
+        capprops={"linewidth": 0.8},
+    )
     ax.set_yticks(y, [f"{pair_label(s, o)}  (n={len(d)})" for (s, o), d in zip(pairs, data)])
     ax.grid(axis="y", visible=False)
     ax.set_xlabel("log PPL = mean negative log-likelihood per completion token (nats)")

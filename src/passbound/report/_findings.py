@@ -120,59 +120,69 @@ def _ranking(run: RunData, benchmark: str, k: int) -> tuple[list[Standing], Stan
     df = df[df["pass_at_k"].notna()]
     order = {m: i for i, m in enumerate(run.models)}
     rows = sorted(
-        (Standing(str(r.model), _f(r.pass_at_k), _f(r.ci_low), _f(r.ci_high))
-         for r in df.itertuples()),
+        (Standing(str(r.model), _f(r.pass_at_k), _f(r.ci_low), _f(r.ci_high)) for r in df.itertuples()),
         key=lambda s: (-s.value, order.get(s.model, len(order))),
     )
     if not rows:
         return [], None
     top = [s for s in rows if s.value >= rows[0].value - TIE_EPS]
-    rest = rows[len(top):]
+    rest = rows[len(top) :]
     return top, (rest[0] if rest else None)
 
 
-def _paired_at(run: RunData, benchmark: str, model: str, ref: str, k: int | None
-               ) -> PairedDiff | None:
-    df = run.paired[(run.paired["benchmark"] == benchmark) & (run.paired["model"] == model)
-                    & (run.paired["reference"] == ref) & run.paired["diff"].notna()]
+def _paired_at(run: RunData, benchmark: str, model: str, ref: str, k: int | None) -> PairedDiff | None:
+    df = run.paired[
+        (run.paired["benchmark"] == benchmark)
+        & (run.paired["model"] == model)
+        & (run.paired["reference"] == ref)
+        & run.paired["diff"].notna()
+    ]
     if df.empty or k is None:
         return None
     exact = df[df["k"] == k]
     row = exact.iloc[0] if len(exact) else df.loc[df["k"].idxmax()] if k > 1 else None
     if row is None:
         return None
-    return PairedDiff(model, ref, int(row["k"]), _f(row["diff"]), _f(row["ci_low"]),
-                      _f(row["ci_high"]))
+    return PairedDiff(model, ref, int(row["k"]), _f(row["diff"]), _f(row["ci_low"]), _f(row["ci_high"]))
 
 
 def benchmark_findings(run: RunData, benchmark: str) -> BenchmarkFindings:
     """Everything the summary says about one benchmark."""
     k_max = common_k_max(run, benchmark)
     summ = run.summary[run.summary["benchmark"] == benchmark]
-    n_problems = int(summ["n_problems"].max()) if len(summ) and summ["n_problems"].notna().any() \
-        else None
+    n_problems = int(summ["n_problems"].max()) if len(summ) and summ["n_problems"].notna().any() else None
     bf = BenchmarkFindings(benchmark, n_problems, k_max)
     bf.best_at_1, bf.runner_up_at_1 = _ranking(run, benchmark, 1)
     if k_max is not None:
         bf.best_at_kmax, bf.runner_up_at_kmax = _ranking(run, benchmark, k_max)
     for r in run.crossover[run.crossover["benchmark"] == benchmark].itertuples():
         wins_at_1 = _truthy(r.model_wins_at_1)
-        ck = _crossing(run, benchmark, str(r.model), str(r.base_model), wins_at_1,
-                       _f(r.crossover_k))
+        ck = _crossing(run, benchmark, str(r.model), str(r.base_model), wins_at_1, _f(r.crossover_k))
         share = _f(getattr(r, "crossing_share", None))
-        interval = ((_f(r.crossover_ci_low), _f(r.crossover_ci_high), share)
-                    if ck is not None and ck == _f(r.crossover_k) and share is not None and not math.isnan(share)
-                    else None)  # only where the crossing described is the one the table bootstrapped
-        bf.crossovers.append(Crossover(str(r.model), str(r.base_model), ck, wins_at_1,
-                                       _truthy(r.base_wins_at_kmax), interval))
+        interval = (
+            (_f(r.crossover_ci_low), _f(r.crossover_ci_high), share)
+            if ck is not None and ck == _f(r.crossover_k) and share is not None and not math.isnan(share)
+            else None
+        )  # only where the crossing described is the one the table bootstrapped
+        bf.crossovers.append(
+            Crossover(str(r.model), str(r.base_model), ck, wins_at_1, _truthy(r.base_wins_at_kmax), interval)
+        )
     for r in run.delta_se[run.delta_se["benchmark"] == benchmark].itertuples():
-        bf.delta_se.append(DeltaSE(str(r.rl_model), str(r.base_model), int(_f(r.k_max)),
-                                   _f(r.base_pass_at_kmax), _f(r.rl_pass_at_1), _f(r.delta_se),
-                                   _f(r.ci_low), _f(r.ci_high)))
+        bf.delta_se.append(
+            DeltaSE(
+                str(r.rl_model),
+                str(r.base_model),
+                int(_f(r.k_max)),
+                _f(r.base_pass_at_kmax),
+                _f(r.rl_pass_at_1),
+                _f(r.delta_se),
+                _f(r.ci_low),
+                _f(r.ci_high),
+            )
+        )
     pairs = run.paired.loc[run.paired["benchmark"] == benchmark, ["model", "reference"]]
     for model, ref in dict.fromkeys(map(tuple, pairs.astype(str).values.tolist())):
-        bf.paired.append((_paired_at(run, benchmark, model, ref, 1),
-                          _paired_at(run, benchmark, model, ref, k_max)))
+        bf.paired.append((_paired_at(run, benchmark, model, ref, 1), _paired_at(run, benchmark, model, ref, k_max)))
     bf.solvable = _solvable(run, benchmark)
     bf.visible_only = _visible_only(run, benchmark)
     bf.no_answer = no_answer_shares(run, benchmark)
@@ -195,12 +205,12 @@ def _visible_only(run: RunData, benchmark: str) -> tuple[int, int] | None:
 def describe_visible_only(counts: tuple[int, int]) -> str:
     """The warning a benchmark with problems graded only on tests its prompt shows carries."""
     shown, total = counts
-    return (f"{shown} of {total} problems are graded only on tests shown in the prompt; "
-            "their pass rates are an upper bound")
+    return (
+        f"{shown} of {total} problems are graded only on tests shown in the prompt; their pass rates are an upper bound"
+    )
 
 
-def _crossing(run: RunData, benchmark: str, model: str, base: str, model_wins_at_1: bool,
-              csv_k: float) -> float | None:
+def _crossing(run: RunData, benchmark: str, model: str, base: str, model_wins_at_1: bool, csv_k: float) -> float | None:
     """First k where the order of model and base at k = 1 flips, or None if it never does.
 
     crossover.csv holds the first k where the base reaches the model, which is k = 1 whenever
@@ -209,8 +219,12 @@ def _crossing(run: RunData, benchmark: str, model: str, base: str, model_wins_at
     """
     if model_wins_at_1:
         return None if math.isnan(csv_k) else csv_k
-    p = run.paired[(run.paired["benchmark"] == benchmark) & (run.paired["model"] == model)
-                   & (run.paired["reference"] == base) & run.paired["diff"].notna()]
+    p = run.paired[
+        (run.paired["benchmark"] == benchmark)
+        & (run.paired["model"] == model)
+        & (run.paired["reference"] == base)
+        & run.paired["diff"].notna()
+    ]
     ahead = sorted(_f(k) for k, d in zip(p["k"], p["diff"]) if _f(d) > TIE_EPS)
     return ahead[0] if ahead else None
 
@@ -220,12 +234,29 @@ def _solvable(run: RunData, benchmark: str) -> list[Solvable]:
     exists (both hold the same counts; older runs have neither, and get no lines)."""
     sup = run.support[run.support["benchmark"] == benchmark]
     if len(sup):
-        return [Solvable(str(r.model), str(r.base_model), int(r.n_expansion) == 0,
-                         int(r.n_problems), int(r.n_expansion), int(r.n_shrinkage))
-                for r in sup.itertuples()]
+        return [
+            Solvable(
+                str(r.model),
+                str(r.base_model),
+                int(r.n_expansion) == 0,
+                int(r.n_problems),
+                int(r.n_expansion),
+                int(r.n_shrinkage),
+            )
+            for r in sup.itertuples()
+        ]
     ov = run.overlap[(run.overlap["benchmark"] == benchmark) & (run.overlap["relation"] == "base")]
-    return [Solvable(str(r.model), str(r.reference), int(r.n_model_only) == 0, int(r.n_problems),
-                     int(r.n_model_only), int(r.n_reference_only)) for r in ov.itertuples()]
+    return [
+        Solvable(
+            str(r.model),
+            str(r.reference),
+            int(r.n_model_only) == 0,
+            int(r.n_problems),
+            int(r.n_model_only),
+            int(r.n_reference_only),
+        )
+        for r in ov.itertuples()
+    ]
 
 
 def all_findings(run: RunData) -> list[BenchmarkFindings]:
@@ -236,8 +267,8 @@ def all_findings(run: RunData) -> list[BenchmarkFindings]:
 # Static text below contains no HTML-special characters; renderers escape model names through
 # the ``name`` callback, so the same sentences are safe in HTML and readable in Markdown.
 
-def describe_best(best: list[Standing], runner: Standing | None,
-                  name: Callable[[str], str]) -> str:
+
+def describe_best(best: list[Standing], runner: Standing | None, name: Callable[[str], str]) -> str:
     """'A (52.0%), ahead of B (48.0%)' or 'tie: A, B (100.0%)'."""
     if not best:
         return "—"
@@ -292,9 +323,11 @@ def describe_solvable(s: Solvable, name: Callable[[str], str]) -> str:
     else:
         net = s.expansion - s.shrinkage
         gist = f"boundary shifted (net {'+' if net > 0 else '−' if net < 0 else '±'}{abs(net)})"
-    return (f"{name(s.model)}-solvable ⊆ {name(s.base_model)}-solvable: "
-            f"{'yes' if s.subset else 'no'} (k = n); expansion {s.expansion}, "
-            f"shrinkage {s.shrinkage} of {s.n_problems} problems: {gist}")
+    return (
+        f"{name(s.model)}-solvable ⊆ {name(s.base_model)}-solvable: "
+        f"{'yes' if s.subset else 'no'} (k = n); expansion {s.expansion}, "
+        f"shrinkage {s.shrinkage} of {s.n_problems} problems: {gist}"
+    )
 
 
 def describe_paired(p: PairedDiff, name: Callable[[str], str]) -> str:

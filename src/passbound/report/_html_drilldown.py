@@ -116,27 +116,31 @@ def _load_problems(run: RunData) -> tuple[list[DrillProblem], str]:
     except PassboundError as exc:
         return [], f"The drill-down could not be read: {exc}"
     if records is None:
-        return [], (f"This run has no drill-down table yet; `passbound report {run.run_dir}` writes it "
-                    "(it reads the verdicts, judgments and human verdicts).")
+        return [], (
+            f"This run has no drill-down table yet; `passbound report {run.run_dir}` writes it "
+            "(it reads the verdicts, judgments and human verdicts)."
+        )
     return [DrillProblem.from_record(r) for r in records], ""
 
 
 def drilldown_section(run: RunData, name: Name) -> str:
     """``<section id="drilldown">``: per benchmark, hard problems first, each model's correct samples."""
     problems, error = _load_problems(run)
-    head = (f"<section id=\"drilldown\" data-run=\"{_e(run.run_dir)}\">{STYLE}"
-            "<h2>CoT drill-down: correct samples</h2>"
-            "<p class=\"note\">Is a correct answer backed by valid reasoning? Problems that some model solves "
-            "with only a few of its samples (<span class=\"dd-badge\">hard</span>: at most 5% of n, or 2) come "
-            "first: their correct answers are the likeliest to be lucky (Yue et al., 2025). Mark samples "
-            "<b>valid</b> or <b>invalid</b>, then <b>Export verdicts</b> and record them with "
-            f"<code>passbound annotate {_e(run.run_dir)} --import verdicts.json</code>. Shown: at most "
-            f"{MAX_PROBLEMS} problems per benchmark, {MAX_SAMPLES} correct samples per model and problem, "
-            f"texts cut at {MAX_CHARS // 1024} KB; <code>passbound drilldown {_e(run.run_dir)} -o drill.jsonl</code> "
-            "exports every correct sample in full.</p>"
-            "<div class=\"dd-tools\"><label><input type=\"checkbox\" id=\"dd-hard-only\"> hard problems only"
-            "</label><button type=\"button\" id=\"dd-export\">Export verdicts</button>"
-            "<span id=\"dd-count\" class=\"muted\">No verdicts recorded in this page yet.</span></div>")
+    head = (
+        f"<section id=\"drilldown\" data-run=\"{_e(run.run_dir)}\">{STYLE}"
+        "<h2>CoT drill-down: correct samples</h2>"
+        "<p class=\"note\">Is a correct answer backed by valid reasoning? Problems that some model solves "
+        "with only a few of its samples (<span class=\"dd-badge\">hard</span>: at most 5% of n, or 2) come "
+        "first: their correct answers are the likeliest to be lucky (Yue et al., 2025). Mark samples "
+        "<b>valid</b> or <b>invalid</b>, then <b>Export verdicts</b> and record them with "
+        f"<code>passbound annotate {_e(run.run_dir)} --import verdicts.json</code>. Shown: at most "
+        f"{MAX_PROBLEMS} problems per benchmark, {MAX_SAMPLES} correct samples per model and problem, "
+        f"texts cut at {MAX_CHARS // 1024} KB; <code>passbound drilldown {_e(run.run_dir)} -o drill.jsonl</code> "
+        "exports every correct sample in full.</p>"
+        "<div class=\"dd-tools\"><label><input type=\"checkbox\" id=\"dd-hard-only\"> hard problems only"
+        "</label><button type=\"button\" id=\"dd-export\">Export verdicts</button>"
+        "<span id=\"dd-count\" class=\"muted\">No verdicts recorded in this page yet.</span></div>"
+    )
     body = []
     if error:
         body.append(f"<p class=\"muted\">{_e(error)}</p>")
@@ -155,8 +159,11 @@ def _images(p: DrillProblem, run_dir: Path) -> str:
     tags = []
     for m in p.media:
         uri = thumbnail_uri(Path(run_dir) / m)
-        tags.append(f"<img class=\"dd-image\" alt=\"image of problem {_e(p.problem_id)}\" src=\"{uri}\">" if uri
-                    else f"<p class=\"muted\">image {_e(m)} is not in the run directory</p>")
+        tags.append(
+            f"<img class=\"dd-image\" alt=\"image of problem {_e(p.problem_id)}\" src=\"{uri}\">"
+            if uri
+            else f"<p class=\"muted\">image {_e(m)} is not in the run directory</p>"
+        )
     return "".join(tags)
 
 
@@ -166,19 +173,23 @@ def _problem(p: DrillProblem, name: Name, run_dir: Path) -> str:
     badge = " <span class=\"dd-badge\">hard</span>" if p.hard else ""
     fractions = ", ".join(f"{_e(m.model)} {m.c}/{m.n}" for m in p.models)
     prompt, _ = truncate(p.prompt, MAX_CHARS)
-    parts = [f"<details class=\"dd-problem\" data-hard=\"{int(p.hard)}\" data-benchmark=\"{_e(p.benchmark)}\" "
-             f"data-problem=\"{_e(p.problem_id)}\"><summary><b>{_e(p.problem_id)}</b>{badge} "
-             f"<span class=\"muted\">correct: {fractions}</span></summary>"
-             f"<h4>Problem</h4>{_images(p, run_dir)}<pre class=\"dd-text\">{_e(prompt)}</pre>"
-             f"<p>Gold answer: <code>{_e(p.target)}</code></p>"]
+    parts = [
+        f"<details class=\"dd-problem\" data-hard=\"{int(p.hard)}\" data-benchmark=\"{_e(p.benchmark)}\" "
+        f"data-problem=\"{_e(p.problem_id)}\"><summary><b>{_e(p.problem_id)}</b>{badge} "
+        f"<span class=\"muted\">correct: {fractions}</span></summary>"
+        f"<h4>Problem</h4>{_images(p, run_dir)}<pre class=\"dd-text\">{_e(prompt)}</pre>"
+        f"<p>Gold answer: <code>{_e(p.target)}</code></p>"
+    ]
     for m in p.models:
         hard = " <span class=\"dd-badge\">hard</span>" if m.hard else ""
         parts.append(f"<h4>{name(m.model)} {m.c}/{m.n} correct ({pct(m.pass_fraction)}%){hard}</h4>")
         for s in m.samples:
             pressed = {v: "true" if s.human == v else "false" for v in ("valid", "invalid")}
-            verdicts = [f"judge: <b>{_e(s.judge)}</b>" if s.judge else "",
-                        f"human: <b>{_e(s.human)}</b>" if s.human else "",
-                        f"note: {_e(s.note)}" if s.note else ""]
+            verdicts = [
+                f"judge: <b>{_e(s.judge)}</b>" if s.judge else "",
+                f"human: <b>{_e(s.human)}</b>" if s.human else "",
+                f"note: {_e(s.note)}" if s.note else "",
+            ]
             parts.append(
                 f"<div class=\"dd-sample\" data-model=\"{_e(m.model)}\" data-benchmark=\"{_e(p.benchmark)}\" "
                 f"data-problem=\"{_e(p.problem_id)}\" data-index=\"{s.index}\" data-human=\"{_e(s.human or '')}\">"
@@ -188,7 +199,8 @@ def _problem(p: DrillProblem, name: Name, run_dir: Path) -> str:
                 f" <button type=\"button\" data-verdict=\"invalid\" aria-pressed=\"{pressed['invalid']}\">invalid"
                 "</button> <input class=\"dd-note\" type=\"text\" placeholder=\"note (optional)\" size=\"24\">"
                 + (" <span class=\"muted\">(text cut)</span>" if s.truncated else "")
-                + f"</div><pre class=\"dd-text\">{_e(s.text)}</pre></div>")
+                + f"</div><pre class=\"dd-text\">{_e(s.text)}</pre></div>"
+            )
         if m.c > len(m.samples):
             parts.append(f"<p class=\"muted\">{m.c - len(m.samples)} more correct sample(s) not shown.</p>")
     return "".join(parts) + "</details>"

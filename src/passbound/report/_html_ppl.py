@@ -37,8 +37,11 @@ def _benches(run: RunData, df: pd.DataFrame) -> list[str]:
 
 def _table(head: list[str], rows: list[str], first_numeric: int) -> str:
     ths = "".join(f"<th class=\"n\">{h}</th>" if i >= first_numeric else f"<th>{h}</th>" for i, h in enumerate(head))
-    return (f"<div class=\"scroll\"><table class=\"wide dense\"><thead><tr>{ths}</tr></thead><tbody>"
-            + "".join(rows) + "</tbody></table></div>")
+    return (
+        f"<div class=\"scroll\"><table class=\"wide dense\"><thead><tr>{ths}</tr></thead><tbody>"
+        + "".join(rows)
+        + "</tbody></table></div>"
+    )
 
 
 def perplexity_section(run: RunData, name: Name, svgs: dict[str, bytes]) -> str:
@@ -46,27 +49,45 @@ def perplexity_section(run: RunData, name: Name, svgs: dict[str, bytes]) -> str:
     df = run.perplexity
     if df.empty:
         return ""
-    out = ["<h2 id=\"perplexity\">Perplexity</h2><p class=\"note\">PPL<sub>m</sub>(Y|x) = exp(−(1/T) "
-           "Σ<sub>t</sub> log p<sub>m</sub>(y<sub>t</sub> | x, y<sub>&lt;t</sub>)) of scorer m on another model's "
-           "completions Y (completion tokens only; prompt rendered as for sampling). If the base model "
-           "finds an RL model's completions no less likely than its own, RL reweights what the base "
-           "already produces (Yue et al., 2025, §4.1). Entropy: the model's mean token entropy on its own "
-           "samples at its sampling temperature (nats).</p>"]
-    head = ["Benchmark", "Scorer", "Scored samples of", "Samples", "Median PPL", "Q25", "Q75", "Mean PPL",
-            "Mean log PPL", "Mean entropy"]
+    out = [
+        "<h2 id=\"perplexity\">Perplexity</h2><p class=\"note\">PPL<sub>m</sub>(Y|x) = exp(−(1/T) "
+        "Σ<sub>t</sub> log p<sub>m</sub>(y<sub>t</sub> | x, y<sub>&lt;t</sub>)) of scorer m on another model's "
+        "completions Y (completion tokens only; prompt rendered as for sampling). If the base model "
+        "finds an RL model's completions no less likely than its own, RL reweights what the base "
+        "already produces (Yue et al., 2025, §4.1). Entropy: the model's mean token entropy on its own "
+        "samples at its sampling temperature (nats).</p>"
+    ]
+    head = [
+        "Benchmark",
+        "Scorer",
+        "Scored samples of",
+        "Samples",
+        "Median PPL",
+        "Q25",
+        "Q75",
+        "Mean PPL",
+        "Mean log PPL",
+        "Mean entropy",
+    ]
     rows = []
     for bench in _benches(run, df):
         svg = svgs.get(f"ppl:{bench}")
         if svg is not None:
             b64 = base64.b64encode(svg).decode("ascii")
-            out.append(f"<figure><img alt=\"perplexity distributions on {_e(bench)}\" "
-                       f"src=\"data:image/svg+xml;base64,{b64}\"><figcaption>Per-sample log PPL on {_e(bench)}: "
-                       "violins show the distribution, boxes the quartiles and median.</figcaption></figure>")
+            out.append(
+                f"<figure><img alt=\"perplexity distributions on {_e(bench)}\" "
+                f"src=\"data:image/svg+xml;base64,{b64}\"><figcaption>Per-sample log PPL on {_e(bench)}: "
+                "violins show the distribution, boxes the quartiles and median.</figcaption></figure>"
+            )
         for i, r in enumerate(df[df["benchmark"] == bench].itertuples()):
-            rows.append(f"<tr><td class=\"grp\">{_e(bench) if i == 0 else ''}</td><td>{name(str(r.scorer))}</td>"
-                        f"<td>{name(str(r.of_model))}</td><td class=\"n\">{kfmt(_f(r.n_samples))}</td>"
-                        + "".join(_num(getattr(r, c)) for c in ("median_ppl", "q25", "q75", "mean_ppl"))
-                        + _num(r.mean_log_ppl, 3) + _num(r.mean_entropy, 3) + "</tr>")
+            rows.append(
+                f"<tr><td class=\"grp\">{_e(bench) if i == 0 else ''}</td><td>{name(str(r.scorer))}</td>"
+                f"<td>{name(str(r.of_model))}</td><td class=\"n\">{kfmt(_f(r.n_samples))}</td>"
+                + "".join(_num(getattr(r, c)) for c in ("median_ppl", "q25", "q75", "mean_ppl"))
+                + _num(r.mean_log_ppl, 3)
+                + _num(r.mean_entropy, 3)
+                + "</tr>"
+            )
     return "".join(out) + _table(head, rows, 3)
 
 

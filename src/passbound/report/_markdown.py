@@ -29,10 +29,11 @@ if TYPE_CHECKING:
 
 def _headline(f: BenchmarkFindings) -> list[str]:
     n = f" ({f.n_problems} problems)" if f.n_problems else ""
-    lines = [f"- **{code(f.benchmark)}**{n}",
-             f"  - best at k = 1: {describe_best(f.best_at_1, f.runner_up_at_1, code)}",
-             f"  - best at k = {kfmt(f.k_max)}: "
-             f"{describe_best(f.best_at_kmax, f.runner_up_at_kmax, code)}"]
+    lines = [
+        f"- **{code(f.benchmark)}**{n}",
+        f"  - best at k = 1: {describe_best(f.best_at_1, f.runner_up_at_1, code)}",
+        f"  - best at k = {kfmt(f.k_max)}: {describe_best(f.best_at_kmax, f.runner_up_at_kmax, code)}",
+    ]
     lines += [f"  - {describe_crossover(c, code)}" for c in f.crossovers]
     lines += [f"  - {describe_delta_se(d, code)}" for d in f.delta_se]
     for at1, atk in f.paired:
@@ -87,32 +88,73 @@ def render_markdown(run: RunData, findings: list[BenchmarkFindings]) -> str:
     out = [f"# passbound report: {code(study)}", "", " · ".join(prov), "", "## Headline", ""]
     for f in findings:
         out += _headline(f)
-    out += ["", "pass rates in %; ΔSE = base pass@k_max − RL pass@1 in percentage points "
-            "(Yue et al., 2025); intervals are bootstrap CIs.", ""]
+    out += [
+        "",
+        "pass rates in %; ΔSE = base pass@k_max − RL pass@1 in percentage points "
+        "(Yue et al., 2025); intervals are bootstrap CIs.",
+        "",
+    ]
 
     out += ["## Sampling-efficiency gap (ΔSE)", ""]
     if run.delta_se.empty:
         out += ["No ΔSE: the study has no RL model paired with a base model.", ""]
     else:
-        rows = [[code(r.benchmark), code(r.rl_model), code(r.base_model), kfmt(r.k_max),
-                 pct(float(r.base_pass_at_kmax)), pct(float(r.rl_pass_at_1)),
-                 pts(float(r.delta_se)), ci(float(r.ci_low), float(r.ci_high))]
-                for r in run.delta_se.itertuples()]
-        out += md_table(["benchmark", "RL model", "base", "k_max", "base pass@k_max (%)",
-                       "RL pass@1 (%)", "ΔSE (pts)", "CI"], rows, {3, 4, 5, 6}) + [""]
+        rows = [
+            [
+                code(r.benchmark),
+                code(r.rl_model),
+                code(r.base_model),
+                kfmt(r.k_max),
+                pct(float(r.base_pass_at_kmax)),
+                pct(float(r.rl_pass_at_1)),
+                pts(float(r.delta_se)),
+                ci(float(r.ci_low), float(r.ci_high)),
+            ]
+            for r in run.delta_se.itertuples()
+        ]
+        out += md_table(
+            ["benchmark", "RL model", "base", "k_max", "base pass@k_max (%)", "RL pass@1 (%)", "ΔSE (pts)", "CI"],
+            rows,
+            {3, 4, 5, 6},
+        ) + [""]
 
     out += _analyses(run)
     out += ["## Per-benchmark results", ""]
     order = {name: i for i, name in enumerate(run.models)}
-    summ = run.summary.assign(_b=run.summary["benchmark"].map(
-        {b: i for i, b in enumerate(run.benchmarks)}), _o=run.summary["model"].map(order))
+    summ = run.summary.assign(
+        _b=run.summary["benchmark"].map({b: i for i, b in enumerate(run.benchmarks)}),
+        _o=run.summary["model"].map(order),
+    )
     rows = []
     for r in summ.sort_values(["_b", "_o"], na_position="last").itertuples():
-        rows.append([code(r.benchmark), code(r.model), str(r.role), pct(float(r.pass_at_1)),
-                     pct(float(r.pass_at_kmax)), kfmt(r.k_max), pct(float(r.maj_at_kmax)),
-                     kfmt(r.n_timeout), kfmt(r.n_error), kfmt(r.n_no_answer)])
-    out += md_table(["benchmark", "model", "role", "pass@1 (%)", "pass@k_max (%)", "k_max",
-                   "maj@k_max (%)", "timeouts", "errors", "no answer"], rows,
-                  {3, 4, 5, 6, 7, 8, 9})
+        rows.append(
+            [
+                code(r.benchmark),
+                code(r.model),
+                str(r.role),
+                pct(float(r.pass_at_1)),
+                pct(float(r.pass_at_kmax)),
+                kfmt(r.k_max),
+                pct(float(r.maj_at_kmax)),
+                kfmt(r.n_timeout),
+                kfmt(r.n_error),
+                kfmt(r.n_no_answer),
+            ]
+        )
+    out += md_table(
+        [
+            "benchmark",
+            "model",
+            "role",
+            "pass@1 (%)",
+            "pass@k_max (%)",
+            "k_max",
+            "maj@k_max (%)",
+            "timeouts",
+            "errors",
+            "no answer",
+        ],
+        rows,
+        {3, 4, 5, 6, 7, 8, 9},
+    )
     return "\n".join(out) + "\n"
-

@@ -70,8 +70,15 @@ def imported_sampling(run: RunData) -> list[ImportedSampling]:
         settings = [(key, stated.get(key, UNKNOWN)) for key, _ in SHOWN]
         settings += [(key, stated[key]) for key, _ in STATED_ONLY if key in stated]
         partial = any(covered[model].get(b, 0) < (n or 0) for b, n in n_problems.items())
-        out.append(ImportedSampling(model, str(entry.get("format", "?")), tuple(sorted(entry.get("problems") or {})),
-                                    tuple(settings), partial))
+        out.append(
+            ImportedSampling(
+                model,
+                str(entry.get("format", "?")),
+                tuple(sorted(entry.get("problems") or {})),
+                tuple(settings),
+                partial,
+            )
+        )
     return out
 
 
@@ -79,12 +86,16 @@ def sampled_models(run: RunData) -> list[str]:
     """Models some of whose samples were drawn by this study (with its sampling settings)."""
     partial = {s.model for s in imported_sampling(run) if s.partial}
     imported = {str(e.get("model")) for e in run.manifest.get("imports") or []}
-    return [str(x.get("name")) for x in run.manifest.get("models", [])
-            if str(x.get("name")) not in imported or str(x.get("name")) in partial]
+    return [
+        str(x.get("name"))
+        for x in run.manifest.get("models", [])
+        if str(x.get("name")) not in imported or str(x.get("name")) in partial
+    ]
 
 
-def describe_import(s: ImportedSampling, name: Callable[[str], str], labels: dict[str, str],
-                    literal: Callable[[str], str]) -> str:
+def describe_import(
+    s: ImportedSampling, name: Callable[[str], str], labels: dict[str, str], literal: Callable[[str], str]
+) -> str:
     """``name`` imported from FORMAT (benchmarks): its settings as the file states them. ``literal``
     writes what came from the file or the study (benchmark names, values) safely for the page."""
     where = f" ({', '.join(map(literal, s.benchmarks))})" if s.benchmarks else ""
@@ -134,10 +145,14 @@ def no_answer_shares(run: RunData, benchmark: str) -> list[NoAnswerShare]:
 
 def describe_no_answer(x: NoAnswerShare, name: Callable[[str], str], literal: Callable[[str], str]) -> str:
     """The warning for one model: the share, what it does to pass@k, and what would read them."""
-    text = (f"{name(x.model)}: {x.n_no_answer} of {x.n_samples} samples ({pct(x.n_no_answer / x.n_samples)}%) "
-            "name no answer the verifier could read; they count as failures, so its pass@k measures the answer "
-            "format as much as the model")
+    text = (
+        f"{name(x.model)}: {x.n_no_answer} of {x.n_samples} samples ({pct(x.n_no_answer / x.n_samples)}%) "
+        "name no answer the verifier could read; they count as failures, so its pass@k measures the answer "
+        "format as much as the model"
+    )
     if x.option is not None:
-        text += (f". If it writes its answers without \\boxed{{}} or an answer phrase, {literal(x.option)} in "
-                 "the study file also reads the last math expression or number; set it and run the study again")
+        text += (
+            f". If it writes its answers without \\boxed{{}} or an answer phrase, {literal(x.option)} in "
+            "the study file also reads the last math expression or number; set it and run the study again"
+        )
     return text

@@ -26,10 +26,24 @@ from passbound.store.tables import TEXT_COLUMNS
 MISSING_MD, MISSING_TEX = "—", "---"
 _RATE = re.compile(r"(^|_)(pass_at|maj_at)|fraction$|_rate$|_acc$")
 _POINTS = {"delta_se", "diff"}
-_TEX_SPECIAL = {"&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{",
-                "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
-                "\\": r"\textbackslash{}", "<": r"\textless{}", ">": r"\textgreater{}",
-                "|": r"\textbar{}", "−": "-", "⊆": r"$\subseteq$", "Δ": r"$\Delta$"}
+_TEX_SPECIAL = {
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+    "\\": r"\textbackslash{}",
+    "<": r"\textless{}",
+    ">": r"\textgreater{}",
+    "|": r"\textbar{}",
+    "−": "-",
+    "⊆": r"$\subseteq$",
+    "Δ": r"$\Delta$",
+}
 _MD_SPECIAL = set("\\`*_[]<>|#")
 
 
@@ -138,8 +152,13 @@ def _cell(col: Column, row: pd.Series, tex: bool) -> str:
 def _label(col: Column, tex: bool) -> str:
     """Header text: ``pass_at_kmax`` -> ``pass@k_max (%)``, with the CI noted."""
     name = col.name
-    for a, b in (("pass_at_kmax", "pass@k_max"), ("pass_at_", "pass@"), ("maj_at_kmax", "maj@k_max"),
-                 ("maj_at_", "maj@"), ("delta_se", "ΔSE")):
+    for a, b in (
+        ("pass_at_kmax", "pass@k_max"),
+        ("pass_at_", "pass@"),
+        ("maj_at_kmax", "maj@k_max"),
+        ("maj_at_", "maj@"),
+        ("delta_se", "ΔSE"),
+    ):
         name = name.replace(a, b)
     unit = {"rate": " (%)", "points": " (pts)"}.get(col.kind, "")
     ci = " [CI]" if col.ci else ""
@@ -152,10 +171,11 @@ def _label(col: Column, tex: bool) -> str:
 def to_markdown(df: pd.DataFrame) -> str:
     """A GitHub-flavoured Markdown table, numeric columns right-aligned."""
     cols = shown_columns(df)
-    lines = ["| " + " | ".join(_label(c, False) for c in cols) + " |",
-             "| " + " | ".join("---:" if c.numeric else "---" for c in cols) + " |"]
-    lines += ["| " + " | ".join(_cell(c, row, False) for c in cols) + " |"
-              for _, row in df.iterrows()]
+    lines = [
+        "| " + " | ".join(_label(c, False) for c in cols) + " |",
+        "| " + " | ".join("---:" if c.numeric else "---" for c in cols) + " |",
+    ]
+    lines += ["| " + " | ".join(_cell(c, row, False) for c in cols) + " |" for _, row in df.iterrows()]
     return "\n".join(lines) + "\n"
 
 
@@ -163,9 +183,13 @@ def to_latex(df: pd.DataFrame, name: str) -> str:
     """A booktabs ``tabular``: one ``\\\\``-terminated line per CSV row between the rules."""
     cols = shown_columns(df)
     spec = "".join("r" if c.numeric else "l" for c in cols)
-    lines = [f"% passbound table {tex_escape(name)}; needs \\usepackage{{booktabs}}",
-             f"\\begin{{tabular}}{{{spec}}}", "\\toprule",
-             " & ".join(_label(c, True) for c in cols) + " \\\\", "\\midrule"]
+    lines = [
+        f"% passbound table {tex_escape(name)}; needs \\usepackage{{booktabs}}",
+        f"\\begin{{tabular}}{{{spec}}}",
+        "\\toprule",
+        " & ".join(_label(c, True) for c in cols) + " \\\\",
+        "\\midrule",
+    ]
     lines += [" & ".join(_cell(c, row, True) for c in cols) + " \\\\" for _, row in df.iterrows()]
     lines += ["\\bottomrule", "\\end{tabular}"]
     return "\n".join(lines) + "\n"
@@ -182,8 +206,12 @@ def read_csv(path: Path) -> pd.DataFrame:
             df[c] = df[c].fillna("").astype(str)
     for c in df.columns:  # integer columns with gaps load as float; keep them integers
         s = df[c]
-        if s.dtype == float and s.notna().any() and (s.dropna() % 1 == 0).all() \
-                and not (_RATE.search(c) or c in _POINTS or "ci_" in c or c in ("lo", "hi")):
+        if (
+            s.dtype == float
+            and s.notna().any()
+            and (s.dropna() % 1 == 0).all()
+            and not (_RATE.search(c) or c in _POINTS or "ci_" in c or c in ("lo", "hi"))
+        ):
             df[c] = s.astype("Int64")
     return df
 
@@ -202,8 +230,7 @@ def write_tables(run_dir: Path) -> dict[str, Path]:
         if not len(df.columns):
             continue
         name = csv.stem
-        for key, suffix, text in (("table_md", ".md", to_markdown(df)),
-                                  ("table_tex", ".tex", to_latex(df, name))):
+        for key, suffix, text in (("table_md", ".md", to_markdown(df)), ("table_tex", ".tex", to_latex(df, name))):
             path = out_dir / f"{name}{suffix}"
             tmp = path.with_name(path.name + ".tmp")
             tmp.write_text(text, encoding="utf-8")

@@ -101,7 +101,16 @@ class Tier:
             real = os.path.realpath(shutil.which(python) or python)
             prefix = _bwrap_prefix(workdir, self.python_paths, home)[:-1]  # up to its closing "--"
             if numpy:  # bwrap would make the parents 0700: the dropped uid could not reach numpy
-                prefix += ["--perms", "0755", "--dir", os.path.dirname(NUMPY_ROOT), "--perms", "0755", "--dir", NUMPY_ROOT]
+                prefix += [
+                    "--perms",
+                    "0755",
+                    "--dir",
+                    os.path.dirname(NUMPY_ROOT),
+                    "--perms",
+                    "0755",
+                    "--dir",
+                    NUMPY_ROOT,
+                ]
             for path in numpy:
                 prefix += ["--ro-bind", path, f"{NUMPY_ROOT}/{os.path.basename(path)}"]
             env = [f"PYTHONPATH={NUMPY_ROOT}"] if numpy else []
@@ -170,8 +179,16 @@ def _bwrap_has_size() -> bool:
 # interpreter and its standard library on Debian-like systems).
 _SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 # The few files of /etc a program needs (the dynamic loader, time zone, locale aliases).
-_ETC_FILES = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime",
-              "/etc/alternatives", "/etc/nsswitch.conf", "/etc/passwd", "/etc/group")
+_ETC_FILES = (
+    "/etc/ld.so.cache",
+    "/etc/ld.so.conf",
+    "/etc/ld.so.conf.d",
+    "/etc/localtime",
+    "/etc/alternatives",
+    "/etc/nsswitch.conf",
+    "/etc/passwd",
+    "/etc/group",
+)
 
 
 @lru_cache(maxsize=16)
@@ -208,8 +225,10 @@ NUMPY_ROOT = "/opt/passbound-numpy"
 def _numpy_dirs(python: str) -> tuple[str, ...]:
     """numpy's package folder and its bundled libraries (``numpy.libs``) for ``python``, found
     without importing numpy; () when it has no numpy."""
-    code = ("import importlib.util as u, os; s = u.find_spec('numpy'); d = s and s.submodule_search_locations[0];"
-            " print(chr(10).join(p for p in (d, d and d + '.libs') if p and os.path.isdir(p)))")
+    code = (
+        "import importlib.util as u, os; s = u.find_spec('numpy'); d = s and s.submodule_search_locations[0];"
+        " print(chr(10).join(p for p in (d, d and d + '.libs') if p and os.path.isdir(p)))"
+    )
     try:
         out = subprocess.run([python, "-s", "-c", code], capture_output=True, text=True, timeout=60, check=True,
                              env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")}, cwd="/").stdout  # fmt: skip

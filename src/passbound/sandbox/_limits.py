@@ -131,12 +131,34 @@ _passbound_boot(%r)
 # Syscall numbers the seccomp filter needs, per machine (AUDIT_ARCH value and table).
 # ``ipc``: shmget shmat shmctl semget semop semctl semtimedop msgget msgsnd msgrcv msgctl mq_open.
 SECCOMP_ARCHES = {
-    "x86_64": {"arch": 0xC000003E, "nr": {"clone": 56, "unshare": 272, "setns": 308, "clone3": 435,
-                                          "add_key": 248, "request_key": 249, "keyctl": 250, "prctl": 157},
-               "ipc": [29, 30, 31, 64, 65, 66, 220, 68, 69, 70, 71, 240]},
-    "aarch64": {"arch": 0xC00000B7, "nr": {"clone": 220, "unshare": 97, "setns": 268, "clone3": 435,
-                                           "add_key": 217, "request_key": 218, "keyctl": 219, "prctl": 167},
-                "ipc": [194, 196, 195, 190, 193, 191, 192, 186, 189, 188, 187, 180]},
+    "x86_64": {
+        "arch": 0xC000003E,
+        "nr": {
+            "clone": 56,
+            "unshare": 272,
+            "setns": 308,
+            "clone3": 435,
+            "add_key": 248,
+            "request_key": 249,
+            "keyctl": 250,
+            "prctl": 157,
+        },
+        "ipc": [29, 30, 31, 64, 65, 66, 220, 68, 69, 70, 71, 240],
+    },
+    "aarch64": {
+        "arch": 0xC00000B7,
+        "nr": {
+            "clone": 220,
+            "unshare": 97,
+            "setns": 268,
+            "clone3": 435,
+            "add_key": 217,
+            "request_key": 218,
+            "keyctl": 219,
+            "prctl": 167,
+        },
+        "ipc": [194, 196, 195, 190, 193, 191, 192, 186, 189, 188, 187, 180],
+    },
 }
 
 

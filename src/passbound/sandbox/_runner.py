@@ -58,7 +58,9 @@ def _remove_by_fd(path: str) -> None:
     """Iterative removal with ``dir_fd`` (no recursion, no long paths)."""
     try:
         os.chmod(path, 0o700)
-        stack: list[tuple[int, int | None, str]] = [(os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW), None, "")]
+        stack: list[tuple[int, int | None, str]] = [
+            (os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW), None, "")
+        ]
     except OSError:
         return
     stuck: set[tuple[int, str]] = set()  # (depth, name) of directories that would not go

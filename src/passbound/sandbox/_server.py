@@ -113,8 +113,13 @@ class SandboxServer:
             if uid is None:  # the program runs as this user: it owns the home (a tmpfs under bwrap)
                 os.chmod(home, 0o1777)
             self._tag = secrets.token_hex(8)
-            cfg = {"uid": uid, "home": str(home), "disk_mb": self.disk_mb, "inodes": self.inodes,
-                   "scratch": _scratch_dirs() if self.tier.name != "bwrap" else []}
+            cfg = {
+                "uid": uid,
+                "home": str(home),
+                "disk_mb": self.disk_mb,
+                "inodes": self.inodes,
+                "scratch": _scratch_dirs() if self.tier.name != "bwrap" else [],
+            }
             rl = self.limits.rlimits(processes=self.tier.processes_limited)
             # With a per-run uid the loop stays root (it never runs the program) and drops per run.
             boot = boot_code(path=str(workdir / PROGRAM), workdir=str(workdir), rlimits=rl, uid=None,
@@ -149,8 +154,9 @@ class SandboxServer:
 
     # -- runs ------------------------------------------------------------------------------
 
-    def request(self, payload: bytes, *, timeout: float, watch: Callable[[bytes], bool] | None = None,
-                fresh: bool = False) -> SandboxResult:
+    def request(
+        self, payload: bytes, *, timeout: float, watch: Callable[[bytes], bool] | None = None, fresh: bool = False
+    ) -> SandboxResult:
         """Send one run; its output up to the end marker, as a ``SandboxResult``. A run past
         ``timeout`` or the output cap kills the whole sandbox (the next request starts anew);
         ``fresh`` starts a new sandbox for this run (a timeout's confirmation must not see the
@@ -202,8 +208,9 @@ class SandboxServer:
         stdout = body.decode("utf-8", errors="replace")
         return SandboxResult("ok" if exit_code == 0 else "error", exit_code, sig, stdout, "", duration)
 
-    def _read_until(self, marker: bytes, deadline: float, cap: int, line: bool = False,
-                    watch: Callable[[bytes], bool] | None = None) -> tuple[bytes, str]:
+    def _read_until(
+        self, marker: bytes, deadline: float, cap: int, line: bool = False, watch: Callable[[bytes], bool] | None = None
+    ) -> tuple[bytes, str]:
         """Read stdout until ``marker`` (and, with ``line``, the newline after it); (bytes, why):
         why is "" when found, else "timeout", "output_limit" or "ended"."""
         assert self._proc is not None and self._proc.stdout is not None
@@ -249,7 +256,7 @@ def _write_all(fd: int, data: bytes, deadline: float) -> None:
             if left <= 0:
                 raise TimeoutError
             if sel.select(timeout=left):
-                view = view[os.write(fd, view[: 1 << 16]):]
+                view = view[os.write(fd, view[: 1 << 16]) :]
 
 
 def _decode_status(status: int) -> tuple[int | None, int | None]:
@@ -294,7 +301,7 @@ def _sweep_orphans() -> None:
         return
     for name in names:
         try:
-            pid = int(name[len(_PREFIX):].split("-", 1)[0])
+            pid = int(name[len(_PREFIX) :].split("-", 1)[0])
             os.kill(pid, 0)
         except ProcessLookupError:
             remove_tree(root / name)

@@ -7,4 +7,13 @@ from passbound.stages.sample import sample_run
 from passbound.stages.study import StudyRun, run_study
 from passbound.stages.verify import verify_run
 
-__all__ = ["analyse_run", "prepare_run", "report_run", "run_study", "sample_run", "study_of_run", "StudyRun", "verify_run"]
+__all__ = [
+    "analyse_run",
+    "prepare_run",
+    "report_run",
+    "run_study",
+    "sample_run",
+    "study_of_run",
+    "StudyRun",
+    "verify_run",
+]

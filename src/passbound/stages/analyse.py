@@ -23,9 +23,17 @@ def model_records(study: StudyConfig) -> list[ModelRecord]:
     out: list[ModelRecord] = []
     for m in study.models:
         base = study.base_of(m)
-        out.append({"name": m.name, "role": m.role, "step": m.step, "base": base.name if base else None,
-                    "algorithm": m.algorithm, "training_curves": m.training_curves,
-                    "max_tokens": study.sampling.for_model(m).max_tokens})
+        out.append(
+            {
+                "name": m.name,
+                "role": m.role,
+                "step": m.step,
+                "base": base.name if base else None,
+                "algorithm": m.algorithm,
+                "training_curves": m.training_curves,
+                "max_tokens": study.sampling.for_model(m).max_tokens,
+            }
+        )
     return out
 
 
@@ -52,8 +60,10 @@ def _warn_partial(verdicts: pd.DataFrame, problems: pd.MultiIndex) -> None:
     covered = verdicts.groupby(["model", "benchmark"], sort=False)["problem_id"].nunique()
     for (model, bench), got in covered.items():
         if got < total.get(bench, 0):
-            console.print(f"[yellow]analyse: {model}/{bench} has verdicts for {got} of {total[bench]} problems; its "
-                          "pass@k covers those only (`passbound run` samples and verifies the rest)[/]")
+            console.print(
+                f"[yellow]analyse: {model}/{bench} has verdicts for {got} of {total[bench]} problems; its "
+                "pass@k covers those only (`passbound run` samples and verifies the rest)[/]"
+            )
 
 
 def analysis_inputs(study: StudyConfig, run: RunDir) -> AnalysisInputs:
@@ -78,9 +88,16 @@ def analysis_inputs(study: StudyConfig, run: RunDir) -> AnalysisInputs:
         console.print(f"[yellow]analyse: {unverified} samples have no verdict yet; run `passbound verify`[/]")
     adaptive = study.sampling.adaptive
     lengths = run.read_all("samples", models=names, columns=LENGTH_COLUMNS).to_pandas()
-    return AnalysisInputs(verdicts=verdicts, models=model_records(study), k_grid=study.k_grid, spec=study.analysis,
-                          run_path=run.path, adaptive_first=adaptive.first if adaptive is not None else None,
-                          visible_only=visible, lengths=lengths)
+    return AnalysisInputs(
+        verdicts=verdicts,
+        models=model_records(study),
+        k_grid=study.k_grid,
+        spec=study.analysis,
+        run_path=run.path,
+        adaptive_first=adaptive.first if adaptive is not None else None,
+        visible_only=visible,
+        lengths=lengths,
+    )
 
 
 def analyse_run(study: StudyConfig, run: RunDir) -> dict[str, Path]:
@@ -105,8 +122,13 @@ def write_side_analysis(study: StudyConfig, run: RunDir, name: str) -> Path:
     analysis = next((a for a in registered() if a.name == name), None)
     if analysis is None:
         raise KeyError(name)
-    inputs = AnalysisInputs(verdicts=pd.DataFrame(), models=model_records(study), k_grid=study.k_grid, spec=study.analysis,
-                            run_path=run.path)
+    inputs = AnalysisInputs(
+        verdicts=pd.DataFrame(),
+        models=model_records(study),
+        k_grid=study.k_grid,
+        spec=study.analysis,
+        run_path=run.path,
+    )
     frame = analysis.run(inputs)
     if frame is None:  # None: the analysis found nothing of its kind; side analyses always return a table
         raise ValueError(f"analysis {name!r} returned no table; write_side_analysis is for analyses that always do")

@@ -32,8 +32,9 @@ class ChunkSampler:
         self.model = study.model(model)
         self.template = get_template(self.model.template)
         params = study.sampling.for_model(self.model)
-        self.settings = GenerationSettings(params.temperature, params.top_p, params.max_tokens,
-                                           list(self.template.stop) or None)
+        self.settings = GenerationSettings(
+            params.temperature, params.top_p, params.max_tokens, list(self.template.stop) or None
+        )
         self._problems: dict[str, dict[str, Problem]] = {}
 
     def problem(self, benchmark: str, problem_id: str) -> Problem:
@@ -45,19 +46,34 @@ class ChunkSampler:
         return self._problems[benchmark][problem_id]
 
     def requests(self, task: ChunkTask) -> list[GenerationRequest]:
-        return [GenerationRequest((task, i), self.template.render(self.problem(task.benchmark, pid)), task.count, seed)
-                for i, (pid, seed) in enumerate(zip(task.problem_ids, task.seeds))]
+        return [
+            GenerationRequest((task, i), self.template.render(self.problem(task.benchmark, pid)), task.count, seed)
+            for i, (pid, seed) in enumerate(zip(task.problem_ids, task.seeds))
+        ]
 
     def table(self, task: ChunkTask, results: list[list[Completion]]) -> pa.Table:
         if len(results) != len(task.problem_ids) or any(len(r) != task.count for r in results):
             raise RunDirError(
                 f"engine {self.model.engine!r} returned {[len(r) for r in results]} completions for "
-                f"{len(task.problem_ids)} prompts (expected {task.count} each); nothing was written for this chunk")
-        return samples_to_table([
-            Sample(task.model, task.benchmark, pid, task.offset + j, c.text, c.finish_reason, c.n_tokens, seed, c.logprob)
-            for pid, seed, comps in zip(task.problem_ids, task.seeds, results)
-            for j, c in enumerate(comps)
-        ])
+                f"{len(task.problem_ids)} prompts (expected {task.count} each); nothing was written for this chunk"
+            )
+        return samples_to_table(
+            [
+                Sample(
+                    task.model,
+                    task.benchmark,
+                    pid,
+                    task.offset + j,
+                    c.text,
+                    c.finish_reason,
+                    c.n_tokens,
+                    seed,
+                    c.logprob,
+                )
+                for pid, seed, comps in zip(task.problem_ids, task.seeds, results)
+                for j, c in enumerate(comps)
+            ]
+        )
 
     def _split(self, task: ChunkTask) -> tuple[pa.Table | None, int]:
         """(the chunk's committed rows that are not this task's, e.g. an import or round one;
@@ -66,9 +82,10 @@ class ChunkSampler:
         if not run.has_shard("samples", task.model, task.benchmark, task.chunk):
             return None, 0
         table = run.read_shard("samples", task.model, task.benchmark, task.chunk)
-        mine = pc.and_(pc.is_in(table["problem_id"], pa.array(task.problem_ids)),
-                       pc.and_(pc.greater_equal(table["index"], task.offset),
-                               pc.less(table["index"], task.offset + task.count)))
+        mine = pc.and_(
+            pc.is_in(table["problem_id"], pa.array(task.problem_ids)),
+            pc.and_(pc.greater_equal(table["index"], task.offset), pc.less(table["index"], task.offset + task.count)),
+        )
         others = table.filter(pc.invert(mine))
         return others, table.num_rows - others.num_rows
 
@@ -88,18 +105,26 @@ class ChunkSampler:
         """One chunk in one ``generate`` call, then its commit; returns the rows written."""
         requests = self.requests(task)
         results = self.engine.generate(  # type: ignore[attr-defined]
-            [r.prompt for r in requests], n=task.count, temperature=self.settings.temperature,
-            top_p=self.settings.top_p, max_tokens=self.settings.max_tokens, seeds=list(task.seeds),
-            stop=self.settings.stop, on_progress=on_progress)
+            [r.prompt for r in requests],
+            n=task.count,
+            temperature=self.settings.temperature,
+            top_p=self.settings.top_p,
+            max_tokens=self.settings.max_tokens,
+            seeds=list(task.seeds),
+            stop=self.settings.stop,
+            on_progress=on_progress,
+        )
         self.commit(task, self.table(task, results))
         return task.samples
 
-    def stream(self, tasks: Iterable[ChunkTask], in_flight: int,
-               on_progress: Callable[[int], None] | None = None) -> Iterator[ChunkTask]:
+    def stream(
+        self, tasks: Iterable[ChunkTask], in_flight: int, on_progress: Callable[[int], None] | None = None
+    ) -> Iterator[ChunkTask]:
         """Sample ``tasks`` as one stream of requests; yield each task once its shard is committed."""
         tasks = list(tasks)
         pending: dict[ChunkTask, list[list[Completion] | None]] = {
-            task: [None] * len(task.problem_ids) for task in tasks}
+            task: [None] * len(task.problem_ids) for task in tasks
+        }
         left = {task: len(task.problem_ids) for task in tasks}
         requests = (r for task in tasks for r in self.requests(task))
         for key, completions in stream_completions(self.engine, requests, self.settings, in_flight):

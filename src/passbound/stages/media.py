@@ -54,8 +54,9 @@ def resolve_media(run: RunDir, problem: Problem) -> Problem:
     """The problem with absolute image paths, for a template to render."""
     if not problem.media:
         return problem
-    return dataclasses.replace(problem, media=tuple(str(run.path / m) if not Path(m).is_absolute() else m
-                                                    for m in problem.media))
+    return dataclasses.replace(
+        problem, media=tuple(str(run.path / m) if not Path(m).is_absolute() else m for m in problem.media)
+    )
 
 
 def check_media(run: RunDir, problems: Iterable[Problem]) -> None:
@@ -63,14 +64,20 @@ def check_media(run: RunDir, problems: Iterable[Problem]) -> None:
     missing = [(p, m) for p in problems for m in p.media if not (run.path / m).is_file()]
     if missing:
         p, m = missing[0]
-        hint = MATHVISTA_IMAGES_HINT if p.benchmark == "mathvista" else (
-            "put the benchmark's images where its loader finds them, or set [benchmarks.options] images")
-        raise ConfigError(f"{len(missing)} image(s) of {p.benchmark} are missing (first: problem {p.id!r} needs "
-                          f"{m}); nothing was sampled. {hint}.")
+        hint = (
+            MATHVISTA_IMAGES_HINT
+            if p.benchmark == "mathvista"
+            else ("put the benchmark's images where its loader finds them, or set [benchmarks.options] images")
+        )
+        raise ConfigError(
+            f"{len(missing)} image(s) of {p.benchmark} are missing (first: problem {p.id!r} needs "
+            f"{m}); nothing was sampled. {hint}."
+        )
 
 
-def check_images_can_be_shown(model: ModelSpec, template: object, problems: Sequence[Problem],
-                              engine: object | None = None) -> None:
+def check_images_can_be_shown(
+    model: ModelSpec, template: object, problems: Sequence[Problem], engine: object | None = None
+) -> None:
     """Stop with a clear error before sampling when image problems meet a model or template that
     cannot see images (the template's own render names the template)."""
     with_images = [p for p in problems if p.media]
@@ -82,6 +89,8 @@ def check_images_can_be_shown(model: ModelSpec, template: object, problems: Sequ
     if accepts is None and model.engine in ("vllm", "hf"):
         accepts = declares_vision(model.path)
     if accepts is False:
-        raise ConfigError(f"model {model.name!r} ({model.path}) is a text-only model, but {first.benchmark} shows "
-                          f"images ({len(with_images)} problems); give a vision-language model (e.g. Qwen2.5-VL) or "
-                          "leave the benchmark out for this model. Nothing was sampled.")
+        raise ConfigError(
+            f"model {model.name!r} ({model.path}) is a text-only model, but {first.benchmark} shows "
+            f"images ({len(with_images)} problems); give a vision-language model (e.g. Qwen2.5-VL) or "
+            "leave the benchmark out for this model. Nothing was sampled."
+        )

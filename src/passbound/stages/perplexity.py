@@ -91,8 +91,17 @@ def _backend_options(backend: str, scorer: Scorer) -> dict[str, Any]:
     return opts
 
 
-def score_perplexity(study: StudyConfig, run: RunDir, *, scorer: str, of: Sequence[str], engine: str = "hf",
-                     limit: int | None = None, template: str | None = None, show_progress: bool = True) -> int:
+def score_perplexity(
+    study: StudyConfig,
+    run: RunDir,
+    *,
+    scorer: str,
+    of: Sequence[str],
+    engine: str = "hf",
+    limit: int | None = None,
+    template: str | None = None,
+    show_progress: bool = True,
+) -> int:
     """Score every missing (scorer, of, benchmark) shard; return how many samples were scored."""
     from passbound.metrics.perplexity import BACKENDS, create_scorer
     from passbound.prompts import get_template
@@ -124,16 +133,28 @@ def score_perplexity(study: StudyConfig, run: RunDir, *, scorer: str, of: Sequen
             # A model on its own samples (by name; a scorer given as a path, by path): entropy at its T.
             own = who.label == m.name or (who.engine is None and who.path == m.path)
             temperature = study.sampling.for_model(m).temperature if own and engine == "hf" else None
-            scored += _score_shard(run, study, model, who.label, m.name, bench, samples, tmpl, temperature, engine,
-                                   limit, show_progress)
+            scored += _score_shard(
+                run, study, model, who.label, m.name, bench, samples, tmpl, temperature, engine, limit, show_progress
+            )
     finally:
         model.close()
     return scored
 
 
-def _score_shard(run: RunDir, study: StudyConfig, model: Any, label: str, of: str, bench: str,
-                 samples: list[dict[str, Any]], tmpl: Any, temperature: float | None, engine: str,
-                 limit: int | None, show_progress: bool) -> int:
+def _score_shard(
+    run: RunDir,
+    study: StudyConfig,
+    model: Any,
+    label: str,
+    of: str,
+    bench: str,
+    samples: list[dict[str, Any]],
+    tmpl: Any,
+    temperature: float | None,
+    engine: str,
+    limit: int | None,
+    show_progress: bool,
+) -> int:
     from passbound.stages.media import resolve_media
 
     problems = {p.id: resolve_media(run, p) for p in active_problems(run, study, bench)}
@@ -143,10 +164,22 @@ def _score_shard(run: RunDir, study: StudyConfig, model: Any, label: str, of: st
             part = samples[start : start + _BATCH]
             prompts = [tmpl.render(problems[s["problem_id"]]) for s in part]
             scores = model.score(prompts, [s["text"] for s in part], temperature=temperature)
-            rows += [{"scorer": label, "of_model": of, "benchmark": bench, "problem_id": s["problem_id"],
-                      "index": s["index"], "n_tokens": sc.n_tokens, "nll": sc.nll, "ppl": sc.ppl,
-                      "entropy": sc.entropy, "temperature": temperature, "engine": engine}
-                     for s, sc in zip(part, scores)]
+            rows += [
+                {
+                    "scorer": label,
+                    "of_model": of,
+                    "benchmark": bench,
+                    "problem_id": s["problem_id"],
+                    "index": s["index"],
+                    "n_tokens": sc.n_tokens,
+                    "nll": sc.nll,
+                    "ppl": sc.ppl,
+                    "entropy": sc.entropy,
+                    "temperature": temperature,
+                    "engine": engine,
+                }
+                for s, sc in zip(part, scores)
+            ]
             advance(len(part))
     table = pa.Table.from_pylist(rows, schema=PPL_SCHEMA)
     table = table.replace_schema_metadata({"limit": str(limit), "template": tmpl.name})
@@ -166,24 +199,36 @@ def summarise_perplexity(run: RunDir) -> Path | None:
     for (scorer, of, bench), g in df.groupby(["scorer", "of_model", "benchmark"], sort=False):
         ppl = g["ppl"].dropna()
         ent = g["entropy"].dropna()
-        out.append({
-            "scorer": scorer, "of_model": of, "benchmark": bench, "n_samples": len(ppl),
-            "mean_ppl": ppl.mean(), "median_ppl": ppl.median(), "q25": ppl.quantile(0.25), "q75": ppl.quantile(0.75),
-            "mean_log_ppl": g["nll"].dropna().mean(), "mean_n_tokens": g["n_tokens"].mean(),
-            "mean_entropy": ent.mean() if len(ent) else np.nan,
-            "temperature": g["temperature"].dropna().iloc[0] if g["temperature"].notna().any() else np.nan,
-            "engine": ",".join(sorted(set(g["engine"]))),
-        })
-    return run.write_text(PERPLEXITY_TABLE.path(run.path).name,
-                          pd.DataFrame(out, columns=list(PERPLEXITY_TABLE.columns)).to_csv(index=False))
+        out.append(
+            {
+                "scorer": scorer,
+                "of_model": of,
+                "benchmark": bench,
+                "n_samples": len(ppl),
+                "mean_ppl": ppl.mean(),
+                "median_ppl": ppl.median(),
+                "q25": ppl.quantile(0.25),
+                "q75": ppl.quantile(0.75),
+                "mean_log_ppl": g["nll"].dropna().mean(),
+                "mean_n_tokens": g["n_tokens"].mean(),
+                "mean_entropy": ent.mean() if len(ent) else np.nan,
+                "temperature": g["temperature"].dropna().iloc[0] if g["temperature"].notna().any() else np.nan,
+                "engine": ",".join(sorted(set(g["engine"]))),
+            }
+        )
+    return run.write_text(
+        PERPLEXITY_TABLE.path(run.path).name,
+        pd.DataFrame(out, columns=list(PERPLEXITY_TABLE.columns)).to_csv(index=False),
+    )
 
 
 def perplexity_run(study: StudyConfig, run: RunDir, *, show_progress: bool = True) -> int:
     """The study's ``[analysis] perplexity`` jobs (none: nothing to do), then perplexity.csv."""
     scored = 0
     for job in study.analysis.perplexity:
-        scored += score_perplexity(study, run, scorer=job.scorer, of=job.of, engine=job.engine, limit=job.limit,
-                                   show_progress=show_progress)
+        scored += score_perplexity(
+            study, run, scorer=job.scorer, of=job.of, engine=job.engine, limit=job.limit, show_progress=show_progress
+        )
     if study.analysis.perplexity:
         summarise_perplexity(run)
         run.sync()  # its score shards are side tables, written straight into the run directory

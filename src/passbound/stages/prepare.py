@@ -41,7 +41,9 @@ def _model_record(study: StudyConfig, name: str) -> ModelRecord:
 def _check_compatible(run: RunDir, old: dict[str, Any], study: StudyConfig) -> None:
     """Refuse to mix samples drawn under different settings in one run directory."""
     old_sampling = old.get("sampling", {})
-    has_samples = any(run.chunks("samples", m, b) for m in (x["name"] for x in old.get("models", [])) for b in run.benchmarks())
+    has_samples = any(
+        run.chunks("samples", m, b) for m in (x["name"] for x in old.get("models", [])) for b in run.benchmarks()
+    )
     if has_samples:
         current = study.sampling.model_dump()
         for key in _SAMPLING_KEYS:
@@ -72,8 +74,10 @@ def prepare_run(study: StudyConfig) -> RunDir:
     run = RunDir(study.output)
     blocked = next((p for p in (run.path, *run.path.parents) if p.exists() and not p.is_dir()), None)
     if blocked is not None:
-        raise RunDirError(f"output {run.path} cannot be a run directory: {blocked} is a file; "
-                          "set output (or --out) to a directory path")
+        raise RunDirError(
+            f"output {run.path} cannot be a run directory: {blocked} is a file; "
+            "set output (or --out) to a directory path"
+        )
     run.path.mkdir(parents=True, exist_ok=True)
     run.clean_temp_files()
     old = run.read_manifest() if run.exists() else {}
@@ -92,7 +96,11 @@ def prepare_run(study: StudyConfig) -> RunDir:
         )
         problems = stage_media(run, loaded.problems)
         prev = old_benches.get(spec.name)
-        if prev and prev.get("sha256") != loaded.sha256 and any(run.chunks("samples", m, spec.name) for m in _all_models(old)):
+        if (
+            prev
+            and prev.get("sha256") != loaded.sha256
+            and any(run.chunks("samples", m, spec.name) for m in _all_models(old))
+        ):
             _check_prefix(run, spec.name, problems)
         if run.problems_path(spec.name).is_file():
             recorded = run.read_problems(spec.name)
@@ -101,7 +109,13 @@ def prepare_run(study: StudyConfig) -> RunDir:
                 problems = recorded
         run.write_problems(spec.name, problems)
         bench_records.append(
-            {"name": spec.name, "kind": loaded.kind, "source": loaded.source, "sha256": loaded.sha256, "n_problems": len(loaded.problems)}
+            {
+                "name": spec.name,
+                "kind": loaded.kind,
+                "source": loaded.source,
+                "sha256": loaded.sha256,
+                "n_problems": len(loaded.problems),
+            }
         )
 
     manifest = dict(old)
@@ -112,7 +126,8 @@ def prepare_run(study: StudyConfig) -> RunDir:
         created=old.get("created", datetime.now(timezone.utc).isoformat(timespec="seconds")),
         study=study.model_dump(mode="json"),
         models=[
-            {**_model_record(study, m.name), "engine_version": old.get("engine_versions", {}).get(m.name)} for m in study.models
+            {**_model_record(study, m.name), "engine_version": old.get("engine_versions", {}).get(m.name)}
+            for m in study.models
         ],
         benchmarks=bench_records,
         sampling=study.sampling.model_dump(),

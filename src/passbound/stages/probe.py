@@ -59,8 +59,15 @@ def reproduction(rest: str, completion: str) -> tuple[bool, float]:
     return bool(want) and head == want, float(score)
 
 
-def probe_run(study: StudyConfig, run: RunDir, *, models: Sequence[str] | None = None, fraction: float = 0.6,
-              max_tokens: int = 256, show_progress: bool = True) -> int:
+def probe_run(
+    study: StudyConfig,
+    run: RunDir,
+    *,
+    models: Sequence[str] | None = None,
+    fraction: float = 0.6,
+    max_tokens: int = 256,
+    show_progress: bool = True,
+) -> int:
     """Probe every (model, benchmark) without a shard at this fraction; return problems probed."""
     import pyarrow.parquet as pq
 
@@ -90,15 +97,25 @@ def probe_run(study: StudyConfig, run: RunDir, *, models: Sequence[str] | None =
         engine = engines.create(model.engine, model=model.path, **model.engine_options)
         try:
             for bench in todo:
-                probed += _probe_benchmark(study, run, engine, model.name, bench, fraction, max_tokens, show_progress,
-                                           GradingPool)
+                probed += _probe_benchmark(
+                    study, run, engine, model.name, bench, fraction, max_tokens, show_progress, GradingPool
+                )
         finally:
             engine.close()
     return probed
 
 
-def _probe_benchmark(study: StudyConfig, run: RunDir, engine: Engine, model: str, bench: str, fraction: float,
-                     max_tokens: int, show_progress: bool, pool_class: type[GradingPool]) -> int:
+def _probe_benchmark(
+    study: StudyConfig,
+    run: RunDir,
+    engine: Engine,
+    model: str,
+    bench: str,
+    fraction: float,
+    max_tokens: int,
+    show_progress: bool,
+    pool_class: type[GradingPool],
+) -> int:
     problems, prefixes, rests = [], [], []
     for p in active_problems(run, study, bench):
         parts = split_statement(p.prompt, fraction)
@@ -108,8 +125,15 @@ def _probe_benchmark(study: StudyConfig, run: RunDir, engine: Engine, model: str
             rests.append(parts[1])
     seed = study.sampling.seed
     with progress_bar(f"probe {model}/{bench}", len(problems), enabled=show_progress) as advance:
-        outputs = engine.generate(prefixes, n=1, temperature=0.0, top_p=1.0, max_tokens=max_tokens,
-                                  seeds=[problem_seed(seed, bench, p.id) for p in problems], on_progress=advance)
+        outputs = engine.generate(
+            prefixes,
+            n=1,
+            temperature=0.0,
+            top_p=1.0,
+            max_tokens=max_tokens,
+            seeds=[problem_seed(seed, bench, p.id) for p in problems],
+            on_progress=advance,
+        )
     completions = [out[0].text for out in outputs]
     verifiers = study.verify.verifiers({p.kind for p in problems})
     with pool_class(timeout=study.verify.timeout, workers=study.verify.workers, verifiers=verifiers) as pool:
@@ -117,8 +141,19 @@ def _probe_benchmark(study: StudyConfig, run: RunDir, engine: Engine, model: str
     rows = []
     for p, prefix, rest, text, verdict in zip(problems, prefixes, rests, completions, graded):
         exact, rouge = reproduction(rest, text)
-        rows.append(dict(model=model, benchmark=bench, problem_id=p.id, fraction=fraction,
-                         prefix_words=len(prefix.split()), rest_words=len(rest.split()), completion=text,
-                         exact_match=exact, rouge_l=rouge, answer_status=verdict.status))
+        rows.append(
+            dict(
+                model=model,
+                benchmark=bench,
+                problem_id=p.id,
+                fraction=fraction,
+                prefix_words=len(prefix.split()),
+                rest_words=len(rest.split()),
+                completion=text,
+                exact_match=exact,
+                rouge_l=rouge,
+                answer_status=verdict.status,
+            )
+        )
     atomic_write_table(probe_shard_path(run, model, bench), pa.Table.from_pylist(rows, schema=PROBE_SCHEMA))
     return len(rows)

@@ -38,12 +38,18 @@ class ChunkActor:
         run = RunDir(run_path, pull=("manifest.json", "problems", "media", f"samples/{model}"))
         self.sampler = ChunkSampler(self.study, run, model, self.engine)
         number_format = getattr(self.engine, "number_format", None)
-        self.facts = json.dumps({"version": self.engine.version(),
-                                 "number_format": number_format.as_dict() if number_format is not None else None})
+        self.facts = json.dumps(
+            {
+                "version": self.engine.version(),
+                "number_format": number_format.as_dict() if number_format is not None else None,
+            }
+        )
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, list[Any]]:
-        tasks = [ChunkTask(**{**d, "problem_ids": tuple(d["problem_ids"]), "seeds": tuple(d["seeds"])})
-                 for d in map(json.loads, batch["task"])]
+        tasks = [
+            ChunkTask(**{**d, "problem_ids": tuple(d["problem_ids"]), "seeds": tuple(d["seeds"])})
+            for d in map(json.loads, batch["task"])
+        ]
         todo = [t for t in tasks if not self.sampler.is_committed(t)]
         if self.study.runner.stream:
             list(self.sampler.stream(todo, prompts_in_flight(self.study)))
@@ -58,8 +64,13 @@ def connect(study: StudyConfig) -> Any:
     ray = require("ray", "ray", "the ray runner")
     require("ray.data", "ray", "the ray runner")
     if not ray.is_initialized():
-        ray.init(address=study.runner.address, include_dashboard=False, log_to_driver=False,
-                 configure_logging=False, ignore_reinit_error=True)
+        ray.init(
+            address=study.runner.address,
+            include_dashboard=False,
+            log_to_driver=False,
+            configure_logging=False,
+            ignore_reinit_error=True,
+        )
     return ray
 
 
@@ -69,8 +80,9 @@ def gpus_per_replica(study: StudyConfig, ray: Any) -> float:
     return 1.0 if ray.cluster_resources().get("GPU", 0) > 0 else 0.0
 
 
-def sample_model_on_ray(study: StudyConfig, run: RunDir, model: ModelSpec, tasks: list[ChunkTask],
-                        advance: Callable[[int], None]) -> tuple[int, dict[str, Any]]:
+def sample_model_on_ray(
+    study: StudyConfig, run: RunDir, model: ModelSpec, tasks: list[ChunkTask], advance: Callable[[int], None]
+) -> tuple[int, dict[str, Any]]:
     """Sample ``tasks`` of ``model`` on the cluster; return (rows written, engine facts)."""
     ray = connect(study)
     context = ray.data.DataContext.get_current()
@@ -110,10 +122,13 @@ class GradeActor:
         configured = self.study.verify.verifiers(problem_kinds(problems))
         built = {kind: verifier.version for kind, verifier in configured.items()}
         if built != versions:  # a worker with other verifier versions installed would mislabel verdicts
-            raise RuntimeError(f"this Ray worker's verifiers are {built}, the driver's {versions}; install the same "
-                               "passbound and verifier versions on every node")
-        self.pool = GradingPool(timeout=self.study.verify.timeout, workers=max(1, self.study.verify.workers),
-                                verifiers=configured).__enter__()
+            raise RuntimeError(
+                f"this Ray worker's verifiers are {built}, the driver's {versions}; install the same "
+                "passbound and verifier versions on every node"
+            )
+        self.pool = GradingPool(
+            timeout=self.study.verify.timeout, workers=max(1, self.study.verify.workers), verifiers=configured
+        ).__enter__()
         self.grader = ShardGrader(run, self.pool, versions, problems, opened_reasoning(self.study.models, configured))
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, list[Any]]:
@@ -121,8 +136,9 @@ class GradeActor:
         return {"todo": list(batch["todo"]), "graded": graded}
 
 
-def verify_on_ray(study: StudyConfig, run: RunDir, todo: list[ShardTodo], versions: dict[str, str],
-                  advance: Callable[[int], None]) -> int:
+def verify_on_ray(
+    study: StudyConfig, run: RunDir, todo: list[ShardTodo], versions: dict[str, str], advance: Callable[[int], None]
+) -> int:
     """Grade the ``todo`` shards on the cluster, one shard per row, ``replicas`` grading actors."""
     ray = connect(study)
     rows = [{"todo": json.dumps(list(t))} for t in todo]
@@ -130,7 +146,9 @@ def verify_on_ray(study: StudyConfig, run: RunDir, todo: list[ShardTodo], versio
     dataset = ray.data.from_items(rows, override_num_blocks=len(rows)).map_batches(
         GradeActor,
         fn_constructor_kwargs={"study": study.model_dump(mode="json"), "run_path": run.location, "versions": versions},
-        batch_size=1, compute=ray.data.ActorPoolStrategy(size=study.runner.replicas), num_cpus=workers,
+        batch_size=1,
+        compute=ray.data.ActorPoolStrategy(size=study.runner.replicas),
+        num_cpus=workers,
         batch_format="numpy",
     )
     graded = 0

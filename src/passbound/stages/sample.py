@@ -30,7 +30,9 @@ def _engine_key(model: ModelSpec) -> tuple[str, str, str]:
     return (model.engine, model.path, repr(sorted(model.engine_options.items())))
 
 
-def sample_run(study: StudyConfig, run: RunDir, *, models: Sequence[str] | None = None, show_progress: bool = True) -> int:
+def sample_run(
+    study: StudyConfig, run: RunDir, *, models: Sequence[str] | None = None, show_progress: bool = True
+) -> int:
     """Draw every missing sample of the study; return how many completions were written.
 
     Models that share engine, path and options share one loaded engine (one vLLM start).
@@ -88,15 +90,18 @@ def _check_before_sampling(study: StudyConfig, run: RunDir, plan: list[tuple[Mod
         check_images_can_be_shown(model, get_template(model.template), problems)
 
 
-def _sample_on_ray(study: StudyConfig, run: RunDir, plan: list[tuple[ModelSpec, list[ChunkTask]]],
-                   show_progress: bool) -> int:
+def _sample_on_ray(
+    study: StudyConfig, run: RunDir, plan: list[tuple[ModelSpec, list[ChunkTask]]], show_progress: bool
+) -> int:
     from passbound.stages.prepare import record_versions
     from passbound.stages.ray_runner import sample_model_on_ray
 
     written = 0
     for model, todo in plan:
         console.print(f"sample: {model.name} on Ray, {study.runner.replicas} replica(s) of {model.path}")
-        with progress_bar(f"sample {model.name}", sum(len(t.problem_ids) for t in todo), enabled=show_progress) as advance:
+        with progress_bar(
+            f"sample {model.name}", sum(len(t.problem_ids) for t in todo), enabled=show_progress
+        ) as advance:
             rows, facts = sample_model_on_ray(study, run, model, todo, advance)
         written += rows
         if facts:
@@ -106,8 +111,9 @@ def _sample_on_ray(study: StudyConfig, run: RunDir, plan: list[tuple[ModelSpec, 
     return written
 
 
-def _sample_model(study: StudyConfig, run: RunDir, model: ModelSpec, engine: Any, todo: list[ChunkTask],
-                  show_progress: bool) -> int:
+def _sample_model(
+    study: StudyConfig, run: RunDir, model: ModelSpec, engine: Any, todo: list[ChunkTask], show_progress: bool
+) -> int:
     sampler = ChunkSampler(study, run, model.name, engine)
     total = sum(len(task.problem_ids) for task in todo)
     written = 0

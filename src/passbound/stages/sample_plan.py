@@ -58,8 +58,9 @@ def active_problems(run: RunDir, study: StudyConfig, benchmark: str) -> list[Pro
     return problems if n is None else problems[:n]
 
 
-def _task(model: ModelSpec, study: StudyConfig, benchmark: str, chunk: int, problems: list[Problem], count: int,
-          offset: int) -> ChunkTask:
+def _task(
+    model: ModelSpec, study: StudyConfig, benchmark: str, chunk: int, problems: list[Problem], count: int, offset: int
+) -> ChunkTask:
     # Round two draws with its own per-problem seeds: its samples are new draws, not a replay.
     seed = study.sampling.for_model(model).seed
     seeds = tuple(problem_seed(seed, benchmark, p.id if offset == 0 else f"{p.id}/from-{offset}") for p in problems)
@@ -98,8 +99,9 @@ def plan_chunks(run: RunDir, study: StudyConfig, model: ModelSpec) -> list[Chunk
 FEW_PASSES = 5
 
 
-def _round_two(run: RunDir, study: StudyConfig, model: ModelSpec, benchmark: str, chunks: list[list[Problem]],
-               done: set[int]) -> set[str]:
+def _round_two(
+    run: RunDir, study: StudyConfig, model: ModelSpec, benchmark: str, chunks: list[list[Problem]], done: set[int]
+) -> set[str]:
     """The problems adaptive sampling tops up to n; chosen once from round one's verdicts and
     recorded in the manifest, so a resumed run tops up the same ones."""
     from passbound.metrics.adaptive import second_round
@@ -108,7 +110,9 @@ def _round_two(run: RunDir, study: StudyConfig, model: ModelSpec, benchmark: str
     recorded = run.read_manifest().get("adaptive_plans", {}).get(model.name, {})
     if benchmark in recorded:
         return set(recorded[benchmark])
-    if len(done) < len(chunks) or any(not run.has_shard("verdicts", model.name, benchmark, i) for i in range(len(chunks))):
+    if len(done) < len(chunks) or any(
+        not run.has_shard("verdicts", model.name, benchmark, i) for i in range(len(chunks))
+    ):
         return set()  # round one is not sampled and verified everywhere yet
     params = study.sampling.for_model(model)
     first = params.first_round()
@@ -121,10 +125,14 @@ def _round_two(run: RunDir, study: StudyConfig, model: ModelSpec, benchmark: str
     chosen = sorted(problems[i].id for i in second_round(c0, first, params.n, study.sampling.adaptive.budget))
     plans = dict(run.read_manifest().get("adaptive_plans", {}))
     record_versions(run, "adaptive_plans", {model.name: {**plans.get(model.name, {}), benchmark: chosen}})
-    console.print(f"sample: adaptive round two for {model.name}/{benchmark}: {len(chosen)} of {len(problems)} "
-                  f"problems topped up from {first} to {params.n} samples")
+    console.print(
+        f"sample: adaptive round two for {model.name}/{benchmark}: {len(chosen)} of {len(problems)} "
+        f"problems topped up from {first} to {params.n} samples"
+    )
     if sum(c0) < FEW_PASSES:
-        console.print(f"[yellow]sample: round one passed {sum(c0)} of {first * len(problems)} samples of "
-                      f"{model.name}/{benchmark}: pass@k past k = {first} rests mostly on the prior, and its interval "
-                      "can be too narrow; a larger [sampling.adaptive] first (or budget) gives it more to go on[/]")
+        console.print(
+            f"[yellow]sample: round one passed {sum(c0)} of {first * len(problems)} samples of "
+            f"{model.name}/{benchmark}: pass@k past k = {first} rests mostly on the prior, and its interval "
+            "can be too narrow; a larger [sampling.adaptive] first (or budget) gives it more to go on[/]"
+        )
     return set(chosen)

@@ -45,8 +45,14 @@ def opened_reasoning(models: Any, verifiers: Mapping[str, Any]) -> dict[tuple[st
 class ShardGrader:
     """Grades sample shards with a grading pool; ``"missing"`` grades only rows added since the verdicts."""
 
-    def __init__(self, run: RunDir, pool: object, versions: dict[str, str], problems: dict[str, dict[str, Problem]],
-                 opened: Mapping[tuple[str, str], str] | None = None) -> None:
+    def __init__(
+        self,
+        run: RunDir,
+        pool: object,
+        versions: dict[str, str],
+        problems: dict[str, dict[str, Problem]],
+        opened: Mapping[tuple[str, str], str] | None = None,
+    ) -> None:
         self.run, self.pool, self.versions, self._problems = run, pool, versions, problems
         self._opened = dict(opened or {})  # see opened_reasoning
 
@@ -70,7 +76,9 @@ class ShardGrader:
         texts = [prefix + s["text"] for prefix, s in zip(opened, samples, strict=True)]
         results = self.pool.grade(shard_problems, texts, on_progress=advance)  # type: ignore[attr-defined]
         verdicts = [
-            Verdict(model, benchmark, s["problem_id"], s["index"], r.status, r.extracted, self.versions[p.kind], r.detail)
+            Verdict(
+                model, benchmark, s["problem_id"], s["index"], r.status, r.extracted, self.versions[p.kind], r.detail
+            )
             for s, p, r in zip(samples, shard_problems, results)
         ]
         table = verdicts_to_table(verdicts)

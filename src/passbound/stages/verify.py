@@ -14,7 +14,7 @@ from passbound.store import RunDir
 
 
 def _stale(run: RunDir, model: str, benchmark: str, chunk: int, versions: dict[str, str], force: bool) -> str | None:
-    """"all" to (re)grade the chunk, "missing" to grade only samples added since its verdicts
+    """ "all" to (re)grade the chunk, "missing" to grade only samples added since its verdicts
     (round two of adaptive sampling, an imported chunk completed by sampling), None if current."""
     if force or not run.has_shard("verdicts", model, benchmark, chunk):
         return "all"
@@ -26,8 +26,9 @@ def _stale(run: RunDir, model: str, benchmark: str, chunk: int, versions: dict[s
     return None
 
 
-def plan_verification(study: StudyConfig, run: RunDir, models: Sequence[str] | None, force: bool,
-                      versions: dict[str, str]) -> list[ShardTodo]:
+def plan_verification(
+    study: StudyConfig, run: RunDir, models: Sequence[str] | None, force: bool, versions: dict[str, str]
+) -> list[ShardTodo]:
     """The sample shards whose verdicts are missing or stale under the verifier ``versions``."""
     todo: list[ShardTodo] = []
     for model in (m.name for m in study.models if models is None or m.name in models):
@@ -46,8 +47,14 @@ def rows_to_grade(run: RunDir, todo: ShardTodo) -> int:
     return rows("samples") - (rows("verdicts") if todo[3] == "missing" else 0)
 
 
-def verify_run(study: StudyConfig, run: RunDir, *, models: Sequence[str] | None = None, force: bool = False,
-               show_progress: bool = True) -> int:
+def verify_run(
+    study: StudyConfig,
+    run: RunDir,
+    *,
+    models: Sequence[str] | None = None,
+    force: bool = False,
+    show_progress: bool = True,
+) -> int:
     """Grade every sample that has no up-to-date verdict; return how many were graded."""
     from passbound.stages.prepare import record_versions
     from passbound.verify import GradingPool

@@ -68,8 +68,10 @@ class RemoteRun:
         try:
             self.fs, root = pafs.FileSystem.from_uri(self.uri)
         except Exception as exc:  # noqa: BLE001 - bad scheme, bucket name, missing credentials
-            raise RunDirError(f"cannot open {self.uri}: {exc}; check the URI and the AWS_* variables "
-                              "(AWS_ENDPOINT_URL for an S3-compatible server)") from None
+            raise RunDirError(
+                f"cannot open {self.uri}: {exc}; check the URI and the AWS_* variables "
+                "(AWS_ENDPOINT_URL for an S3-compatible server)"
+            ) from None
         self.root = root.rstrip("/")
         base = os.environ.get("PASSBOUND_REMOTE_CACHE") or tempfile.gettempdir()
         remove_stale_copies(Path(base))
@@ -87,7 +89,9 @@ class RemoteRun:
         try:
             infos = self.fs.get_file_info(pafs.FileSelector(base, recursive=True, allow_not_found=True))
         except OSError as exc:
-            raise RunDirError(f"cannot list {self.uri}: {exc}; is the storage server reachable and the bucket there?") from None
+            raise RunDirError(
+                f"cannot list {self.uri}: {exc}; is the storage server reachable and the bucket there?"
+            ) from None
         if prefix and not infos:  # a single object, not a folder
             info = self.fs.get_file_info(base)
             infos = [info] if info.type == pafs.FileType.File else []
@@ -130,8 +134,10 @@ class RemoteRun:
             with open(path, "rb") as src, self.fs.open_output_stream(self._key(rel)) as dst:
                 shutil.copyfileobj(src, dst, 1 << 20)
         except OSError as exc:
-            raise RunDirError(f"could not upload {rel} to {self.uri}: {exc}; the local copy is kept in {self.local}, "
-                              "re-run the command once the storage is reachable") from None
+            raise RunDirError(
+                f"could not upload {rel} to {self.uri}: {exc}; the local copy is kept in {self.local}, "
+                "re-run the command once the storage is reachable"
+            ) from None
         info = self.fs.get_file_info(self._key(rel))
         if info.mtime_ns:
             os.utime(path, ns=(info.mtime_ns, info.mtime_ns))

@@ -220,7 +220,9 @@ class RunDir:
         try:
             return json.loads(self.manifest_path.read_text())
         except json.JSONDecodeError as exc:
-            raise RunDirError(f"{self.manifest_path} is corrupt ({exc}); restore it or start a new run directory") from None
+            raise RunDirError(
+                f"{self.manifest_path} is corrupt ({exc}); restore it or start a new run directory"
+            ) from None
 
     def write_manifest(self, manifest: dict[str, Any]) -> None:
         self.path.mkdir(parents=True, exist_ok=True)
@@ -278,12 +280,19 @@ class RunDir:
         root = self.path / kind
         return root.is_dir() and any(_CHUNK.match(p.name) for p in root.glob("*/*/chunk-*.parquet"))
 
-    def read_shard(self, kind: str, model: str, benchmark: str, chunk: int, columns: list[str] | None = None) -> pa.Table:
+    def read_shard(
+        self, kind: str, model: str, benchmark: str, chunk: int, columns: list[str] | None = None
+    ) -> pa.Table:
         schema = SAMPLE_SCHEMA if kind == "samples" else VERDICT_SCHEMA
         return pq.read_table(self.shard_path(kind, model, benchmark, chunk), columns=columns, schema=schema)
 
-    def read_all(self, kind: str, models: Iterable[str] | None = None, benchmarks: Iterable[str] | None = None,
-                 columns: Sequence[str] | None = None) -> pa.Table:
+    def read_all(
+        self,
+        kind: str,
+        models: Iterable[str] | None = None,
+        benchmarks: Iterable[str] | None = None,
+        columns: Sequence[str] | None = None,
+    ) -> pa.Table:
         """Concatenate every committed shard of ``kind`` (optionally filtered; only ``columns`` if
         given, so reading lengths of samples never loads their texts)."""
         schema = SAMPLE_SCHEMA if kind == "samples" else VERDICT_SCHEMA
@@ -301,8 +310,13 @@ class RunDir:
                     if wanted_benches is not None and bench_dir.name not in wanted_benches:
                         continue
                     for chunk in self.chunks(kind, model_dir.name, bench_dir.name):
-                        tables.append(pq.read_table(self.shard_path(kind, model_dir.name, bench_dir.name, chunk),
-                                                    schema=schema, columns=None if columns is None else list(columns)))
+                        tables.append(
+                            pq.read_table(
+                                self.shard_path(kind, model_dir.name, bench_dir.name, chunk),
+                                schema=schema,
+                                columns=None if columns is None else list(columns),
+                            )
+                        )
         return pa.concat_tables(tables) if tables else schema.empty_table()
 
     def count_rows(self, kind: str, models: Iterable[str]) -> int:
@@ -312,7 +326,10 @@ class RunDir:
             folder = self.path / kind / model
             if folder.is_dir():
                 for bench in (p.name for p in folder.iterdir() if p.is_dir()):
-                    total += sum(pq.read_metadata(self.shard_path(kind, model, bench, c)).num_rows for c in self.chunks(kind, model, bench))
+                    total += sum(
+                        pq.read_metadata(self.shard_path(kind, model, bench, c)).num_rows
+                        for c in self.chunks(kind, model, bench)
+                    )
         return total
 
     def clean_temp_files(self) -> int:

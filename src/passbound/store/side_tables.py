@@ -25,22 +25,55 @@ if TYPE_CHECKING:
 
 Key = tuple[str, str, str, int]  # (model, benchmark, problem_id, index)
 
-PPL_SCHEMA = pa.schema([
-    ("scorer", pa.string()), ("of_model", pa.string()), ("benchmark", pa.string()), ("problem_id", pa.string()),
-    ("index", pa.int32()), ("n_tokens", pa.int32()), ("nll", pa.float64()), ("ppl", pa.float64()),
-    ("entropy", pa.float64()), ("temperature", pa.float64()), ("engine", pa.string()),
-])
-JUDGMENT_SCHEMA = pa.schema([
-    ("model", pa.string()), ("benchmark", pa.string()), ("problem_id", pa.string()), ("index", pa.int32()),
-    ("judgment", pa.string()), ("judge", pa.string()), ("template", pa.string()), ("output", pa.large_string()),
-    ("time", pa.string()),
-])
+PPL_SCHEMA = pa.schema(
+    [
+        ("scorer", pa.string()),
+        ("of_model", pa.string()),
+        ("benchmark", pa.string()),
+        ("problem_id", pa.string()),
+        ("index", pa.int32()),
+        ("n_tokens", pa.int32()),
+        ("nll", pa.float64()),
+        ("ppl", pa.float64()),
+        ("entropy", pa.float64()),
+        ("temperature", pa.float64()),
+        ("engine", pa.string()),
+    ]
+)
+JUDGMENT_SCHEMA = pa.schema(
+    [
+        ("model", pa.string()),
+        ("benchmark", pa.string()),
+        ("problem_id", pa.string()),
+        ("index", pa.int32()),
+        ("judgment", pa.string()),
+        ("judge", pa.string()),
+        ("template", pa.string()),
+        ("output", pa.large_string()),
+        ("time", pa.string()),
+    ]
+)
 
 
 # One row per scorer, scored model and benchmark: the summary the report reads.
-PERPLEXITY_TABLE = TableSchema("perplexity", (
-    "scorer", "of_model", "benchmark", "n_samples", "mean_ppl", "median_ppl", "q25", "q75", "mean_log_ppl",
-    "mean_n_tokens", "mean_entropy", "temperature", "engine"))
+PERPLEXITY_TABLE = TableSchema(
+    "perplexity",
+    (
+        "scorer",
+        "of_model",
+        "benchmark",
+        "n_samples",
+        "mean_ppl",
+        "median_ppl",
+        "q25",
+        "q75",
+        "mean_log_ppl",
+        "mean_n_tokens",
+        "mean_entropy",
+        "temperature",
+        "engine",
+    ),
+)
 
 
 def perplexity_shard_path(run: RunDir, scorer: str, of: str, benchmark: str) -> Path:
@@ -75,8 +108,10 @@ def read_judgments(run: RunDir, model: str | None = None, benchmark: str | None 
 def judgment_map(run: RunDir) -> dict[Key, str]:
     """(model, benchmark, problem_id, index) -> valid/invalid/unknown."""
     df = read_judgments(run)
-    return {(m, b, str(p), int(i)): j for m, b, p, i, j in
-            zip(df["model"], df["benchmark"], df["problem_id"], df["index"], df["judgment"])}
+    return {
+        (m, b, str(p), int(i)): j
+        for m, b, p, i, j in zip(df["model"], df["benchmark"], df["problem_id"], df["index"], df["judgment"])
+    }
 
 
 DRILLDOWN_FILE = "drilldown.json"  # the report's CoT drill-down, written by the report stage
@@ -104,11 +139,20 @@ def read_drilldown(run_dir: Path) -> list[dict] | None:
     return records
 
 
-PROBE_SCHEMA = pa.schema([
-    ("model", pa.string()), ("benchmark", pa.string()), ("problem_id", pa.string()), ("fraction", pa.float64()),
-    ("prefix_words", pa.int32()), ("rest_words", pa.int32()), ("completion", pa.large_string()),
-    ("exact_match", pa.bool_()), ("rouge_l", pa.float64()), ("answer_status", pa.string()),
-])
+PROBE_SCHEMA = pa.schema(
+    [
+        ("model", pa.string()),
+        ("benchmark", pa.string()),
+        ("problem_id", pa.string()),
+        ("fraction", pa.float64()),
+        ("prefix_words", pa.int32()),
+        ("rest_words", pa.int32()),
+        ("completion", pa.large_string()),
+        ("exact_match", pa.bool_()),
+        ("rouge_l", pa.float64()),
+        ("answer_status", pa.string()),
+    ]
+)
 
 
 def probe_shard_path(run: RunDir, model: str, benchmark: str) -> Path:

@@ -17,8 +17,21 @@ if TYPE_CHECKING:
 
 # Names and ids are text even when they look like numbers ("7", "1e3"): these columns read as str
 # in every table that has them.
-TEXT_COLUMNS = ("model", "role", "benchmark", "rl_model", "base_model", "reference", "relation", "model_only_ids",
-                "reference_only_ids", "bin", "scorer", "of_model", "problem_id")
+TEXT_COLUMNS = (
+    "model",
+    "role",
+    "benchmark",
+    "rl_model",
+    "base_model",
+    "reference",
+    "relation",
+    "model_only_ids",
+    "reference_only_ids",
+    "bin",
+    "scorer",
+    "of_model",
+    "problem_id",
+)
 
 
 def table_path(run_dir: Path, name: str) -> Path:
@@ -40,12 +53,20 @@ class TableSchema:
         return table_path(run_dir, self.name)
 
     def read(self, run_dir: Path) -> pd.DataFrame:
-        return read_table(run_dir, self.name, self.columns, text=self.text_columns, required=self.required,
-                          added=self.added)
+        return read_table(
+            run_dir, self.name, self.columns, text=self.text_columns, required=self.required, added=self.added
+        )
 
 
-def read_table(run_dir: Path, name: str, columns: Sequence[str], *, text: Sequence[str] = (),
-               required: bool = False, added: Sequence[str] = ()) -> pd.DataFrame:
+def read_table(
+    run_dir: Path,
+    name: str,
+    columns: Sequence[str],
+    *,
+    text: Sequence[str] = (),
+    required: bool = False,
+    added: Sequence[str] = (),
+) -> pd.DataFrame:
     """RUN/<name>.csv with at least ``columns``; ``text`` columns read as strings (names and ids
     that look like numbers stay text). Missing or empty: an empty frame with ``columns``, or an
     error when ``required``. ``added`` columns missing from the file (a run analysed before they
@@ -55,8 +76,9 @@ def read_table(run_dir: Path, name: str, columns: Sequence[str], *, text: Sequen
     path = table_path(run_dir, name)
     if not path.exists() or path.stat().st_size == 0:
         if required:
-            raise DataError(f"{path} is missing or empty. Run the analyse stage on this run directory "
-                            "before writing the report.")
+            raise DataError(
+                f"{path} is missing or empty. Run the analyse stage on this run directory before writing the report."
+            )
         return pd.DataFrame(columns=list(columns))
     try:
         df = pd.read_csv(path, dtype={c: str for c in text})
@@ -69,8 +91,10 @@ def read_table(run_dir: Path, name: str, columns: Sequence[str], *, text: Sequen
             df[col] = float("nan")
     missing = [c for c in columns if c not in df.columns]
     if missing:
-        raise DataError(f"{path} lacks column(s) {', '.join(missing)}; it was written by an incompatible "
-                        "version. Re-run the analyse stage.")
+        raise DataError(
+            f"{path} lacks column(s) {', '.join(missing)}; it was written by an incompatible "
+            "version. Re-run the analyse stage."
+        )
     for col in text:
         if col in df.columns:
             df[col] = df[col].fillna("").astype(str)

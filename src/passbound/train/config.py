@@ -1,37 +1,37 @@
 """`passbound train CONFIG.toml`: what to train, on what, with which verifier, and the study after.
 
-    name = "grpo-synthetic"
-    output = "runs/grpo-synthetic"          # checkpoints/, curves.csv, study.toml
-    [model]
-    path = "embedded"                       # local folder, 'embedded' or a hub id
-    template = "chat"
-    [data]
-    benchmark = "synthetic"                 # its train split; gold answers become the reward's
-    split = "train"
-    limit = 256
-    [reward]
-    options = { extraction = "strict" }     # [verify.<kind>] options of the benchmark's verifier
-    allow_visible_tests = false             # true: reward problems graded only on tests the prompt shows
-    [algorithm]
-    name = "grpo"                           # grpo | rloo
-    loss_type = "dapo"                      # GRPO's loss variants: grpo, dr_grpo, dapo, bnpo, ...
-    beta = 0.0                              # KL coefficient; 0 = no KL term (no reference model)
-    num_generations = 8                     # group size
-    [training]
-    steps = 200
-    learning_rate = 1e-6
-    batch_size = 8
-    max_completion_length = 256
-    temperature = 1.0
-    seed = 0
-    objective = "grpo"                      # grpo (pass@1) | pass@k (Chen et al. 2025) | pkpo (Walder & Karkhanis 2025)
-    k = 4                                   # the k of pass@k / pkpo (1 <= k <= num_generations)
-    save_every = 50                         # a checkpoint folder every N steps
-    device = "cpu"                          # cpu: transformers generation; gpu: vLLM colocate
-    precision = "auto"                      # bf16 autocast where the hardware has it; float32 | bfloat16
-    [study]                                 # the study written at the end: base + every checkpoint
-    n = 64
-    benchmarks = [{ name = "synthetic", limit = 100 }]
+name = "grpo-synthetic"
+output = "runs/grpo-synthetic"          # checkpoints/, curves.csv, study.toml
+[model]
+path = "embedded"                       # local folder, 'embedded' or a hub id
+template = "chat"
+[data]
+benchmark = "synthetic"                 # its train split; gold answers become the reward's
+split = "train"
+limit = 256
+[reward]
+options = { extraction = "strict" }     # [verify.<kind>] options of the benchmark's verifier
+allow_visible_tests = false             # true: reward problems graded only on tests the prompt shows
+[algorithm]
+name = "grpo"                           # grpo | rloo
+loss_type = "dapo"                      # GRPO's loss variants: grpo, dr_grpo, dapo, bnpo, ...
+beta = 0.0                              # KL coefficient; 0 = no KL term (no reference model)
+num_generations = 8                     # group size
+[training]
+steps = 200
+learning_rate = 1e-6
+batch_size = 8
+max_completion_length = 256
+temperature = 1.0
+seed = 0
+objective = "grpo"                      # grpo (pass@1) | pass@k (Chen et al. 2025) | pkpo (Walder & Karkhanis 2025)
+k = 4                                   # the k of pass@k / pkpo (1 <= k <= num_generations)
+save_every = 50                         # a checkpoint folder every N steps
+device = "cpu"                          # cpu: transformers generation; gpu: vLLM colocate
+precision = "auto"                      # bf16 autocast where the hardware has it; float32 | bfloat16
+[study]                                 # the study written at the end: base + every checkpoint
+n = 64
+benchmarks = [{ name = "synthetic", limit = 100 }]
 """
 
 from __future__ import annotations
@@ -126,19 +126,28 @@ def load_train_config(path: Path) -> TrainConfig:
         output = (path.parent / output).resolve()
     t, a = config.training, config.algorithm
     if t.batch_size % a.num_generations:
-        raise ConfigError(f"{path}: training.batch_size ({t.batch_size}) must be a multiple of "
-                          f"algorithm.num_generations ({a.num_generations}), the group size")
+        raise ConfigError(
+            f"{path}: training.batch_size ({t.batch_size}) must be a multiple of "
+            f"algorithm.num_generations ({a.num_generations}), the group size"
+        )
     if t.objective == "grpo" and t.k is not None:
-        raise ConfigError(f"{path}: training.k is the k of objective = \"pass@k\" or \"pkpo\"; "
-                          "set one of them or remove k")
+        raise ConfigError(
+            f"{path}: training.k is the k of objective = \"pass@k\" or \"pkpo\"; set one of them or remove k"
+        )
     if t.objective != "grpo":
         if t.k is None:
-            raise ConfigError(f"{path}: objective = \"{t.objective}\" needs training.k (1 <= k <= "
-                              f"algorithm.num_generations = {a.num_generations})")
+            raise ConfigError(
+                f"{path}: objective = \"{t.objective}\" needs training.k (1 <= k <= "
+                f"algorithm.num_generations = {a.num_generations})"
+            )
         if t.k > a.num_generations:
-            raise ConfigError(f"{path}: training.k ({t.k}) must be at most algorithm.num_generations "
-                              f"({a.num_generations}): pass@k is estimated within each group")
+            raise ConfigError(
+                f"{path}: training.k ({t.k}) must be at most algorithm.num_generations "
+                f"({a.num_generations}): pass@k is estimated within each group"
+            )
         if a.name != "grpo":
-            raise ConfigError(f"{path}: objective = \"{t.objective}\" replaces GRPO's advantages; "
-                              f"set algorithm.name = \"grpo\" (got {a.name!r})")
+            raise ConfigError(
+                f"{path}: objective = \"{t.objective}\" replaces GRPO's advantages; "
+                f"set algorithm.name = \"grpo\" (got {a.name!r})"
+            )
     return config.model_copy(update={"output": str(output)})

@@ -47,16 +47,30 @@ class FullDemo:
 def train_config(demo: FullDemo) -> Any:
     from passbound.train.config import TrainConfig
 
-    return TrainConfig.model_validate({
-        "name": "demo-grpo", "output": str((demo.out / "grpo").resolve()),
-        "model": {"path": "embedded", "template": TEMPLATE},
-        "data": {"benchmark": "synthetic", "split": "train", "limit": demo.train_problems,
-                 "options": {"n_problems": demo.train_problems, "levels": [1, 2], "seed": 0}},
-        "algorithm": {"name": "grpo", "loss_type": "dapo", "beta": 0.0, "num_generations": demo.group},
-        "training": {"steps": demo.steps, "learning_rate": demo.learning_rate, "batch_size": demo.group * demo.prompts_per_step,
-                     "max_completion_length": min(demo.train_max_tokens, demo.max_tokens), "temperature": 0.8, "seed": 0,
-                     "save_every": demo.save_every, "device": "cpu"},
-    })
+    return TrainConfig.model_validate(
+        {
+            "name": "demo-grpo",
+            "output": str((demo.out / "grpo").resolve()),
+            "model": {"path": "embedded", "template": TEMPLATE},
+            "data": {
+                "benchmark": "synthetic",
+                "split": "train",
+                "limit": demo.train_problems,
+                "options": {"n_problems": demo.train_problems, "levels": [1, 2], "seed": 0},
+            },
+            "algorithm": {"name": "grpo", "loss_type": "dapo", "beta": 0.0, "num_generations": demo.group},
+            "training": {
+                "steps": demo.steps,
+                "learning_rate": demo.learning_rate,
+                "batch_size": demo.group * demo.prompts_per_step,
+                "max_completion_length": min(demo.train_max_tokens, demo.max_tokens),
+                "temperature": 0.8,
+                "seed": 0,
+                "save_every": demo.save_every,
+                "device": "cpu",
+            },
+        }
+    )
 
 
 def distilled_student(demo: FullDemo) -> Path:
@@ -66,15 +80,20 @@ def distilled_student(demo: FullDemo) -> Path:
 
     folder = demo.out / "distill"
     final = folder / "model"
-    if (final / "config.json").is_file() and any(final.glob("*.safetensors")) and (final / "tokenizer_config.json").is_file():
+    if (
+        (final / "config.json").is_file()
+        and any(final.glob("*.safetensors"))
+        and (final / "tokenizer_config.json").is_file()
+    ):
         console.print(f"demo: distilled student already at {final}")
         return final
     problems = generate_synthetic(seed=0, n_problems=demo.train_problems, levels=[1, 2], split="train")
     rows = reference_rows_of(problems, TEMPLATE)
     write_sft(rows, folder / "sft.jsonl")
     console.print(f"demo: SFT of the base on {len(rows)} reference solutions ({demo.sft_steps} steps)")
-    return train_student(rows, "embedded", folder, steps=demo.sft_steps, learning_rate=demo.sft_learning_rate,
-                         batch_size=demo.sft_batch)
+    return train_student(
+        rows, "embedded", folder, steps=demo.sft_steps, learning_rate=demo.sft_learning_rate, batch_size=demo.sft_batch
+    )
 
 
 def full_study(demo: FullDemo, checkpoints: list[tuple[int, Path]], student: Path) -> StudyConfig:
@@ -84,19 +103,44 @@ def full_study(demo: FullDemo, checkpoints: list[tuple[int, Path]], student: Pat
     if demo.engine == "vllm":
         common["engine_options"] = {"max_model_len": 1024}
     models = [{**common, "name": "base", "path": str(embedded_model_path()), "role": "base"}]
-    models += [{**common, "name": f"grpo-step-{step}", "path": str(folder), "role": "checkpoint", "step": step,
-                "base": "base", "algorithm": "grpo/dapo", "training_curves": str(demo.out / "grpo" / "curves.csv")}
-               for step, folder in checkpoints]
+    models += [
+        {
+            **common,
+            "name": f"grpo-step-{step}",
+            "path": str(folder),
+            "role": "checkpoint",
+            "step": step,
+            "base": "base",
+            "algorithm": "grpo/dapo",
+            "training_curves": str(demo.out / "grpo" / "curves.csv"),
+        }
+        for step, folder in checkpoints
+    ]
     models.append({**common, "name": "distill-sft", "path": str(student), "role": "distill", "base": "base"})
-    return study_from_dict({
-        "name": "demo --full: SmolLM2-135M-Instruct, GRPO checkpoints and an SFT student",
-        "output": str((demo.out / "study").resolve()), "models": models,
-        "benchmarks": [{"name": "synthetic", "limit": demo.problems,
-                        "options": {"n_problems": demo.problems, "levels": [1, 2], "seed": 0, "split": "test"}}],
-        "sampling": {"n": demo.n, "temperature": 0.8, "top_p": 0.95, "max_tokens": demo.max_tokens, "seed": 0,
-                     "chunk_size": 5},
-        "analysis": {"bootstrap": 1000, "ci": 0.95, "seed": 0},
-    }, source="passbound demo --full")
+    return study_from_dict(
+        {
+            "name": "demo --full: SmolLM2-135M-Instruct, GRPO checkpoints and an SFT student",
+            "output": str((demo.out / "study").resolve()),
+            "models": models,
+            "benchmarks": [
+                {
+                    "name": "synthetic",
+                    "limit": demo.problems,
+                    "options": {"n_problems": demo.problems, "levels": [1, 2], "seed": 0, "split": "test"},
+                }
+            ],
+            "sampling": {
+                "n": demo.n,
+                "temperature": 0.8,
+                "top_p": 0.95,
+                "max_tokens": demo.max_tokens,
+                "seed": 0,
+                "chunk_size": 5,
+            },
+            "analysis": {"bootstrap": 1000, "ci": 0.95, "seed": 0},
+        },
+        source="passbound demo --full",
+    )
 
 
 def run_full_demo(demo: FullDemo, *, show_progress: bool = True) -> dict[str, Path]:

@@ -50,10 +50,14 @@ def reference_rows_of(problems: Sequence[Problem], template: str) -> list[dict[s
 
 def reference_rows(run: RunDir, template: str, *, benchmarks: list[str] | None = None) -> list[dict[str, Any]]:
     """:func:`reference_rows_of` every problem of the run (or of ``benchmarks``)."""
-    rows = [r for bench in benchmarks or run.benchmarks() for r in reference_rows_of(run.read_problems(bench), template)]
+    rows = [
+        r for bench in benchmarks or run.benchmarks() for r in reference_rows_of(run.read_problems(bench), template)
+    ]
     if not rows:
-        raise DataError(f"{run.path}: no problem of {', '.join(benchmarks or run.benchmarks())} has a reference "
-                        "solution (metadata 'solution'); distil from a teacher's samples instead (--teacher)")
+        raise DataError(
+            f"{run.path}: no problem of {', '.join(benchmarks or run.benchmarks())} has a reference "
+            "solution (metadata 'solution'); distil from a teacher's samples instead (--teacher)"
+        )
     return rows
 
 
@@ -64,7 +68,9 @@ def sft_rows(run: RunDir, teacher: str, *, max_per_problem: int | None = None) -
 
     models = {m["name"]: m for m in run.read_manifest().get("models", [])}
     if teacher not in models:
-        raise ConfigError(f"--teacher {teacher!r} is not a model of this run; its models: {', '.join(models) or 'none'}")
+        raise ConfigError(
+            f"--teacher {teacher!r} is not a model of this run; its models: {', '.join(models) or 'none'}"
+        )
     if max_per_problem is not None and max_per_problem < 1:
         raise ConfigError("--max-per-problem must be at least 1")
     template = get_template(models[teacher].get("template") or "chat")
@@ -82,8 +88,15 @@ def sft_rows(run: RunDir, teacher: str, *, max_per_problem: int | None = None) -
             text = texts.get((pid, index))
             if text is None:
                 continue  # a verdict whose sample shard is gone: nothing to train on
-            rows.append(sft_row(template.render(problems[pid]), text["text"],
-                                benchmark=str(bench), problem_id=str(pid), index=int(index)))
+            rows.append(
+                sft_row(
+                    template.render(problems[pid]),
+                    text["text"],
+                    benchmark=str(bench),
+                    problem_id=str(pid),
+                    index=int(index),
+                )
+            )
     return rows
 
 
@@ -95,8 +108,16 @@ def write_sft(rows: list[dict[str, Any]], out: Path) -> Path:
     return out
 
 
-def train_student(rows: list[dict[str, Any]], student: str, out_dir: Path, *, steps: int = 10,
-                  learning_rate: float = 1e-5, batch_size: int = 2, seed: int = 0) -> Path:
+def train_student(
+    rows: list[dict[str, Any]],
+    student: str,
+    out_dir: Path,
+    *,
+    steps: int = 10,
+    learning_rate: float = 1e-5,
+    batch_size: int = 2,
+    seed: int = 0,
+) -> Path:
     """SFT of ``student`` on ``rows`` with TRL's SFTTrainer (CPU when no GPU); returns the saved
     model folder (weights + tokenizer), loadable by transformers and vLLM."""
     try:
@@ -112,9 +133,18 @@ def train_student(rows: list[dict[str, Any]], student: str, out_dir: Path, *, st
     if not rows:
         raise DataError("no SFT rows: the teacher has no passing samples to distil")
     cuda = torch.cuda.is_available()
-    args = SFTConfig(output_dir=str(out_dir / "trainer"), max_steps=steps, learning_rate=learning_rate,
-                     per_device_train_batch_size=batch_size, seed=seed, use_cpu=not cuda, report_to=[],
-                     logging_steps=1, save_strategy="no", bf16=False)
+    args = SFTConfig(
+        output_dir=str(out_dir / "trainer"),
+        max_steps=steps,
+        learning_rate=learning_rate,
+        per_device_train_batch_size=batch_size,
+        seed=seed,
+        use_cpu=not cuda,
+        report_to=[],
+        logging_steps=1,
+        save_strategy="no",
+        bf16=False,
+    )
     keys = ("messages",) if "messages" in rows[0] else ("prompt", "completion")
     if any(k not in r for r in rows for k in keys):
         raise DataError("SFT rows mix chat messages and prompt/completion pairs; use one template for all")

@@ -81,12 +81,14 @@ def group_advantages(objective: str, rewards: Sequence[float | None], group: int
     advantage = passk_advantages if objective == "pass@k" else pkpo_advantages
     out: list[float] = []
     for start in range(0, len(rewards), group):
-        chunk = rewards[start:start + group]
+        chunk = rewards[start : start + group]
         scored = [i for i, r in enumerate(chunk) if r is not None and not math.isnan(r)]
         bad = [chunk[i] for i in scored if chunk[i] not in (0.0, 1.0)]
         if bad:
-            raise RewardNotBinary(f"{objective} advantages count correct samples and need rewards of 0 or 1; "
-                                  f"got {bad[0]!r} (use objective = \"grpo\" for graded rewards)")
+            raise RewardNotBinary(
+                f"{objective} advantages count correct samples and need rewards of 0 or 1; "
+                f"got {bad[0]!r} (use objective = \"grpo\" for graded rewards)"
+            )
         values = [0.0] * len(chunk)
         if len(scored) >= k:  # fewer scored samples than k: no pass@k to estimate, no signal
             for i, a in zip(scored, advantage([chunk[i] == 1.0 for i in scored], k), strict=True):

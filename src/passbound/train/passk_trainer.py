@@ -35,18 +35,23 @@ class PassAtKGRPOTrainer(GRPOTrainer):
         output = super()._generate_and_score_completions(inputs)
         per_func = self._passk_rewards
         if per_func is None:
-            raise RuntimeError("TRL's GRPOTrainer scored completions without _calculate_rewards; the pass@k "
-                               "objective needs the rewards (is this TRL version supported?)")
+            raise RuntimeError(
+                "TRL's GRPOTrainer scored completions without _calculate_rewards; the pass@k "
+                "objective needs the rewards (is this TRL version supported?)"
+            )
         weights = self.reward_weights.to(per_func.device)
         unscorable = torch.isnan(per_func).all(dim=1)
         rewards = (per_func * weights.unsqueeze(0)).nansum(dim=1)
         group = self.num_generations if self.model.training else self.num_generations_eval
         values = [None if skip else float(r) for r, skip in zip(rewards.tolist(), unscorable.tolist(), strict=True)]
-        advantages = torch.tensor(group_advantages(self.passk_objective, values, group, self.passk_k),
-                                  dtype=output["advantages"].dtype, device=output["advantages"].device)
+        advantages = torch.tensor(
+            group_advantages(self.passk_objective, values, group, self.passk_k),
+            dtype=output["advantages"].dtype,
+            device=output["advantages"].device,
+        )
         local = len(output["advantages"])
         start = self.accelerator.process_index * local
-        output["advantages"] = advantages[start:start + local]
+        output["advantages"] = advantages[start : start + local]
         logged = self._logs["advantages"]  # the deque GRPO just extended with its own advantages
         for _ in range(min(len(advantages), len(logged))):
             logged.pop()

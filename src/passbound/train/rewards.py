@@ -25,8 +25,10 @@ from passbound.errors import ConfigError
 from passbound.types import Problem, ProblemKind
 
 log = logging.getLogger("passbound.train")
-OPT_IN = ("VerifierReward(..., allow_visible_tests=True), [reward] allow_visible_tests = true in a training "
-          "config, or `passbound verl export --allow-visible-tests`")
+OPT_IN = (
+    "VerifierReward(..., allow_visible_tests=True), [reward] allow_visible_tests = true in a training "
+    "config, or `passbound verl export --allow-visible-tests`"
+)
 
 
 class VisibleTestsRefused(ConfigError):
@@ -56,7 +58,9 @@ def completion_text(completion: Any) -> str:
     if isinstance(completion, Mapping):
         return str(completion.get("content") or "")
     if isinstance(completion, Sequence):
-        parts = [m.get("content") for m in completion if isinstance(m, Mapping) and m.get("role", "assistant") == "assistant"]
+        parts = [
+            m.get("content") for m in completion if isinstance(m, Mapping) and m.get("role", "assistant") == "assistant"
+        ]
         return "\n".join(str(p) for p in parts if p)
     raise TypeError(f"a completion must be a string or a list of chat messages, got {type(completion).__name__}")
 
@@ -74,10 +78,20 @@ class VerifierReward:
     with VisibleTestsRefused otherwise).
     """
 
-    def __init__(self, kind: str = "math", *, gold_column: str = "answer", benchmark_column: str | None = None,
-                 problem_id_column: str | None = None, data_dir: str | None = None, timeout: float = 10.0,
-                 workers: int = 0, verifier_options: Mapping[str, Any] | None = None,
-                 stop: Sequence[str] = (), allow_visible_tests: bool = False) -> None:
+    def __init__(
+        self,
+        kind: str = "math",
+        *,
+        gold_column: str = "answer",
+        benchmark_column: str | None = None,
+        problem_id_column: str | None = None,
+        data_dir: str | None = None,
+        timeout: float = 10.0,
+        workers: int = 0,
+        verifier_options: Mapping[str, Any] | None = None,
+        stop: Sequence[str] = (),
+        allow_visible_tests: bool = False,
+    ) -> None:
         from passbound.verify import configured_verifiers
 
         self.kind = kind
@@ -112,8 +126,9 @@ class VerifierReward:
         gold = columns.get(self.gold_column, [None] * (i + 1))[i]
         if gold is None:
             return None
-        return Problem(id=f"row-{i}", benchmark="train", prompt="", target=str(gold),
-                       kind=cast(ProblemKind, self.kind))  # any registered verifier kind, not only the three built in
+        return Problem(
+            id=f"row-{i}", benchmark="train", prompt="", target=str(gold), kind=cast(ProblemKind, self.kind)
+        )  # any registered verifier kind, not only the three built in
 
     def _lookup(self, bench: str, pid: str, split: str | None = None) -> Problem:
         """The benchmark's own problem (code tests, multiple-choice options), from ``split`` (its
@@ -132,8 +147,13 @@ class VerifierReward:
         refuse_visible_tests([problem], allowed=self.allow_visible_tests)
         return problem
 
-    def __call__(self, prompts: Sequence[Any] | None = None, completions: Sequence[Any] = (),
-                 completion_ids: Any = None, **columns: Any) -> list[float | None]:
+    def __call__(
+        self,
+        prompts: Sequence[Any] | None = None,
+        completions: Sequence[Any] = (),
+        completion_ids: Any = None,
+        **columns: Any,
+    ) -> list[float | None]:
         texts = [self._until_stop(completion_text(c)) for c in completions]
         problems = [self._problem(i, columns) for i in range(len(texts))]
         graded = [i for i, p in enumerate(problems) if p is not None]

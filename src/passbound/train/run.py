@@ -30,8 +30,11 @@ def checkpoints(output: Path) -> list[tuple[int, Path]]:
     folder = output / "checkpoints"
     if not folder.is_dir():
         return []
-    found = [(int(m.group(1)), p) for p in folder.iterdir() if (m := _CHECKPOINT.match(p.name))
-             and (p / "trainer_state.json").is_file()]
+    found = [
+        (int(m.group(1)), p)
+        for p in folder.iterdir()
+        if (m := _CHECKPOINT.match(p.name)) and (p / "trainer_state.json").is_file()
+    ]
     return sorted(found)
 
 
@@ -43,8 +46,13 @@ def _dataset(config: TrainConfig) -> tuple[Any, str]:
     from passbound.train.rewards import refuse_visible_tests
 
     d = config.data
-    loaded = load_benchmark(d.benchmark, path=d.path, limit=d.limit, split=d.split,
-                            options={**d.options, **({"split": d.split} if d.benchmark == "synthetic" else {})})
+    loaded = load_benchmark(
+        d.benchmark,
+        path=d.path,
+        limit=d.limit,
+        split=d.split,
+        options={**d.options, **({"split": d.split} if d.benchmark == "synthetic" else {})},
+    )
     refuse_visible_tests(loaded.problems, allowed=config.reward.allow_visible_tests)
     template = get_template(config.model.template)
     rows = [{"prompt": template.render(p), "answer": p.target} for p in loaded.problems]
@@ -62,8 +70,9 @@ def bf16_autocast(device: str, precision: str) -> bool:
     from passbound.engines.cpu_format import cpu_number_format
 
     chosen = cpu_number_format({})
-    console.print(f"train: number format {'bfloat16 autocast' if chosen.dtype == 'bfloat16' else 'float32'} "
-                  f"({chosen.reason})")
+    console.print(
+        f"train: number format {'bfloat16 autocast' if chosen.dtype == 'bfloat16' else 'float32'} ({chosen.reason})"
+    )
     return chosen.dtype == "bfloat16"
 
 
@@ -74,9 +83,18 @@ def write_curves(log_history: list[dict[str, Any]], path: Path, reward_name: str
     for h in log_history:
         if "step" not in h or f"rewards/{reward_name}/mean" not in h:
             continue
-        rows.append({"step": h["step"], "reward": h.get("reward"), "reward_std": h.get("reward_std"),
-                     "pass_rate": h.get(f"rewards/{reward_name}/mean"), "kl": h.get("kl"), "entropy": h.get("entropy"),
-                     "completion_length": h.get("completions/mean_length"), "loss": h.get("loss")})
+        rows.append(
+            {
+                "step": h["step"],
+                "reward": h.get("reward"),
+                "reward_std": h.get("reward_std"),
+                "pass_rate": h.get(f"rewards/{reward_name}/mean"),
+                "kl": h.get("kl"),
+                "entropy": h.get("entropy"),
+                "completion_length": h.get("completions/mean_length"),
+                "loss": h.get("loss"),
+            }
+        )
     tmp = path.with_name(path.name + ".tmp")
     with open(tmp, "w", newline="", encoding="utf-8") as fh:
         writer = csv.DictWriter(fh, fieldnames=list(CURVE_COLUMNS))
@@ -89,21 +107,44 @@ def write_curves(log_history: list[dict[str, Any]], path: Path, reward_name: str
 def write_study(config: TrainConfig, output: Path) -> Path:
     """study.toml: the base and every checkpoint, as a training series `passbound run` studies."""
     engine = "hf" if config.training.device == "cpu" else "vllm"
-    base = {"name": "base", "path": config.model.path, "role": "base", "engine": engine,
-            "template": config.model.template}
+    base = {
+        "name": "base",
+        "path": config.model.path,
+        "role": "base",
+        "engine": engine,
+        "template": config.model.template,
+    }
     a = config.algorithm
     algorithm = a.name + (f"/{a.loss_type}" if a.loss_type else "") + (f", beta={a.beta:g}" if a.beta else "")
     if config.training.objective != "grpo":
         algorithm += f", {config.training.objective} k={config.training.k}"
-    models = [base] + [{"name": f"step-{step}", "path": str(folder), "role": "checkpoint", "step": step,
-                        "base": "base", "engine": engine, "template": config.model.template, "algorithm": algorithm,
-                        "training_curves": str(output / "curves.csv")}
-                       for step, folder in checkpoints(output)]
+    models = [base] + [
+        {
+            "name": f"step-{step}",
+            "path": str(folder),
+            "role": "checkpoint",
+            "step": step,
+            "base": "base",
+            "engine": engine,
+            "template": config.model.template,
+            "algorithm": algorithm,
+            "training_curves": str(output / "curves.csv"),
+        }
+        for step, folder in checkpoints(output)
+    ]
     benches = config.study.benchmarks or [{"name": config.data.benchmark, "split": "test"}]
-    study = {"name": f"{config.name}-study", "output": str(output / "study-run"), "models": models,
-             "benchmarks": benches,
-             "sampling": {"n": config.study.n, "max_tokens": config.study.max_tokens,
-                          "temperature": config.study.temperature, "seed": config.training.seed}}
+    study = {
+        "name": f"{config.name}-study",
+        "output": str(output / "study-run"),
+        "models": models,
+        "benchmarks": benches,
+        "sampling": {
+            "n": config.study.n,
+            "max_tokens": config.study.max_tokens,
+            "temperature": config.study.temperature,
+            "seed": config.training.seed,
+        },
+    }
     path = output / "study.toml"
     path.write_text(tomli_w.dumps(study), encoding="utf-8")
     return path
@@ -127,18 +168,32 @@ def train(config: TrainConfig) -> dict[str, Path]:
     if done and done[-1][0] >= config.training.steps:
         # Already trained that far. Resuming a Trainer at max_steps would still run one more step
         # (seen: a rerun of a finished 16-step run made checkpoint-17), so nothing is loaded.
-        console.print(f"train: {done[-1][1]} is at step {done[-1][0]} >= steps = {config.training.steps}; "
-                      "nothing to train (raise steps to continue)")
+        console.print(
+            f"train: {done[-1][1]} is at step {done[-1][0]} >= steps = {config.training.steps}; "
+            "nothing to train (raise steps to continue)"
+        )
         state = json.loads((done[-1][1] / "trainer_state.json").read_text(encoding="utf-8"))
         write_curves(state.get("log_history", []), curves, f"passbound_{kind}")
         return {"curves": curves, "study": write_study(config, output)}
     t, a = config.training, config.algorithm
     common: dict[str, Any] = dict(
-                  output_dir=str(output / "checkpoints"), max_steps=t.steps, learning_rate=t.learning_rate,
-                  per_device_train_batch_size=t.batch_size, num_generations=a.num_generations,
-                  max_completion_length=t.max_completion_length, temperature=t.temperature, seed=t.seed,
-                  beta=a.beta, save_strategy="steps", save_steps=t.save_every, logging_steps=1, report_to=[],
-                  use_cpu=t.device == "cpu", bf16=bf16_autocast(t.device, t.precision), use_vllm=t.device == "gpu")
+        output_dir=str(output / "checkpoints"),
+        max_steps=t.steps,
+        learning_rate=t.learning_rate,
+        per_device_train_batch_size=t.batch_size,
+        num_generations=a.num_generations,
+        max_completion_length=t.max_completion_length,
+        temperature=t.temperature,
+        seed=t.seed,
+        beta=a.beta,
+        save_strategy="steps",
+        save_steps=t.save_every,
+        logging_steps=1,
+        report_to=[],
+        use_cpu=t.device == "cpu",
+        bf16=bf16_autocast(t.device, t.precision),
+        use_vllm=t.device == "gpu",
+    )
     if t.device == "gpu":
         common["vllm_mode"] = "colocate"
     objective: dict[str, Any] = {}
@@ -155,9 +210,15 @@ def train(config: TrainConfig) -> dict[str, Path]:
     from passbound.prompts import get_template
 
     stop = getattr(get_template(config.model.template), "stop", ())
-    with VerifierReward(kind, gold_column="answer", timeout=config.reward.timeout,
-                        verifier_options=config.reward.options, stop=stop,
-                        allow_visible_tests=config.reward.allow_visible_tests) as reward:
+    with VerifierReward(
+        kind,
+        gold_column="answer",
+        timeout=config.reward.timeout,
+        verifier_options=config.reward.options,
+        stop=stop,
+        allow_visible_tests=config.reward.allow_visible_tests,
+    ) as reward:
+
         class Curves(TrainerCallback):  # curves.csv after every logged step: a kill keeps them
             def on_log(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
                 write_curves(state.log_history, curves, reward.__name__)
@@ -166,18 +227,21 @@ def train(config: TrainConfig) -> dict[str, Path]:
         trainer: GRPOTrainer | RLOOTrainer
         if isinstance(args, GRPOConfig):
             grpo_class = PassAtKGRPOTrainer if objective else GRPOTrainer
-            trainer = grpo_class(model=model, reward_funcs=[reward], args=args, train_dataset=data,
-                                 callbacks=[Curves()], **objective)
+            trainer = grpo_class(
+                model=model, reward_funcs=[reward], args=args, train_dataset=data, callbacks=[Curves()], **objective
+            )
         else:
-            trainer = RLOOTrainer(model=model, reward_funcs=[reward], args=args, train_dataset=data,
-                                  callbacks=[Curves()])
+            trainer = RLOOTrainer(
+                model=model, reward_funcs=[reward], args=args, train_dataset=data, callbacks=[Curves()]
+            )
         if done:  # complete checkpoints only: trainer_state.json is the last file a save writes
             console.print(f"train: resuming from {done[-1][1]}")
         # The newest complete checkpoint by path: TRL's own "latest" would pick a folder a kill left half-written.
         trainer.train(resume_from_checkpoint=str(done[-1][1]) if done else None)
         if not checkpoints(output) or checkpoints(output)[-1][0] != trainer.state.global_step:
             trainer.save_model(str(output / "checkpoints" / f"checkpoint-{trainer.state.global_step}"))
-            trainer.state.save_to_json(str(output / "checkpoints" / f"checkpoint-{trainer.state.global_step}"
-                                           / "trainer_state.json"))
+            trainer.state.save_to_json(
+                str(output / "checkpoints" / f"checkpoint-{trainer.state.global_step}" / "trainer_state.json")
+            )
         write_curves(trainer.state.log_history, curves, reward.__name__)
     return {"curves": curves, "study": write_study(config, output)}

@@ -37,8 +37,9 @@ def estimator_name(objective: str, k: int) -> str:
     return f"{PREFIX[objective]}{k}"
 
 
-def compute_advantage(objective: str, k: int, token_level_rewards: Any, response_mask: Any, index: Any,
-                      **_: Any) -> tuple[Any, Any]:
+def compute_advantage(
+    objective: str, k: int, token_level_rewards: Any, response_mask: Any, index: Any, **_: Any
+) -> tuple[Any, Any]:
     """(advantages, returns), both (batch, response length): each row's group advantage on its
     response tokens. Rows are grouped by ``index`` (verl's uid; rows of a group need not be adjacent)."""
     import torch
@@ -50,13 +51,17 @@ def compute_advantage(objective: str, k: int, token_level_rewards: Any, response
     values = [0.0] * len(scores)
     for rows in groups.values():
         if len(rows) < k:
-            raise ValueError(f"{PREFIX[objective]}{k}: a group has {len(rows)} responses, fewer than k = {k}; "
-                             "set actor_rollout_ref.rollout.n >= k")
+            raise ValueError(
+                f"{PREFIX[objective]}{k}: a group has {len(rows)} responses, fewer than k = {k}; "
+                "set actor_rollout_ref.rollout.n >= k"
+            )
         for row, value in zip(rows, group_advantages(objective, [scores[r] for r in rows], len(rows), k), strict=True):
             values[row] = value
     with torch.no_grad():
-        advantages = torch.tensor(values, dtype=token_level_rewards.dtype,
-                                  device=token_level_rewards.device).unsqueeze(-1) * response_mask
+        advantages = (
+            torch.tensor(values, dtype=token_level_rewards.dtype, device=token_level_rewards.device).unsqueeze(-1)
+            * response_mask
+        )
     return advantages, advantages
 
 
@@ -65,8 +70,16 @@ def estimators() -> dict[str, Callable[..., tuple[Any, Any]]]:
     out: dict[str, Callable[..., tuple[Any, Any]]] = {}
     for objective in PREFIX:
         for k in range(1, MAX_K + 1):
-            def estimator(token_level_rewards: Any, response_mask: Any, index: Any = None, config: Any = None,
-                          _objective: str = objective, _k: int = k, **kwargs: Any) -> tuple[Any, Any]:
+
+            def estimator(
+                token_level_rewards: Any,
+                response_mask: Any,
+                index: Any = None,
+                config: Any = None,
+                _objective: str = objective,
+                _k: int = k,
+                **kwargs: Any,
+            ) -> tuple[Any, Any]:
                 if index is None:
                     raise ValueError("pass@k advantages need verl's group ids (uid) to find each group")
                 return compute_advantage(_objective, _k, token_level_rewards, response_mask, index)

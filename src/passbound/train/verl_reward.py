@@ -40,8 +40,9 @@ def _close_all() -> None:
         _REWARDS.clear()
 
 
-def compute_score(data_source: str, solution_str: str, ground_truth: Any, extra_info: dict[str, Any] | None = None,
-                  **_: Any) -> dict[str, Any]:
+def compute_score(
+    data_source: str, solution_str: str, ground_truth: Any, extra_info: dict[str, Any] | None = None, **_: Any
+) -> dict[str, Any]:
     """1.0 when passbound's verifier passes ``solution_str`` against ``ground_truth``, else 0.0."""
     from passbound.types import Problem, ProblemKind
 
@@ -51,16 +52,21 @@ def compute_score(data_source: str, solution_str: str, ground_truth: Any, extra_
     # unknown problem or a refused one raises into verl's step. A 0 returned for it would train on
     # no signal unnoticed; a score of 0 means the verifier judged the answer (fail, no_answer, or
     # the candidate's own timeout/error).
-    reward = _reward(kind, str(extra["data_dir"]) if extra.get("data_dir") else None,
-                     extra.get("allow_visible_tests") is True)
+    reward = _reward(
+        kind, str(extra["data_dir"]) if extra.get("data_dir") else None, extra.get("allow_visible_tests") is True
+    )
     if kind != "math" and extra.get("benchmark") is not None and extra.get("problem_id") is not None:
         # code tests and multiple-choice options come from the benchmark, not the parquet
         split = extra.get("split")
         problem = reward._lookup(str(extra["benchmark"]), str(extra["problem_id"]), str(split) if split else None)
     else:
-        problem = Problem(id=str(extra.get("problem_id", "verl")), benchmark=str(data_source), prompt="",
-                          target=str(ground_truth),
-                          kind=cast(ProblemKind, kind))  # any registered verifier kind
+        problem = Problem(
+            id=str(extra.get("problem_id", "verl")),
+            benchmark=str(data_source),
+            prompt="",
+            target=str(ground_truth),
+            kind=cast(ProblemKind, kind),
+        )  # any registered verifier kind
     status = reward._grading_pool().grade([problem], [solution_str or ""])[0].status
     passed = status == "pass"
     return {"score": 1.0 if passed else 0.0, "passed": 1.0 if passed else 0.0, "status": status}

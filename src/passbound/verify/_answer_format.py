@@ -27,8 +27,11 @@ def answer_format(problem: Any) -> tuple[int | None, str | None, str | None]:
     meta = getattr(problem, "metadata", None) or {}
     precision = meta.get("precision")
     unit = meta.get("unit")
-    return (int(precision) if precision is not None else None, str(unit).strip() or None if unit else None,
-            meta.get("answer_type"))
+    return (
+        int(precision) if precision is not None else None,
+        str(unit).strip() or None if unit else None,
+        meta.get("answer_type"),
+    )
 
 
 def _unwrap(text: str) -> str:

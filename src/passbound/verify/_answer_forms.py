@@ -36,18 +36,22 @@ _ASSIGNMENT_RE = re.compile(
 _SCIENTIFIC_RE = re.compile(r"(?<![\w.\\}])(\d+(?:\.\d*)?|\.\d+)[eE]([+-]?\d{1,4})(?![\w.])")
 _EULER_RE = re.compile(r"(?<![\\A-Za-z])e(?![A-Za-z])")
 _PLAIN_MIXED_RE = re.compile(r"(?<![\w.}/^])(\d+)[ \t]+(\d+)[ \t]*/[ \t]*(\d+)(?![\w./])")
-_UNIT_WORDS = (r"(?:square |sq\.? |cubic )?(?:cm|mm|km|kg|mg|ml|mL|ft|feet|foot|inch(?:es)?|in|yd|yards?|miles?|mi|mph"
-               r"|meters?|metres?|centimeters?|kilometers?|grams?|kilograms?|liters?|litres?|gallons?|ounces?|oz"
-               r"|pounds?|lbs?|hours?|hrs?|minutes?|mins?|seconds?|secs?|days?|weeks?|months?|years?|dollars?"
-               r"|cents?|degrees?|units?|people|students|km/h|m/s)")
+_UNIT_WORDS = (
+    r"(?:square |sq\.? |cubic )?(?:cm|mm|km|kg|mg|ml|mL|ft|feet|foot|inch(?:es)?|in|yd|yards?|miles?|mi|mph"
+    r"|meters?|metres?|centimeters?|kilometers?|grams?|kilograms?|liters?|litres?|gallons?|ounces?|oz"
+    r"|pounds?|lbs?|hours?|hrs?|minutes?|mins?|seconds?|secs?|days?|weeks?|months?|years?|dollars?"
+    r"|cents?|degrees?|units?|people|students|km/h|m/s)"
+)
 _PLAIN_UNIT_RE = re.compile(
     r"([\d}])[ \t]*(?:\\[,;]|~|\\ )?[ \t]*" + _UNIT_WORDS + r"(?:[ \t]*\^[ \t]*\{?[23]\}?)?[ \t]*\.?[ \t]*$"
 )
 _CONTINUED_LINE_RE = re.compile(r"(?:\\\\\s*&?|&)\s*(?=(?:=|<|>|\\(?:approx|le|ge|leq|geq)(?![A-Za-z])))")
 _REALS_RE = re.compile(r"^\s*\\mathbb\s*\{?R\}?\s*$")
 _ALL_REALS = r"(-\\infty, \\infty)"
-_PERCENT_RE = re.compile(r"(\d+(?:\.\d+)?|\.\d+)[ \t]*(?:\\,|~|\\ )?[ \t]*"
-                         r"(?:\\?%|\\(?:text|mbox|mathrm)\s*\{\s*(?:\\?%|percent)\s*\}|percent\b)")
+_PERCENT_RE = re.compile(
+    r"(\d+(?:\.\d+)?|\.\d+)[ \t]*(?:\\,|~|\\ )?[ \t]*"
+    r"(?:\\?%|\\(?:text|mbox|mathrm)\s*\{\s*(?:\\?%|percent)\s*\}|percent\b)"
+)
 _PERCENT_QUESTION_RE = re.compile(r"\bpercent|%", re.IGNORECASE)
 
 

@@ -45,17 +45,62 @@ _WIDE_IN_RUN_RE = re.compile(
 )
 _ENV_OR_BREAK_RE = re.compile(_BREAK + r"|\\begin\{([A-Za-z]+)\*?\}|\\end\{([A-Za-z]+)\*?\}")
 # Environments whose rows are parts of one value.
-_ONE_VALUE_ENVS = {"matrix", "pmatrix", "bmatrix", "Bmatrix", "vmatrix", "Vmatrix", "smallmatrix", "cases",
-                   "array", "dcases"}
-_RELATION = (r"=|<|>|\\(?:approx|sim|simeq|cong|equiv|doteq|propto|neq|ne|leq|geq|le|ge|lt|gt|leqslant|geqslant"
-             r"|Rightarrow|Longrightarrow|implies|iff|to|rightarrow)(?![A-Za-z])")
+_ONE_VALUE_ENVS = {
+    "matrix",
+    "pmatrix",
+    "bmatrix",
+    "Bmatrix",
+    "vmatrix",
+    "Vmatrix",
+    "smallmatrix",
+    "cases",
+    "array",
+    "dcases",
+}
+_RELATION = (
+    r"=|<|>|\\(?:approx|sim|simeq|cong|equiv|doteq|propto|neq|ne|leq|geq|le|ge|lt|gt|leqslant|geqslant"
+    r"|Rightarrow|Longrightarrow|implies|iff|to|rightarrow)(?![A-Za-z])"
+)
 _TOKEN_RE = re.compile(_RELATION + r"|\\[A-Za-z]+|\\.|.", re.DOTALL)
 _RELATION_RE = re.compile(_RELATION)
 _APPROX = {"\\approx", "\\sim", "\\simeq", "\\cong", "\\doteq", "\\propto"}
 _IMPLIES = {"\\Rightarrow", "\\Longrightarrow", "\\implies", "\\iff", "\\to", "\\rightarrow"}
-_GREEK = {"alpha", "beta", "gamma", "delta", "epsilon", "varepsilon", "zeta", "eta", "theta", "vartheta", "iota",
-          "kappa", "lambda", "mu", "nu", "xi", "rho", "sigma", "tau", "upsilon", "phi", "varphi", "chi", "psi", "omega",
-          "Gamma", "Delta", "Theta", "Lambda", "Xi", "Sigma", "Phi", "Psi", "Omega"}
+_GREEK = {
+    "alpha",
+    "beta",
+    "gamma",
+    "delta",
+    "epsilon",
+    "varepsilon",
+    "zeta",
+    "eta",
+    "theta",
+    "vartheta",
+    "iota",
+    "kappa",
+    "lambda",
+    "mu",
+    "nu",
+    "xi",
+    "rho",
+    "sigma",
+    "tau",
+    "upsilon",
+    "phi",
+    "varphi",
+    "chi",
+    "psi",
+    "omega",
+    "Gamma",
+    "Delta",
+    "Theta",
+    "Lambda",
+    "Xi",
+    "Sigma",
+    "Phi",
+    "Psi",
+    "Omega",
+}
 _VARIABLE_RE = re.compile(r"\\([A-Za-z]+)|([A-Za-z])")
 _GREEK_NAME = r"\\(?:" + "|".join(sorted(_GREEK, key=len, reverse=True)) + r")(?![A-Za-z])"
 # x, a_{10}, x', AB, \angle ABC, m\angle A, \overline{AB}, \theta, f(3), P(A), a text label.
@@ -140,7 +185,7 @@ def _spacing_reason(marked: str) -> str | None:
         left, right = marked[i - 1], marked[i + 1]
         if left in _WIDE_LEFT_OK or right in _WIDE_RIGHT_OK or _OPERATOR_CMD_RE.match(marked, i + 1):
             continue
-        if marked[: i].rstrip().endswith(("\\cdot", "\\times", "\\pm")):
+        if marked[:i].rstrip().endswith(("\\cdot", "\\times", "\\pm")):
             continue
         return "names values set apart by spacing"
     for m in _JUXTAPOSED_RE.finditer(marked):
@@ -218,8 +263,10 @@ def _relation_reason(masked: str, gold_masked: str) -> str | None:
         approx = [r for r in relations if r in _APPROX and r not in gold_relations]
         if approx and (len(relations) > 1 or not (_is_name(sides[0]) or _is_blank(sides[0]))):
             return f"keeps both sides of {approx[0]}"
-        if any(r in _IMPLIES and r not in gold_relations and not _is_blank(sides[i]) and not _is_blank(sides[i + 1])
-               for i, r in enumerate(relations)):
+        if any(
+            r in _IMPLIES and r not in gold_relations and not _is_blank(sides[i]) and not _is_blank(sides[i + 1])
+            for i, r in enumerate(relations)
+        ):
             return "states an implication, not a value"
         if not all(r == "=" for r in relations):
             continue

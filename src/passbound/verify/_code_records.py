@@ -85,12 +85,17 @@ class Records:
             self.raw[i], self.tests[i] = body, rec
 
     @classmethod
-    def parse(cls, stdout: str, nonce: str, parsed: dict[str, Any] | None = None,
-              bounds: Callable[[int], int | None] | None = None) -> Records:
+    def parse(
+        cls,
+        stdout: str,
+        nonce: str,
+        parsed: dict[str, Any] | None = None,
+        bounds: Callable[[int], int | None] | None = None,
+    ) -> Records:
         records, tag = cls(bounds=bounds), nonce + " "
         for line in stdout.split("\n"):
             if line.startswith(tag):
-                records.add(line[len(tag):], parsed)
+                records.add(line[len(tag) :], parsed)
         return records
 
 
@@ -128,7 +133,7 @@ class RecordStream:
         lines[0] = first
         for line in lines:
             if line.startswith(self.tag):
-                self.records.add(line[len(self.tag):].decode("utf-8", "replace"), self.parsed)
+                self.records.add(line[len(self.tag) :].decode("utf-8", "replace"), self.parsed)
         if tail:
             self._partial, self._partial_len = [tail], len(tail)
 

@@ -67,7 +67,7 @@ def compare_numbers(gold: Any, pred: Any, float_rounding: int) -> bool | None:
         gap = _absolute_gap(gold, pred)
         if gap == 0:
             return True  # the decimal as written is the gold exactly (1.23456789012 \\times 10^{11})
-        return False if gap >= 10.0 ** -float_rounding else None
+        return False if gap >= 10.0**-float_rounding else None
     gold_v, pred_v = gold.doit(), pred.doit()
     if gold_v.is_Rational and pred_v.is_Rational:
         return bool(gold_v == pred_v)

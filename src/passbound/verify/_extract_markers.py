@@ -48,9 +48,37 @@ _VALUE_START_RE = re.compile(r"[-+$\\(.\d]")
 # A number and one lower-case word after it ("18 dollars", "5 apples"), but not a variable ("2 n",
 # "2k") or a function or constant written in words ("2 pi", "3 sqrt").
 _NUMBER_UNIT_RE = re.compile(r"([-+]?(?:\d[\d,]*(?:\.\d+)?|\.\d+))[ \t]+([a-z]{2,})\.?")
-_MATH_WORDS = frozenset({"pi", "ln", "log", "lg", "exp", "sqrt", "sin", "cos", "tan", "cot", "sec", "csc", "arcsin",
-                         "arccos", "arctan", "sinh", "cosh", "tanh", "mod", "inf", "infinity", "deg", "choose", "times",
-                         "over", "e", "i"})
+_MATH_WORDS = frozenset(
+    {
+        "pi",
+        "ln",
+        "log",
+        "lg",
+        "exp",
+        "sqrt",
+        "sin",
+        "cos",
+        "tan",
+        "cot",
+        "sec",
+        "csc",
+        "arcsin",
+        "arccos",
+        "arctan",
+        "sinh",
+        "cosh",
+        "tanh",
+        "mod",
+        "inf",
+        "infinity",
+        "deg",
+        "choose",
+        "times",
+        "over",
+        "e",
+        "i",
+    }
+)
 _SENTENCE_END_RE = re.compile(r"\.(?:\s|$)")
 # More math after a phrase's first math span: another span, or a number.
 _MORE_MATH_RE = re.compile(r"\$|\\\(|\\\[|\d")
@@ -242,8 +270,10 @@ def _tag_statement(text: str, low: str, skip: Skip) -> Statement | None:
 def marker_statement(text: str, low: str, skip: Skip) -> Statement | None:
     """The latest explicit answer marker of any kind (``low``: the lower-cased text)."""
     best = _phrase_statement(text, low, skip)
-    for other in (_gsm_statement(text, low, skip) if "####" in text else None,
-                  _tag_statement(text, low, skip) if "<answer>" in low else None):
+    for other in (
+        _gsm_statement(text, low, skip) if "####" in text else None,
+        _tag_statement(text, low, skip) if "<answer>" in low else None,
+    ):
         if other is not None and (best is None or other.start > best.start):
             best = other
     return best

@@ -199,8 +199,12 @@ def _scan_from(text: str, start: int, brace: int, boxes: list[Box]) -> int:
     to resume."""
     limit = min(len(text), brace + MAX_BOX_CHARS)
     close = text.find("}", brace + 1, min(limit, brace + 2000))
-    if (close >= 0 and text.find("{", brace + 1, close) < 0 and text[close - 1] != "\\"
-            and text.find("box", brace + 1, close) < 0):
+    if (
+        close >= 0
+        and text.find("{", brace + 1, close) < 0
+        and text[close - 1] != "\\"
+        and text.find("box", brace + 1, close) < 0
+    ):
         boxes.append(Box(start, close + 1, brace + 1, close))  # no group inside: no tokens to match
         return close + 1
     groups: list[bool] = []  # one entry per open "{": whether it opens a box

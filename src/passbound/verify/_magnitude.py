@@ -26,9 +26,22 @@ _TOKEN_RE = re.compile(
     r"\d+(?:\.\d*)?|\.\d+|\\(?:left|right|displaystyle|[,;:! ])(?![A-Za-z])|\\(?:cdot|times|div)(?![A-Za-z])"
     r"|\\[A-Za-z]+|\\.|\s+|[{}()^!*/+\-]|."
 )
-_SKIP = {"\\left", "\\right", "\\displaystyle", "\\,", "\\;", "\\:", "\\!", "\\ ",
-         # a fraction's or a root's groups multiply: the digits of a/b are at most those of a and b
-         "\\frac", "\\dfrac", "\\tfrac", "\\sqrt", "\\binom"}
+_SKIP = {
+    "\\left",
+    "\\right",
+    "\\displaystyle",
+    "\\,",
+    "\\;",
+    "\\:",
+    "\\!",
+    "\\ ",
+    # a fraction's or a root's groups multiply: the digits of a/b are at most those of a and b
+    "\\frac",
+    "\\dfrac",
+    "\\tfrac",
+    "\\sqrt",
+    "\\binom",
+}
 _INF = math.inf
 
 

@@ -44,14 +44,33 @@ _WRAPPER_RE = re.compile(r"^\\(?:text|mathrm|textbf|mathbf|textrm|mbox)\s*\{(.*)
 _LETTER_RE = re.compile(r"\(([A-Za-z])\)|([A-Za-z])")
 # "(B) 145°", "B. 145°", "B: 145°", "B) 145°" (and lower case)
 _LETTER_TEXT_RE = re.compile(r"(?:\(([A-Za-z])\)|([A-Za-z])[.:)])\s*(.+)", re.DOTALL)
-_ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth",
-             "eleventh", "twelfth")
+_ORDINALS = (
+    "first",
+    "second",
+    "third",
+    "fourth",
+    "fifth",
+    "sixth",
+    "seventh",
+    "eighth",
+    "ninth",
+    "tenth",
+    "eleventh",
+    "twelfth",
+)
 _CARDINALS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve")
 _OPTION_NOUN = r"(?:option|choice|answer|alternative)"
 # "the 5th option", "fifth choice", "option five", "option number 5"
 _ORDINAL_RE = re.compile(
-    r"(?:the\s+)?(?:(\d{1,2})(?:st|nd|rd|th)|(" + "|".join(_ORDINALS) + r"))\s+" + _OPTION_NOUN
-    + r"|" + _OPTION_NOUN + r"\s+(?:(?:number|no\.?|#)\s*)?(\d{1,2}|" + "|".join(_CARDINALS) + r")",
+    r"(?:the\s+)?(?:(\d{1,2})(?:st|nd|rd|th)|("
+    + "|".join(_ORDINALS)
+    + r"))\s+"
+    + _OPTION_NOUN
+    + r"|"
+    + _OPTION_NOUN
+    + r"\s+(?:(?:number|no\.?|#)\s*)?(\d{1,2}|"
+    + "|".join(_CARDINALS)
+    + r")",
     re.IGNORECASE,
 )
 _OPTION_WORD_RE = re.compile(r"(?:option|choice)\s+", re.IGNORECASE)
@@ -242,6 +261,9 @@ def _only_match(choices: list[str], text: str, math: MathVerifier | None = None)
     """The index of the one option equal to ``text`` (loosely, or by math-verify when given)."""
     hits = [i for i, c in enumerate(choices) if loose(c) == loose(text)]
     if not hits and math is not None and _mathy(text):
-        hits = [i for i, c in enumerate(choices) if _mathy(c) and math.check(_DEGREE_RE.sub("", _unwrap(c)),
-                                                                             _DEGREE_RE.sub("", text)).passed]
+        hits = [
+            i
+            for i, c in enumerate(choices)
+            if _mathy(c) and math.check(_DEGREE_RE.sub("", _unwrap(c)), _DEGREE_RE.sub("", text)).passed
+        ]
     return hits[0] if len(hits) == 1 else None

@@ -98,8 +98,11 @@ _MEMORY_CACHE = 512  # problems whose reference outputs a worker keeps in memory
 # compared value by value (a digest is as strong as the value: equal digests mean == values).
 DIGEST_OVER = 0
 # Entry points whose outputs evalplus judges by a special oracle, never by plain ==.
-_SPECIAL = MBPP_OUTPUT_NOT_NONE_TASKS | MBPP_OUTPUT_SET_EQ_TASKS | {
-    "are_equivalent", "sum_div", "surface_Area", "digit_distance_nums", "find_zero"}
+_SPECIAL = (
+    MBPP_OUTPUT_NOT_NONE_TASKS
+    | MBPP_OUTPUT_SET_EQ_TASKS
+    | {"are_equivalent", "sum_div", "surface_Area", "digit_distance_nums", "find_zero"}
+)
 
 
 def harness_source() -> str:
@@ -212,8 +215,13 @@ class CodeVerifier:
         meta = problem.metadata if problem is not None else {}
         prompt = meta.get("prompt") if meta.get("dataset") == "humaneval" else None
         entry_point = meta.get("entry_point") or meta.get("fn_name") or None
-        return extract_code(completion, prompt=prompt, entry_point=entry_point, mode=self.extract_mode,  # type: ignore[arg-type]
-                            reasoning=self._policy)
+        return extract_code(
+            completion,
+            prompt=prompt,
+            entry_point=entry_point,
+            mode=self.extract_mode,  # type: ignore[arg-type]
+            reasoning=self._policy,
+        )
 
     def dedupe_key(self, problem: Problem, program: str) -> tuple[str, str, str]:
         return (problem.benchmark, problem.id, program)
@@ -351,9 +359,16 @@ class CodeVerifier:
         per = self.reference_timeout
         meta = problem.metadata
         plain = not meta.get("atol") and meta["entry_point"] not in _SPECIAL
-        spec = {"mode": "function", "tests": [encode(a) for a in tests], "limits": [per] * len(tests),
-                "entry_point": meta["entry_point"], "load_limit": per, "digest_over": DIGEST_OVER if plain else None,
-                "set_starts": [0, len(base)], "cpu_times": True}
+        spec = {
+            "mode": "function",
+            "tests": [encode(a) for a in tests],
+            "limits": [per] * len(tests),
+            "entry_point": meta["entry_point"],
+            "load_limit": per,
+            "digest_over": DIGEST_OVER if plain else None,
+            "set_starts": [0, len(base)],
+            "cpu_times": True,
+        }
         result, records = self._run(problem.target, spec, per + _STARTUP_S)
         outs, times = [], []
         for i in range(len(tests)):
@@ -392,9 +407,18 @@ class CodeVerifier:
             plan = _Plan("lcb_call", [encode(a) for a in args], limits, budget, labels, meta["fn_name"],
                          {"tests_budget": tests_budget}, bounds=[_bound(len(t["output"])) for t in tests])  # fmt: skip
             return self._run_and_judge(program, plan, lambda i, out: lcb_call_match(out, expected[i]))
-        plan = _Plan("stdio", [t["input"] for t in tests], limits, budget, labels,
-                     extra={"tests_budget": tests_budget}, bounds=[_bound(len(t["output"])) for t in tests])
-        return self._run_and_judge(program, plan, lambda i, out: isinstance(out, str) and lcb_stdio_match(out, tests[i]["output"]))
+        plan = _Plan(
+            "stdio",
+            [t["input"] for t in tests],
+            limits,
+            budget,
+            labels,
+            extra={"tests_budget": tests_budget},
+            bounds=[_bound(len(t["output"])) for t in tests],
+        )
+        return self._run_and_judge(
+            program, plan, lambda i, out: isinstance(out, str) and lcb_stdio_match(out, tests[i]["output"])
+        )
 
     def _judge_check(self, problem: Problem, program: str) -> GradeResult:
         meta = problem.metadata
@@ -402,8 +426,15 @@ class CodeVerifier:
         # ``candidate`` argument (HumanEval/33 compares with ``sort_third`` itself) is the
         # reference's, never the prompt's stub nor anything the candidate defines.
         budget = self.wall_factor * self.check_timeout + _STARTUP_S
-        plan = _Plan("check", [None], [self.check_timeout], budget, ["check()"], meta["entry_point"],
-                     {"prompt": problem.target or meta.get("prompt") or problem.prompt, "test": meta["test"]})
+        plan = _Plan(
+            "check",
+            [None],
+            [self.check_timeout],
+            budget,
+            ["check()"],
+            meta["entry_point"],
+            {"prompt": problem.target or meta.get("prompt") or problem.prompt, "test": meta["test"]},
+        )
         return self._run_and_judge(program, plan, lambda i, out: True)
 
     # -- running and judging -------------------------------------------------------------------
@@ -419,9 +450,16 @@ class CodeVerifier:
         return Sandbox(isolation=self.isolation, memory_mb=memory_mb, max_processes=self.max_processes,
                        max_output_bytes=(self.max_output_mb << 20) + (1 << 20))  # fmt: skip
 
-    def _run(self, program: str, spec: dict[str, Any], timeout: float, verdict: Verdict | None = None,
-             tests_json: str | None = None, bounds: list[int | None] | None = None,
-             fresh: bool = False) -> tuple[Any, Records]:
+    def _run(
+        self,
+        program: str,
+        spec: dict[str, Any],
+        timeout: float,
+        verdict: Verdict | None = None,
+        tests_json: str | None = None,
+        bounds: list[int | None] | None = None,
+        fresh: bool = False,
+    ) -> tuple[Any, Records]:
         """Run ``program`` under ``spec``; its result and records. With ``verdict``, a warm
         sandbox's run is judged as its records arrive and stopped once it cannot pass.
         ``tests_json``: ``spec["tests"]`` already as JSON (spliced in, not encoded again);
@@ -450,8 +488,9 @@ class CodeVerifier:
             result = self._sandbox().run(harness_source(), timeout=timeout, extra_files=files)
         return result, Records.parse(result.stdout, nonce, stream.parsed, bound)
 
-    def _zygote_run(self, program: str, spec_json: str, timeout: float, watch: Any = None,
-                    fresh: bool = False) -> Any | None:
+    def _zygote_run(
+        self, program: str, spec_json: str, timeout: float, watch: Any = None, fresh: bool = False
+    ) -> Any | None:
         """Run on this process's warm sandboxed server (None: none here, or another thread has it).
 
         Isolation is that of a one-shot run: the server is a sandbox of the same tier, limits and
@@ -490,8 +529,14 @@ _SERVERS_LOCK = threading.Lock()
 
 def _server_key(verifier: CodeVerifier) -> tuple[Any, ...]:
     sandbox = verifier._sandbox()
-    return (sandbox.isolation, sandbox.python, sandbox.memory_mb, sandbox.max_processes, sandbox.max_output_bytes,
-            verifier.max_disk_mb)
+    return (
+        sandbox.isolation,
+        sandbox.python,
+        sandbox.memory_mb,
+        sandbox.max_processes,
+        sandbox.max_output_bytes,
+        verifier.max_disk_mb,
+    )
 
 
 def _server_for(verifier: CodeVerifier) -> tuple[Any, threading.Lock]:

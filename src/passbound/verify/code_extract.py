@@ -131,8 +131,7 @@ def _first_code_line(lines: list[str]) -> str:
 
 
 def _choose_block(blocks: list[Block], entry_point: str | None) -> Block | None:
-    candidates = [b for b in blocks if b.tag in PYTHON_TAGS and b.code.strip()
-                  and (b.tag or _looks_like_code(b.code))]
+    candidates = [b for b in blocks if b.tag in PYTHON_TAGS and b.code.strip() and (b.tag or _looks_like_code(b.code))]
     if not candidates:
         return None
     if entry_point:

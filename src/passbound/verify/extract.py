@@ -32,8 +32,7 @@ from passbound.verify._extract_scan import Box, Spans, code_spans, in_quote_line
 from passbound.verify._extract_scan import group_end as _group_end  # noqa: F401 - _hidden_text
 from passbound.verify.reasoning import DEFAULT, ReasoningPolicy
 
-__all__ = ["FALLBACKS", "answer_phrase", "extract_answer", "last_boxed", "last_math", "last_number",
-           "strip_reasoning"]
+__all__ = ["FALLBACKS", "answer_phrase", "extract_answer", "last_boxed", "last_math", "last_number", "strip_reasoning"]
 
 # Only the last this many characters of the answer part are read (a 32k-token completion is
 # ~130 KB); with linear scans this bounds one row's cost.
@@ -255,8 +254,13 @@ _FALLBACK_FUNCS: dict[str, Callable[[str], str | None]] = {
 }
 
 
-def extract_answer(text: str, fallbacks: Sequence[str] = (), *, prompt: str | None = None,
-                   reasoning: ReasoningPolicy | tuple[str, str] = DEFAULT) -> str | None:
+def extract_answer(
+    text: str,
+    fallbacks: Sequence[str] = (),
+    *,
+    prompt: str | None = None,
+    reasoning: ReasoningPolicy | tuple[str, str] = DEFAULT,
+) -> str | None:
     """The final answer of ``text``, or None.
 
     The last statement wins: the last box run or the last answer marker, whichever comes later
@@ -274,8 +278,10 @@ def extract_answer(text: str, fallbacks: Sequence[str] = (), *, prompt: str | No
     skip = _quoter(body, prompt, code_spans(body))
     low = body.lower()
     box, marker = _box_statement(body, low, scan_boxes(body), skip), marker_statement(body, low, skip)
-    if box is not None and marker is not None and (
-        marker.start < box.start or (marker.answer is not None and not _MATHY_RE.search(marker.answer))
+    if (
+        box is not None
+        and marker is not None
+        and (marker.start < box.start or (marker.answer is not None and not _MATHY_RE.search(marker.answer)))
     ):
         marker = None
     stated = marker or box

@@ -111,8 +111,13 @@ def _parse(latex: str, timeout_s: int) -> tuple[list[Any], bool]:
 
     config = [mv.LatexExtractionConfig(), mv.ExprExtractionConfig()]
     try:
-        return mv.parse(f"\\boxed{{{latex}}}", extraction_config=config, extraction_mode="first_match",
-                        parsing_timeout=timeout_s, raise_on_error=True), False
+        return mv.parse(
+            f"\\boxed{{{latex}}}",
+            extraction_config=config,
+            extraction_mode="first_match",
+            parsing_timeout=timeout_s,
+            raise_on_error=True,
+        ), False
     except TimeoutException:
         return [], True
     except Exception:  # noqa: BLE001 - math-verify itself maps parse errors to "no parse"
@@ -158,9 +163,11 @@ class MathVerifier:
 
     def __post_init__(self) -> None:
         if self.extraction not in EXTRACTION_POLICIES:
-            raise ConfigError(f"unknown math extraction {self.extraction!r}; choose from {list(EXTRACTION_POLICIES)} "
-                              f"(strict: boxed answers and answer phrases only; lenient: also the last math "
-                              f"expression, then the last number)")
+            raise ConfigError(
+                f"unknown math extraction {self.extraction!r}; choose from {list(EXTRACTION_POLICIES)} "
+                f"(strict: boxed answers and answer phrases only; lenient: also the last math "
+                f"expression, then the last number)"
+            )
         if not isinstance(self.fallbacks, tuple):
             object.__setattr__(self, "fallbacks", tuple(self.fallbacks))
         policy = EXTRACTION_POLICIES[self.extraction]
@@ -189,8 +196,9 @@ class MathVerifier:
         _parse("1", self.timeout_s)
 
     def extract(self, completion: str, problem: Problem | None = None) -> str | None:
-        return extract_answer(completion, self.fallbacks, prompt=problem.prompt if problem else None,
-                              reasoning=self._policy)
+        return extract_answer(
+            completion, self.fallbacks, prompt=problem.prompt if problem else None, reasoning=self._policy
+        )
 
     def dedupe_key(self, problem: Problem, answer: str) -> tuple[Any, ...]:
         return (problem.target, answer, *answer_format(problem), _percent(problem))
@@ -246,11 +254,14 @@ class MathVerifier:
             return GradeResult("fail", original, "text after the value hides more math")
         if threading.current_thread() is not threading.main_thread():
             # math-verify would raise inside and every answer would quietly become "fail".
-            raise RuntimeError("MathVerifier.check needs a main thread (math-verify times out with "
-                               "signal.alarm); grade from threads through passbound.verify.GradingPool.")
+            raise RuntimeError(
+                "MathVerifier.check needs a main thread (math-verify times out with "
+                "signal.alarm); grade from threads through passbound.verify.GradingPool."
+            )
         # A final period is punctuation ("\\boxed{5.}"), and math-verify cannot parse "5.".
-        gold_text, pred_text = comparable_forms(_strip_dollars(target), _drop_final_period(answer.strip()),
-                                                _percent(problem))
+        gold_text, pred_text = comparable_forms(
+            _strip_dollars(target), _drop_final_period(answer.strip()), _percent(problem)
+        )
         listed = self._compare_lists(gold_text, pred_text, original)
         if listed is not None:
             return listed
@@ -302,8 +313,14 @@ class MathVerifier:
                     return GradeResult("pass", answer, "exact")
                 continue
             try:
-                if mv.verify(g, p, float_rounding=self.float_rounding, allow_set_relation_comp=True,
-                             timeout_seconds=self.timeout_s, raise_on_error=True):
+                if mv.verify(
+                    g,
+                    p,
+                    float_rounding=self.float_rounding,
+                    allow_set_relation_comp=True,
+                    timeout_seconds=self.timeout_s,
+                    raise_on_error=True,
+                ):
                     return GradeResult("pass", answer)
             except TimeoutException:
                 timed_out = True

@@ -117,8 +117,9 @@ class PoolStats:
     seconds: float = 0.0
 
 
-def _worker_main(conn: Connection, warm_up: Sequence[Any], memory_mb: int | None,
-                 environ: dict[str, str] | None = None) -> None:
+def _worker_main(
+    conn: Connection, warm_up: Sequence[Any], memory_mb: int | None, environ: dict[str, str] | None = None
+) -> None:
     """Worker loop: receive chunks of (job, verifier, problem, answer), send one result each
     (status, detail and, for a :class:`Task`, the value it returned)."""
     if environ is not None:  # the caller's, now: the fork server holds the one it started with
@@ -307,7 +308,8 @@ class GradingPool:
         except Exception as exc:  # the fork server could not start (or died): no worker at all
             raise GradingPoolError(
                 f"grading workers cannot start: multiprocessing's fork server (python: {spawn.get_executable()}) "
-                f"failed: {type(exc).__name__}: {exc}") from exc
+                f"failed: {type(exc).__name__}: {exc}"
+            ) from exc
         finally:
             child_conn.close()
         worker = _Worker(process, parent_conn)
@@ -352,16 +354,24 @@ class GradingPool:
         with self._lock:
             return self._grade_answers(problems, answers, on_progress)
 
-    def _grade(self, problems: Sequence[Problem], completions: Sequence[str],
-               on_progress: Callable[[int], None] | None) -> list[GradeResult]:
+    def _grade(
+        self, problems: Sequence[Problem], completions: Sequence[str], on_progress: Callable[[int], None] | None
+    ) -> list[GradeResult]:
         answers = [self.verifier(p.kind).extract(c, p) for p, c in zip(problems, completions)]
-        why = {i: no_answer_detail(self.verifier(problems[i].kind), completions[i])
-               for i, answer in enumerate(answers) if answer is None}
+        why = {
+            i: no_answer_detail(self.verifier(problems[i].kind), completions[i])
+            for i, answer in enumerate(answers)
+            if answer is None
+        }
         return self._grade_answers(problems, answers, on_progress, why)
 
-    def _grade_answers(self, problems: Sequence[Problem], answers: Sequence[str | None],
-                       on_progress: Callable[[int], None] | None,
-                       why: dict[int, str] | None = None) -> list[GradeResult]:
+    def _grade_answers(
+        self,
+        problems: Sequence[Problem],
+        answers: Sequence[str | None],
+        on_progress: Callable[[int], None] | None,
+        why: dict[int, str] | None = None,
+    ) -> list[GradeResult]:
         """``why``: the detail of a row without an answer (default "no answer found")."""
         started = time.monotonic()
         self.stats = stats = PoolStats(items=len(problems))
@@ -427,8 +437,9 @@ class GradingPool:
                 self._run([(task, a, "") for a in args], finish)
         return out
 
-    def _run(self, jobs: list[tuple[Any, Any, str]], finish: Callable[..., None],
-             timeouts: Sequence[float] | None = None) -> None:
+    def _run(
+        self, jobs: list[tuple[Any, Any, str]], finish: Callable[..., None], timeouts: Sequence[float] | None = None
+    ) -> None:
         """Drive the workers until every job has a result (``timeouts``: hard limit per job)."""
         try:
             self._drive(jobs, finish, timeouts or [self.timeout] * len(jobs))
@@ -439,8 +450,7 @@ class GradingPool:
                     self._retire(w, kill=True)
             raise
 
-    def _drive(self, jobs: list[tuple[Any, Any, str]], finish: Callable[..., None],
-               timeouts: Sequence[float]) -> None:
+    def _drive(self, jobs: list[tuple[Any, Any, str]], finish: Callable[..., None], timeouts: Sequence[float]) -> None:
         pending = deque(range(len(jobs)))
         warm: set[Any] = set()  # problems with a finished job (their per-problem work is done)
         stats = self.stats
@@ -450,8 +460,14 @@ class GradingPool:
         while pending or any(w.chunk for w in self._workers) or not all(w.ready for w in self._workers):
             for w in self._workers:  # hand out work
                 if w.ready and not w.chunk and pending:
-                    size = max(1, min(self.chunk_size, len(pending) // (2 * len(self._workers)),
-                                      self._chunk_by_time(jobs[pending[0]][0])))
+                    size = max(
+                        1,
+                        min(
+                            self.chunk_size,
+                            len(pending) // (2 * len(self._workers)),
+                            self._chunk_by_time(jobs[pending[0]][0]),
+                        ),
+                    )
                     ids = self._next_chunk(pending, jobs, warm, size)
                     w.chunk.extend(ids)
                     w.item_started = time.monotonic()
@@ -511,9 +527,9 @@ class GradingPool:
                 if pending and len(self._workers) < want:
                     self._spawn()
 
-
-    def _next_chunk(self, pending: deque[int], jobs: list[tuple[Any, Any, str]], warm: set[Any],
-                    size: int) -> list[int]:
+    def _next_chunk(
+        self, pending: deque[int], jobs: list[tuple[Any, Any, str]], warm: set[Any], size: int
+    ) -> list[int]:
         """The next ``size`` jobs in order, unless the first is of a problem that another worker
         is starting on: then the first nearby job of another problem, alone. A problem's first
         job does its per-problem work (code: the reference run, seconds for HumanEval/15); a
@@ -547,7 +563,8 @@ def _refuse_main(objects: Any) -> None:
         if getattr(owner, "__module__", None) in ("__main__", "__mp_main__"):
             raise GradingPoolError(
                 f"{owner.__qualname__} is defined in __main__, which grading workers never import: "
-                "define it in an importable module and import it from there")
+                "define it in an importable module and import it from there"
+            )
 
 
 def _set_preload(verifiers: Any) -> None:

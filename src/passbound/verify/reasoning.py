@@ -70,11 +70,15 @@ class ReasoningPolicy:
     def __post_init__(self) -> None:
         for name, tag in (("open", self.open_tag), ("close", self.close_tag)):
             if not isinstance(tag, str) or not tag.strip() or tag != tag.strip():
-                raise ConfigError(f"reasoning {name} tag must be non-empty text without surrounding spaces, "
-                                  f"not {tag!r} (e.g. reasoning = {{ open = \"<think>\", close = \"</think>\" }})")
+                raise ConfigError(
+                    f"reasoning {name} tag must be non-empty text without surrounding spaces, "
+                    f"not {tag!r} (e.g. reasoning = {{ open = \"<think>\", close = \"</think>\" }})"
+                )
         if self.open_tag == self.close_tag or _loose(self.open_tag).search(self.close_tag):
-            raise ConfigError(f"reasoning tags {self.open_tag!r} / {self.close_tag!r}: the closing tag must not "
-                              f"contain the opening one (it would re-open what it closes)")
+            raise ConfigError(
+                f"reasoning tags {self.open_tag!r} / {self.close_tag!r}: the closing tag must not "
+                f"contain the opening one (it would re-open what it closes)"
+            )
         if not isinstance(self.required, bool):
             raise ConfigError(f"reasoning required must be true or false, not {self.required!r}")
 
@@ -114,8 +118,10 @@ def reasoning_policy(value: Any) -> ReasoningPolicy:
     if isinstance(value, str):
         value = {"tags": value}
     if not isinstance(value, Mapping):
-        raise ConfigError(f"reasoning must be a preset name ({', '.join(PRESETS)}) or a table such as "
-                          f"{{ open = \"<think>\", close = \"</think>\", required = true }}, not {value!r}")
+        raise ConfigError(
+            f"reasoning must be a preset name ({', '.join(PRESETS)}) or a table such as "
+            f"{{ open = \"<think>\", close = \"</think>\", required = true }}, not {value!r}"
+        )
     unknown = sorted(set(value) - _KEYS)
     if unknown:
         raise ConfigError(f"reasoning: unknown key(s) {unknown}; use tags (a preset), or open and close, and required")
@@ -123,8 +129,9 @@ def reasoning_policy(value: Any) -> ReasoningPolicy:
         raise ConfigError("reasoning: give either tags (a preset) or open and close, not both")
     if "tags" in value:
         if value["tags"] not in PRESETS:
-            raise ConfigError(f"reasoning tags {value['tags']!r} is no preset; choose from {list(PRESETS)} or give "
-                              f"open and close")
+            raise ConfigError(
+                f"reasoning tags {value['tags']!r} is no preset; choose from {list(PRESETS)} or give open and close"
+            )
         open_tag, close_tag = PRESETS[value["tags"]]
     elif "open" in value and "close" in value:
         open_tag, close_tag = value["open"], value["close"]

@@ -58,9 +58,13 @@ def source() -> str:
         drop = set()
         for node in tree.body:
             if isinstance(node, ast.ImportFrom) and node.level:
-                if (node.level != 1 or node.module not in MODULES[: MODULES.index(name)]
-                        or node.lineno != node.end_lineno or any(a.asname for a in node.names)
-                        or any(owner.get(a.name) != node.module for a in node.names)):
+                if (
+                    node.level != 1
+                    or node.module not in MODULES[: MODULES.index(name)]
+                    or node.lineno != node.end_lineno
+                    or any(a.asname for a in node.names)
+                    or any(owner.get(a.name) != node.module for a in node.names)
+                ):
                     raise ValueError(f"_harness/{name}.py:{node.lineno}: not a plain sibling import")
                 drop.add(node.lineno)
             for defined in _defined(node):

@@ -110,7 +110,7 @@ def decode(v, depth=0, budget=None):
         return v
     if len(v) != 1:
         raise ValueError("malformed tagged value")
-    (tag, body), = v.items()
+    ((tag, body),) = v.items()
     if tag == "~t":
         return tuple(decode(x, d, budget) for x in body)
     if tag == "~d":

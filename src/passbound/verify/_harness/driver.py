@@ -44,7 +44,7 @@ def _drive(child, builtins, spec, source, out_fd, stop_fd=None):
         del pending[:]
         last[0] = time.monotonic()
         while data:
-            data = data[os.write(out_fd, data):]
+            data = data[os.write(out_fd, data) :]
 
     def write(fd, data):
         pending.append(data)
@@ -73,9 +73,15 @@ def _drive_records(child, builtins, spec, source, out_fd, write, before_wait, st
 
     mode, limits, tests = spec["mode"], spec["limits"], spec["tests"]
     child.cap = 2 * spec["max_output_bytes"] + (1 << 20)  # what the sandbox could pass on anyway
-    load = {"mode": mode, "source": source, "entry_point": spec.get("entry_point"),
-            "digest": spec.get("digest"), "digest_over": spec.get("digest_over"), "set_starts": spec.get("set_starts"),
-            "max_output_bytes": spec["max_output_bytes"]}
+    load = {
+        "mode": mode,
+        "source": source,
+        "entry_point": spec.get("entry_point"),
+        "digest": spec.get("digest"),
+        "digest_over": spec.get("digest_over"),
+        "set_starts": spec.get("set_starts"),
+        "max_output_bytes": spec["max_output_bytes"],
+    }
     if mode == "check":
         # The test code (trusted prompt + check) runs here, in the harness, never in the child.
         test_globals: dict = {"__builtins__": dict(builtins.__dict__), "__name__": "harness_test"}

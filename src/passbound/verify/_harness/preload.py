@@ -15,8 +15,9 @@ import sys
 
 if __name__ == "__main__":  # the sandbox's script; the grader imports this package and keeps its path
     _own_dir = os.path.realpath(os.path.dirname(os.path.abspath(__file__)))
-    sys.path[:] = [p for p in sys.path if p not in ("", ".") and not (
-        os.path.realpath(p) + os.sep).startswith(_own_dir + os.sep)]
+    sys.path[:] = [
+        p for p in sys.path if p not in ("", ".") and not (os.path.realpath(p) + os.sep).startswith(_own_dir + os.sep)
+    ]
 
 import builtins  # noqa: F401 - loaded now, used by the modules below
 import io  # noqa: F401

@@ -115,8 +115,13 @@ def _empty(path, keep=()):
         return True
     for argv in (["rm", "-rf", "--"], ["chmod", "-R", "u+rwx", "--"], ["rm", "-rf", "--"]):
         try:
-            subprocess.run(argv + extra, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                           stderr=subprocess.DEVNULL, check=False)
+            subprocess.run(
+                argv + extra,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                check=False,
+            )
         except OSError:
             break
         if not any(os.path.lexists(p) for p in extra):
