@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from passbound.analyses import Analysis, AnalysisInputs, ordered_groups, register
-from passbound.metrics._counts import frame
+from passbound.metrics._counts import frame, ks_within
 from passbound.metrics.bootstrap import bootstrap_ci
 from passbound.metrics.reliability import at_least, hypergeom_tail, mg_pass_from_tail
 from passbound.report_kit import esc, pct, section_table
@@ -34,7 +34,7 @@ def compute(inputs: AnalysisInputs) -> pd.DataFrame:
     for model, bench, g in ordered_groups(inputs.counts, inputs.models):
         n, c = g["n"].to_numpy(), g["c"].to_numpy()
         role = inputs.role(model)
-        for k in sorted({int(k) for k in inputs.k_grid if int(k) <= int(n.min())}):
+        for k in ks_within(inputs.k_grid, int(n.min())):
             tail = hypergeom_tail(n, c, k)  # P(at least j of k right), j = 0..k+1
             per_problem = tail[:, [at_least(t, k) for t in TAUS]]
             labels: list[tuple[str, float]] = [(G_PASS, t) for t in TAUS]

@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 
 from passbound.analyses import Analysis, AnalysisInputs, ordered_groups, register
-from passbound.metrics._counts import frame
+from passbound.metrics._counts import frame, ks_within
 from passbound.metrics.bootstrap import bootstrap_ci
 from passbound.metrics.reliability import pass_hat_k_matrix
 from passbound.report_kit import esc, pct, section_table
@@ -27,7 +27,7 @@ def compute(inputs: AnalysisInputs) -> pd.DataFrame:
     opts = inputs.options
     for model, bench, g in ordered_groups(inputs.counts, inputs.models):
         n, c = g["n"].to_numpy(), g["c"].to_numpy()
-        ks = sorted({int(k) for k in inputs.k_grid if int(k) <= int(n.min())})
+        ks = ks_within(inputs.k_grid, int(n.min()))
         if not ks:
             continue
         per_problem = pass_hat_k_matrix(n, c, ks)

@@ -30,8 +30,13 @@ def non_base_with_base(models: Sequence[ModelRecord]) -> list[tuple[str, str]]:
 
 def k_max(ks: Sequence[int], n_min: int) -> int | None:
     """Largest k of the grid that every problem has samples for (None if none fits)."""
-    fit = [k for k in ks if k <= n_min]
+    fit = ks_within(ks, n_min)
     return fit[-1] if fit else None
+
+
+def ks_within(ks: Iterable[int], n_min: int) -> list[int]:
+    """The grid's distinct k, ascending, that every problem has samples for (k <= n_min)."""
+    return sorted({int(k) for k in ks if int(k) <= n_min})
 
 
 def frame(

@@ -18,6 +18,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from passbound.errors import DataError
+from passbound.metrics._counts import k_max as grid_k_max
 from passbound.metrics.bootstrap import bootstrap_ci, paired_bootstrap_diff
 from passbound.metrics.counts import Group, ProblemCounts, build_counts
 from passbound.metrics.crossover import Crossing, crossover_interval
@@ -184,12 +185,6 @@ def _reach(cv: _Curves) -> int:
     return int(cv.group.n.max()) if cv.error is not None else int(cv.group.n.min())
 
 
-def _k_max(ks: list[int], n_min: int) -> int | None:
-    """Largest k of the grid that every problem has samples for."""
-    fit = [k for k in ks if k <= n_min]
-    return fit[-1] if fit else None
-
-
 def _model_rows(
     rows: dict[str, list[dict[str, Any]]],
     cv: _Curves,
@@ -223,7 +218,7 @@ def _model_rows(
             )
         )
         rows["majk"].append(dict(model=g.model, benchmark=g.benchmark, k=k, maj_at_k=cv.maj[i]))
-    k_max = _k_max(ks, n_min)
+    k_max = grid_k_max(ks, n_min)
     at_max = ks.index(k_max) if k_max is not None else None
     rows["summary"].append(
         dict(
@@ -264,7 +259,7 @@ def _comparison_rows(
             dict(benchmark=bench, model=name, reference=ref, k=k, diff=diff[i], ci_low=low[i], ci_high=high[i])
         )
 
-    k_max = _k_max(ks, min(_reach(model), _reach(base)))
+    k_max = grid_k_max(ks, min(_reach(model), _reach(base)))
     p1m, p1b = model.pass1[im], base.pass1[ib]
     if k_max is None:
         base_kmax, dse, d_low, d_high = np.nan, np.nan, np.nan, np.nan

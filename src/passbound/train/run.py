@@ -196,17 +196,19 @@ def train(config: TrainConfig) -> dict[str, Path]:
     )
     if t.device == "gpu":
         common["vllm_mode"] = "colocate"
-    objective: dict[str, Any] = {}
+    objective: dict[str, Any] = {}  # the pass@k trainer's own arguments
+    args: GRPOConfig | RLOOConfig
+    trainer_class: Any  # GRPOTrainer, its pass@k subclass or RLOOTrainer, each with its own args type
     if a.name == "grpo":
         if a.loss_type is not None:
             common["loss_type"] = a.loss_type
-        args: GRPOConfig | RLOOConfig = GRPOConfig(**common)
+        args, trainer_class = GRPOConfig(**common), GRPOTrainer
         if t.objective != "grpo":  # GRPO with pass@k advantages (train/objectives.py)
-            from passbound.train.passk_trainer import PassAtKGRPOTrainer
+            from passbound.train.passk_trainer import PassAtKGRPOTrainer  # lazy: it subclasses trl's trainer
 
-            objective = {"objective": t.objective, "k": t.k}
+            trainer_class, objective = PassAtKGRPOTrainer, {"objective": t.objective, "k": t.k}
     else:
-        args = RLOOConfig(**common)
+        args, trainer_class = RLOOConfig(**common), RLOOTrainer
     from passbound.prompts import get_template
 
     stop = getattr(get_template(config.model.template), "stop", ())
@@ -223,17 +225,14 @@ def train(config: TrainConfig) -> dict[str, Path]:
             def on_log(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
                 write_curves(state.log_history, curves, reward.__name__)
 
-        model = resolve_model(config.model.path)
-        trainer: GRPOTrainer | RLOOTrainer
-        if isinstance(args, GRPOConfig):
-            grpo_class = PassAtKGRPOTrainer if objective else GRPOTrainer
-            trainer = grpo_class(
-                model=model, reward_funcs=[reward], args=args, train_dataset=data, callbacks=[Curves()], **objective
-            )
-        else:
-            trainer = RLOOTrainer(
-                model=model, reward_funcs=[reward], args=args, train_dataset=data, callbacks=[Curves()]
-            )
+        trainer = trainer_class(
+            model=resolve_model(config.model.path),
+            reward_funcs=[reward],
+            args=args,
+            train_dataset=data,
+            callbacks=[Curves()],
+            **objective,
+        )
         if done:  # complete checkpoints only: trainer_state.json is the last file a save writes
             console.print(f"train: resuming from {done[-1][1]}")
         # The newest complete checkpoint by path: TRL's own "latest" would pick a folder a kill left half-written.
