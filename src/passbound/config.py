@@ -158,8 +158,17 @@ class PerplexitySpec(_Strict):
 
     scorer: str = Field(description="a model of this study whose log-probs score the completions")
     of: list[str] = Field(min_length=1, description="models whose samples are scored")
-    engine: Literal["hf", "vllm"] = "hf"
+    engine: str = Field(default="hf", description="a perplexity scorer (`passbound list scorers`): hf, vllm, ...")
     limit: int | None = Field(default=None, gt=0, description="score at most this many samples per problem")
+
+    @field_validator("engine")
+    @classmethod
+    def _registered_scorer(cls, engine: str) -> str:
+        from passbound.registry import scorers
+
+        if engine not in scorers:
+            raise ValueError(f"unknown perplexity engine {engine!r}; use one of: {', '.join(scorers.names())}")
+        return engine
 
 
 class AnalysisSpec(_Strict):

@@ -26,6 +26,7 @@ T = TypeVar("T")
 _BUILTIN_MODULES: dict[str, tuple[str, ...]] = {
     "benchmarks": ("passbound.benchmarks",),
     "engines": ("passbound.engines",),
+    "scorers": ("passbound.metrics.perplexity",),
     "templates": ("passbound.prompts",),
     "verifiers": ("passbound.verify",),
 }
@@ -51,7 +52,7 @@ def load_object(path: str) -> Any:
 
 
 class Registry(Generic[T]):
-    """A named set of factories of one kind (engines, benchmarks, templates, verifiers)."""
+    """A named set of factories of one kind (engines, benchmarks, templates, verifiers, scorers)."""
 
     def __init__(self, kind: str) -> None:
         self.kind = kind
@@ -136,3 +137,5 @@ benchmarks: Registry[Any] = Registry("benchmarks")
 engines: Registry[Any] = Registry("engines")
 templates: Registry[Any] = Registry("templates")
 verifiers: Registry[Any] = Registry("verifiers")
+# Perplexity scorers, named like the engines they score with (``passbound ppl --engine``).
+scorers: Registry[Any] = Registry("scorers")

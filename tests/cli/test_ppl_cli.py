@@ -163,3 +163,45 @@ def test_study_option_validated_and_run(tmp_path: Path) -> None:
     assert perplexity_run(study, RunDir(run), show_progress=False) == 2  # 2 problems x 1 sample
     summary = pd.read_csv(run / "perplexity.csv")
     assert list(zip(summary["scorer"], summary["of_model"], summary["n_samples"])) == [("other", "small", 2)]
+
+
+# A third-party scorer, written to a module the CLI subprocess imports by path: a real (if crude)
+# character model, so the test checks the registry hook, not passbound's own scorers.
+CHAR_SCORER = '''
+import math
+from passbound.metrics.perplexity import score_from_logprobs
+
+class CharScorer:
+    """Every character equally likely among 128: NLL = log 128 per character."""
+    gives_entropy = True
+
+    def __init__(self, model, **options):
+        self.model = model
+
+    def score(self, prompts, completions, temperature=None):
+        return [score_from_logprobs([-math.log(128)] * len(c), [math.log(128)] * len(c)) for c in completions]
+
+    def close(self):
+        pass
+'''
+
+
+def test_a_registered_third_party_scorer_scores_through_the_cli(tmp_path: Path) -> None:
+    """Perplexity scorers come from the same registry mechanism as engines (`passbound list scorers`):
+    a ``module:factory`` path works, and its entropy flag is honoured; an unknown name exits 2."""
+    (tmp_path / "charscorer.py").write_text(CHAR_SCORER)
+    run = make_run(tmp_path)
+    env = {**__import__("os").environ, "PYTHONPATH": str(tmp_path)}
+    cmd = [sys.executable, "-m", "passbound", "ppl", str(run), "--scorer", "small", "--of", "small", "--no-progress"]
+    res = subprocess.run([*cmd, "--engine", "charscorer:CharScorer"], capture_output=True, text=True, env=env)
+    assert res.returncode == 0, res.stderr + res.stdout
+    own = pq.read_table(run / "perplexity" / "small__small" / "synthetic.parquet").to_pandas()
+    texts = TEXTS["small"]
+    assert sorted(own["n_tokens"]) == sorted(len(t) for _ in range(2) for t in texts)
+    assert own["ppl"].to_numpy() == pytest.approx(128.0)
+    assert (own["temperature"] == 0.7).all()  # gives_entropy: scored at the model's own temperature
+    assert set(own["engine"]) == {"charscorer:CharScorer"}
+    bad = subprocess.run([*cmd, "--engine", "nosuch"], capture_output=True, text=True, env=env)
+    assert bad.returncode == 2 and "unknown perplexity engine 'nosuch'" in bad.stderr and "hf, vllm" in bad.stderr
+    listing = subprocess.run([sys.executable, "-m", "passbound", "list", "scorers"], capture_output=True, text=True)
+    assert listing.returncode == 0 and "hf" in listing.stdout and "vllm" in listing.stdout

@@ -6,13 +6,13 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-KINDS = ("benchmarks", "engines", "templates", "verifiers")
+KINDS = ("benchmarks", "engines", "templates", "verifiers", "scorers")
 
 
 @click.command(name="list")
 @click.argument("kind", required=False, type=click.Choice(KINDS))
 def list_components(kind: str | None) -> None:
-    """List registered benchmarks, engines, prompt templates and verifiers."""
+    """List registered benchmarks, engines, prompt templates, verifiers and perplexity scorers."""
     from passbound import registry
 
     console = Console()

@@ -20,10 +20,10 @@ from passbound.progress import console
 )
 @click.option(
     "--engine",
-    type=click.Choice(["hf", "vllm"]),
     default="hf",
     show_default=True,
-    help="hf: transformers teacher forcing (also gives token entropy); vllm: prompt log-probs.",
+    help="A perplexity scorer (`passbound list scorers`): hf, transformers teacher forcing (also gives "
+    "token entropy); vllm, prompt log-probs; or a registered third-party scorer.",
 )
 @click.option("--limit", type=click.IntRange(min=1), help="Score at most N samples per problem (the first N).")
 @click.option(

@@ -11,7 +11,9 @@ chat template, tokenized without them), then the completion text is tokenized on
 sampled tokens at the prompt/completion seam; both backends share that tokenization, so they
 score the same token ids. The end-of-sequence token is not scored (the sample text holds none).
 
-Two backends, created lazily so ``import passbound`` never imports torch or vLLM:
+Two backends, registered in ``passbound.registry.scorers`` under the names of the engines they
+score with (a third-party engine can add its own scorer there, or through the entry-point group
+``passbound.scorers``), created lazily so ``import passbound`` never imports torch or vLLM:
 
 - ``hf``: transformers teacher forcing, batched (right padding, which a causal model ignores
   for the real positions), float32 on CPU by default. Also returns the mean token entropy
@@ -38,8 +40,9 @@ from typing import Any
 from passbound.engines.base import PromptInput, is_chat, processor_inputs, render_chat
 from passbound.errors import ConfigError
 from passbound.prompts.parts import load_image, prompt_images
+from passbound.registry import scorers
 
-BACKENDS = ("hf", "vllm")
+BACKENDS = ("hf", "vllm")  # the built-in scorers; ``scorers.names()`` lists every registered one
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,7 @@ class HFScorer:
     """Teacher-forced scoring with transformers; ``max_batch_tokens`` bounds padded tokens per pass."""
 
     name = "hf"
+    gives_entropy = True  # the whole distribution at every position: token entropy comes free
 
     def __init__(
         self, model: str, *, device: str = "cpu", dtype: str = "float32", max_batch_tokens: int = 2048, **options: Any
@@ -194,6 +198,7 @@ class VLLMScorer:
     """Scoring with vLLM's prompt log-probs; built through passbound's vllm engine (same CPU settings)."""
 
     name = "vllm"
+    gives_entropy = False  # prompt log-probs only: the sampled token's, not the distribution
 
     def __init__(self, model: str, **options: Any) -> None:
         from passbound.engines.vllm import VLLMEngine
@@ -255,10 +260,17 @@ class VLLMScorer:
         self._engine.close()
 
 
-def create_scorer(backend: str, model: str, **options: Any) -> HFScorer | VLLMScorer:
-    """A scorer for ``backend`` ('hf' or 'vllm'); backend libraries are imported only here."""
-    if backend == "hf":
-        return HFScorer(model, **options)
-    if backend == "vllm":
-        return VLLMScorer(model, **options)
-    raise ConfigError(f"unknown perplexity backend {backend!r}; use one of: {', '.join(BACKENDS)}")
+@scorers.register("hf", "transformers teacher forcing; also gives token entropy")
+def hf_scorer(model: str, **options: Any) -> HFScorer:
+    return HFScorer(model, **options)
+
+
+@scorers.register("vllm", "vLLM prompt log-probs (same CPU settings as the vllm engine); no entropy")
+def vllm_scorer(model: str, **options: Any) -> VLLMScorer:
+    return VLLMScorer(model, **options)
+
+
+def create_scorer(backend: str, model: str, **options: Any) -> Any:
+    """A scorer registered as ``backend`` (built-ins: 'hf', 'vllm'); backend libraries are imported
+    only when it is built. An unknown name is a ConfigError listing the registered ones."""
+    return scorers.create(backend, model, **options)

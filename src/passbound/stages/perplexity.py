@@ -103,11 +103,15 @@ def score_perplexity(
     show_progress: bool = True,
 ) -> int:
     """Score every missing (scorer, of, benchmark) shard; return how many samples were scored."""
-    from passbound.metrics.perplexity import BACKENDS, create_scorer
+    from passbound.metrics.perplexity import create_scorer
     from passbound.prompts import get_template
+    from passbound.registry import scorers
 
-    if engine not in BACKENDS:
-        raise ConfigError(f"unknown perplexity engine {engine!r}; use one of: {', '.join(BACKENDS)}")
+    if engine not in scorers:
+        raise ConfigError(
+            f"unknown perplexity engine {engine!r}; use one of: {', '.join(scorers.names())} "
+            "(or a 'package.module:factory' path to a scorer)"
+        )
     if limit is not None and limit < 1:
         raise ConfigError(f"--limit must be at least 1 (got {limit})")
     who = resolve_scorer(study, scorer)
@@ -132,7 +136,8 @@ def score_perplexity(
             tmpl = get_template(template or who.template or m.template)
             # A model on its own samples (by name; a scorer given as a path, by path): entropy at its T.
             own = who.label == m.name or (who.engine is None and who.path == m.path)
-            temperature = study.sampling.for_model(m).temperature if own and engine == "hf" else None
+            gives_entropy = getattr(model, "gives_entropy", False)
+            temperature = study.sampling.for_model(m).temperature if own and gives_entropy else None
             scored += _score_shard(
                 run, study, model, who.label, m.name, bench, samples, tmpl, temperature, engine, limit, show_progress
             )
