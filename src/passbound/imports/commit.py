@@ -237,7 +237,7 @@ def import_samples(
 
     ``lm_eval_filter`` names the filter whose lines hold the samples when an lm-eval file's
     filters logged different generations (see ``pick_lm_eval_filter``)."""
-    from passbound.benchmarks import load_benchmark
+    from passbound.benchmarks import LoaderRequest, load_request
     from passbound.stages.sample import chunked
     from passbound.store.rundir import samples_to_table
 
@@ -275,8 +275,10 @@ def import_samples(
             )
         if check_question:
             _check_positions_checkable(rows)
-    loaded = {b.name: list(load_benchmark(b.name, path=b.path, data_dir=study.data_dir, limit=b.limit, split=b.split,
-                                          options=dict(b.options)).problems) for b in study.benchmarks}  # fmt: skip
+    loaded = {
+        b.name: list(load_request(LoaderRequest.from_spec(b, data_dir=study.data_dir)).problems)
+        for b in study.benchmarks
+    }
     matched = _resolve(rows, loaded, benchmark, by, check_question)
     n = study.sampling.for_model(spec).n
     _check_indices(matched, n, model)
