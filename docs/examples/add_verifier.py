@@ -9,10 +9,9 @@ is one of the accepted words. Problems are graded by the verifier registered und
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
-from passbound.benchmarks import LoadedBenchmark, check_limit, content_sha256
+from passbound.benchmarks import LoadedBenchmark, LoaderRequest, content_sha256
 from passbound.registry import benchmarks, verifiers
 from passbound.types import Problem
 from passbound.verify import GradeResult
@@ -84,15 +83,7 @@ WORDS = {
 
 
 @benchmarks.register("anagrams", "rearrange a word's letters into another word (kind 'anagram')")
-def load_anagrams(
-    *,
-    path: str | Path | None = None,
-    data_dir: str | Path | None = None,
-    limit: int | None = None,
-    split: str = "test",
-    options: dict[str, Any] | None = None,
-) -> LoadedBenchmark:
-    check_limit(limit)
+def load_anagrams(request: LoaderRequest) -> LoadedBenchmark:
     problems = [
         Problem(
             id=word,
@@ -103,7 +94,7 @@ def load_anagrams(
             metadata={"word": word},
         )
         for word, answers in WORDS.items()
-    ][:limit]
+    ][: request.limit]
     return LoadedBenchmark(
         name="anagrams", kind="anagram", problems=tuple(problems), source="inline", sha256=content_sha256(problems)
     )

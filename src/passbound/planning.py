@@ -79,7 +79,7 @@ def samples_per_problem(study: StudyConfig) -> float:
 
 def count_problems(study: StudyConfig, given: Mapping[str, int]) -> dict[str, int]:
     """Problems per benchmark (after ``limit``): given counts first, else the loaded benchmark."""
-    from passbound.benchmarks import load_benchmark
+    from passbound.benchmarks import LoaderRequest, load_request
 
     counts: dict[str, int] = {}
     for spec in study.benchmarks:
@@ -87,14 +87,7 @@ def count_problems(study: StudyConfig, given: Mapping[str, int]) -> dict[str, in
             counts[spec.name] = min(given[spec.name], spec.limit or given[spec.name])
             continue
         try:
-            loaded = load_benchmark(
-                spec.name,
-                path=spec.path,
-                data_dir=study.data_dir,
-                limit=spec.limit,
-                split=spec.split,
-                options=dict(spec.options),
-            )
+            loaded = load_request(LoaderRequest.from_spec(spec, data_dir=study.data_dir))
         except Exception as exc:  # noqa: BLE001 - hub offline, missing file, unknown loader: all need the same fix
             raise ConfigError(
                 f"cannot count the problems of benchmark {spec.name!r} ({exc}); pass --data-dir "

@@ -112,11 +112,22 @@ class Registry(Generic[T]):
         return self.factory(name)(*args, **kwargs)
 
 
-def _entry_point_factory(ep: Any) -> Callable[..., Any]:
-    def factory(*args: Any, **kwargs: Any) -> Any:
-        return ep.load()(*args, **kwargs)
+class _EntryPointFactory:
+    """An entry point's object, imported when first called; ``load`` gives the object itself (so a
+    registry can read its signature, e.g. the benchmarks' loader calling convention)."""
 
-    return factory
+    def __init__(self, entry_point: Any) -> None:
+        self.entry_point = entry_point
+
+    def load(self) -> Any:
+        return self.entry_point.load()
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.load()(*args, **kwargs)
+
+
+def _entry_point_factory(ep: Any) -> Callable[..., Any]:
+    return _EntryPointFactory(ep)
 
 
 def require(module: str, extra: str, purpose: str = "") -> Any:

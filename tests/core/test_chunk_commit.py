@@ -8,7 +8,7 @@ from pathlib import Path
 from passbound.config import study_from_dict
 from passbound.stages import prepare_run
 from passbound.stages.chunk_sampler import ChunkSampler
-from passbound.stages.sample_plan import ChunkTask, plan_chunks
+from passbound.stages.sample_chunks import ChunkTask, chunks_to_sample
 from passbound.types import Completion
 
 
@@ -32,7 +32,7 @@ def _completions(task: ChunkTask, tag: str) -> list[list[Completion]]:
 def test_a_committed_task_is_recognised_and_recommitting_it_duplicates_nothing(tmp_path: Path) -> None:
     study = _study(tmp_path)
     run = prepare_run(study)
-    tasks = plan_chunks(run, study, study.model("m"))
+    tasks = chunks_to_sample(run, study, study.model("m"))
     assert [(t.chunk, len(t.problem_ids), t.count, t.offset) for t in tasks] == [(0, 2, 2, 0), (1, 1, 2, 0)]
     assert len(set(tasks[0].seeds)) == 2  # one seed per problem
     sampler = ChunkSampler(study, run, "m", engine=None)  # commit needs no engine
@@ -43,7 +43,7 @@ def test_a_committed_task_is_recognised_and_recommitting_it_duplicates_nothing(t
     sampler.commit(first, sampler.table(first, _completions(first, "a")))  # the retry
     shard = run.read_shard("samples", "m", "synthetic", 0).to_pandas()
     assert len(shard) == 4 and not shard.duplicated(["problem_id", "index"]).any()
-    assert plan_chunks(run, study, study.model("m")) == [tasks[1]]  # the plan skips what is committed
+    assert chunks_to_sample(run, study, study.model("m")) == [tasks[1]]  # what is committed is skipped
 
     # A task covering other indices of the same chunk (round two) keeps round one's rows in front.
     top_up = ChunkTask("m", "synthetic", 0, first.problem_ids[:1], (99,), 3, 2)

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from passbound.metrics.adaptive import adaptive_curve, mixed_pass_at_k, replay, second_round
-from passbound.metrics.analysis import analyse_verdicts
 from passbound.metrics.beta_passk import fit_beta_binomial
 from passbound.metrics.passk import pass_at_k_matrix
+from passbound.metrics.study_tables import analyse_verdicts
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "perf"))
 from adaptive_sim import Scenario, run_once

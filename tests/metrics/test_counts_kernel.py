@@ -11,9 +11,9 @@ from passbound.analyses import AnalysisInputs, per_problem_counts
 from passbound.config import AnalysisSpec
 from passbound.cot.drilldown import problem_counts_frame
 from passbound.errors import DataError
-from passbound.metrics.analysis import analyse_counts, analyse_verdicts
 from passbound.metrics.counts import TABLE_COLUMNS, build_counts
 from passbound.metrics.diversity import distinct_per_problem
+from passbound.metrics.study_tables import analyse_counts, analyse_verdicts
 
 
 def verdicts() -> pd.DataFrame:

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 from _boundary_data import MATH, MODELS, rows, study_verdicts
 
-from passbound.metrics.analysis import analyse_verdicts
 from passbound.metrics.boundary import problem_counts
 from passbound.metrics.series import algorithm_table, crossing_k, training_series
+from passbound.metrics.study_tables import analyse_verdicts
 
 CKPTS = [
     {"name": "B", "role": "base", "step": None, "base": None},

@@ -16,8 +16,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from passbound.metrics.analysis import analyse_verdicts
 from passbound.metrics.boundary import analyse_boundary
+from passbound.metrics.study_tables import analyse_verdicts
 from passbound.report import write_report
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

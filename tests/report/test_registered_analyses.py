@@ -183,7 +183,7 @@ def test_an_analysis_is_one_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     import sys
 
     import passbound.analyses as analyses
-    import passbound.metrics.analysis as metrics_analysis
+    import passbound.metrics.study_tables as study_tables
     from passbound.report import load_run
 
     (tmp_path / "plugins").mkdir()
@@ -192,8 +192,8 @@ def test_an_analysis_is_one_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(analyses, "_MODULES", (*analyses._MODULES, "solved_count_analysis"))
     monkeypatch.setattr(analyses, "_REGISTERED", dict(analyses._REGISTERED))  # the registry as it was, after the test
     calls = []
-    real = metrics_analysis.analyse_counts
-    monkeypatch.setattr(metrics_analysis, "analyse_counts", lambda *a, **k: calls.append(1) or real(*a, **k))
+    real = study_tables.analyse_counts
+    monkeypatch.setattr(study_tables, "analyse_counts", lambda *a, **k: calls.append(1) or real(*a, **k))
     try:
         run = make_run(tmp_path)
         declared = {a.name: a for a in analyses.registered()}

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -37,18 +37,57 @@ class LoadedBenchmark:
         return {p.id: p for p in self.problems}
 
 
-class BenchmarkLoader(Protocol):
-    """What a registered benchmark factory is: keyword arguments in, a LoadedBenchmark out."""
+class BenchmarkEntry(Protocol):
+    """The fields of a study's ``[[benchmarks]]`` entry, ``passbound.config.BenchmarkSpec`` (named
+    by shape: the config imports the verifiers, which import benchmarks, so not the other way)."""
 
-    def __call__(
-        self,
-        *,
-        path: str | Path | None = None,
-        data_dir: str | Path | None = None,
-        limit: int | None = None,
-        split: str = "test",
-        options: dict[str, Any] | None = None,
-    ) -> LoadedBenchmark: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def path(self) -> str | None: ...
+    @property
+    def limit(self) -> int | None: ...
+    @property
+    def split(self) -> str | None: ...
+    @property
+    def options(self) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class LoaderRequest:
+    """What a loader is asked for: a study's ``[[benchmarks]]`` entry (``BenchmarkSpec``) plus the
+    study's ``data_dir``, which the entry does not hold. One object, so a new field reaches every
+    loader without changing their signatures.
+
+    ``split`` None means the loader's own default (``split_or``); ``options`` is a copy the loader
+    may read freely (an unknown key is the loader's to refuse).
+    """
+
+    name: str
+    path: str | Path | None = None
+    data_dir: str | Path | None = None
+    limit: int | None = None
+    split: str | None = None
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        check_limit(self.limit)
+        object.__setattr__(self, "options", dict(self.options or {}))
+
+    @classmethod
+    def from_spec(cls, spec: BenchmarkEntry, *, data_dir: str | Path | None = None) -> LoaderRequest:
+        """The request for a study's benchmark entry, with the study's ``data_dir``."""
+        return cls(spec.name, spec.path, data_dir, spec.limit, spec.split, spec.options)
+
+    def split_or(self, default: str) -> str:
+        """The split asked for, or the loader's ``default`` when none was."""
+        return self.split if self.split is not None else default
+
+
+class BenchmarkLoader(Protocol):
+    """What a registered benchmark factory is: a ``LoaderRequest`` in, a ``LoadedBenchmark`` out."""
+
+    def __call__(self, request: LoaderRequest, /) -> LoadedBenchmark: ...
 
 
 def content_sha256(problems: Iterable[Problem]) -> str:

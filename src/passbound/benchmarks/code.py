@@ -31,7 +31,7 @@ from typing import Any
 
 from passbound.errors import ConfigError, DataError
 
-from ._base import LoadedBenchmark, resolve_local_file
+from ._base import LoadedBenchmark, LoaderRequest, resolve_local_file
 from .code_evalplus import parse_humaneval, parse_humaneval_plus, parse_mbpp_plus
 from .code_lcb import LCB_HUB, filter_lcb_rows, load_lcb_folder_rows, load_lcb_hub_rows, parse_livecodebench
 from .files import read_rows
@@ -142,16 +142,9 @@ class CodeBenchmark:
     folder_rows: FolderRows | None = None  # a local copy of the hub's files (read before local_names)
     option_names: tuple[str, ...] = ("variant",)
 
-    def __call__(
-        self,
-        *,
-        path: str | Path | None = None,
-        data_dir: str | Path | None = None,
-        limit: int | None = None,
-        split: str = "test",
-        options: dict[str, Any] | None = None,
-    ) -> LoadedBenchmark:
-        options = dict(options or {})
+    def __call__(self, request: LoaderRequest, /) -> LoadedBenchmark:
+        path, data_dir, limit, split = request.path, request.data_dir, request.limit, request.split_or("test")
+        options = dict(request.options)
         unknown = sorted(set(options) - set(self.option_names))
         if unknown:
             raise ConfigError(

@@ -20,7 +20,7 @@ from typing import Any
 from passbound.errors import DataError
 from passbound.types import Problem, ProblemKind
 
-from ._base import IdChecker, LoadedBenchmark, as_text, finish, resolve_local_file
+from ._base import IdChecker, LoadedBenchmark, LoaderRequest, as_text, finish, resolve_local_file
 from ._hub import HubSource, load_hub_rows
 from .files import read_rows
 
@@ -219,22 +219,15 @@ class MathBenchmark:
     parse: RowParser
     hub: HubSource | None = None
 
-    def __call__(
-        self,
-        *,
-        path: str | Path | None = None,
-        data_dir: str | Path | None = None,
-        limit: int | None = None,
-        split: str = "test",
-        options: dict[str, Any] | None = None,
-    ) -> LoadedBenchmark:
-        local = resolve_local_file(self.name, path=path, data_dir=data_dir, split=split)
+    def __call__(self, request: LoaderRequest, /) -> LoadedBenchmark:
+        split = request.split_or("test")
+        local = resolve_local_file(self.name, path=request.path, data_dir=request.data_dir, split=split)
         if local is not None:
-            return build(self.name, self.parse, read_rows(local), str(local), f"local:{local}", limit)
+            return build(self.name, self.parse, read_rows(local), str(local), f"local:{local}", request.limit)
         if self.hub is None:
             raise DataError(f"benchmark {self.name!r} has no hub copy; give a local file with path=... or --data-dir.")
         rows, source = load_hub_rows(self.hub, split, self.name)
-        return build(self.name, self.parse, rows, source, source, limit)
+        return build(self.name, self.parse, rows, source, source, request.limit)
 
 
 _PROBLEM_KINDS: dict[str, ProblemKind] = {"math": "math", "code": "code", "choice": "choice"}
@@ -295,8 +288,10 @@ def build(
     return finish(name, problems, source, limit, kind=kind)
 
 
-def load_generic(name: str, path: str | Path, *, limit: int | None = None, split: str = "test") -> LoadedBenchmark:
-    """An unregistered benchmark read from one local file or folder (see ``parse_generic``)."""
-    local = resolve_local_file(name, path=path, data_dir=None, split=split)
+def load_generic(request: LoaderRequest) -> LoadedBenchmark:
+    """An unregistered benchmark read from the local file or folder ``request.path`` (see
+    ``parse_generic``)."""
+    name = request.name
+    local = resolve_local_file(name, path=request.path, data_dir=None, split=request.split_or("test"))
     assert local is not None  # path was given
-    return build(name, parse_generic, read_rows(local), str(local), f"local:{local}", limit)
+    return build(name, parse_generic, read_rows(local), str(local), f"local:{local}", request.limit)

@@ -20,14 +20,13 @@ from __future__ import annotations
 
 import hashlib
 import random
-from collections.abc import Callable
-from pathlib import Path
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from passbound.errors import ConfigError
 from passbound.types import Problem
 
-from ._base import LoadedBenchmark, finish
+from ._base import LoadedBenchmark, LoaderRequest, finish
 
 LEVELS = (1, 2, 3)
 SPLITS = ("train", "test")
@@ -178,7 +177,7 @@ def _level_problems(seed: int, split: str, level: int, count: int) -> list[Gener
     return found
 
 
-def _options(options: dict[str, Any] | None, split: str) -> tuple[int, int, tuple[int, ...], str]:
+def _options(options: Mapping[str, Any] | None, split: str) -> tuple[int, int, tuple[int, ...], str]:
     opts = dict(_DEFAULTS, **(options or {}))
     unknown = sorted(set(opts) - set(_DEFAULTS))
     if unknown:
@@ -226,16 +225,10 @@ def generate_synthetic(
     return problems
 
 
-def load_synthetic(
-    *,
-    path: str | Path | None = None,
-    data_dir: str | Path | None = None,
-    limit: int | None = None,
-    split: str = "test",
-    options: dict[str, Any] | None = None,
-) -> LoadedBenchmark:
+def load_synthetic(request: LoaderRequest, /) -> LoadedBenchmark:
     """Registered loader for "synthetic" (options: seed, n_problems, levels, split)."""
-    if path is not None:
+    options, split, limit = request.options, request.split_or("test"), request.limit
+    if request.path is not None:
         raise ConfigError("benchmark 'synthetic' is generated, not read from a file; remove its path.")
     if options and options.get("split") and options["split"] != split and split != "test":
         raise ConfigError(f"synthetic: split {split!r} and options.split {options['split']!r} disagree; give one.")

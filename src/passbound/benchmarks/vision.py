@@ -23,7 +23,7 @@ from typing import Any
 
 from passbound.errors import ConfigError, DataError
 
-from ._base import LoadedBenchmark, as_text, resolve_local_file
+from ._base import LoadedBenchmark, LoaderRequest, as_text, resolve_local_file
 from ._hub import HubSource, load_hub_rows
 from .files import read_rows
 from .math import MissingField, ParsedRow, build, last_boxed, optional, pick, strip_dollars
@@ -148,16 +148,9 @@ class VisionBenchmark:
     splits: tuple[str, ...] = ("testmini", "test")
     option_names: tuple[str, ...] = ("free_form_only", "images", "revision")
 
-    def __call__(
-        self,
-        *,
-        path: str | Path | None = None,
-        data_dir: str | Path | None = None,
-        limit: int | None = None,
-        split: str = "testmini",
-        options: dict[str, Any] | None = None,
-    ) -> LoadedBenchmark:
-        options = dict(options or {})
+    def __call__(self, request: LoaderRequest, /) -> LoadedBenchmark:
+        path, data_dir, limit, split = request.path, request.data_dir, request.limit, request.split_or("testmini")
+        options = dict(request.options)
         unknown = sorted(set(options) - set(self.option_names))
         if unknown:
             raise ConfigError(

@@ -237,7 +237,7 @@ def import_samples(
 
     ``lm_eval_filter`` names the filter whose lines hold the samples when an lm-eval file's
     filters logged different generations (see ``pick_lm_eval_filter``)."""
-    from passbound.benchmarks import load_benchmark
+    from passbound.benchmarks import LoaderRequest, load_request
     from passbound.stages.sample import chunked
     from passbound.store.rundir import samples_to_table
 
@@ -275,16 +275,18 @@ def import_samples(
             )
         if check_question:
             _check_positions_checkable(rows)
-    loaded = {b.name: list(load_benchmark(b.name, path=b.path, data_dir=study.data_dir, limit=b.limit, split=b.split,
-                                          options=dict(b.options)).problems) for b in study.benchmarks}  # fmt: skip
+    loaded = {
+        b.name: list(load_request(LoaderRequest.from_spec(b, data_dir=study.data_dir)).problems)
+        for b in study.benchmarks
+    }
     matched = _resolve(rows, loaded, benchmark, by, check_question)
     n = study.sampling.for_model(spec).n
     _check_indices(matched, n, model)
 
-    # Plan and build every shard before anything is written: the run directory is only touched
+    # Build every shard before anything is written: the run directory is only touched
     # (prepare_run: manifest, problems) once the whole file is known to import.
     existing = RunDir(study.output)
-    planned = []  # (benchmark, chunk index, table, whole chunk covered?)
+    shards = []  # (benchmark, chunk index, table, whole chunk covered?)
     for bench in sorted({b for b, _ in matched}):
         for index, chunk in enumerate(chunked(loaded[bench], study.sampling.chunk_size)):
             covered = [p for p in chunk if (bench, p.id) in matched]
@@ -300,7 +302,7 @@ def import_samples(
                 table = samples_to_table(samples)
             except (pa.ArrowException, UnicodeError, OverflowError) as exc:
                 raise DataError(f"{path}: a row of {bench} cannot be stored ({exc}). Nothing was imported.") from None
-            planned.append((bench, index, table, len(covered) == len(chunk)))
+            shards.append((bench, index, table, len(covered) == len(chunk)))
     problems: dict[str, int] = defaultdict(int)
     for bench, _ in matched:
         problems[bench] += 1
@@ -316,7 +318,7 @@ def import_samples(
     }
     if fmt == "lm-eval":
         entry.update(lm_eval_filters=filters, lm_eval_filter=rows[0].variant)
-    _commit(study, model, [(bench, index, table) for bench, index, table, _ in planned], entry)
+    _commit(study, model, [(bench, index, table) for bench, index, table, _ in shards], entry)
     return ImportSummary(
-        model, len(rows), dict(problems), len(planned), sum(1 for *_, whole in planned if not whole), tuple(filters)
+        model, len(rows), dict(problems), len(shards), sum(1 for *_, whole in shards if not whole), tuple(filters)
     )

@@ -13,8 +13,8 @@ from passbound.metrics.passk import pass_at_k as pass_at_k
 from passbound.metrics.passk import pass_at_k_matrix as pass_at_k_matrix
 
 _LAZY = {
-    "TABLE_COLUMNS": ("passbound.metrics.analysis", "COLUMNS"),
-    "analyse_verdicts": ("passbound.metrics.analysis", "analyse_verdicts"),
+    "TABLE_COLUMNS": ("passbound.metrics.study_tables", "COLUMNS"),
+    "analyse_verdicts": ("passbound.metrics.study_tables", "analyse_verdicts"),
     "analyse_boundary": ("passbound.metrics.boundary", "analyse_boundary"),
     "bootstrap_ci": ("passbound.metrics.bootstrap", "bootstrap_ci"),
     "paired_bootstrap_diff": ("passbound.metrics.bootstrap", "paired_bootstrap_diff"),

@@ -14,7 +14,7 @@ from passbound.engines.base import GenerationRequest, GenerationSettings, stream
 from passbound.errors import RunDirError
 from passbound.prompts import get_template
 from passbound.stages.media import check_images_can_be_shown, resolve_media
-from passbound.stages.sample_plan import ChunkTask, active_problems
+from passbound.stages.sample_chunks import ChunkTask, active_problems
 from passbound.store import RunDir
 from passbound.store.rundir import samples_to_table
 from passbound.types import Completion, Problem, Sample

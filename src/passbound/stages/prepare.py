@@ -69,7 +69,7 @@ def _check_compatible(run: RunDir, old: dict[str, Any], study: StudyConfig) -> N
 
 def prepare_run(study: StudyConfig) -> RunDir:
     """Create or reopen the run directory for ``study`` and record its problems and provenance."""
-    from passbound.benchmarks import load_benchmark
+    from passbound.benchmarks import LoaderRequest, load_request
 
     run = RunDir(study.output)
     blocked = next((p for p in (run.path, *run.path.parents) if p.exists() and not p.is_dir()), None)
@@ -86,14 +86,7 @@ def prepare_run(study: StudyConfig) -> RunDir:
     old_benches = {b["name"]: b for b in old.get("benchmarks", [])}
     bench_records = []
     for spec in study.benchmarks:
-        loaded = load_benchmark(
-            spec.name,
-            path=spec.path,
-            data_dir=study.data_dir,
-            limit=spec.limit,
-            split=spec.split,
-            options=dict(spec.options),
-        )
+        loaded = load_request(LoaderRequest.from_spec(spec, data_dir=study.data_dir))
         problems = stage_media(run, loaded.problems)
         prev = old_benches.get(spec.name)
         if (

@@ -18,7 +18,7 @@ from typing import Any
 
 from passbound.config import ModelSpec, StudyConfig
 from passbound.registry import require
-from passbound.stages.sample_plan import ChunkTask, prompts_in_flight
+from passbound.stages.sample_chunks import ChunkTask, prompts_in_flight
 from passbound.stages.shard_grader import ShardGrader, ShardTodo, load_problems, opened_reasoning, problem_kinds
 from passbound.store import RunDir
 

@@ -1,6 +1,6 @@
 """Sampling stage: n completions per problem per model, committed one chunk of problems at a time.
 
-The driver plans chunk tasks from the run directory (``sample_plan``), hands them to a runner
+The driver reads the chunk tasks still to draw from the run directory (``sample_chunks``), hands them to a runner
 (this process by default, Ray with ``[runner] kind = "ray"``) that samples and commits each
 chunk's shard (``chunk_sampler``), and alone writes the manifest.
 """
@@ -13,17 +13,17 @@ from typing import Any
 from passbound.config import ModelSpec, StudyConfig
 from passbound.progress import console, progress_bar
 from passbound.stages.chunk_sampler import ChunkSampler
-from passbound.stages.sample_plan import (
+from passbound.stages.sample_chunks import (
     ChunkTask,
     active_problems,
     chunked,
-    plan_chunks,
+    chunks_to_sample,
     problem_seed,
     prompts_in_flight,
 )
 from passbound.store import RunDir
 
-__all__ = ["ChunkTask", "active_problems", "chunked", "plan_chunks", "problem_seed", "sample_run"]
+__all__ = ["ChunkTask", "active_problems", "chunked", "chunks_to_sample", "problem_seed", "sample_run"]
 
 
 def _engine_key(model: ModelSpec) -> tuple[str, str, str]:
@@ -41,21 +41,21 @@ def sample_run(
     from passbound.stages.prepare import record_versions
 
     selected = [m for m in study.models if models is None or m.name in models]
-    plan = [(m, plan_chunks(run, study, m)) for m in selected]
-    plan = [(m, todo) for m, todo in plan if todo]
-    if not plan:
+    work = [(m, chunks_to_sample(run, study, m)) for m in selected]
+    work = [(m, todo) for m, todo in work if todo]
+    if not work:
         console.print("sample: nothing to do, every sample is already committed")
         return 0
-    _check_before_sampling(study, run, plan)
+    _check_before_sampling(study, run, work)
     if study.runner.kind == "ray":
-        return _sample_on_ray(study, run, plan, show_progress)
+        return _sample_on_ray(study, run, work, show_progress)
     written = 0
     loaded: dict[tuple[str, str, str], Any] = {}
     remaining_users: dict[tuple[str, str, str], int] = {}
-    for m, _ in plan:
+    for m, _ in work:
         remaining_users[_engine_key(m)] = remaining_users.get(_engine_key(m), 0) + 1
     try:
-        for model, todo in plan:
+        for model, todo in work:
             key = _engine_key(model)
             if key not in loaded:
                 console.print(f"sample: loading {model.path} with engine {model.engine!r}")
@@ -77,13 +77,13 @@ def sample_run(
     return written
 
 
-def _check_before_sampling(study: StudyConfig, run: RunDir, plan: list[tuple[ModelSpec, list[ChunkTask]]]) -> None:
+def _check_before_sampling(study: StudyConfig, run: RunDir, work: list[tuple[ModelSpec, list[ChunkTask]]]) -> None:
     """Image problems need their images, a template that shows them and a model that sees them;
     all of it is checked for every model before the first one is loaded."""
     from passbound.prompts import get_template
     from passbound.stages.media import check_images_can_be_shown, check_media
 
-    for model, todo in plan:
+    for model, todo in work:
         benchmarks = sorted({t.benchmark for t in todo})
         problems = [p for b in benchmarks for p in active_problems(run, study, b)]
         check_media(run, problems)
@@ -91,13 +91,13 @@ def _check_before_sampling(study: StudyConfig, run: RunDir, plan: list[tuple[Mod
 
 
 def _sample_on_ray(
-    study: StudyConfig, run: RunDir, plan: list[tuple[ModelSpec, list[ChunkTask]]], show_progress: bool
+    study: StudyConfig, run: RunDir, work: list[tuple[ModelSpec, list[ChunkTask]]], show_progress: bool
 ) -> int:
     from passbound.stages.prepare import record_versions
     from passbound.stages.ray_runner import sample_model_on_ray
 
     written = 0
-    for model, todo in plan:
+    for model, todo in work:
         console.print(f"sample: {model.name} on Ray, {study.runner.replicas} replica(s) of {model.path}")
         with progress_bar(
             f"sample {model.name}", sum(len(t.problem_ids) for t in todo), enabled=show_progress

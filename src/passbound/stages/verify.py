@@ -26,7 +26,7 @@ def _stale(run: RunDir, model: str, benchmark: str, chunk: int, versions: dict[s
     return None
 
 
-def plan_verification(
+def shards_to_verify(
     study: StudyConfig, run: RunDir, models: Sequence[str] | None, force: bool, versions: dict[str, str]
 ) -> list[ShardTodo]:
     """The sample shards whose verdicts are missing or stale under the verifier ``versions``."""
@@ -62,7 +62,7 @@ def verify_run(
     problems = load_problems(run)
     configured = study.verify.verifiers(problem_kinds(problems))
     versions = {kind: verifier.version for kind, verifier in configured.items()}
-    todo = plan_verification(study, run, models, force, versions)
+    todo = shards_to_verify(study, run, models, force, versions)
     if not todo:
         console.print("verify: nothing to do, every sample has a current verdict")
         return 0

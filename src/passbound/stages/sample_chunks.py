@@ -1,8 +1,8 @@
-"""The sampling plan: what is still to draw, as chunk tasks a runner can execute anywhere.
+"""The sample chunks still to draw, as chunk tasks a runner can execute anywhere.
 
 A task names one model, benchmark and chunk, the problems it covers, their seeds, and how many
-samples each gets from which index. The plan is made from the run directory alone, so a rerun
-after a kill plans exactly the chunks that were not committed (see ``plan_chunks``).
+samples each gets from which index. The tasks are read from the run directory alone, so a rerun
+after a kill draws exactly the chunks that were not committed (see ``chunks_to_sample``).
 """
 
 from __future__ import annotations
@@ -67,17 +67,17 @@ def _task(
     return ChunkTask(model.name, benchmark, chunk, tuple(p.id for p in problems), seeds, count, offset)
 
 
-def plan_chunks(run: RunDir, study: StudyConfig, model: ModelSpec) -> list[ChunkTask]:
+def chunks_to_sample(run: RunDir, study: StudyConfig, model: ModelSpec) -> list[ChunkTask]:
     """What is still to sample: whole chunks without a shard, the problems an imported shard does
     not cover (``passbound import`` may fill a chunk only in part), and, with adaptive sampling,
-    round two for the problems its plan chose once round one is verified."""
+    round two for the problems chosen for it once round one is verified."""
     params = study.sampling.for_model(model)
     first = params.first_round()
     todo: list[ChunkTask] = []
     for spec in study.benchmarks:
         chunks = chunked(active_problems(run, study, spec.name), study.sampling.chunk_size)
         done = set(run.chunks("samples", model.name, spec.name))
-        plan = _round_two(run, study, model, spec.name, chunks, done) if study.sampling.adaptive else set()
+        topped_up = _round_two(run, study, model, spec.name, chunks, done) if study.sampling.adaptive else set()
         for i, chunk in enumerate(chunks):
             if i not in done:
                 todo.append(_task(model, study, spec.name, i, chunk, first, 0))
@@ -87,7 +87,7 @@ def plan_chunks(run: RunDir, study: StudyConfig, model: ModelSpec) -> list[Chunk
             missing = [p for p in chunk if p.id not in count]
             if missing:
                 todo.append(_task(model, study, spec.name, i, missing, first, 0))
-            top_up = [p for p in chunk if p.id in plan and count.get(p.id, 0) == first]
+            top_up = [p for p in chunk if p.id in topped_up and count.get(p.id, 0) == first]
             if top_up:
                 todo.append(_task(model, study, spec.name, i, top_up, params.n - first, first))
     return todo
@@ -103,7 +103,8 @@ def _round_two(
     run: RunDir, study: StudyConfig, model: ModelSpec, benchmark: str, chunks: list[list[Problem]], done: set[int]
 ) -> set[str]:
     """The problems adaptive sampling tops up to n; chosen once from round one's verdicts and
-    recorded in the manifest, so a resumed run tops up the same ones."""
+    recorded in the manifest (``adaptive_plans``, a run-directory key kept as it is), so a resumed
+    run tops up the same ones."""
     from passbound.metrics.adaptive import second_round
     from passbound.stages.prepare import record_versions
 
@@ -123,8 +124,8 @@ def _round_two(
     c0 = [int(passed.get(p.id, 0)) for p in problems]
     assert study.sampling.adaptive is not None
     chosen = sorted(problems[i].id for i in second_round(c0, first, params.n, study.sampling.adaptive.budget))
-    plans = dict(run.read_manifest().get("adaptive_plans", {}))
-    record_versions(run, "adaptive_plans", {model.name: {**plans.get(model.name, {}), benchmark: chosen}})
+    earlier = dict(run.read_manifest().get("adaptive_plans", {}))
+    record_versions(run, "adaptive_plans", {model.name: {**earlier.get(model.name, {}), benchmark: chosen}})
     console.print(
         f"sample: adaptive round two for {model.name}/{benchmark}: {len(chosen)} of {len(problems)} "
         f"problems topped up from {first} to {params.n} samples"
