@@ -276,8 +276,9 @@ def marker_statement(text: str, low: str, skip: Skip, lo: int = 0) -> Statement 
     starts at ``lo`` or later is what it returns with ``lo`` = 0."""
     best = _phrase_statement(text, low, skip, lo)
     for other in (
-        _gsm_statement(text, low, skip) if "####" in text else None,
-        _tag_statement(text, low, skip) if "<answer>" in low else None,
+        # a one-character search first: memchr-fast where a longer needle is ~6x slower
+        _gsm_statement(text, low, skip) if "#" in text and "####" in text else None,
+        _tag_statement(text, low, skip) if "<" in low and "<answer>" in low else None,
     ):
         if other is not None and (best is None or other.start > best.start):
             best = other
