@@ -117,6 +117,47 @@ def floor_seconds(path: Path) -> tuple[float, int]:
     return time.perf_counter() - started, found
 
 
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _proc_stats() -> dict[int, tuple[int, float]]:
+    """pid -> (parent pid, CPU seconds so far) of every process now alive."""
+    out = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", "rb") as f:
+                fields = f.read().rsplit(b")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        out[int(entry.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / _TICK)
+    return out
+
+
+def run_tree(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
+    """Wall seconds of ``cmd`` and CPU seconds of its process tree (it, the fork server, the
+    workers), sampled from /proc every 20 ms (a worker's last <20 ms are missed). On a machine
+    shared with other work, CPU seconds / cores is what the wall time would be on idle cores."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    cpu: dict[int, float] = {}
+    tree = {proc.pid}
+    while proc.poll() is None:
+        stats = _proc_stats()
+        for pid, (ppid, _) in stats.items():
+            if ppid in tree:
+                tree.add(pid)
+        for pid in tree & stats.keys():
+            cpu[pid] = max(cpu.get(pid, 0.0), stats[pid][1])
+        time.sleep(0.02)
+    wall = time.perf_counter() - started
+    err = proc.stderr.read() if proc.stderr else b""
+    if proc.returncode:
+        raise SystemExit(f"{cmd} failed ({proc.returncode}): {err.decode()[-2000:]}")
+    return wall, sum(cpu.values())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--problems", type=int, default=500)
@@ -164,18 +205,19 @@ def main() -> None:
             str(args.workers),
         ]
         floors, clis, others = [], [], []
+        floor_cpu, cli_cpu, other_cpu = [], [], []
         other_env = dict(os.environ, PYTHONPATH=str(args.compare_src)) if args.compare_src else None
         for _ in range(args.repeat):
+            cpu_started = time.process_time()
             floors.append(floor_seconds(src)[0])
+            floor_cpu.append(time.process_time() - cpu_started)
             if other_env:
-                started = time.perf_counter()
-                subprocess.run(
-                    [*cmd[:-2], "--workers", str(args.workers)], check=True, capture_output=True, env=other_env
-                )
-                others.append(time.perf_counter() - started)
-            started = time.perf_counter()
-            subprocess.run(cmd, check=True, capture_output=True, text=True)
-            clis.append(time.perf_counter() - started)
+                wall, cpu = run_tree(cmd, env=other_env)
+                others.append(wall)
+                other_cpu.append(cpu)
+            wall, cpu = run_tree(cmd)
+            clis.append(wall)
+            cli_cpu.append(cpu)
         graded = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
         if args.keep:
             shutil.copyfile(out, args.keep)
@@ -204,6 +246,13 @@ def main() -> None:
     print(
         f"  a/floor per run: {' '.join(f'{r:.2f}' for r in ratios)}; min {min(ratios):.2f}x, "
         f"median {statistics.median(ratios):.2f}x (goal <= 3)"
+    )
+    cores = len(os.sched_getaffinity(0))
+    print(
+        f"  CPU seconds (median): floor {statistics.median(floor_cpu):.2f}, (a) {statistics.median(cli_cpu):.2f}"
+        + (f", (a0) {statistics.median(other_cpu):.2f}" if other_cpu else "")
+        + f"; (a) CPU / {cores} cores / floor CPU = "
+        f"{statistics.median(c / cores / f for c, f in zip(cli_cpu, floor_cpu)):.2f}x (the ratio idle cores would give)"
     )
 
     if not args.plain_rows:

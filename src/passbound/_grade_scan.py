@@ -86,6 +86,7 @@ def scan_shard(
     spec_ids: dict[tuple[Any, ...], int] = {}
     answer_ids: dict[str, int] = {}
     problems: list[Problem] = []
+    verifiers: dict[int, Any] = {}  # per problem index: its kind's verifier (looked up once)
     pos = 0
     size = len(data)
     while pos < size:
@@ -128,11 +129,13 @@ def scan_shard(
         answer, why = None, ""
         if extract:
             problem = problems[idx]
-            try:
-                verifier = _verifier(problem.kind, options)
-            except Exception:  # noqa: BLE001 - an unknown kind: the plain path says which
-                out.bad = True
-                return out
+            verifier = verifiers.get(idx)
+            if verifier is None:
+                try:
+                    verifier = verifiers[idx] = _verifier(problem.kind, options)
+                except Exception:  # noqa: BLE001 - an unknown kind: the plain path says which
+                    out.bad = True
+                    return out
             answer = verifier.extract(row["completion"], problem)
             if answer is None:
                 why = no_answer_detail(verifier, row["completion"])

@@ -261,3 +261,37 @@ CHOICE = Problem(
 )
 def test_choice_reads_the_final_statement(completion: str, status: str) -> None:
     assert ChoiceVerifier().grade(CHOICE, completion).status == status
+
+
+def _extract_reading_every_marker(text: str) -> str | None:
+    """extract_answer as it was before markers were searched only after the last box."""
+    from passbound.verify._extract_markers import marker_statement
+    from passbound.verify._extract_scan import code_spans, scan_boxes
+
+    skip = extract._quoter(text, None, code_spans(text))
+    low = text.lower()
+    box, marker = extract._box_statement(text, low, scan_boxes(text), skip), marker_statement(text, low, skip)
+    if box is not None and marker is not None:
+        if marker.start < box.start or (marker.answer is not None and not extract._MATHY_RE.search(marker.answer)):
+            marker = None
+    stated = marker or box
+    return stated.answer if stated is not None else None
+
+
+@pytest.mark.parametrize(
+    "completion",
+    [
+        "The answer is 7. Then \\boxed{5}.",
+        "\\boxed{5}. The final answer is 7.",
+        "\\boxed{5}. The answer is $5$ or $7$.",
+        "\\boxed{5}. The answer is boxed above.",
+        "> The answer is 7.\n" * 20 + "\\boxed{5}",  # more quoted markers than MAX_CANDIDATES, before
+        "\\boxed{5}\n" + "> The answer is 7.\n" * 20,  # ...and after the box
+        "#### 7\n\\boxed{5}\nthe answer depends on n",
+        "The answer is 3.\n\\boxed{5}\n<answer>6</answer>",
+        "Answer: 4\n" + "we check the answer again. " * 50 + "\\boxed{\\frac{1}{2}}",
+        "no box, the answer is 9.",
+    ],
+)
+def test_markers_before_the_last_box_never_change_the_answer(completion: str) -> None:
+    assert extract_answer(completion) == _extract_reading_every_marker(completion)

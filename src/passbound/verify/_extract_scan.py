@@ -113,7 +113,7 @@ def _inline_code(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 def code_spans(text: str) -> Spans:
     """Code, fenced and inline: a box or answer marker there is a program's output format."""
-    if "`" not in text and "~~~" not in text:  # most math completions: skip the scan
+    if "`" not in text and ("~" not in text or "~~~" not in text):  # most math completions: skip the scan
         return _NO_SPANS
     return Spans(_merge(_code_spans(text)))
 

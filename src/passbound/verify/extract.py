@@ -277,7 +277,9 @@ def extract_answer(
     body = body[-MAX_SCAN_CHARS:]
     skip = _quoter(body, prompt, code_spans(body))
     low = body.lower()
-    box, marker = _box_statement(body, low, scan_boxes(body), skip), marker_statement(body, low, skip)
+    box = _box_statement(body, low, scan_boxes(body), skip)
+    # A marker that starts before the box is dropped below, so only those after it are looked for.
+    marker = marker_statement(body, low, skip, box.start if box is not None else 0)
     if (
         box is not None
         and marker is not None

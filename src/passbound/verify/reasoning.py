@@ -85,13 +85,17 @@ class ReasoningPolicy:
     def answer_part(self, text: str) -> str | None:
         """The text after the last closing tag (all of it when no tag is used and none is
         required); None when reasoning never closes or opens again after the last close."""
-        close = text.rfind(self.close_tag)
+        close = text.rfind(self.close_tag) if self.close_tag[0] in text else -1  # memchr first
         if close < 0:
             if self.required:
                 return None
             rest = text
         else:
             rest = text[close + len(self.close_tag) :]
+        first = self.open_tag[0]
+        # An uncased first character ("<", "◁") matches only itself: absent, no opener can be.
+        if first.lower() == first == first.upper() and first not in rest:
+            return rest
         if _loose(self.open_tag).search(rest):
             return None
         return rest
