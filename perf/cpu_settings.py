@@ -34,6 +34,7 @@ SETTINGS = {
 def worker(args: argparse.Namespace) -> None:
     """Load one engine, warm it up, then time the workload once per chunk size (JSON on stdout)."""
     from passbound.benchmarks import load_benchmark
+    from passbound.engines import GenerationSettings
     from passbound.engines.vllm import VLLMEngine
     from passbound.models import embedded_model_path
     from passbound.prompts import get_template
@@ -45,7 +46,7 @@ def worker(args: argparse.Namespace) -> None:
     template = get_template("few-shot")
     prompts = [template.render(p) for p in problems]
     seeds = [problem_seed(0, "synthetic", p.id) for p in problems]
-    kw = dict(n=args.n, temperature=0.8, top_p=0.95, max_tokens=160, stop=list(template.stop) or None)
+    kw = dict(n=args.n, settings=GenerationSettings(0.8, 0.95, 160, template.stop))
     engine.generate(prompts[:2], seeds=seeds[:2], **{**kw, "n": 2})  # warm-up
     rows = []
     for size in [int(c) for c in args.chunks.split(",")]:

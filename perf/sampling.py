@@ -54,6 +54,7 @@ def main() -> None:
     parser.add_argument("--no-formats", action="store_true", help="skip the float32 vs bfloat16 comparison")
     args = parser.parse_args()
 
+    from passbound.engines import GenerationSettings
     from passbound.engines.vllm import VLLMEngine
     from passbound.models import embedded_model_path
 
@@ -63,16 +64,13 @@ def main() -> None:
     prompts = make_prompts(args.prompts)
     seeds = list(range(1000, 1000 + args.prompts))
     engine_prompts = [engine.engine_prompt(p) for p in prompts]
+    settings = GenerationSettings(args.temperature, args.top_p, args.max_tokens)
 
     def params(n: int, seed: int) -> Any:
-        return engine.sampling_params(
-            n=n, temperature=args.temperature, top_p=args.top_p, max_tokens=args.max_tokens, seed=seed, stop=None
-        )
+        return engine.sampling_params(settings, n=n, seed=seed)
 
     def run_a() -> int:
-        out = engine.generate(
-            prompts, n=args.n, temperature=args.temperature, top_p=args.top_p, max_tokens=args.max_tokens, seeds=seeds
-        )
+        out = engine.generate(prompts, n=args.n, settings=settings, seeds=seeds)
         return sum(c.n_tokens for per in out for c in per)
 
     def run_b() -> int:
@@ -107,6 +105,7 @@ def main() -> None:
 
 def compare_formats(model: str, args: argparse.Namespace) -> None:
     """Tokens/s of the passbound engine in float32 and in bfloat16, each in a fresh engine."""
+    from passbound.engines import GenerationSettings
     from passbound.engines.cpu_format import cpu_number_format
     from passbound.engines.vllm import VLLMEngine
 
@@ -115,7 +114,10 @@ def compare_formats(model: str, args: argparse.Namespace) -> None:
     rates = {}
     for dtype in ("float32", "bfloat16"):
         engine = VLLMEngine(model, max_model_len=1024, dtype=dtype)
-        kw = dict(n=args.n, temperature=args.temperature, top_p=args.top_p, max_tokens=args.max_tokens)
+        kw: dict[str, Any] = {
+            "n": args.n,
+            "settings": GenerationSettings(args.temperature, args.top_p, args.max_tokens),
+        }
         engine.generate(prompts[:1], seeds=seeds[:1], **kw)  # warm-up
         total_tokens = total_seconds = 0.0
         for _ in range(args.repeats):

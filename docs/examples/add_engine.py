@@ -11,7 +11,7 @@ import random
 from collections.abc import Sequence
 from typing import Any
 
-from passbound.engines import PromptInput, check_request
+from passbound.engines import GenerationSettings, PromptInput, check_request
 from passbound.registry import engines
 from passbound.types import Completion
 
@@ -33,14 +33,13 @@ class GuesserEngine:
         prompts: Sequence[PromptInput],
         *,
         n: int,
-        temperature: float,
-        top_p: float,
-        max_tokens: int,
+        settings: GenerationSettings,
         seeds: Sequence[int],
-        stop: Sequence[str] | None = None,
         on_progress: Any = None,
     ) -> list[list[Completion]]:
-        check_request(prompts, n=n, temperature=temperature, top_p=top_p, max_tokens=max_tokens, seeds=seeds)
+        # settings holds temperature, top_p, max_tokens and stop (checked when built); a real engine
+        # maps them to its backend's form in one place. The guesser has no distribution to shape.
+        check_request(prompts, n=n, seeds=seeds)
         results = []
         for seed in seeds:  # seeds[i] fixes prompt i's samples: a resumed run draws the same ones
             rng = random.Random(seed)

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 import pytest
 
+from passbound.engines import GenerationSettings
 from passbound.types import Completion
 
 # An instruct model given a bare question as raw text mostly ends at once (EOS), so the raw-text
@@ -15,7 +16,8 @@ CHAT_PROMPTS = [
     [{"role": "user", "content": "What is 2+3? Put the answer in \\boxed{}."}],
     [{"role": "user", "content": "What is 7*6? Put the answer in \\boxed{}."}],
 ]
-SLICE = dict(n=4, temperature=0.8, top_p=0.95, max_tokens=32)
+SLICE_N = 4
+SLICE_SETTINGS = GenerationSettings(temperature=0.8, top_p=0.95, max_tokens=32)
 SEEDS = [11, 12, 13]
 
 
@@ -46,8 +48,8 @@ def _texts(results: Sequence[Sequence[Completion]]) -> list[list[str]]:
 
 @pytest.fixture(scope="session")
 def sampling() -> dict:
-    """n=4, T=0.8, top_p=0.95, max_tokens=32 with one fixed seed per slice prompt."""
-    return {**SLICE, "seeds": list(SEEDS)}
+    """``generate`` keywords: n=4, T=0.8, top_p=0.95, max_tokens=32, one fixed seed per slice prompt."""
+    return {"n": SLICE_N, "settings": SLICE_SETTINGS, "seeds": list(SEEDS)}
 
 
 @pytest.fixture(scope="session")

@@ -17,25 +17,16 @@ def test_truncate_at_earliest_stop_string() -> None:
     assert truncate_at_stop("x", [""]) == ("x", False)  # an empty stop string must not cut everything
 
 
-@pytest.mark.parametrize(
-    "kwargs, fragment",
-    [
-        ({"seeds": [1]}, "one seed per prompt"),
-        ({"n": 0}, "n must be"),
-        ({"max_tokens": 0}, "max_tokens"),
-        ({"top_p": 0.0}, "top_p"),
-        ({"temperature": -1.0}, "temperature"),
-    ],
-)
+@pytest.mark.parametrize("kwargs, fragment", [({"seeds": [1]}, "one seed per prompt"), ({"n": 0}, "n must be")])
 def test_check_request_says_what_to_fix(kwargs: dict, fragment: str) -> None:
-    request = {"n": 2, "temperature": 1.0, "top_p": 1.0, "max_tokens": 8, "seeds": [1, 2], **kwargs}
+    """The per-call parts; the sampling settings are checked when built (test_generation_settings.py)."""
     with pytest.raises(ConfigError, match=fragment):
-        check_request(["a", "b"], **request)
+        check_request(["a", "b"], **{"n": 2, "seeds": [1, 2], **kwargs})
 
 
 def test_check_request_rejects_malformed_messages() -> None:
     with pytest.raises(ConfigError, match="messages"):
-        check_request([[{"content": "no role"}]], n=1, temperature=1.0, top_p=1.0, max_tokens=4, seeds=[0])
+        check_request([[{"content": "no role"}]], n=1, seeds=[0])
 
 
 def test_render_chat_requires_a_template() -> None:

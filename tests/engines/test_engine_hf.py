@@ -6,10 +6,12 @@ and keeps the number of generate calls small.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from passbound.engines import GenerationSettings
 from passbound.registry import engines
 
 pytestmark = pytest.mark.e2e
@@ -24,7 +26,7 @@ def engine(embedded_model: Path):
 
 @pytest.fixture(scope="module")
 def sampling(sampling: dict) -> dict:
-    return {**sampling, "max_tokens": 16}
+    return {**sampling, "settings": replace(sampling["settings"], max_tokens=16)}
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +42,7 @@ def test_version_names_transformers(engine) -> None:
 
 
 def test_n_completions_per_prompt_with_valid_fields(first, slice_prompts, sampling, check_schema) -> None:
-    check_schema(first, len(slice_prompts), sampling["n"], sampling["max_tokens"])
+    check_schema(first, len(slice_prompts), sampling["n"], sampling["settings"].max_tokens)
     assert all(isinstance(c.logprob, float) for per in first for c in per)
     assert all(len({c.text for c in per}) > 1 for per in first)
 
@@ -64,7 +66,7 @@ def test_global_rng_is_left_alone(engine, slice_prompts, sampling) -> None:
     torch.manual_seed(123)
     expected = torch.rand(3)
     torch.manual_seed(123)
-    engine.generate(slice_prompts[:1], **{**sampling, "n": 1, "max_tokens": 4, "seeds": [5]})
+    engine.generate(slice_prompts[:1], n=1, settings=replace(sampling["settings"], max_tokens=4), seeds=[5])
     assert torch.equal(torch.rand(3), expected)
 
 
@@ -72,11 +74,8 @@ def test_stop_strings_truncate_and_finish_with_stop(engine) -> None:
     results = engine.generate(
         ["Count from 1 to 20, separated by commas: 1, 2, 3,"],
         n=2,
-        temperature=0.0,
-        top_p=1.0,
-        max_tokens=16,
+        settings=GenerationSettings.greedy(16, stop=[","]),
         seeds=[0],
-        stop=[","],
     )
     for c in results[0]:
         assert "," not in c.text and c.finish_reason == "stop" and 1 <= c.n_tokens < 16
@@ -85,7 +84,8 @@ def test_stop_strings_truncate_and_finish_with_stop(engine) -> None:
 def test_max_batch_splits_n_without_changing_the_count(embedded_model, slice_prompts, sampling, check_schema) -> None:
     small = engines.create("hf", model=str(embedded_model), max_batch=3, logprobs=False)
     try:
-        results = small.generate(slice_prompts[:1], **{**sampling, "max_tokens": 8, "seeds": sampling["seeds"][:1]})
+        settings = replace(sampling["settings"], max_tokens=8)
+        results = small.generate(slice_prompts[:1], n=sampling["n"], settings=settings, seeds=sampling["seeds"][:1])
     finally:
         small.close()
     check_schema(results, 1, sampling["n"], 8)

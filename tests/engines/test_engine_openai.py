@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from _vllm_server import free_port, vllm_server
+from passbound.engines import GenerationSettings
 from passbound.registry import engines
 
 pytestmark = pytest.mark.e2e
@@ -40,7 +41,7 @@ def test_version_names_the_server_model(engine, embedded_model) -> None:
 
 
 def test_same_schema_as_the_vllm_engine(first, slice_prompts, sampling, check_schema) -> None:
-    check_schema(first, len(slice_prompts), sampling["n"], sampling["max_tokens"])
+    check_schema(first, len(slice_prompts), sampling["n"], sampling["settings"].max_tokens)
     # token counts and log-probs come from the returned per-token log-probs, for text and chat prompts
     assert all(isinstance(c.logprob, float) for per in first for c in per)
     assert all(len({c.text for c in per}) > 1 for per in first)
@@ -71,7 +72,7 @@ def test_same_seeds_same_texts(server, embedded_model, slice_prompts, sampling, 
 def test_split_requests_still_return_n(server, embedded_model, slice_prompts, sampling, check_schema) -> None:
     split = engines.create("openai", model=str(embedded_model), base_url=server, max_n_per_request=2)
     results = split.generate(slice_prompts, **sampling)
-    check_schema(results, len(slice_prompts), sampling["n"], sampling["max_tokens"])
+    check_schema(results, len(slice_prompts), sampling["n"], sampling["settings"].max_tokens)
     # slices are seeded seed+0 and seed+2, so the two halves are not copies of each other
     assert all(len({c.text for c in per}) > 2 for per in results)
 
@@ -84,5 +85,5 @@ def test_unreachable_server_is_retried_then_reported() -> None:
     )
     started = time.perf_counter()
     with pytest.raises(openai.APIConnectionError):
-        eng.generate(["hi"], n=1, temperature=1.0, top_p=1.0, max_tokens=4, seeds=[0])
+        eng.generate(["hi"], n=1, settings=GenerationSettings(1.0, 1.0, 4), seeds=[0])
     assert time.perf_counter() - started < 30

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from passbound.engines import GenerationSettings
 from passbound.registry import engines
 
 pytestmark = pytest.mark.e2e
@@ -34,7 +35,7 @@ def test_version_names_the_backend(engine) -> None:
 
 
 def test_n_completions_per_prompt_with_valid_fields(first, slice_prompts, sampling, check_schema) -> None:
-    check_schema(first, len(slice_prompts), sampling["n"], sampling["max_tokens"])
+    check_schema(first, len(slice_prompts), sampling["n"], sampling["settings"].max_tokens)
     assert all(c.logprob is not None for per in first for c in per)
     # The n samples of a prompt differ from one another (T=0.8): sampling, not n copies of one draw.
     assert all(len({c.text for c in per}) > 1 for per in first)
@@ -58,11 +59,8 @@ def test_stop_strings_end_completions_and_greedy_repeats(engine) -> None:
     results = engine.generate(
         ["Count from 1 to 20, separated by commas: 1, 2, 3,"],
         n=2,
-        temperature=0.0,
-        top_p=1.0,
-        max_tokens=32,
+        settings=GenerationSettings.greedy(32, stop=[","]),
         seeds=[0],
-        stop=[","],
     )
     assert len(results[0]) == 2 and results[0][0] == results[0][1]  # greedy: vLLM refuses n > 1, we copy
     for c in results[0]:
@@ -72,9 +70,9 @@ def test_stop_strings_end_completions_and_greedy_repeats(engine) -> None:
 def test_stream_equals_generate_and_keeps_the_engine_fed(engine, first, slice_prompts, sampling, texts) -> None:
     """Continuous batching gives each prompt the completions `generate` gives it (same seeds), with
     fewer prompts in flight than there are prompts, and an n of its own per request."""
-    from passbound.engines.base import GenerationRequest, GenerationSettings
+    from passbound.engines.base import GenerationRequest
 
-    settings = GenerationSettings(sampling["temperature"], sampling["top_p"], sampling["max_tokens"])
+    settings = sampling["settings"]
     requests = [
         GenerationRequest(i, p, sampling["n"], s) for i, (p, s) in enumerate(zip(slice_prompts, sampling["seeds"]))
     ]

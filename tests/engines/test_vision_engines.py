@@ -15,13 +15,14 @@ import pytest
 
 from _tiny_vl import TOKENS_PER_IMAGE, two_images
 from _vllm_server import vllm_server
+from passbound.engines import GenerationSettings
 from passbound.errors import ConfigError
 from passbound.prompts.parts import TextWithImages, image_part, openai_messages, text_part
 from passbound.registry import engines
 
 pytestmark = pytest.mark.e2e
 QUESTION = "What is in the picture? Answer in \\boxed{}."
-SAMPLING = dict(n=2, temperature=1.0, top_p=1.0, max_tokens=8)
+SAMPLING = {"n": 2, "settings": GenerationSettings(temperature=1.0, top_p=1.0, max_tokens=8)}
 
 
 def chat(image: Path | None) -> list[dict]:
@@ -69,11 +70,11 @@ def test_vllm_gets_the_image(vllm_engine, images) -> None:
 
 def test_vllm_stream_equals_generate_with_images(vllm_engine, images) -> None:
     """The streaming path (LLMEngine.add_request) sends the same image data as generate."""
-    from passbound.engines.base import GenerationRequest, GenerationSettings
+    from passbound.engines.base import GenerationRequest
 
     prompts = [chat(images[0]), chat(images[1])]
     generated = _texts(vllm_engine.generate(prompts, **SAMPLING, seeds=[3, 4]))
-    settings = GenerationSettings(SAMPLING["temperature"], SAMPLING["top_p"], SAMPLING["max_tokens"])
+    settings = SAMPLING["settings"]
     requests = [GenerationRequest(i, p, SAMPLING["n"], seed) for i, (p, seed) in enumerate(zip(prompts, [3, 4]))]
     streamed = dict(vllm_engine.stream(requests, settings, in_flight=2))
     assert [[c.text for c in streamed[i]] for i in range(2)] == generated

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from passbound.engines import GenerationSettings
 from passbound.metrics.perplexity import HFScorer, TokenScore, encode_pair, score_from_logprobs
 
 PROMPTS = [
@@ -65,7 +66,7 @@ def scorer(embedded_model: Path) -> Iterator[HFScorer]:
 @pytest.fixture(scope="module")
 def sampled(hf_engine) -> list[str]:
     """Three real completions drawn from the embedded model with the hf engine."""
-    out = hf_engine.generate(PROMPTS, n=1, temperature=0.8, top_p=0.95, max_tokens=24, seeds=[1, 2, 3])
+    out = hf_engine.generate(PROMPTS, n=1, settings=GenerationSettings(0.8, 0.95, 24), seeds=[1, 2, 3])
     return [r[0].text for r in out]
 
 

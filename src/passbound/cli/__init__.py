@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+import warnings
 
 import click
 
@@ -68,6 +69,9 @@ def _register_commands() -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: PassboundError -> message on stderr, exit code 2."""
+    # Python hides a DeprecationWarning raised outside __main__; show passbound's own (e.g. a
+    # plug-in engine on the old generate keywords) once each, so a user learns what to change.
+    warnings.filterwarnings("default", category=DeprecationWarning, module=r"passbound\.")
     try:
         cli.main(args=argv, prog_name="passbound", standalone_mode=False)
     except PassboundError as exc:

@@ -24,6 +24,7 @@ import pyarrow as pa
 
 from passbound.cot._run import Key, check_names, load_verdicts, read_texts, run_models, truncate
 from passbound.cot.drilldown import hard_threshold, problem_counts_frame
+from passbound.engines.base import GenerationSettings, call_generate
 from passbound.errors import ConfigError
 from passbound.progress import console, progress_bar
 from passbound.store import RunDir, atomic_write_table
@@ -220,12 +221,11 @@ def _judge_batch(
             problem.prompt if problem else "", problem.target if problem else "", texts[(pid, index)]["text"], max_chars
         )
         prompts.append([{"role": "user", "content": text}] if chat else text)
-    results = engine.generate(
+    results = call_generate(
+        engine,
         prompts,
         n=1,
-        temperature=0.0,
-        top_p=1.0,
-        max_tokens=max_tokens,
+        settings=GenerationSettings.greedy(max_tokens),
         seeds=[_seed((model, bench, p, i)) for p, i in keys],
         on_progress=advance,
     )

@@ -8,7 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from passbound.engines.base import Engine, PromptInput, check_request, truncate_at_stop
+from passbound.engines.base import (
+    Engine,
+    GenerationSettings,
+    PromptInput,
+    call_generate,
+    check_request,
+    truncate_at_stop,
+)
 from passbound.registry import engines
 
 
@@ -33,4 +40,14 @@ def openai_engine(model: str, **options: Any) -> Engine:
     return OpenAIEngine(model, **options)
 
 
-__all__ = ["Engine", "PromptInput", "check_request", "hf_engine", "openai_engine", "truncate_at_stop", "vllm_engine"]
+__all__ = [
+    "Engine",
+    "GenerationSettings",
+    "PromptInput",
+    "call_generate",
+    "check_request",
+    "hf_engine",
+    "openai_engine",
+    "truncate_at_stop",
+    "vllm_engine",
+]

@@ -7,14 +7,19 @@ the same completions (up to the backend's own determinism).
 
 from __future__ import annotations
 
+import inspect
+import warnings
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import islice
-from typing import Any, Protocol, cast, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, cast, runtime_checkable
 
 from passbound.errors import ConfigError
 from passbound.prompts.parts import TextWithImages
 from passbound.types import Completion
+
+if TYPE_CHECKING:
+    from passbound.config import SamplingSpec
 
 # Raw text, chat messages (the engine applies the tokenizer's chat template; contents may be
 # lists of text and image parts), or raw text with image placeholders (passbound.prompts.parts).
@@ -37,11 +42,8 @@ class Engine(Protocol):
         prompts: Sequence[PromptInput],
         *,
         n: int,
-        temperature: float,
-        top_p: float,
-        max_tokens: int,
+        settings: GenerationSettings,
         seeds: Sequence[int],
-        stop: Sequence[str] | None = None,
         on_progress: ProgressFn | None = None,
     ) -> list[list[Completion]]:
         """Return one list of ``n`` completions per prompt; ``on_progress(k)`` reports k more prompts done."""
@@ -64,12 +66,44 @@ class GenerationRequest:
 
 @dataclass(frozen=True)
 class GenerationSettings:
-    """What every request of one stream shares."""
+    """The sampling settings every prompt of a call shares, checked once when built.
+
+    Built from the study's ``[sampling]`` in one place (:meth:`from_sampling`); each engine maps
+    it to its backend's own form (vLLM ``SamplingParams``, transformers ``generate`` keywords, an
+    OpenAI request body). n and the seeds are not here: they differ per prompt and per round.
+    """
 
     temperature: float
     top_p: float
     max_tokens: int
-    stop: Sequence[str] | None = None
+    stop: Sequence[str] | None = None  # kept as a tuple, or None when there are none
+
+    def __post_init__(self) -> None:
+        if self.max_tokens < 1:
+            raise ConfigError(f"max_tokens must be at least 1 (got {self.max_tokens})")
+        if self.temperature < 0:
+            raise ConfigError(f"temperature must be >= 0 (got {self.temperature})")
+        if not 0 < self.top_p <= 1:
+            raise ConfigError(f"top_p must be in (0, 1] (got {self.top_p})")
+        if isinstance(self.stop, str):
+            raise ConfigError(f"stop must be a list of strings, not the string {self.stop!r}")
+        object.__setattr__(self, "stop", tuple(self.stop) if self.stop else None)
+
+    @classmethod
+    def from_sampling(cls, sampling: SamplingSpec, stop: Sequence[str] | None = None) -> GenerationSettings:
+        """The settings of a study's ``[sampling]`` (a model's overrides applied by the caller,
+        ``SamplingSpec.for_model``), with the prompt template's stop strings."""
+        return cls(sampling.temperature, sampling.top_p, sampling.max_tokens, stop)
+
+    @classmethod
+    def greedy(cls, max_tokens: int, stop: Sequence[str] | None = None) -> GenerationSettings:
+        """Temperature 0 (one outcome per prompt): what the judge and the probe decode with."""
+        return cls(0.0, 1.0, max_tokens, stop)
+
+    @property
+    def is_greedy(self) -> bool:
+        """Temperature 0: every sample of a prompt is the same, so engines decode once and copy."""
+        return self.temperature == 0
 
 
 def stream_completions(
@@ -87,14 +121,8 @@ def stream_completions(
     it = iter(requests)
     while window := list(islice(it, in_flight)):
         for group in _same_n(window):
-            results = engine.generate(
-                [r.prompt for r in group],
-                n=group[0].n,
-                temperature=settings.temperature,
-                top_p=settings.top_p,
-                max_tokens=settings.max_tokens,
-                seeds=[r.seed for r in group],
-                stop=settings.stop,
+            results = call_generate(
+                engine, [r.prompt for r in group], n=group[0].n, settings=settings, seeds=[r.seed for r in group]
             )
             if len(results) != len(group):
                 raise ConfigError(
@@ -114,20 +142,90 @@ def _same_n(window: list[GenerationRequest]) -> list[list[GenerationRequest]]:
     return groups
 
 
+# The keywords ``generate`` took before GenerationSettings (engines written against them still run).
+_LOOSE_KEYWORDS = ("temperature", "top_p", "max_tokens", "stop")
+
+
+def call_generate(
+    engine: Any,
+    prompts: Sequence[PromptInput],
+    *,
+    n: int,
+    settings: GenerationSettings,
+    seeds: Sequence[int],
+    on_progress: ProgressFn | None = None,
+) -> list[list[Completion]]:
+    """``engine.generate`` in the shape the engine takes: ``settings=`` (the Engine protocol), or,
+    for an engine still written against the loose keywords, those keywords and a DeprecationWarning."""
+    if not takes_loose_keywords(type(engine)):
+        return cast(
+            "list[list[Completion]]",
+            engine.generate(prompts, n=n, settings=settings, seeds=seeds, on_progress=on_progress),
+        )
+    warnings.warn(
+        f"engine {type(engine).__qualname__!r} ({type(engine).__module__}): generate() takes "
+        "temperature, top_p, max_tokens and stop; take `settings: passbound.engines.GenerationSettings` "
+        "instead (generate(prompts, *, n, settings, seeds, on_progress=None); read settings.temperature, "
+        "settings.top_p, settings.max_tokens, settings.stop) and call check_request(prompts, n=n, seeds=seeds). "
+        "The loose keywords will stop working in a future release.",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    return cast(
+        "list[list[Completion]]",
+        engine.generate(
+            prompts,
+            n=n,
+            temperature=settings.temperature,
+            top_p=settings.top_p,
+            max_tokens=settings.max_tokens,
+            seeds=seeds,
+            stop=list(settings.stop) if settings.stop else None,
+            on_progress=on_progress,
+        ),
+    )
+
+
+def takes_loose_keywords(engine_class: type[Any]) -> bool:
+    """Whether ``engine_class.generate`` still names the loose sampling keywords and no ``settings``
+    (read once per class). One taking ``**kwargs`` only is called the new way."""
+    if engine_class not in _LOOSE_BY_CLASS:
+        try:
+            names = set(inspect.signature(engine_class.generate).parameters)
+        except (AttributeError, TypeError, ValueError):  # nothing to inspect: the call itself says what is wrong
+            names = set()
+        _LOOSE_BY_CLASS[engine_class] = "settings" not in names and any(k in names for k in _LOOSE_KEYWORDS)
+    return _LOOSE_BY_CLASS[engine_class]
+
+
+_LOOSE_BY_CLASS: dict[type[Any], bool] = {}
+
+
 def check_request(
-    prompts: Sequence[PromptInput], *, n: int, temperature: float, top_p: float, max_tokens: int, seeds: Sequence[int]
+    prompts: Sequence[PromptInput],
+    *,
+    n: int,
+    seeds: Sequence[int],
+    temperature: float | None = None,
+    top_p: float | None = None,
+    max_tokens: int | None = None,
 ) -> None:
-    """Reject a malformed request before a slow backend sees it; messages say what to fix."""
+    """Reject a malformed request before a slow backend sees it; messages say what to fix.
+
+    The sampling settings are checked when a GenerationSettings is built; ``temperature``,
+    ``top_p`` and ``max_tokens`` are still accepted (and checked the same way) for engines
+    written before it.
+    """
     if len(seeds) != len(prompts):
         raise ConfigError(f"got {len(prompts)} prompts but {len(seeds)} seeds; give one seed per prompt")
     if n < 1:
         raise ConfigError(f"n must be at least 1 (got {n})")
-    if max_tokens < 1:
-        raise ConfigError(f"max_tokens must be at least 1 (got {max_tokens})")
-    if temperature < 0:
-        raise ConfigError(f"temperature must be >= 0 (got {temperature})")
-    if not 0 < top_p <= 1:
-        raise ConfigError(f"top_p must be in (0, 1] (got {top_p})")
+    if (temperature, top_p, max_tokens) != (None, None, None):
+        GenerationSettings(
+            temperature=1.0 if temperature is None else temperature,
+            top_p=1.0 if top_p is None else top_p,
+            max_tokens=1 if max_tokens is None else max_tokens,
+        )
     for prompt in prompts:
         if isinstance(prompt, (str, TextWithImages)):
             continue

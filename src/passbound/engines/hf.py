@@ -13,6 +13,7 @@ from importlib.metadata import version as dist_version
 from typing import Any
 
 from passbound.engines.base import (
+    GenerationSettings,
     ProgressFn,
     PromptInput,
     check_request,
@@ -104,42 +105,40 @@ class HFEngine:
         prompts: Sequence[PromptInput],
         *,
         n: int,
-        temperature: float,
-        top_p: float,
-        max_tokens: int,
+        settings: GenerationSettings,
         seeds: Sequence[int],
-        stop: Sequence[str] | None = None,
         on_progress: ProgressFn | None = None,
     ) -> list[list[Completion]]:
-        check_request(prompts, n=n, temperature=temperature, top_p=top_p, max_tokens=max_tokens, seeds=seeds)
+        check_request(prompts, n=n, seeds=seeds)
+        kwargs = self.generate_kwargs(settings)
         results = []
         for prompt, seed in zip(prompts, seeds):
-            results.append(self._one_prompt(*self.inputs(prompt), n, temperature, top_p, max_tokens, seed, stop))
+            results.append(self._one_prompt(*self.inputs(prompt), n, seed, kwargs, settings.stop))
             if on_progress:
                 on_progress(1)
         return results
+
+    def generate_kwargs(self, settings: GenerationSettings) -> dict[str, Any]:
+        """The settings as ``model.generate`` keywords: sampling with top-k off, or greedy."""
+        kwargs: dict[str, Any] = {"max_new_tokens": settings.max_tokens, "pad_token_id": self.pad_id}
+        if settings.is_greedy:
+            kwargs["do_sample"] = False
+        else:
+            kwargs.update(do_sample=True, temperature=settings.temperature, top_p=settings.top_p, top_k=0)
+        if settings.stop:
+            kwargs.update(stop_strings=list(settings.stop), tokenizer=self.tokenizer)
+        return kwargs
 
     def _one_prompt(
         self,
         ids: list[int],
         extra: dict[str, Any],
         n: int,
-        temperature: float,
-        top_p: float,
-        max_tokens: int,
         seed: int,
+        kwargs: dict[str, Any],
         stop: Sequence[str] | None,
     ) -> list[Completion]:
         torch = self._torch
-        sampling = temperature > 0
-        kwargs: dict[str, Any] = {
-            "max_new_tokens": max_tokens,
-            "do_sample": sampling,
-            "pad_token_id": self.pad_id,
-            **({"temperature": temperature, "top_p": top_p, "top_k": 0} if sampling else {}),
-        }
-        if stop:
-            kwargs.update(stop_strings=list(stop), tokenizer=self.tokenizer)
         prompt = torch.tensor([ids], device=self.device)
         completions: list[Completion] = []
         with torch.random.fork_rng(devices=[]), torch.inference_mode():

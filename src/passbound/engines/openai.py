@@ -18,7 +18,15 @@ from collections.abc import Coroutine, Sequence
 from importlib.metadata import version as dist_version
 from typing import Any, TypeVar
 
-from passbound.engines.base import ProgressFn, PromptInput, as_messages, check_request, is_chat, pop_options
+from passbound.engines.base import (
+    GenerationSettings,
+    ProgressFn,
+    PromptInput,
+    as_messages,
+    check_request,
+    is_chat,
+    pop_options,
+)
 from passbound.errors import ConfigError
 from passbound.prompts.parts import TextWithImages, openai_messages
 from passbound.registry import require
@@ -78,26 +86,18 @@ class OpenAIEngine:
         prompts: Sequence[PromptInput],
         *,
         n: int,
-        temperature: float,
-        top_p: float,
-        max_tokens: int,
+        settings: GenerationSettings,
         seeds: Sequence[int],
-        stop: Sequence[str] | None = None,
         on_progress: ProgressFn | None = None,
     ) -> list[list[Completion]]:
-        check_request(prompts, n=n, temperature=temperature, top_p=top_p, max_tokens=max_tokens, seeds=seeds)
+        check_request(prompts, n=n, seeds=seeds)
         if any(isinstance(p, TextWithImages) for p in prompts):
             raise ConfigError(
                 "an OpenAI-compatible completions endpoint takes no images; use template "
                 "'chat' (images go as image_url parts of a chat message)"
             )
-        params = {
-            "temperature": temperature,
-            "top_p": top_p,
-            "max_tokens": max_tokens,
-            **({"stop": list(stop)} if stop else {}),
-        }
-        if temperature == 0:  # greedy: one outcome (some servers refuse n > 1), so ask once and copy
+        params = request_params(settings)
+        if settings.is_greedy:  # one outcome (some servers refuse n > 1), so ask once and copy
             return [per * n for per in _run(self._generate_all(prompts, 1, seeds, params, on_progress))]
         return _run(self._generate_all(prompts, n, seeds, params, on_progress))
 
@@ -182,6 +182,16 @@ class OpenAIEngine:
                     raise
                 await asyncio.sleep(min(60.0, self.backoff_s * 2**attempt) * (0.5 + random.random()))
         raise AssertionError("unreachable")
+
+
+def request_params(settings: GenerationSettings) -> dict[str, Any]:
+    """The settings as request-body fields of both endpoints (``stop`` only when there are any)."""
+    return {
+        "temperature": settings.temperature,
+        "top_p": settings.top_p,
+        "max_tokens": settings.max_tokens,
+        **({"stop": list(settings.stop)} if settings.stop else {}),
+    }
 
 
 def _n_cap_from_error(exc: Exception, asked: int) -> int | None:

@@ -146,16 +146,16 @@ class VLLMEngine:
     def version(self) -> str:
         return vllm_version()
 
-    def sampling_params(
-        self, *, n: int, temperature: float, top_p: float, max_tokens: int, seed: int, stop: Sequence[str] | None
-    ) -> Any:
+    def sampling_params(self, settings: GenerationSettings, *, n: int, seed: int) -> Any:
+        """The settings as one prompt's ``SamplingParams``. Greedy decoding has one outcome and
+        vLLM refuses n > 1 with it, so it asks for one sample (callers copy it ``n // params.n`` times)."""
         return self._vllm.SamplingParams(
-            n=n,
+            n=1 if settings.is_greedy else n,
             seed=seed,
-            temperature=temperature,
-            top_p=top_p,
-            max_tokens=max_tokens,
-            stop=list(stop) if stop else None,
+            temperature=settings.temperature,
+            top_p=settings.top_p,
+            max_tokens=settings.max_tokens,
+            stop=list(settings.stop) if settings.stop else None,
             logprobs=0 if self._logprobs else None,
         )
 
@@ -181,24 +181,15 @@ class VLLMEngine:
         prompts: Sequence[PromptInput],
         *,
         n: int,
-        temperature: float,
-        top_p: float,
-        max_tokens: int,
+        settings: GenerationSettings,
         seeds: Sequence[int],
-        stop: Sequence[str] | None = None,
         on_progress: ProgressFn | None = None,
     ) -> list[list[Completion]]:
-        check_request(prompts, n=n, temperature=temperature, top_p=top_p, max_tokens=max_tokens, seeds=seeds)
+        check_request(prompts, n=n, seeds=seeds)
         if not prompts:
             return []
-        # Greedy decoding has one outcome and vLLM refuses n > 1 with it: decode once, copy n times.
-        per_request = 1 if temperature == 0 else n
-        params = [
-            self.sampling_params(
-                n=per_request, temperature=temperature, top_p=top_p, max_tokens=max_tokens, seed=s, stop=stop
-            )
-            for s in seeds
-        ]
+        params = [self.sampling_params(settings, n=n, seed=s) for s in seeds]
+        per_request = params[0].n
         outputs = self.llm.generate(
             [self.engine_prompt(p) for p in prompts],
             params,
@@ -227,27 +218,12 @@ class VLLMEngine:
             request = next(source, None)
             if request is None:
                 return
-            check_request(
-                [request.prompt],
-                n=request.n,
-                temperature=settings.temperature,
-                top_p=settings.top_p,
-                max_tokens=settings.max_tokens,
-                seeds=[request.seed],
-            )
-            per_request = 1 if settings.temperature == 0 else request.n
-            params = self.sampling_params(
-                n=per_request,
-                temperature=settings.temperature,
-                top_p=settings.top_p,
-                max_tokens=settings.max_tokens,
-                seed=request.seed,
-                stop=settings.stop,
-            )
+            check_request([request.prompt], n=request.n, seeds=[request.seed])
+            params = self.sampling_params(settings, n=request.n, seed=request.seed)
             params.output_kind = RequestOutputKind.FINAL_ONLY
             request_id = f"passbound-{next(self._request_ids)}"
             engine.add_request(request_id, render(self.engine_prompt(request.prompt)), params)
-            waiting[request_id] = (request, per_request)
+            waiting[request_id] = (request, params.n)
 
         for _ in range(in_flight):
             add_next()

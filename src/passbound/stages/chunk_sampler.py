@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from passbound.config import StudyConfig
-from passbound.engines.base import GenerationRequest, GenerationSettings, stream_completions
+from passbound.engines.base import GenerationRequest, GenerationSettings, call_generate, stream_completions
 from passbound.errors import RunDirError
 from passbound.prompts import get_template
 from passbound.stages.media import check_images_can_be_shown, resolve_media
@@ -31,10 +31,7 @@ class ChunkSampler:
         self.study, self.run, self.engine = study, run, engine
         self.model = study.model(model)
         self.template = get_template(self.model.template)
-        params = study.sampling.for_model(self.model)
-        self.settings = GenerationSettings(
-            params.temperature, params.top_p, params.max_tokens, list(self.template.stop) or None
-        )
+        self.settings = GenerationSettings.from_sampling(study.sampling.for_model(self.model), self.template.stop)
         self._problems: dict[str, dict[str, Problem]] = {}
 
     def problem(self, benchmark: str, problem_id: str) -> Problem:
@@ -104,14 +101,12 @@ class ChunkSampler:
     def sample(self, task: ChunkTask, on_progress: Callable[[int], None] | None = None) -> int:
         """One chunk in one ``generate`` call, then its commit; returns the rows written."""
         requests = self.requests(task)
-        results = self.engine.generate(  # type: ignore[attr-defined]
+        results = call_generate(
+            self.engine,
             [r.prompt for r in requests],
             n=task.count,
-            temperature=self.settings.temperature,
-            top_p=self.settings.top_p,
-            max_tokens=self.settings.max_tokens,
+            settings=self.settings,
             seeds=list(task.seeds),
-            stop=self.settings.stop,
             on_progress=on_progress,
         )
         self.commit(task, self.table(task, results))

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 import pyarrow as pa
 
 from passbound.config import StudyConfig
+from passbound.engines.base import GenerationSettings, call_generate
 from passbound.errors import ConfigError
 from passbound.progress import console, progress_bar
 from passbound.stages.sample import active_problems, problem_seed
@@ -125,12 +126,11 @@ def _probe_benchmark(
             rests.append(parts[1])
     seed = study.sampling.seed
     with progress_bar(f"probe {model}/{bench}", len(problems), enabled=show_progress) as advance:
-        outputs = engine.generate(
+        outputs = call_generate(
+            engine,
             prefixes,
             n=1,
-            temperature=0.0,
-            top_p=1.0,
-            max_tokens=max_tokens,
+            settings=GenerationSettings.greedy(max_tokens),
             seeds=[problem_seed(seed, bench, p.id) for p in problems],
             on_progress=advance,
         )
