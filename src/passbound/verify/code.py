@@ -305,7 +305,10 @@ class CodeVerifier:
         ``fresh``: in a sandbox no program ran in before."""
         nonce = secrets.token_hex(16)
         spec = {**spec, "nonce": nonce, "max_output_bytes": self.max_output_mb << 20}
-        spec_json = _spec_json(spec, tests_json)
+        if tests_json is None:
+            tests_json = json.dumps(spec["tests"], allow_nan=True)
+        head = json.dumps({k: v for k, v in spec.items() if k != "tests"} | {"n_tests": len(spec["tests"])},
+                          allow_nan=True)  # fmt: skip
         bound = None if bounds is None else (lambda i: bounds[i] if 0 <= i < len(bounds) else 0)
         stream = RecordStream(nonce, bound)
 
@@ -316,18 +319,18 @@ class CodeVerifier:
             except Exception:  # noqa: BLE001 - a judging bug must not cost the warm sandbox: stop, judge at the end
                 return True
 
-        result = self._zygote_run(program, spec_json, timeout, watch, fresh) if self.zygote else None
+        result = self._zygote_run(program, head, tests_json, timeout, watch, fresh) if self.zygote else None
         if result is not None and stream.fed < (self.max_output_mb << 20) + (1 << 20):
             # Under the output cap the stream saw all of the run's output (the server's contract):
             # its records are those of ``result.stdout`` (and the end marker, which is no record).
             return result, stream.finish()
         if result is None:
-            files = {"spec.json": spec_json, "solution.py": program}
+            files = {"spec.json": head[:-1] + ', "tests": ' + tests_json + "}", "solution.py": program}
             result = self._sandbox().run(harness_source(), timeout=timeout, extra_files=files)
         return result, Records.parse(result.stdout, nonce, stream.parsed, bound)
 
     def _zygote_run(
-        self, program: str, spec_json: str, timeout: float, watch: Any = None, fresh: bool = False
+        self, program: str, head: str, tests_json: str, timeout: float, watch: Any = None, fresh: bool = False
     ) -> Any | None:
         """Run on this process's warm sandboxed server (None: none here, or another thread has it).
 
@@ -344,8 +347,10 @@ class CodeVerifier:
         if server is None or not lock.acquire(blocking=False):
             return None
         try:
-            request = '{"spec": %s, "source": %s, "cpu_seconds": %d}' % (spec_json, json.dumps(program),
-                                                                          math.ceil(timeout) + 1)  # fmt: skip
+            # The tests travel after the request's first line, as they are: the harness hands them
+            # to the candidate's process without decoding and encoding them again.
+            request = '{"spec": %s, "source": %s, "cpu_seconds": %d}\n%s' % (head, json.dumps(program),
+                                                                              math.ceil(timeout) + 1, tests_json)  # fmt: skip
             return server.request(request.encode(), timeout=timeout, watch=watch, fresh=fresh)
         except Exception:  # noqa: BLE001 - the server could not start: run this program one-shot
             _SERVERS[_server_key(self)] = (None, lock)
@@ -396,11 +401,3 @@ def _server_for(verifier: CodeVerifier) -> tuple[Any, threading.Lock]:
                 server = None
             _SERVERS[key] = (server, threading.Lock())
         return _SERVERS[key]
-
-
-def _spec_json(spec: dict[str, Any], tests_json: str | None) -> str:
-    """``json.dumps(spec)``, with ``tests_json`` standing for ``spec["tests"]`` when given."""
-    if tests_json is None:
-        return json.dumps(spec, allow_nan=True)
-    rest = json.dumps({k: v for k, v in spec.items() if k != "tests"}, allow_nan=True)
-    return rest[:-1] + ', "tests": ' + tests_json + "}"
