@@ -192,14 +192,15 @@ def test_cancelled_timer_and_frozen_clock_are_still_timed(pool: GradingPool, plu
 
 
 def test_work_done_before_the_tests_start_is_timed(pool: GradingPool, plus: Problem) -> None:
-    # The candidate's code runs in its process before it says "ready" (decode is the harness's
-    # global there): slow work hidden in that window must still count against test 0's limit.
+    # The candidate's code runs in its process before it says "ready" (decode_trusted, which
+    # decodes the tests, is the harness's global there): slow work hidden in that window must
+    # still count against test 0's limit.
     program = (
         plus.target
-        + "\nimport sys, time\n_main = sys.modules['__main__']\n_decode = _main.decode\n"
+        + "\nimport sys, time\n_main = sys.modules['__main__']\n_decode = _main.decode_trusted\n"
         + (
-            "_done = []\ndef _slow(v, depth=0, *rest):\n    if depth == 0 and not _done:\n        _done.append(1)\n"
-            "        time.sleep(1.5)\n    return _decode(v, depth, *rest)\n_main.decode = _slow\n"
+            "_done = []\ndef _slow(text):\n    if not _done:\n        _done.append(1)\n"
+            "        time.sleep(1.5)\n    return _decode(text)\n_main.decode_trusted = _slow\n"
         )
     )
     status, detail = grade(pool, plus, program)

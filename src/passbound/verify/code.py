@@ -18,6 +18,8 @@ Design (why a program that cheats never passes):
 * **Expected outputs never enter the sandbox.** They are computed once per problem by running
   the reference solution (in the sandbox too) and kept in the grader (memory + a disk cache).
   To fake a pass a program would have to print correct outputs, i.e. solve the problem.
+  A problem's tests (inputs, limits, labels, expected outputs) are built in ``_code_tests``;
+  this module runs a program on them and judges its records.
 * **Judged as the records arrive.** On a warm sandbox (``zygote``) the grader judges each
   record as it comes and, at the first verdict that can no longer be a pass (a wrong output, an
   exception, a timeout), tells the run to stop (``_code_records``): a program that is wrong on
@@ -56,99 +58,38 @@ is within atol (evalplus 0.3.1 never counts it as passed, a bug in its special o
 from __future__ import annotations
 
 import atexit
-import hashlib
 import json
-import os
 import secrets
 import sys
-import tempfile
 import threading
-from collections import OrderedDict
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from passbound.benchmarks.visible import NOTE as VISIBLE_NOTE
 from passbound.benchmarks.visible import visible_tests_only
 from passbound.types import Problem
-from passbound.verify._code_compare import (
-    MBPP_OUTPUT_NOT_NONE_TASKS,
-    MBPP_OUTPUT_SET_EQ_TASKS,
-    EvalplusComparer,
-    lcb_call_match,
-    lcb_stdio_match,
-)
+from passbound.verify._code_compare import EvalplusComparer, lcb_call_match, lcb_stdio_match
 from passbound.verify._code_records import Digest, Records, RecordStream, Verdict, ended
+from passbound.verify._code_tests import (
+    SEMANTICS_VERSION,
+    STARTUP_S,
+    Limits,
+    ProblemTests,
+    ReferenceError_,
+    check_tests,
+    evalplus_tests,
+    lcb_tests,
+    reference_outputs,
+    reference_spec,
+)
 from passbound.verify._harness import source as _harness_source
-from passbound.verify._harness.codec import decode, encode
 from passbound.verify.reasoning import ReasoningPolicy, no_answer_detail, reasoning_policy
 from passbound.verify.result import GradeResult
-
-SEMANTICS_VERSION = "code-6"  # code-2: an evalplus timeout is confirmed by a second run; code-3: digests for all
-# plain outputs (not after a float-valued one in a set), strings hashed as bytes; code-4: test 0 is timed from
-# the sending of the inputs (work before "ready" counts; reference times re-measured); code-5: every program
-# starts from the same sandbox state (nothing of an earlier one; a timeout confirmed in a fresh sandbox), tests
-# timed in CPU time (reference re-measured), judging errors are fails, outputs bounded by the expected's size,
-# HumanEval check() sees the reference, quit()/exit() end stdin programs, numpy importable; code-6: the reasoning
-# policy of math-6 (configurable tags; an opener in any case or spacing after the last close re-opens reasoning)
-_STARTUP_S = 3.0  # interpreter start, harness set-up and result encoding, on a loaded box
-_MEMORY_CACHE = 512  # problems whose reference outputs a worker keeps in memory
-# Expected outputs longer than this (bytes, canonical text) travel as digests, where evalplus
-# compares exactly: every output, so that no program's output is encoded, sent, decoded and
-# compared value by value (a digest is as strong as the value: equal digests mean == values).
-DIGEST_OVER = 0
-# Entry points whose outputs evalplus judges by a special oracle, never by plain ==.
-_SPECIAL = (
-    MBPP_OUTPUT_NOT_NONE_TASKS
-    | MBPP_OUTPUT_SET_EQ_TASKS
-    | {"are_equivalent", "sum_div", "surface_Area", "digit_distance_nums", "find_zero"}
-)
 
 
 def harness_source() -> str:
     """The harness script the sandbox runs (assembled once from ``passbound.verify._harness``)."""
     return _harness_source()
-
-
-def default_cache_dir() -> Path:
-    """$PASSBOUND_CACHE/code-reference, else ~/.cache/passbound/code-reference."""
-    root = os.environ.get("PASSBOUND_CACHE") or Path.home() / ".cache" / "passbound"
-    return Path(root) / "code-reference"
-
-
-class ReferenceError_(Exception):
-    """The reference solution itself failed (bad data or a broken sandbox)."""
-
-
-def _expected(payload: dict[str, Any]) -> Any:
-    return Digest(payload["h"]) if "h" in payload else decode(payload["o"])
-
-
-@dataclass
-class _Plan:
-    """What one sandbox run does, and how its records are judged."""
-
-    mode: str
-    tests: list[Any]  # encoded argument lists (function modes) or stdin texts
-    limits: list[float]
-    budget: float
-    labels: list[str]  # "base 3", "plus 17", "test 2" ... for details
-    entry_point: str = ""
-    extra: dict[str, Any] | None = None
-    tests_json: str | None = None  # json.dumps(tests), made once per problem
-    bounds: list[int | None] | None = None  # each test record's longest text (None: unbounded)
-    digests: frozenset[int] = frozenset()  # tests whose expected output is a digest
-
-
-@dataclass(frozen=True)
-class _EvalplusPlan:
-    """An evalplus problem's plan, expected outputs and inputs (kept per problem)."""
-
-    raw: tuple[Any, Any, Any]  # the problem's own inputs and atol, to check a cache hit
-    plan: _Plan
-    expected: list[Any]
-    inputs: list[Any]
-    n_base: int
 
 
 @dataclass(frozen=True)
@@ -233,11 +174,11 @@ class CodeVerifier:
         """An upper bound on ``check``'s wall time (the pool's hard kill comes after it)."""
         meta = problem.metadata
         if "tests" in meta:
-            return self.wall_factor * len(meta["tests"]) * (self.lcb_timeout + 1) + 2 * _STARTUP_S + 10
+            return self.wall_factor * len(meta["tests"]) * (self.lcb_timeout + 1) + 2 * STARTUP_S + 10
         if meta.get("base_input") or meta.get("plus_input"):  # up to two runs: see check()
-            runs = 2 * (self.wall_factor * 2 * (self.per_set_timeout + 1) + _STARTUP_S)
-            return self.reference_timeout + runs + _STARTUP_S + 10
-        return self.wall_factor * self.check_timeout + 2 * _STARTUP_S + 10
+            runs = 2 * (self.wall_factor * 2 * (self.per_set_timeout + 1) + STARTUP_S)
+            return self.reference_timeout + runs + STARTUP_S + 10
+        return self.wall_factor * self.check_timeout + 2 * STARTUP_S + 10
 
     # -- grading (in a pool worker) ------------------------------------------------------------
 
@@ -281,8 +222,8 @@ class CodeVerifier:
 
     def _judge_evalplus(self, problem: Problem, program: str, fresh: bool = False) -> GradeResult:
         meta = problem.metadata
-        ready = self._evalplus_plan(problem)
-        plan, expected, inputs, nb = ready.plan, ready.expected, ready.inputs, ready.n_base
+        ready = evalplus_tests(self._limits, problem, self.reference)
+        expected, inputs, nb = ready.expected, ready.inputs, ready.n_base
         comparers = [EvalplusComparer(meta["dataset"], meta["entry_point"], meta.get("atol") or 0) for _ in "bp"]
 
         def judge(i: int, out: Any) -> bool:
@@ -290,152 +231,49 @@ class CodeVerifier:
                 return out == expected[i]
             return comparers[i >= nb].match(inputs[i], out, expected[i])
 
-        return self._run_and_judge(program, plan, judge, fresh)
+        return self._run_and_judge(program, ready.tests, judge, fresh)
 
-    def _evalplus_plan(self, problem: Problem) -> _EvalplusPlan:
-        """What every program of an evalplus problem is run and judged with, made once per
-        problem in this process (the encoded tests alone are ~18k values for some problems)."""
-        meta = problem.metadata
-        key = (self, problem.benchmark, problem.id, problem.target, meta.get("dataset"), meta.get("entry_point"))
-        ready = _PLANS.get(key)
-        # Same key, same inputs (a deep comparison, far cheaper than re-encoding): a problem
-        # edited under the same id never reuses another's plan.
-        if ready is not None and ready.raw == (meta.get("base_input"), meta.get("plus_input"), meta.get("atol")):
-            _PLANS.move_to_end(key)
-            return ready
-        ref = self.reference(problem)
-        base, plus = _evalplus_inputs(problem)
-        limits = [max(self.min_time_limit, self.gt_time_limit_factor * t) for t in ref["base_time"] + ref["plus_time"]]
-        nb = len(base)
-        budget = min(self.per_set_timeout, sum(limits[:nb])) + min(self.per_set_timeout, sum(limits[nb:])) + 2
-        tests = [encode(a) for a in base + plus]
-        plan = _Plan("function", tests, limits, self.wall_factor * budget + _STARTUP_S,
-                     [f"base test {i}" for i in range(nb)] + [f"plus test {i}" for i in range(len(plus))],
-                     meta["entry_point"], tests_json=json.dumps(tests))  # fmt: skip
-        expected = ref["base"] + ref["plus"]
-        plan.extra = {"digest": [i for i, e in enumerate(expected) if isinstance(e, Digest)], "tests_budget": budget}
-        plan.digests = frozenset(plan.extra["digest"])
-        plan.bounds = [_DIGEST_RECORD if isinstance(e, Digest) else _bound(len(json.dumps(encode(e))))
-                       for e in expected]  # fmt: skip
-        ready = _EvalplusPlan((meta.get("base_input"), meta.get("plus_input"), meta.get("atol")), plan, expected,
-                              base + plus, nb)  # fmt: skip
-        _PLANS[key] = ready
-        while len(_PLANS) > _PLAN_CACHE:
-            _PLANS.popitem(last=False)
-        return ready
+    @property
+    def _limits(self) -> Limits:
+        return Limits(self.min_time_limit, self.gt_time_limit_factor, self.per_set_timeout, self.lcb_timeout,
+                      self.check_timeout, self.wall_factor)  # fmt: skip
 
     def reference(self, problem: Problem) -> dict[str, list[Any]]:
         """Expected outputs and reference times of an evalplus problem, computed once per
         problem by running ``problem.target`` (prompt + canonical solution) in the sandbox."""
-        key = _reference_key(problem)
-        cached = _REFERENCES.get(key)
-        if cached is not None:
-            _REFERENCES.move_to_end(key)
-            return cached
-        path = self._cache_path(key)
-        ref = None
-        if path is not None and path.is_file():
-            try:
-                raw = json.loads(path.read_text(encoding="utf-8"))
-                ref = {k: ([_expected(v) for v in raw[k]] if k in ("base", "plus") else raw[k]) for k in raw}
-            except (OSError, ValueError, KeyError, TypeError):
-                ref = None
-        if ref is None:
-            raw = self._compute_reference(problem)
-            ref = {k: ([_expected(v) for v in raw[k]] if k in ("base", "plus") else raw[k]) for k in raw}
-            if path is not None:
-                _atomic_write(path, json.dumps(raw))
-        if problem.metadata["entry_point"] in MBPP_OUTPUT_NOT_NONE_TASKS and problem.metadata["dataset"] == "mbpp":
-            ref["base"] = [o is not None for o in ref["base"]]
-            ref["plus"] = [o is not None for o in ref["plus"]]
-        _REFERENCES[key] = ref
-        while len(_REFERENCES) > _MEMORY_CACHE:
-            _REFERENCES.popitem(last=False)
-        return ref
+        return reference_outputs(problem, self.cache_dir, self._compute_reference)
 
     def _compute_reference(self, problem: Problem) -> dict[str, list[Any]]:
-        base, plus = _evalplus_inputs(problem)
-        tests = base + plus
         per = self.reference_timeout
-        meta = problem.metadata
-        plain = not meta.get("atol") and meta["entry_point"] not in _SPECIAL
-        spec = {
-            "mode": "function",
-            "tests": [encode(a) for a in tests],
-            "limits": [per] * len(tests),
-            "entry_point": meta["entry_point"],
-            "load_limit": per,
-            "digest_over": DIGEST_OVER if plain else None,
-            "set_starts": [0, len(base)],
-            "cpu_times": True,
-        }
-        result, records = self._run(problem.target, spec, per + _STARTUP_S)
+        spec = reference_spec(problem, per)
+        result, records = self._run(problem.target, spec, per + STARTUP_S)
+        n, nb = len(spec["tests"]), spec["set_starts"][1]
         outs, times = [], []
-        for i in range(len(tests)):
+        for i in range(n):
             rec = records.tests.get(i)
             if rec is None or rec.get("s") != "ok":
                 why = (rec or {}).get("e") or (rec or {}).get("s") or f"no result ({ended(result)})"
                 raise ReferenceError_(f"{problem.id} test {i}: {why}")
             outs.append({"h": rec["h"]} if "h" in rec else {"o": rec.get("o")})
             times.append(float(rec.get("t", 0.0)))
-        nb = len(base)
         return {"base": outs[:nb], "plus": outs[nb:], "base_time": times[:nb], "plus_time": times[nb:]}
-
-    def _cache_path(self, key: str) -> Path | None:
-        if self.cache_dir == "":
-            return None
-        root = Path(self.cache_dir) if self.cache_dir else default_cache_dir()
-        return root / key[:2] / f"{key}.json"
 
     # -- LiveCodeBench and plain HumanEval ------------------------------------------------
 
     def _judge_lcb(self, problem: Problem, program: str) -> GradeResult:
-        meta = problem.metadata
-        tests = meta["tests"]
-        n = len(tests)
-        functional = bool(meta.get("fn_name")) and all(t.get("testtype") == "functional" for t in tests)
-        limits = [float(self.lcb_timeout)] * n
-        labels = [f"test {i}" for i in range(n)]
-        tests_budget = n * (self.lcb_timeout + 0.5)
-        budget = self.wall_factor * tests_budget + _STARTUP_S
-        if functional:
-            try:
-                args = [[json.loads(line) for line in t["input"].split("\n") if line.strip()] for t in tests]
-                expected = [json.loads(t["output"]) for t in tests]
-            except ValueError as exc:
-                return GradeResult("error", program, f"test data is not JSON: {exc}")
-            plan = _Plan("lcb_call", [encode(a) for a in args], limits, budget, labels, meta["fn_name"],
-                         {"tests_budget": tests_budget}, bounds=[_bound(len(t["output"])) for t in tests])  # fmt: skip
-            return self._run_and_judge(program, plan, lambda i, out: lcb_call_match(out, expected[i]))
-        plan = _Plan(
-            "stdio",
-            [t["input"] for t in tests],
-            limits,
-            budget,
-            labels,
-            extra={"tests_budget": tests_budget},
-            bounds=[_bound(len(t["output"])) for t in tests],
-        )
+        try:
+            tests, expected = lcb_tests(self._limits, problem)
+        except ValueError as exc:
+            return GradeResult("error", program, f"test data is not JSON: {exc}")
+        if expected is not None:
+            return self._run_and_judge(program, tests, lambda i, out: lcb_call_match(out, expected[i]))
+        outputs = [t["output"] for t in problem.metadata["tests"]]
         return self._run_and_judge(
-            program, plan, lambda i, out: isinstance(out, str) and lcb_stdio_match(out, tests[i]["output"])
+            program, tests, lambda i, out: isinstance(out, str) and lcb_stdio_match(out, outputs[i])
         )
 
     def _judge_check(self, problem: Problem, program: str) -> GradeResult:
-        meta = problem.metadata
-        # check() runs on the prompt and the reference solution: a name it calls besides its
-        # ``candidate`` argument (HumanEval/33 compares with ``sort_third`` itself) is the
-        # reference's, never the prompt's stub nor anything the candidate defines.
-        budget = self.wall_factor * self.check_timeout + _STARTUP_S
-        plan = _Plan(
-            "check",
-            [None],
-            [self.check_timeout],
-            budget,
-            ["check()"],
-            meta["entry_point"],
-            {"prompt": problem.target or meta.get("prompt") or problem.prompt, "test": meta["test"]},
-        )
-        return self._run_and_judge(program, plan, lambda i, out: True)
+        return self._run_and_judge(program, check_tests(self._limits, problem), lambda i, out: True)
 
     # -- running and judging -------------------------------------------------------------------
 
@@ -467,7 +305,10 @@ class CodeVerifier:
         ``fresh``: in a sandbox no program ran in before."""
         nonce = secrets.token_hex(16)
         spec = {**spec, "nonce": nonce, "max_output_bytes": self.max_output_mb << 20}
-        spec_json = _spec_json(spec, tests_json)
+        if tests_json is None:
+            tests_json = json.dumps(spec["tests"], allow_nan=True)
+        head = json.dumps({k: v for k, v in spec.items() if k != "tests"} | {"n_tests": len(spec["tests"])},
+                          allow_nan=True)  # fmt: skip
         bound = None if bounds is None else (lambda i: bounds[i] if 0 <= i < len(bounds) else 0)
         stream = RecordStream(nonce, bound)
 
@@ -478,18 +319,18 @@ class CodeVerifier:
             except Exception:  # noqa: BLE001 - a judging bug must not cost the warm sandbox: stop, judge at the end
                 return True
 
-        result = self._zygote_run(program, spec_json, timeout, watch, fresh) if self.zygote else None
+        result = self._zygote_run(program, head, tests_json, timeout, watch, fresh) if self.zygote else None
         if result is not None and stream.fed < (self.max_output_mb << 20) + (1 << 20):
             # Under the output cap the stream saw all of the run's output (the server's contract):
             # its records are those of ``result.stdout`` (and the end marker, which is no record).
             return result, stream.finish()
         if result is None:
-            files = {"spec.json": spec_json, "solution.py": program}
+            files = {"spec.json": head[:-1] + ', "tests": ' + tests_json + "}", "solution.py": program}
             result = self._sandbox().run(harness_source(), timeout=timeout, extra_files=files)
         return result, Records.parse(result.stdout, nonce, stream.parsed, bound)
 
     def _zygote_run(
-        self, program: str, spec_json: str, timeout: float, watch: Any = None, fresh: bool = False
+        self, program: str, head: str, tests_json: str, timeout: float, watch: Any = None, fresh: bool = False
     ) -> Any | None:
         """Run on this process's warm sandboxed server (None: none here, or another thread has it).
 
@@ -506,8 +347,10 @@ class CodeVerifier:
         if server is None or not lock.acquire(blocking=False):
             return None
         try:
-            request = '{"spec": %s, "source": %s, "cpu_seconds": %d}' % (spec_json, json.dumps(program),
-                                                                          math.ceil(timeout) + 1)  # fmt: skip
+            # The tests travel after the request's first line, as they are: the harness hands them
+            # to the candidate's process without decoding and encoding them again.
+            request = '{"spec": %s, "source": %s, "cpu_seconds": %d}\n%s' % (head, json.dumps(program),
+                                                                              math.ceil(timeout) + 1, tests_json)  # fmt: skip
             return server.request(request.encode(), timeout=timeout, watch=watch, fresh=fresh)
         except Exception:  # noqa: BLE001 - the server could not start: run this program one-shot
             _SERVERS[_server_key(self)] = (None, lock)
@@ -515,11 +358,11 @@ class CodeVerifier:
         finally:
             lock.release()
 
-    def _run_and_judge(self, program: str, plan: _Plan, judge: Any, fresh: bool = False) -> GradeResult:
-        spec = {"mode": plan.mode, "tests": plan.tests, "limits": plan.limits, "entry_point": plan.entry_point,
-                "load_limit": plan.budget, "wall_factor": self.wall_factor, **(plan.extra or {})}  # fmt: skip
-        verdict = Verdict(program, plan.labels, plan.limits, plan.budget, judge, plan.digests.__contains__)
-        result, rec = self._run(program, spec, plan.budget, verdict, plan.tests_json, plan.bounds, fresh)
+    def _run_and_judge(self, program: str, tests: ProblemTests, judge: Any, fresh: bool = False) -> GradeResult:
+        spec = {"mode": tests.mode, "tests": tests.tests, "limits": tests.limits, "entry_point": tests.entry_point,
+                "load_limit": tests.budget, "wall_factor": self.wall_factor, **(tests.extra or {})}  # fmt: skip
+        verdict = Verdict(program, tests.labels, tests.limits, tests.budget, judge, tests.digests.__contains__)
+        result, rec = self._run(program, spec, tests.budget, verdict, tests.tests_json, tests.bounds, fresh)
         return verdict.final(rec, result)
 
 
@@ -558,53 +401,3 @@ def _server_for(verifier: CodeVerifier) -> tuple[Any, threading.Lock]:
                 server = None
             _SERVERS[key] = (server, threading.Lock())
         return _SERVERS[key]
-
-
-_REFERENCES: OrderedDict[str, dict[str, list[Any]]] = OrderedDict()
-_PLAN_CACHE = 64  # evalplus problems whose plan a worker keeps (the largest are a few MB)
-_PLANS: OrderedDict[tuple[Any, ...], _EvalplusPlan] = OrderedDict()
-
-
-# A test record's longest text: a digest's record, and a value's (its expected output's encoded
-# size times a margin for other spellings of an equal value: float digits, tuples, escapes).
-_DIGEST_RECORD = 512
-
-
-def _bound(expected_chars: int) -> int:
-    return 16 * expected_chars + 4096
-
-
-def _spec_json(spec: dict[str, Any], tests_json: str | None) -> str:
-    """``json.dumps(spec)``, with ``tests_json`` standing for ``spec["tests"]`` when given."""
-    if tests_json is None:
-        return json.dumps(spec, allow_nan=True)
-    rest = json.dumps({k: v for k, v in spec.items() if k != "tests"}, allow_nan=True)
-    return rest[:-1] + ', "tests": ' + tests_json + "}"
-
-
-def _evalplus_inputs(problem: Problem) -> tuple[list[Any], list[Any]]:
-    """Base and plus argument lists as the functions expect them (MBPP+ tuples, sets ...)."""
-    meta = problem.metadata
-    base, plus = list(meta.get("base_input") or []), list(meta.get("plus_input") or [])
-    if meta.get("dataset") == "mbpp":
-        from passbound.benchmarks.code_evalplus import decode_mbpp_inputs
-
-        base, plus = decode_mbpp_inputs(problem.id, base), decode_mbpp_inputs(problem.id, plus)
-    return [list(a) for a in base], [list(a) for a in plus]
-
-
-def _reference_key(problem: Problem) -> str:
-    meta = problem.metadata
-    payload = [SEMANTICS_VERSION, sys.version, meta.get("dataset"), problem.id, meta.get("entry_point"),
-               problem.target, meta.get("base_input"), meta.get("plus_input")]  # fmt: skip
-    return hashlib.sha256(json.dumps(payload, default=repr).encode()).hexdigest()
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, encoding="utf-8") as tmp:
-            tmp.write(text)
-        os.replace(tmp.name, path)
-    except OSError:
-        pass  # a read-only cache only costs recomputation

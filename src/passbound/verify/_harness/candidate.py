@@ -9,7 +9,7 @@ under a size cap, and SIGKILL).
 
 import json
 
-from .codec import decode, digest, encode, is_floats
+from .codec import decode, decode_trusted, digest, encode, is_floats
 from .protocol import _CAP, _EOF, _read_line
 
 # LiveCodeBench prepends these to every program (lcb_runner/evaluation/testing_util.py).
@@ -153,15 +153,16 @@ def _candidate(req_fd, res_fd):
         line = _read_line(req_fd, buf, float("inf"), MAX_REPLY_BYTES)
         if line is None or line is _EOF:
             os._exit(0)
-        req = loads(line)
-        if "tests" in req:
+        if line.startswith(b'{"tests": '):
             # A batch: every input decoded first, "ready", then one reply per test in order; the
             # harness times each test as the gap between two replies.
-            tests = req["tests"] if mode == "stdio" else [(decode(a), {}) for a in req["tests"]]
+            tests = decode_trusted(line)["tests"]
+            tests = tests if mode == "stdio" else [(a, {}) for a in tests]
             reply({"s": "ready"})
             for i, test in enumerate(tests):
                 reply(run_one(i, test))
             continue
+        req = loads(line)
         args, kwargs = decode(req["args"]), decode(req.get("kwargs") or {"~d": []})
         reply(run_one(req["i"], (args, kwargs)))
 
@@ -173,15 +174,16 @@ class _Child:
         self.pid, self.req_fd, self.res_fd, self.buf = pid, req_fd, res_fd, [b""]
         self.cap = MAX_REPLY_BYTES
 
-    def ask(self, message, limit):
+    def ask(self, message, limit, raw=None):
         """(reply, seconds by the harness's clock): a dict, None on timeout, ``_EOF`` when the
-        candidate's process ended (an exit or a crash: no result, so never a pass)."""
+        candidate's process ended (an exit or a crash: no result, so never a pass). ``raw``:
+        ``message`` already as one line of JSON."""
         import os
         import time
 
         start = time.monotonic()
         try:
-            os.write(self.req_fd, json.dumps(message).encode() + b"\n")
+            os.write(self.req_fd, (raw if raw is not None else json.dumps(message).encode()) + b"\n")
         except OSError:
             return _EOF, time.monotonic() - start
         reply = self.answer(start + limit)

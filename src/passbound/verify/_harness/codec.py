@@ -134,6 +134,38 @@ def decode(v, depth=0, budget=None):
     raise ValueError("unknown tag %r" % tag)
 
 
+def decode_trusted(text):
+    """``decode(json.loads(text))`` for text the grader encoded (a run's tests), at the JSON
+    parser's speed: each tagged object is decoded as the parser makes it, and nothing else is
+    walked again. No bounds: only for input that never came from a candidate."""
+    return json.loads(text, object_hook=_untag)
+
+
+def _untag(obj):
+    if len(obj) != 1:
+        return obj
+    ((tag, body),) = obj.items()
+    if tag == "~t":
+        return tuple(body)
+    if tag == "~d":
+        return {k: v for k, v in body}
+    if tag == "~s":
+        return set(body)
+    if tag == "~z":
+        return frozenset(body)
+    if tag == "~i":
+        return int(body, 16)
+    if tag == "~f":
+        return float(body)
+    if tag == "~c":
+        return complex(body[0], body[1])
+    if tag == "~b":
+        return bytes.fromhex(body)
+    if tag == "~x":
+        return Opaque(str(body))
+    return obj
+
+
 def refuse_collisions(members, budget):
     """Charge ``budget`` for the colliding pairs among ``members`` before they go into a set or
     dict; raise ValueError once it is spent. Sorting the hashes is O(n log n) and hashes nothing
