@@ -165,6 +165,7 @@ def _changed_tensors(base: Path, checkpoint: Path) -> int:
 # number first in most samples, so the 16 rewards are all 0 with negligible probability under either
 # number format (bf16 autocast or float32), and a group whose rewards vary changes the weights.
 # The few-shot template's worked examples (the demo's) made 1 of 32 completions right in 64 tokens.
+# Measured: pass rate 5/16 under bf16 autocast; 36 s (GRPO) and 29 s (pass@k) at load average ~0.3-1.
 @pytest.mark.parametrize("objective", ["", 'objective = "pass@k"\nk = 2'], ids=["grpo", "pass@k"])
 def test_train_learns_on_synthetic(tmp_path: Path, embedded_model: Path, objective: str) -> None:
     """`passbound train` as a user runs it, with completions long enough to answer: rewards are
