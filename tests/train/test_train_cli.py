@@ -128,20 +128,24 @@ name = "learns"
 output = "out"
 [model]
 path = "embedded"
-template = "few-shot"
+template = "_short_prompt:ANSWER_FIRST"
 [data]
 benchmark = "synthetic"
-limit = 8
-options = {{ n_problems = 8, levels = [1] }}
+limit = 2
+options = {{ n_problems = 2, levels = [1], seed = 11 }}
+[reward]
+options = {{ extraction = "lenient" }}
 [algorithm]
-num_generations = 4
+num_generations = 8
 loss_type = "dr_grpo"
 [training]
 steps = 1
-batch_size = 32
-max_completion_length = 64
+batch_size = 16
+max_completion_length = 8
+temperature = 1.0
 save_every = 1
 learning_rate = 1e-5
+seed = 0
 {objective}
 """
 
@@ -156,24 +160,23 @@ def _changed_tensors(base: Path, checkpoint: Path) -> int:
     return sum(not torch.equal(before[k].float(), after[k].float()) for k in shared)
 
 
-# Measured on the embedded model (seed 0, 8 level-1 problems x 4 samples, 64 tokens): 1 of the 32 completions
-# is right (the base's pass@1 there is ~3%), 92 s on this 2-core machine when idle, 47 s for 8 completions;
-# with 32 tokens or 8 completions every reward was 0 and no weight changed. The pass@k run (n=4, c=1, k=2:
-# advantages 1 and -1/3) samples the same completions in its first step.
-# Behind --runslow for now: one right completion in 32 is too thin a margin for the default run (a
-# machine without bfloat16 autocast samples other completions, and 0.97^32 ~ 38% of draws have none;
-# with lenient extraction and 16 completions 2 were right, 4.4 min under load). Making it robust
-# needs a task the 135M model solves more often.
-@pytest.mark.slow
+# Two level-1 problems of seed 11 ("What is 9 + 5?", "What is 2 + 2?") x 8 completions, answered on the
+# first line after a two-example prompt (tests/train/_short_prompt.py): the embedded model writes the right
+# number first in most samples, so the 16 rewards are all 0 with negligible probability under either
+# number format (bf16 autocast or float32), and a group whose rewards vary changes the weights.
+# The few-shot template's worked examples (the demo's) made 1 of 32 completions right in 64 tokens.
+# Measured: pass rate 5/16 under bf16 autocast; 36 s (GRPO) and 29 s (pass@k) at load average ~0.3-1.
 @pytest.mark.parametrize("objective", ["", 'objective = "pass@k"\nk = 2'], ids=["grpo", "pass@k"])
 def test_train_learns_on_synthetic(tmp_path: Path, embedded_model: Path, objective: str) -> None:
-    """`passbound train` as a user runs it: completions long enough to answer a level-1 synthetic
-    problem with the few-shot template (the full demo's), so rewards are not all 0 and the saved
-    weights differ from the base."""
+    """`passbound train` as a user runs it, with completions long enough to answer: rewards are
+    not all 0 and the saved weights differ from the base, for GRPO and for the pass@k objective."""
     config = tmp_path / "train.toml"
     config.write_text(LEARNS.format(objective=objective))
-    res = passbound("train", str(config))
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(__file__).parent), os.environ.get("PYTHONPATH", "")])}
+    res = subprocess.run(
+        [sys.executable, "-m", "passbound", "train", str(config)], capture_output=True, text=True, env=env, timeout=900
+    )
     assert res.returncode == 0, res.stderr[-3000:]
     curves = pd.read_csv(tmp_path / "out" / "curves.csv")
-    assert list(curves["step"]) == [1] and curves["reward"].iloc[0] > 0, curves
+    assert list(curves["step"]) == [1] and 0 < curves["pass_rate"].iloc[0] < 1, curves
     assert _changed_tensors(embedded_model, tmp_path / "out" / "checkpoints" / "checkpoint-1") > 0

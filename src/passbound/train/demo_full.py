@@ -1,7 +1,11 @@
 """`passbound demo --full`: the study in miniature, with real training, offline on CPU.
 
 Base = SmolLM2-135M-Instruct (embedded); RL = the base after GRPO on the synthetic benchmark's
-train split with passbound's math verifier as the reward (every checkpoint is studied); distilled
+train split with passbound's math verifier as the reward, and beside it the same base trained
+with the same budget (steps, prompts, group, completion length, learning rate, seed) on the
+pass@k objective (Chen et al. 2025; train/objectives.py): every checkpoint of both is studied, so
+the report compares base, GRPO and pass@k training along training (ΔSE, support, sharpening
+tax, the series); distilled
 = the base after SFT on a teacher that knows more: the synthetic generator's own step-by-step
 solutions of train-split problems (Yue et al. 2025 distil from a stronger model; the generator is
 the strongest teacher there is for its problems). Then pass@k to k = n on the held-out test split
@@ -25,32 +29,44 @@ TEMPLATE = "few-shot"  # the quick demo's: the 135M model keeps its answer forma
 
 @dataclass(frozen=True)
 class FullDemo:
-    """Sizes of the full demo (defaults: about an hour on a 2-core CPU; see docs/measurements.md)."""
+    """Sizes of the full demo, chosen to finish within 45 minutes on a 2-core AVX2 CPU without
+    AVX-512 or AMX, both trainings included (docs/measurements.md says how that was measured)."""
 
     out: Path
-    steps: int = 16  # GRPO steps
-    save_every: int = 8
+    steps: int = 6  # steps of each training (GRPO and pass@k: the same budget)
+    save_every: int = 3
     train_problems: int = 512
     train_max_tokens: int = 64  # TRL's generation cannot stop at the few-shot "Question:"; answers come well before
-    group: int = 4  # GRPO group size (completions per prompt)
-    prompts_per_step: int = 2
+    group: int = 8  # completions per prompt: 8 leave fewer groups without reward variance than 4 at the same cost
+    prompts_per_step: int = 1
+    k: int = 4  # the pass@k objective's k (at most the group)
     learning_rate: float = 1e-5
-    sft_steps: int = 32
+    sft_steps: int = 4
     sft_batch: int = 8
-    sft_learning_rate: float = 3e-5
-    problems: int = 10  # test-split problems studied
-    n: int = 256
-    max_tokens: int = 128
+    sft_learning_rate: float = 1e-4
+    problems: int = 8  # test-split problems studied
+    n: int = 32
+    max_tokens: int = 96
     engine: str = "vllm"
 
 
-def train_config(demo: FullDemo) -> Any:
+OBJECTIVES = ("grpo", "pass@k")  # the two trainings, each in its own folder under the demo's
+_FOLDER = {"grpo": "grpo", "pass@k": "passk"}
+
+
+def train_config(demo: FullDemo, objective: str = "grpo") -> Any:
+    """One training of the demo: GRPO, or the same run with the pass@k objective (k = demo.k)."""
     from passbound.train.config import TrainConfig
 
+    if objective not in _FOLDER:
+        raise ValueError(f"objective must be one of {list(_FOLDER)} (got {objective!r})")
+    if not 1 <= demo.k < demo.group:  # k = group: every group with a right answer has pass@k = 1, no signal
+        raise ValueError(f"the pass@k objective's k ({demo.k}) must be in [1, group) (group = {demo.group})")
+    passk = {"objective": objective, "k": demo.k} if objective != "grpo" else {}
     return TrainConfig.model_validate(
         {
-            "name": "demo-grpo",
-            "output": str((demo.out / "grpo").resolve()),
+            "name": f"demo-{_FOLDER[objective]}",
+            "output": str((demo.out / _FOLDER[objective]).resolve()),
             "model": {"path": "embedded", "template": TEMPLATE},
             "data": {
                 "benchmark": "synthetic",
@@ -68,6 +84,7 @@ def train_config(demo: FullDemo) -> Any:
                 "seed": 0,
                 "save_every": demo.save_every,
                 "device": "cpu",
+                **passk,
             },
         }
     )
@@ -96,7 +113,14 @@ def distilled_student(demo: FullDemo) -> Path:
     )
 
 
-def full_study(demo: FullDemo, checkpoints: list[tuple[int, Path]], student: Path) -> StudyConfig:
+def algorithm_name(demo: FullDemo, objective: str) -> str:
+    """The algorithm the report names for a training (as `passbound train`'s study.toml does)."""
+    return "grpo/dapo" + (f", {objective} k={demo.k}" if objective != "grpo" else "")
+
+
+def full_study(demo: FullDemo, checkpoints: dict[str, list[tuple[int, Path]]], student: Path) -> StudyConfig:
+    """The base, every checkpoint of each training (``checkpoints``: objective -> (step, folder)),
+    each a checkpoint of the same base, and the SFT student."""
     from passbound.models.embedded import embedded_model_path
 
     common: dict[str, Any] = {"engine": demo.engine, "template": TEMPLATE}
@@ -106,20 +130,21 @@ def full_study(demo: FullDemo, checkpoints: list[tuple[int, Path]], student: Pat
     models += [
         {
             **common,
-            "name": f"grpo-step-{step}",
+            "name": f"{_FOLDER[objective]}-step-{step}",
             "path": str(folder),
             "role": "checkpoint",
             "step": step,
             "base": "base",
-            "algorithm": "grpo/dapo",
-            "training_curves": str(demo.out / "grpo" / "curves.csv"),
+            "algorithm": algorithm_name(demo, objective),
+            "training_curves": str(demo.out / _FOLDER[objective] / "curves.csv"),
         }
-        for step, folder in checkpoints
+        for objective, saved in checkpoints.items()
+        for step, folder in saved
     ]
     models.append({**common, "name": "distill-sft", "path": str(student), "role": "distill", "base": "base"})
     return study_from_dict(
         {
-            "name": "demo --full: SmolLM2-135M-Instruct, GRPO checkpoints and an SFT student",
+            "name": "demo --full: SmolLM2-135M-Instruct, GRPO and pass@k checkpoints and an SFT student",
             "output": str((demo.out / "study").resolve()),
             "models": models,
             "benchmarks": [
@@ -144,20 +169,24 @@ def full_study(demo: FullDemo, checkpoints: list[tuple[int, Path]], student: Pat
 
 
 def run_full_demo(demo: FullDemo, *, show_progress: bool = True) -> dict[str, Path]:
-    """Train, distil, then study; returns the report paths."""
+    """Train with both objectives, distil, then study; returns the report paths."""
     from passbound.stages.study import run_study
     from passbound.train.run import checkpoints, train
 
     demo.out.mkdir(parents=True, exist_ok=True)
     took: dict[str, float] = {}
+    saved: dict[str, list[tuple[int, Path]]] = {}
     start = time.monotonic()
-    console.print(f"demo: GRPO on {demo.train_problems} synthetic train problems, {demo.steps} steps")
-    config = train_config(demo)
-    train(config)
-    took["GRPO"], start = time.monotonic() - start, time.monotonic()
+    for objective in OBJECTIVES:
+        what = "GRPO" if objective == "grpo" else f"GRPO with the {objective} objective (k = {demo.k})"
+        console.print(f"demo: {what} on {demo.train_problems} synthetic train problems, {demo.steps} steps")
+        config = train_config(demo, objective)
+        train(config)
+        saved[objective] = checkpoints(Path(config.output))
+        took["GRPO" if objective == "grpo" else objective], start = time.monotonic() - start, time.monotonic()
     student = distilled_student(demo)
     took["SFT"] = time.monotonic() - start
-    study = full_study(demo, checkpoints(Path(config.output)), student)
+    study = full_study(demo, saved, student)
     done = run_study(study, show_progress=show_progress)
     took["sampling"] = done.seconds["sample"]
     took["verify, analyse, report"] = sum(s for stage, s in done.seconds.items() if stage != "sample")
