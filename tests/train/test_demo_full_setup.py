@@ -17,6 +17,8 @@ def test_the_two_trainings_differ_only_in_the_objective(tmp_path: Path) -> None:
     assert (grpo.training.objective, grpo.training.k) == ("grpo", None)
     assert (passk.training.objective, passk.training.k) == ("pass@k", demo.k)
     assert 1 <= demo.k < demo.group  # k = group would leave no pass@k signal
+    # one group a step: pass@k = GRPO up to a scale Adam divides out (test_objectives)
+    assert demo.prompts_per_step >= 2
     assert Path(grpo.output) != Path(passk.output)  # each its own checkpoints and curves
     # the same budget: everything but the objective (and where it writes) is equal
     same = {"objective": "grpo", "k": None}

@@ -54,6 +54,32 @@ def test_passk_k1_is_grpo_with_population_std() -> None:
     assert passk_advantages(correct, 1) == pytest.approx([(x - mean) / std for x in r])
 
 
+def _weight_over_grpo(n: int, c: int, k: int) -> float:
+    """λ in passk_advantages = λ · GRPO's (r - mean)/std (population std) for a group with c of n right."""
+    correct = [i < c for i in range(n)]
+    return passk_advantages(correct, k)[0] / passk_advantages(correct, 1)[0]
+
+
+@pytest.mark.parametrize("n", [4, 8])
+def test_passk_is_grpo_reweighted_per_group(n: int) -> None:
+    """Binary rewards give two-valued, zero-sum advantages, so within one group pass@k's are GRPO's
+    times λ(c) > 0: a step over a single group differs from GRPO only in scale, which Adam divides
+    out (the demo's first pass@k run, one prompt per step, matched GRPO's weights to 6e-7). The
+    objective acts across groups: λ falls as c rises, 0 once every k-subset holds a right answer."""
+    for k in range(2, n):
+        weights = []
+        for c in range(1, n):
+            correct = [i < c for i in range(n)]
+            adv, grpo = passk_advantages(correct, k), passk_advantages(correct, 1)
+            ratio = _weight_over_grpo(n, c, k)
+            assert adv == pytest.approx([ratio * g for g in grpo], abs=1e-12), (n, c, k)
+            weights.append(ratio)
+        solved_by_every_subset = [w for c, w in enumerate(weights, 1) if n - c < k]
+        assert solved_by_every_subset == [0.0] * len(solved_by_every_subset)
+        live = [w for c, w in enumerate(weights, 1) if n - c >= k]
+        assert all(a > b > 0 for a, b in zip(live, live[1:])), (n, k, weights)  # harder groups weigh more
+
+
 def _pkpo_by_definition(correct: list[bool], k: int) -> list[float]:
     """n/C(n,k) Σ over k-subsets I containing i of [max_I f - max_{I without i} f]: PKPO's
     gradient weight with its k-1 leave-one-out baseline, computed from every subset."""
