@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -115,7 +116,7 @@ def demo(
     if full:
         from passbound.train.demo_full import FullDemo, run_full_demo
 
-        given = {
+        given: dict[str, Any] = {
             "n": n,
             "problems": problems,
             "max_tokens": max_tokens,
@@ -123,8 +124,9 @@ def demo(
             "save_every": save_every,
             "sft_steps": sft_steps,
         }
-        plan = FullDemo(
-            out=out or Path("runs/demo-full"), engine=engine, **{k: v for k, v in given.items() if v is not None}
+        plan = dataclasses.replace(
+            FullDemo(out=out or Path("runs/demo-full"), engine=engine),
+            **{k: v for k, v in given.items() if v is not None},
         )
         paths = run_full_demo(plan, show_progress=not no_progress)
         click.echo((paths["html"].parent / "summary.md").read_text())
