@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 from passbound.grade import grade_rows
+from passbound.train.demo_full import FullDemo
 
 pytestmark = pytest.mark.e2e
 
@@ -70,7 +71,10 @@ def test_base_checkpoints_and_student_studied_together(demo: Path) -> None:
     assert {m["name"]: m["engine"] for m in manifest["models"]} == dict.fromkeys(roles, "vllm")
     assert sorted(pd.read_csv(run / "series.csv")["step"].dropna().astype(int).unique()) == [0, 1]
     curves = pd.read_csv(run / "training_curves.csv")  # both trainings' curves, named by algorithm
-    assert sorted(zip(curves["algorithm"], curves["step"])) == [("grpo/dapo", 1), ("grpo/dapo, pass@k k=4", 1)]
+    assert sorted(zip(curves["algorithm"], curves["step"])) == [
+        ("grpo/dapo", 1),
+        (f"grpo/dapo, pass@k k={FullDemo.k}", 1),
+    ]
     algorithms = pd.read_csv(run / "algorithms.csv").set_index("model")
     assert algorithms.loc["passk-step-1", "base_model"] == algorithms.loc["grpo-step-1", "base_model"] == "base"
     tax = pd.read_csv(run / "sharpening_tax.csv")  # base minus trained, for each trained model
